@@ -1,0 +1,295 @@
+//! Lotus JSON: the wire encodings the JSON-RPC API uses, apart from the domain types.
+//!
+//! CIDs are `{"/": "bafy..."}`, big integers decimal strings, bytes padded base64
+//! (`null` and `""` accepted), addresses `f`/`t` strings (both accepted on input, the
+//! current network's prefix on output), signatures `{"Type","Data"}`. Message and
+//! SignedMessage output carry an extra `CID` field that input ignores.
+
+use crate::address::parse_address;
+use crate::cid::Cid;
+use crate::crypto::{KeyInfo, KeyType};
+use crate::message::{message_cid, SignedMessage};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use fvm_ipld_encoding::RawBytes;
+use fvm_shared::address::Address;
+use fvm_shared::crypto::signature::{Signature, SignatureType};
+use fvm_shared::econ::TokenAmount;
+use fvm_shared::message::Message;
+use num_bigint::BigInt;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::str::FromStr;
+
+/// A CID as Lotus writes it: `{"/": "<base32 cid>"}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CidJson(pub Cid);
+
+impl Serialize for CidJson {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Link {
+            #[serde(rename = "/")]
+            slash: String,
+        }
+        Link { slash: self.0.to_string() }.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for CidJson {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Link {
+            #[serde(rename = "/")]
+            slash: String,
+        }
+        let link = Link::deserialize(d)?;
+        Cid::from_str(&link.slash)
+            .map(CidJson)
+            .map_err(|e| D::Error::custom(format!("invalid CID '{}': {e}", link.slash)))
+    }
+}
+
+/// Serde helpers for addresses as strings.
+pub mod address_str {
+    use super::*;
+    /// Writes an address with the current network prefix.
+    pub fn serialize<S: Serializer>(a: &Address, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&a.to_string())
+    }
+    /// Reads an address with either network prefix.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Address, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_address(&s).map_err(D::Error::custom)
+    }
+}
+
+/// A JSON address value (an address string).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AddressJson(#[serde(with = "address_str")] pub Address);
+
+/// Serde helpers for byte strings as padded base64; `null` and `""` read as empty, empty writes `null`.
+pub mod bytes_b64 {
+    use super::*;
+    /// Writes bytes as base64, or `null` when empty (Go's nil slice).
+    pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        if b.is_empty() {
+            s.serialize_none()
+        } else {
+            s.serialize_str(&B64.encode(b))
+        }
+    }
+    /// Reads base64 text, `null` or `""`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let s: Option<String> = Option::deserialize(d)?;
+        match s {
+            None => Ok(Vec::new()),
+            Some(s) => B64.decode(s.as_bytes()).map_err(|e| D::Error::custom(format!("invalid base64: {e}"))),
+        }
+    }
+}
+
+/// Base64 bytes as a standalone JSON value.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BytesJson(#[serde(with = "bytes_b64")] pub Vec<u8>);
+
+/// Serde helpers for token amounts as decimal attoFIL strings.
+pub mod token_str {
+    use super::*;
+    /// Writes the decimal string.
+    pub fn serialize<S: Serializer>(t: &TokenAmount, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.atto().to_string())
+    }
+    /// Reads a decimal string (or `null`, read as zero).
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TokenAmount, D::Error> {
+        let s: Option<String> = Option::deserialize(d)?;
+        match s {
+            None => Ok(TokenAmount::default()),
+            Some(s) => BigInt::from_str(&s)
+                .map(TokenAmount::from_atto)
+                .map_err(|_| D::Error::custom(format!("invalid big integer '{s}'"))),
+        }
+    }
+}
+
+/// Reads `null` as the type's default, as Go decodes it.
+pub fn null_default<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A message in Lotus JSON.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MessageJson {
+    /// Message version, always 0 (optional on input).
+    #[serde(default, deserialize_with = "null_default")]
+    pub version: u64,
+    /// Recipient.
+    #[serde(with = "address_str")]
+    pub to: Address,
+    /// Sender.
+    #[serde(with = "address_str")]
+    pub from: Address,
+    /// Sender nonce.
+    #[serde(default, deserialize_with = "null_default")]
+    pub nonce: u64,
+    /// Value in attoFIL.
+    #[serde(with = "token_str", default)]
+    pub value: TokenAmount,
+    /// Gas limit.
+    #[serde(default, deserialize_with = "null_default")]
+    pub gas_limit: u64,
+    /// Gas fee cap in attoFIL.
+    #[serde(with = "token_str", default)]
+    pub gas_fee_cap: TokenAmount,
+    /// Gas premium in attoFIL.
+    #[serde(with = "token_str", default)]
+    pub gas_premium: TokenAmount,
+    /// Method number.
+    #[serde(default, deserialize_with = "null_default")]
+    pub method: u64,
+    /// CBOR parameters.
+    #[serde(with = "bytes_b64", default)]
+    pub params: Vec<u8>,
+    /// The message CID (output only; ignored on input).
+    #[serde(rename = "CID", skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub cid: Option<CidJson>,
+}
+
+impl From<&Message> for MessageJson {
+    fn from(m: &Message) -> Self {
+        MessageJson {
+            version: m.version,
+            to: m.to,
+            from: m.from,
+            nonce: m.sequence,
+            value: m.value.clone(),
+            gas_limit: m.gas_limit,
+            gas_fee_cap: m.gas_fee_cap.clone(),
+            gas_premium: m.gas_premium.clone(),
+            method: m.method_num,
+            params: m.params.to_vec(),
+            cid: Some(CidJson(message_cid(m))),
+        }
+    }
+}
+
+impl From<MessageJson> for Message {
+    fn from(m: MessageJson) -> Self {
+        Message {
+            version: m.version,
+            from: m.from,
+            to: m.to,
+            sequence: m.nonce,
+            value: m.value,
+            method_num: m.method,
+            params: RawBytes::new(m.params),
+            gas_limit: m.gas_limit,
+            gas_fee_cap: m.gas_fee_cap,
+            gas_premium: m.gas_premium,
+        }
+    }
+}
+
+/// A signature in Lotus JSON: `{"Type": 1|2|3, "Data": "<base64>"}`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SignatureJson {
+    /// 1 secp256k1, 2 BLS (3, delegated, is not accepted yet).
+    #[serde(rename = "Type")]
+    pub sig_type: u8,
+    /// The signature bytes.
+    #[serde(with = "bytes_b64", default)]
+    pub data: Vec<u8>,
+}
+
+impl From<&Signature> for SignatureJson {
+    fn from(s: &Signature) -> Self {
+        SignatureJson { sig_type: s.sig_type as u8, data: s.bytes.clone() }
+    }
+}
+
+impl TryFrom<SignatureJson> for Signature {
+    type Error = String;
+    fn try_from(s: SignatureJson) -> Result<Self, String> {
+        let sig_type = match s.sig_type {
+            1 => SignatureType::Secp256k1,
+            2 => SignatureType::BLS,
+            t => return Err(format!("unknown signature type {t}")),
+        };
+        Ok(Signature { sig_type, bytes: s.data })
+    }
+}
+
+/// A signed message in Lotus JSON.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SignedMessageJson {
+    /// The message.
+    pub message: MessageJson,
+    /// The signature.
+    pub signature: SignatureJson,
+    /// The signed message CID (output only).
+    #[serde(rename = "CID", skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub cid: Option<CidJson>,
+}
+
+impl From<&SignedMessage> for SignedMessageJson {
+    fn from(m: &SignedMessage) -> Self {
+        SignedMessageJson {
+            message: MessageJson::from(&m.message),
+            signature: SignatureJson::from(&m.signature),
+            cid: Some(CidJson(m.cid())),
+        }
+    }
+}
+
+impl TryFrom<SignedMessageJson> for SignedMessage {
+    type Error = String;
+    fn try_from(m: SignedMessageJson) -> Result<Self, String> {
+        Ok(SignedMessage { message: m.message.into(), signature: m.signature.try_into()? })
+    }
+}
+
+/// Lotus's `KeyInfo` JSON: `{"Type": "bls"|"secp256k1", "PrivateKey": "<base64>"}`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyInfoJson {
+    /// Key type name.
+    #[serde(rename = "Type")]
+    pub key_type: String,
+    /// Private key bytes.
+    #[serde(with = "bytes_b64")]
+    pub private_key: Vec<u8>,
+}
+
+impl From<&KeyInfo> for KeyInfoJson {
+    fn from(k: &KeyInfo) -> Self {
+        KeyInfoJson { key_type: k.key_type.to_string(), private_key: k.private_key.clone() }
+    }
+}
+
+impl TryFrom<KeyInfoJson> for KeyInfo {
+    type Error = crate::crypto::CryptoError;
+    fn try_from(k: KeyInfoJson) -> Result<Self, Self::Error> {
+        KeyInfo::new(KeyType::from_str(&k.key_type)?, k.private_key)
+    }
+}
+
+/// Encodes a key as `lotus wallet export` prints it: hex of the KeyInfo JSON.
+pub fn key_to_lotus_hex(key: &KeyInfo) -> String {
+    hex::encode(serde_json::to_vec(&KeyInfoJson::from(key)).expect("key info serialises"))
+}
+
+/// Decodes a key from `lotus wallet export` hex or from KeyInfo JSON text.
+pub fn key_from_lotus_text(text: &str) -> Result<KeyInfo, String> {
+    let text = text.trim();
+    let json_bytes = if text.starts_with('{') {
+        text.as_bytes().to_vec()
+    } else {
+        hex::decode(text).map_err(|e| format!("key is neither KeyInfo JSON nor hex: {e}"))?
+    };
+    let ki: KeyInfoJson =
+        serde_json::from_slice(&json_bytes).map_err(|e| format!("invalid KeyInfo JSON: {e}"))?;
+    KeyInfo::try_from(ki).map_err(|e| e.to_string())
+}

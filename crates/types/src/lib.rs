@@ -1,0 +1,15 @@
+//! Filecoin wire types for padma: addresses, CIDs, messages, signatures and keys,
+//! plus their Lotus JSON encodings (in [`json`]), kept apart from the domain types.
+
+pub mod address;
+pub mod cid;
+pub mod crypto;
+pub mod json;
+pub mod message;
+
+pub use fvm_shared;
+pub use fvm_shared::address::{Address, Network};
+pub use fvm_shared::crypto::signature::{Signature, SignatureType};
+pub use fvm_shared::econ::TokenAmount;
+pub use fvm_shared::message::Message;
+pub use message::SignedMessage;
