@@ -1,1 +1,14 @@
-//! placeholder
+//! Lotus-compatible JSON-RPC for padma: the method table, JWT permissions, the
+//! HTTP and WebSocket server (with go-jsonrpc's channel protocol) and a client.
+
+pub mod auth;
+pub mod client;
+pub mod error;
+pub mod method;
+pub mod server;
+mod ws;
+
+pub use auth::{JwtAuth, Permission};
+pub use error::RpcError;
+pub use method::{ApiVersion, Arity, CallCtx, Handler, MethodDef, MethodTable, Params};
+pub use server::{RpcServer, ServerConfig};
