@@ -1,0 +1,137 @@
+//! `padma daemon`: open and lock the repo, prepare the JWT secret and token, open
+//! the datastore, serve the API, and shut down cleanly on SIGINT, SIGTERM or the
+//! `Shutdown` method (stop accepting, drain, close the database, remove `api`,
+//! release the lock).
+
+use crate::api::{methods, NodeState};
+use crate::repo::Repo;
+use crate::store::Store;
+use crate::wallet::Wallet;
+use crate::{DEFAULT_BLOCK_DELAY_SECS, FULL_API_VERSION_V0, FULL_API_VERSION_V1};
+use anyhow::{bail, Context, Result};
+use padma_rpc::{JwtAuth, Permission, RpcServer, ServerConfig};
+use padma_types::Network;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::watch;
+
+/// Options of `padma daemon`.
+#[derive(Clone, Debug, Default)]
+pub struct DaemonOptions {
+    /// The repo directory.
+    pub repo: PathBuf,
+    /// `--api PORT`: listen on 127.0.0.1:PORT instead of the configured address.
+    pub api_port: Option<u16>,
+    /// `--genesis FILE`.
+    pub genesis: Option<PathBuf>,
+    /// `--bootstrap`: dial bootstrap peers.
+    pub bootstrap: bool,
+}
+
+/// Parses `/ip4/A/tcp/P[/http]` or `/ip6/A/tcp/P[/http]` into a socket address.
+pub fn listen_addr(multiaddr: &str) -> Result<SocketAddr> {
+    let parts: Vec<&str> = multiaddr.split('/').collect();
+    let ok = parts.len() >= 5 && parts[0].is_empty() && parts[3] == "tcp" && parts[5..].iter().all(|p| *p == "http" || p.is_empty());
+    if !ok || !(parts[1] == "ip4" || parts[1] == "ip6") {
+        bail!("API listen address '{multiaddr}' must look like /ip4/127.0.0.1/tcp/1234/http");
+    }
+    let ip: std::net::IpAddr = parts[2].parse().with_context(|| format!("bad IP in '{multiaddr}'"))?;
+    let port: u16 = parts[4].parse().with_context(|| format!("bad port in '{multiaddr}'"))?;
+    Ok(SocketAddr::new(ip, port))
+}
+
+fn api_multiaddr(addr: &SocketAddr) -> String {
+    match addr {
+        SocketAddr::V4(a) => format!("/ip4/{}/tcp/{}/http", a.ip(), a.port()),
+        SocketAddr::V6(a) => format!("/ip6/{}/tcp/{}/http", a.ip(), a.port()),
+    }
+}
+
+/// Runs the daemon until it is told to stop.
+pub async fn run(opts: DaemonOptions) -> Result<()> {
+    let repo = Repo::open(&opts.repo)?;
+    tracing::info!(repo = %repo.path().display(), "repo opened and locked");
+    padma_types::address::set_network(match repo.config.network.address_network.as_str() {
+        "mainnet" => Network::Mainnet,
+        _ => Network::Testnet,
+    });
+
+    let (secret, created) = repo.jwt_secret()?;
+    let auth = JwtAuth::new(&secret);
+    if created || !repo.path().join("token").exists() {
+        repo.write_token(&auth.issue(&Permission::Admin.up_to()))?;
+    }
+
+    if let Some(g) = &opts.genesis {
+        std::fs::metadata(g).with_context(|| format!("cannot read genesis file {}", g.display()))?;
+        tracing::warn!(genesis = %g.display(), "genesis loading is not available yet; starting without a chain");
+    }
+    if !opts.bootstrap {
+        tracing::info!("bootstrap disabled");
+    }
+
+    let store = Store::open(&repo.datastore_dir())?;
+    let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
+    let state = Arc::new(NodeState {
+        wallet: Wallet::new(repo.keystore.clone()),
+        auth: auth.clone(),
+        store,
+        session: uuid::Uuid::new_v4().to_string(),
+        block_delay: DEFAULT_BLOCK_DELAY_SECS,
+        shutdown: shutdown_tx,
+    });
+
+    let addr = match opts.api_port {
+        Some(port) => SocketAddr::from(([127, 0, 0, 1], port)),
+        None => listen_addr(&repo.config.api.listen_address)?,
+    };
+    let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen for the API on {addr}"))?;
+    let bound = listener.local_addr()?;
+    let config = ServerConfig {
+        max_request_bytes: usize::try_from(repo.config.api.max_request_size).unwrap_or(usize::MAX),
+        api_versions: (FULL_API_VERSION_V0, FULL_API_VERSION_V1),
+        drain_timeout: Duration::from_secs(10),
+    };
+    let server = RpcServer::new(state.clone(), methods(), auth, config);
+    repo.write_api(&api_multiaddr(&bound))?;
+    tracing::info!(address = %bound, "API listening on /rpc/v0 and /rpc/v1");
+
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let stop = async move {
+        tokio::select! {
+            _ = sigint.recv() => tracing::info!("SIGINT received, shutting down"),
+            _ = sigterm.recv() => tracing::info!("SIGTERM received, shutting down"),
+            _ = shutdown_rx.wait_for(|s| *s) => {}
+        }
+    };
+    let served = server.serve(listener, stop).await;
+    let _ = state.shutdown.send(true);
+
+    // Close the database: wait briefly for the last handlers to let go of the state.
+    let mut state = Some(state);
+    for _ in 0..50 {
+        match Arc::try_unwrap(state.take().expect("state present")) {
+            Ok(s) => {
+                drop(s);
+                break;
+            }
+            Err(s) => {
+                state = Some(s);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    if state.is_some() {
+        tracing::warn!("some requests still hold the node state; closing anyway");
+    }
+    repo.remove_api();
+    drop(repo);
+    served.context("API server failed")?;
+    tracing::info!("graceful shutdown successful");
+    Ok(())
+}
