@@ -1,1 +1,70 @@
-fn main() {}
+//! `padma`: the full node daemon and the Lotus-style client commands.
+
+mod cmd;
+mod fil;
+mod node;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// padma: a Filecoin full node with the Lotus workflow.
+#[derive(Parser)]
+#[command(name = "padma", version, about)]
+struct Cli {
+    /// Repo of the full node (also where clients find its `api` and `token`).
+    #[arg(long, global = true, env = "PADMA_PATH")]
+    repo: Option<PathBuf>,
+    /// API to talk to: `TOKEN:MULTIADDR`, a multiaddr or a URL (overrides FULLNODE_API_INFO).
+    #[arg(long, global = true)]
+    api_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the full node.
+    Daemon(cmd::daemon::DaemonArgs),
+    /// Print the node's and this client's versions.
+    Version,
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Auth(cmd::auth::AuthCmd),
+    /// Manage the node's wallet.
+    #[command(subcommand)]
+    Wallet(cmd::wallet::WalletCmd),
+}
+
+fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let is_daemon = matches!(&cli.command, Command::Daemon(a) if a.command.is_none());
+    init_logging(if is_daemon { "info" } else { "warn" });
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ERROR: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let repo = cli.repo.clone().map(|p| padma_node::repo::expand_home(&p)).unwrap_or_else(padma_node::repo::default_repo_path);
+    let target = node::Target { repo: repo.clone(), api_url: cli.api_url.clone() };
+    let result = rt.block_on(async move {
+        match cli.command {
+            Command::Daemon(args) => cmd::daemon::run(args, &target).await,
+            Command::Version => cmd::version(&target).await,
+            Command::Auth(c) => cmd::auth::run(c, &target).await,
+            Command::Wallet(c) => cmd::wallet::run(c, &target).await,
+        }
+    });
+    if let Err(e) = result {
+        eprintln!("ERROR: {e:#}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,45 @@
+//! `padma auth create-token` and `padma auth api-info`.
+
+use crate::node::Target;
+use anyhow::{anyhow, Context, Result};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use clap::Subcommand;
+use padma_rpc::Permission;
+use std::str::FromStr;
+
+/// Token commands.
+#[derive(Subcommand)]
+pub enum AuthCmd {
+    /// Create a token with permission PERM (and all below it).
+    CreateToken {
+        /// read, write, sign or admin.
+        #[arg(long)]
+        perm: String,
+    },
+    /// Print FULLNODE_API_INFO=<token>:<address> for permission PERM.
+    ApiInfo {
+        /// read, write, sign or admin.
+        #[arg(long)]
+        perm: String,
+    },
+}
+
+async fn new_token(target: &Target, perm: &str) -> Result<String> {
+    let perm = Permission::from_str(perm).map_err(|e| anyhow!(e))?;
+    let b64: String = target.client()?.call("AuthNew", vec![serde_json::json!(perm.up_to())]).await?;
+    let bytes = B64.decode(b64).context("AuthNew returned invalid base64")?;
+    String::from_utf8(bytes).context("AuthNew returned a non-text token")
+}
+
+/// Runs an auth command.
+pub async fn run(cmd: AuthCmd, target: &Target) -> Result<()> {
+    match cmd {
+        AuthCmd::CreateToken { perm } => println!("{}", new_token(target, &perm).await?),
+        AuthCmd::ApiInfo { perm } => {
+            let token = new_token(target, &perm).await?;
+            println!("FULLNODE_API_INFO={token}:{}", target.resolve()?.addr);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! `padma daemon` and `padma daemon stop`.
+
+use crate::node::Target;
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use padma_node::daemon::DaemonOptions;
+use std::path::PathBuf;
+
+/// Flags of `padma daemon`.
+#[derive(Args)]
+pub struct DaemonArgs {
+    /// Port of the API on 127.0.0.1 (overrides API.ListenAddress).
+    #[arg(long)]
+    pub api: Option<u16>,
+    /// Genesis CAR file for the first start.
+    #[arg(long)]
+    pub genesis: Option<PathBuf>,
+    /// Dial bootstrap peers.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub bootstrap: bool,
+    #[command(subcommand)]
+    pub command: Option<DaemonCmd>,
+}
+
+/// Subcommands of `padma daemon`.
+#[derive(Subcommand)]
+pub enum DaemonCmd {
+    /// Stop a running daemon (calls Shutdown).
+    Stop,
+}
+
+/// Runs the daemon or its subcommand.
+pub async fn run(args: DaemonArgs, target: &Target) -> Result<()> {
+    match args.command {
+        Some(DaemonCmd::Stop) => {
+            let _: serde_json::Value = target.client()?.call("Shutdown", vec![]).await?;
+            println!("daemon stopping");
+            Ok(())
+        }
+        None => {
+            padma_node::daemon::run(DaemonOptions {
+                repo: target.repo.clone(),
+                api_port: args.api,
+                genesis: args.genesis,
+                bootstrap: args.bootstrap,
+            })
+            .await
+        }
+    }
+}
