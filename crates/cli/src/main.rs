@@ -36,8 +36,11 @@ enum Command {
 }
 
 fn init_logging(default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr)
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
@@ -53,8 +56,15 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let repo = cli.repo.clone().map(|p| padma_node::repo::expand_home(&p)).unwrap_or_else(padma_node::repo::default_repo_path);
-    let target = node::Target { repo: repo.clone(), api_url: cli.api_url.clone() };
+    let repo = cli
+        .repo
+        .clone()
+        .map(|p| padma_node::repo::expand_home(&p))
+        .unwrap_or_else(padma_node::repo::default_repo_path);
+    let target = node::Target {
+        repo: repo.clone(),
+        api_url: cli.api_url.clone(),
+    };
     let result = rt.block_on(async move {
         match cli.command {
             Command::Daemon(args) => cmd::daemon::run(args, &target).await,

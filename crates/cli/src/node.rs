@@ -28,7 +28,9 @@ impl Target {
         let from_text = |text: &str, what: &str| -> Result<Resolved> {
             let info = ApiInfo::parse(text).map_err(|e| anyhow!("{what}: {e}"))?;
             let addr = match text.split_once(':') {
-                Some((_, rest)) if !text.starts_with('/') && !rest.starts_with("//") => rest.to_string(),
+                Some((_, rest)) if !text.starts_with('/') && !rest.starts_with("//") => {
+                    rest.to_string()
+                }
                 _ => text.to_string(),
             };
             Ok(Resolved { addr, info })
@@ -42,8 +44,12 @@ impl Target {
             }
         }
         let (api, token) = padma_node::repo::read_api_files(&self.repo)?;
-        let info = ApiInfo::parse(&api).map_err(|e| anyhow!("{}: {e}", self.repo.join("api").display()))?;
-        Ok(Resolved { addr: api, info: ApiInfo { token, ..info } })
+        let info = ApiInfo::parse(&api)
+            .map_err(|e| anyhow!("{}: {e}", self.repo.join("api").display()))?;
+        Ok(Resolved {
+            addr: api,
+            info: ApiInfo { token, ..info },
+        })
     }
 
     /// A v1 client.

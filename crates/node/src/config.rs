@@ -39,8 +39,13 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            api: ApiConfig { listen_address: "/ip4/127.0.0.1/tcp/1234/http".into(), max_request_size: 100 << 20 },
-            network: NetworkConfig { address_network: "testnet".into() },
+            api: ApiConfig {
+                listen_address: "/ip4/127.0.0.1/tcp/1234/http".into(),
+                max_request_size: 100 << 20,
+            },
+            network: NetworkConfig {
+                address_network: "testnet".into(),
+            },
         }
     }
 }
@@ -68,8 +73,11 @@ impl Config {
     /// Loads `path` over the defaults, then applies `PADMA_<SECTION>_<KEY>` overrides
     /// read through `env`.
     pub fn load_with(path: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Config> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let file: toml::Table = text.parse().with_context(|| format!("parsing {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let file: toml::Table = text
+            .parse()
+            .with_context(|| format!("parsing {}", path.display()))?;
         let mut merged = toml::Table::try_from(Config::default()).context("encoding defaults")?;
         for (section, values) in file {
             let Some(toml::Value::Table(target)) = merged.get_mut(&section) else {
@@ -86,15 +94,20 @@ impl Config {
             }
         }
         for (section, values) in merged.iter_mut() {
-            let toml::Value::Table(values) = values else { continue };
+            let toml::Value::Table(values) = values else {
+                continue;
+            };
             for (key, value) in values.iter_mut() {
                 let var = format!("PADMA_{}_{}", section.to_uppercase(), key.to_uppercase());
                 if let Some(raw) = env(&var) {
-                    *value = parse_override(value, &raw).with_context(|| format!("environment variable {var}"))?;
+                    *value = parse_override(value, &raw)
+                        .with_context(|| format!("environment variable {var}"))?;
                 }
             }
         }
-        let cfg: Config = toml::Value::Table(merged).try_into().with_context(|| format!("invalid configuration in {}", path.display()))?;
+        let cfg: Config = toml::Value::Table(merged)
+            .try_into()
+            .with_context(|| format!("invalid configuration in {}", path.display()))?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -107,7 +120,9 @@ impl Config {
     fn validate(&self) -> Result<()> {
         match self.network.address_network.as_str() {
             "testnet" | "mainnet" => Ok(()),
-            other => bail!("Network.AddressNetwork must be \"testnet\" or \"mainnet\", not \"{other}\""),
+            other => {
+                bail!("Network.AddressNetwork must be \"testnet\" or \"mainnet\", not \"{other}\"")
+            }
         }
     }
 }
@@ -115,9 +130,21 @@ impl Config {
 fn parse_override(current: &toml::Value, raw: &str) -> Result<toml::Value> {
     Ok(match current {
         toml::Value::String(_) => toml::Value::String(raw.to_string()),
-        toml::Value::Integer(_) => toml::Value::Integer(raw.trim().parse().with_context(|| format!("'{raw}' is not an integer"))?),
-        toml::Value::Boolean(_) => toml::Value::Boolean(raw.trim().parse().with_context(|| format!("'{raw}' is not a boolean"))?),
-        _ => format!("v = {raw}").parse::<toml::Table>().context("not a TOML value")?.remove("v").unwrap_or(toml::Value::String(raw.into())),
+        toml::Value::Integer(_) => toml::Value::Integer(
+            raw.trim()
+                .parse()
+                .with_context(|| format!("'{raw}' is not an integer"))?,
+        ),
+        toml::Value::Boolean(_) => toml::Value::Boolean(
+            raw.trim()
+                .parse()
+                .with_context(|| format!("'{raw}' is not a boolean"))?,
+        ),
+        _ => format!("v = {raw}")
+            .parse::<toml::Table>()
+            .context("not a TOML value")?
+            .remove("v")
+            .unwrap_or(toml::Value::String(raw.into())),
     })
 }
 
@@ -139,7 +166,10 @@ mod tests {
         .unwrap();
         assert_eq!(cfg.api.listen_address, "/ip4/127.0.0.1/tcp/9999/http");
         assert_eq!(cfg.api.max_request_size, 77);
-        let err = Config::load_with(&p, |k| (k == "PADMA_API_MAXREQUESTSIZE").then(|| "lots".into())).unwrap_err();
+        let err = Config::load_with(&p, |k| {
+            (k == "PADMA_API_MAXREQUESTSIZE").then(|| "lots".into())
+        })
+        .unwrap_err();
         assert!(format!("{err:#}").contains("PADMA_API_MAXREQUESTSIZE"));
     }
 
@@ -148,9 +178,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("config.toml");
         std::fs::write(&p, "[API]\nMaxRequestSize = 5\n").unwrap();
-        assert_eq!(Config::load_with(&p, |_| None).unwrap().api.max_request_size, 5);
+        assert_eq!(
+            Config::load_with(&p, |_| None)
+                .unwrap()
+                .api
+                .max_request_size,
+            5
+        );
         std::fs::write(&p, "[API]\nBogus = 5\n").unwrap();
-        assert!(format!("{:#}", Config::load_with(&p, |_| None).unwrap_err()).contains("unknown key Bogus"));
+        assert!(
+            format!("{:#}", Config::load_with(&p, |_| None).unwrap_err())
+                .contains("unknown key Bogus")
+        );
         std::fs::write(&p, "[Network]\nAddressNetwork = \"moon\"\n").unwrap();
         assert!(Config::load_with(&p, |_| None).is_err());
     }

@@ -35,12 +35,19 @@ pub struct DaemonOptions {
 /// Parses `/ip4/A/tcp/P[/http]` or `/ip6/A/tcp/P[/http]` into a socket address.
 pub fn listen_addr(multiaddr: &str) -> Result<SocketAddr> {
     let parts: Vec<&str> = multiaddr.split('/').collect();
-    let ok = parts.len() >= 5 && parts[0].is_empty() && parts[3] == "tcp" && parts[5..].iter().all(|p| *p == "http" || p.is_empty());
+    let ok = parts.len() >= 5
+        && parts[0].is_empty()
+        && parts[3] == "tcp"
+        && parts[5..].iter().all(|p| *p == "http" || p.is_empty());
     if !ok || !(parts[1] == "ip4" || parts[1] == "ip6") {
         bail!("API listen address '{multiaddr}' must look like /ip4/127.0.0.1/tcp/1234/http");
     }
-    let ip: std::net::IpAddr = parts[2].parse().with_context(|| format!("bad IP in '{multiaddr}'"))?;
-    let port: u16 = parts[4].parse().with_context(|| format!("bad port in '{multiaddr}'"))?;
+    let ip: std::net::IpAddr = parts[2]
+        .parse()
+        .with_context(|| format!("bad IP in '{multiaddr}'"))?;
+    let port: u16 = parts[4]
+        .parse()
+        .with_context(|| format!("bad port in '{multiaddr}'"))?;
     Ok(SocketAddr::new(ip, port))
 }
 
@@ -67,7 +74,8 @@ pub async fn run(opts: DaemonOptions) -> Result<()> {
     }
 
     if let Some(g) = &opts.genesis {
-        std::fs::metadata(g).with_context(|| format!("cannot read genesis file {}", g.display()))?;
+        std::fs::metadata(g)
+            .with_context(|| format!("cannot read genesis file {}", g.display()))?;
         tracing::warn!(genesis = %g.display(), "genesis loading is not available yet; starting without a chain");
     }
     if !opts.bootstrap {
@@ -89,7 +97,9 @@ pub async fn run(opts: DaemonOptions) -> Result<()> {
         Some(port) => SocketAddr::from(([127, 0, 0, 1], port)),
         None => listen_addr(&repo.config.api.listen_address)?,
     };
-    let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot listen for the API on {addr}"))?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen for the API on {addr}"))?;
     let bound = listener.local_addr()?;
     let config = ServerConfig {
         max_request_bytes: usize::try_from(repo.config.api.max_request_size).unwrap_or(usize::MAX),

@@ -33,6 +33,12 @@ mod b64 {
     }
 }
 
+impl std::fmt::Debug for StoredKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StoredKey({}, <redacted>)", self.key_type)
+    }
+}
+
 /// Error returned when a key does not exist.
 #[derive(Debug, thiserror::Error)]
 #[error("key info not found: {0}")]
@@ -62,9 +68,15 @@ impl Keystore {
         }
         let mode = fs::metadata(dir)?.permissions().mode();
         if mode & 0o077 != 0 {
-            bail!("keystore {} has too open permissions {:o}; it must be 0700", dir.display(), mode & 0o777);
+            bail!(
+                "keystore {} has too open permissions {:o}; it must be 0700",
+                dir.display(),
+                mode & 0o777
+            );
         }
-        Ok(Keystore { dir: dir.to_path_buf() })
+        Ok(Keystore {
+            dir: dir.to_path_buf(),
+        })
     }
 
     fn path_of(&self, name: &str) -> PathBuf {
@@ -89,15 +101,21 @@ impl Keystore {
         let path = self.path_of(name);
         let meta = match fs::metadata(&path) {
             Ok(m) => m,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(KeyNotFound(name.to_string()).into()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(KeyNotFound(name.to_string()).into())
+            }
             Err(e) => return Err(e).with_context(|| format!("reading key {name}")),
         };
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            bail!("permissions of key '{name}' ({}) are too relaxed: required 0600, got {mode:04o}", path.display());
+            bail!(
+                "permissions of key '{name}' ({}) are too relaxed: required 0600, got {mode:04o}",
+                path.display()
+            );
         }
         let bytes = fs::read(&path).with_context(|| format!("reading key {name}"))?;
-        serde_json::from_slice(&bytes).map_err(|e| anyhow!("key file {} is corrupt: {e}", path.display()))
+        serde_json::from_slice(&bytes)
+            .map_err(|e| anyhow!("key file {} is corrupt: {e}", path.display()))
     }
 
     /// True when the key exists.
@@ -109,7 +127,12 @@ impl Keystore {
     pub fn put(&self, name: &str, key: &StoredKey) -> Result<()> {
         let path = self.path_of(name);
         let tmp = self.dir.join(format!(".tmp-{}", encode_name(name)));
-        let mut f = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
         f.write_all(&serde_json::to_vec(key)?)?;
         f.sync_all()?;
         if path.exists() {
@@ -130,7 +153,9 @@ impl Keystore {
     pub fn delete(&self, name: &str) -> Result<()> {
         match fs::remove_file(self.path_of(name)) {
             Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(KeyNotFound(name.to_string()).into()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(KeyNotFound(name.to_string()).into())
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -142,20 +167,37 @@ mod tests {
 
     #[test]
     fn names_modes_and_round_trip() {
-        assert_eq!(encode_name("auth-jwt-private"), "MF2XI2BNNJ3XILLQOJUXMYLUMU");
+        assert_eq!(
+            encode_name("auth-jwt-private"),
+            "MF2XI2BNNJ3XILLQOJUXMYLUMU"
+        );
         assert_eq!(encode_name("libp2p-host"), "NRUWE4BSOAWWQ33TOQ");
         let dir = tempfile::tempdir().unwrap();
         let ks = Keystore::open(&dir.path().join("keystore")).unwrap();
-        let k = StoredKey { key_type: "bls".into(), private_key: vec![1, 2, 3] };
+        let k = StoredKey {
+            key_type: "bls".into(),
+            private_key: vec![1, 2, 3],
+        };
         ks.put("wallet-t1abc", &k).unwrap();
         assert!(ks.put("wallet-t1abc", &k).is_err());
         assert_eq!(ks.get("wallet-t1abc").unwrap().private_key, vec![1, 2, 3]);
         assert_eq!(ks.list().unwrap(), vec!["wallet-t1abc".to_string()]);
         let path = ks.path_of("wallet-t1abc");
-        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(ks.get("wallet-t1abc").unwrap_err().to_string().contains("too relaxed"));
-        assert!(ks.get("nope").unwrap_err().downcast_ref::<KeyNotFound>().is_some());
+        assert!(ks
+            .get("wallet-t1abc")
+            .unwrap_err()
+            .to_string()
+            .contains("too relaxed"));
+        assert!(ks
+            .get("nope")
+            .unwrap_err()
+            .downcast_ref::<KeyNotFound>()
+            .is_some());
         let text = String::from_utf8(fs::read(&path).unwrap()).unwrap();
         assert_eq!(text, r#"{"Type":"bls","PrivateKey":"AQID"}"#);
     }

@@ -46,8 +46,17 @@ impl RepoLock {
     /// Takes the lock on `<repo>/repo.lock` or says who holds it.
     pub fn acquire(repo: &Path) -> Result<RepoLock, LockError> {
         let path = repo.join("repo.lock");
-        let io = |source| LockError::Io { path: path.clone(), source };
-        let file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(io)?;
+        let io = |source| LockError::Io {
+            path: path.clone(),
+            source,
+        };
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io)?;
         let mut fl = flock_struct(libc::F_WRLCK as libc::c_short);
         // SAFETY: valid fd and a properly initialised flock struct.
         let rc = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETLK, &mut fl) };
@@ -59,7 +68,10 @@ impl RepoLock {
         // SAFETY: as above; F_GETLK fills in the holder.
         let rc = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETLK, &mut probe) };
         if rc == 0 && probe.l_type != libc::F_UNLCK as libc::c_short {
-            return Err(LockError::Held { repo: repo.to_path_buf(), pid: probe.l_pid });
+            return Err(LockError::Held {
+                repo: repo.to_path_buf(),
+                pid: probe.l_pid,
+            });
         }
         Err(io(err))
     }

@@ -20,7 +20,9 @@ pub fn default_repo_path() -> PathBuf {
     if let Some(p) = std::env::var_os("PADMA_PATH") {
         return PathBuf::from(p);
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
     home.join(".padma")
 }
 
@@ -49,11 +51,17 @@ impl Repo {
         let lock = RepoLock::acquire(path)?;
         let config_path = path.join("config.toml");
         if !config_path.exists() {
-            fs::write(&config_path, default_config_text()).with_context(|| format!("writing {}", config_path.display()))?;
+            fs::write(&config_path, default_config_text())
+                .with_context(|| format!("writing {}", config_path.display()))?;
         }
         let config = Config::load(&config_path)?;
         let keystore = Keystore::open(&path.join("keystore"))?;
-        Ok(Repo { path: path.to_path_buf(), lock, config, keystore })
+        Ok(Repo {
+            path: path.to_path_buf(),
+            lock,
+            config,
+            keystore,
+        })
     }
 
     /// The repo directory.
@@ -78,7 +86,10 @@ impl Repo {
             Ok(k) => Ok((k.private_key, false)),
             Err(e) if e.downcast_ref::<KeyNotFound>().is_some() => {
                 let secret: [u8; 32] = rand::random();
-                let key = StoredKey { key_type: JWT_KEY_TYPE.into(), private_key: secret.to_vec() };
+                let key = StoredKey {
+                    key_type: JWT_KEY_TYPE.into(),
+                    private_key: secret.to_vec(),
+                };
                 self.keystore.put(JWT_KEY_NAME, &key)?;
                 Ok((secret.to_vec(), true))
             }
@@ -104,7 +115,12 @@ impl Repo {
 
 fn write_private(path: &Path, data: &[u8]) -> Result<()> {
     let tmp = path.with_extension("tmp");
-    let mut f = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
     f.write_all(data)?;
     f.sync_all()?;
     fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
@@ -112,8 +128,14 @@ fn write_private(path: &Path, data: &[u8]) -> Result<()> {
 
 /// Reads `api` and `token` from a repo, for clients; the token may be absent.
 pub fn read_api_files(repo: &Path) -> Result<(String, Option<String>)> {
-    let api = fs::read_to_string(repo.join("api"))
-        .with_context(|| format!("no running node found: cannot read {} (is `padma daemon` running?)", repo.join("api").display()))?;
-    let token = fs::read_to_string(repo.join("token")).ok().map(|t| t.trim().to_string());
+    let api = fs::read_to_string(repo.join("api")).with_context(|| {
+        format!(
+            "no running node found: cannot read {} (is `padma daemon` running?)",
+            repo.join("api").display()
+        )
+    })?;
+    let token = fs::read_to_string(repo.join("token"))
+        .ok()
+        .map(|t| t.trim().to_string());
     Ok((api.trim().to_string(), token))
 }

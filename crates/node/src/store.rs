@@ -28,12 +28,16 @@ impl Store {
 
     /// Reads a value.
     pub fn get(&self, col: u8, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.db.get(col, key).map_err(|e| anyhow::anyhow!("datastore read: {e}"))
+        self.db
+            .get(col, key)
+            .map_err(|e| anyhow::anyhow!("datastore read: {e}"))
     }
 
     /// Writes (or with `None` deletes) values atomically.
     pub fn commit(&self, changes: Vec<(u8, Vec<u8>, Option<Vec<u8>>)>) -> Result<()> {
-        self.db.commit(changes).map_err(|e| anyhow::anyhow!("datastore write: {e}"))
+        self.db
+            .commit(changes)
+            .map_err(|e| anyhow::anyhow!("datastore write: {e}"))
     }
 
     /// Reads a metadata value.
@@ -43,7 +47,11 @@ impl Store {
 
     /// Writes a metadata value.
     pub fn put_meta(&self, key: &str, value: &[u8]) -> Result<()> {
-        self.commit(vec![(COL_META, key.as_bytes().to_vec(), Some(value.to_vec()))])
+        self.commit(vec![(
+            COL_META,
+            key.as_bytes().to_vec(),
+            Some(value.to_vec()),
+        )])
     }
 }
 
@@ -57,7 +65,8 @@ mod tests {
         {
             let s = Store::open(dir.path()).unwrap();
             s.put_meta("head", b"abc").unwrap();
-            s.commit(vec![(COL_BLOCKS, vec![1, 2], Some(vec![9]))]).unwrap();
+            s.commit(vec![(COL_BLOCKS, vec![1, 2], Some(vec![9]))])
+                .unwrap();
         }
         let s = Store::open(dir.path()).unwrap();
         assert_eq!(s.get_meta("head").unwrap().as_deref(), Some(&b"abc"[..]));

@@ -26,17 +26,26 @@ fn key_name(addr: &Address) -> String {
 }
 
 fn stored(k: &KeyInfo) -> StoredKey {
-    StoredKey { key_type: k.key_type.to_string(), private_key: k.private_key.clone() }
+    StoredKey {
+        key_type: k.key_type.to_string(),
+        private_key: k.private_key.clone(),
+    }
 }
 
 fn key_info(s: StoredKey) -> Result<KeyInfo> {
-    Ok(KeyInfo::new(KeyType::from_str(&s.key_type)?, s.private_key)?)
+    Ok(KeyInfo::new(
+        KeyType::from_str(&s.key_type)?,
+        s.private_key,
+    )?)
 }
 
 impl Wallet {
     /// A wallet using `keystore`.
     pub fn new(keystore: Keystore) -> Self {
-        Wallet { keystore, lock: Mutex::new(()) }
+        Wallet {
+            keystore,
+            lock: Mutex::new(()),
+        }
     }
 
     fn guard(&self) -> std::sync::MutexGuard<'_, ()> {
@@ -47,7 +56,10 @@ impl Wallet {
     fn find_name(&self, addr: &Address) -> Option<String> {
         let s = addr.to_string();
         let payload = &s[1..];
-        ["f", "t"].iter().map(|n| format!("{WALLET_PREFIX}{n}{payload}")).find(|name| self.keystore.has(name))
+        ["f", "t"]
+            .iter()
+            .map(|n| format!("{WALLET_PREFIX}{n}{payload}"))
+            .find(|name| self.keystore.has(name))
     }
 
     fn check_key_address(addr: &Address) -> Result<()> {
@@ -99,7 +111,9 @@ impl Wallet {
     /// The key of `addr`.
     pub fn export(&self, addr: &Address) -> Result<KeyInfo> {
         Self::check_key_address(addr)?;
-        let name = self.find_name(addr).ok_or_else(|| anyhow!("key not found for {addr}"))?;
+        let name = self
+            .find_name(addr)
+            .ok_or_else(|| anyhow!("key not found for {addr}"))?;
         key_info(self.keystore.get(&name)?)
     }
 
@@ -123,8 +137,11 @@ impl Wallet {
     pub fn delete(&self, addr: &Address) -> Result<()> {
         let key = self.export(addr)?;
         let _g = self.guard();
-        let name = self.find_name(addr).ok_or_else(|| anyhow!("key not found for {addr}"))?;
-        self.keystore.overwrite(&format!("{TRASH_PREFIX}{name}"), &stored(&key))?;
+        let name = self
+            .find_name(addr)
+            .ok_or_else(|| anyhow!("key not found for {addr}"))?;
+        self.keystore
+            .overwrite(&format!("{TRASH_PREFIX}{name}"), &stored(&key))?;
         self.keystore.delete(&name)?;
         if let Ok(d) = self.keystore.get(DEFAULT_KEY) {
             if key_info(d)?.address()? == *addr {

@@ -22,7 +22,12 @@ pub enum Permission {
 
 impl Permission {
     /// All permissions, lowest first.
-    pub const ALL: [Permission; 4] = [Permission::Read, Permission::Write, Permission::Sign, Permission::Admin];
+    pub const ALL: [Permission; 4] = [
+        Permission::Read,
+        Permission::Write,
+        Permission::Sign,
+        Permission::Admin,
+    ];
 
     /// The lowercase name used in tokens.
     pub fn as_str(self) -> &'static str {
@@ -36,7 +41,11 @@ impl Permission {
 
     /// This permission and all below it, as `lotus auth create-token --perm` grants.
     pub fn up_to(self) -> Vec<String> {
-        Permission::ALL.iter().filter(|p| **p <= self).map(|p| p.as_str().to_string()).collect()
+        Permission::ALL
+            .iter()
+            .filter(|p| **p <= self)
+            .map(|p| p.as_str().to_string())
+            .collect()
     }
 }
 
@@ -52,13 +61,18 @@ impl FromStr for Permission {
         Permission::ALL
             .into_iter()
             .find(|p| p.as_str() == s)
-            .ok_or_else(|| format!("unknown permission '{s}' (expected read, write, sign or admin)"))
+            .ok_or_else(|| {
+                format!("unknown permission '{s}' (expected read, write, sign or admin)")
+            })
     }
 }
 
 /// The highest known permission in a token's `Allow` list (unknown names are ignored).
 pub fn highest(allow: &[String]) -> Option<Permission> {
-    allow.iter().filter_map(|s| Permission::from_str(s).ok()).max()
+    allow
+        .iter()
+        .filter_map(|s| Permission::from_str(s).ok())
+        .max()
 }
 
 #[derive(Serialize, Deserialize)]
@@ -82,17 +96,24 @@ pub struct JwtAuth {
 impl JwtAuth {
     /// Creates the authority from the raw secret (32 bytes in padma's keystore).
     pub fn new(secret: &[u8]) -> Self {
-        JwtAuth { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
+        JwtAuth {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
     }
 
     /// Signs a token allowing exactly `allow`, byte-identical to what Lotus issues.
     pub fn issue(&self, allow: &[String]) -> String {
         // Header and payload written by hand so the field order matches Lotus's tokens.
         let header = B64URL.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-        let payload = serde_json::to_vec(&Claims { allow: allow.to_vec() }).expect("claims serialise");
+        let payload = serde_json::to_vec(&Claims {
+            allow: allow.to_vec(),
+        })
+        .expect("claims serialise");
         let signing_input = format!("{header}.{}", B64URL.encode(payload));
-        let sig = jsonwebtoken::crypto::sign(signing_input.as_bytes(), &self.encoding, Algorithm::HS256)
-            .expect("HMAC signing cannot fail");
+        let sig =
+            jsonwebtoken::crypto::sign(signing_input.as_bytes(), &self.encoding, Algorithm::HS256)
+                .expect("HMAC signing cannot fail");
         format!("{signing_input}.{sig}")
     }
 
@@ -118,7 +139,10 @@ mod tests {
         assert!(t.starts_with(
             "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJBbGxvdyI6WyJyZWFkIiwid3JpdGUiLCJzaWduIiwiYWRtaW4iXX0."
         ));
-        assert_eq!(auth.verify(&t).unwrap(), vec!["read", "write", "sign", "admin"]);
+        assert_eq!(
+            auth.verify(&t).unwrap(),
+            vec!["read", "write", "sign", "admin"]
+        );
         let other = JwtAuth::new(&[8u8; 32]);
         assert!(other.verify(&t).is_err());
         assert!(auth.verify("garbage").is_err());
@@ -128,7 +152,10 @@ mod tests {
     #[test]
     fn levels_are_cumulative() {
         assert_eq!(Permission::Sign.up_to(), vec!["read", "write", "sign"]);
-        assert_eq!(highest(&["write".into(), "bogus".into()]), Some(Permission::Write));
+        assert_eq!(
+            highest(&["write".into(), "bogus".into()]),
+            Some(Permission::Write)
+        );
         assert_eq!(highest(&[]), None);
     }
 }

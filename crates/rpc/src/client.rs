@@ -28,7 +28,14 @@ pub fn multiaddr_to_url(ma: &str) -> Result<String, String> {
     if parts[3] != "tcp" || parts[4].parse::<u16>().is_err() {
         return Err(bad());
     }
-    let scheme = if parts[5..].iter().any(|p| *p == "https" || *p == "wss" || *p == "tls") { "https" } else { "http" };
+    let scheme = if parts[5..]
+        .iter()
+        .any(|p| *p == "https" || *p == "wss" || *p == "tls")
+    {
+        "https"
+    } else {
+        "http"
+    };
     Ok(format!("{scheme}://{host}:{}", parts[4]))
 }
 
@@ -37,21 +44,32 @@ impl ApiInfo {
     pub fn parse(s: &str) -> Result<ApiInfo, String> {
         let s = s.trim().split(',').next().unwrap_or("").trim();
         let (token, addr) = match s.split_once(':') {
-            Some((t, rest)) if !s.starts_with('/') && !rest.starts_with("//") => (Some(t.to_string()), rest),
+            Some((t, rest)) if !s.starts_with('/') && !rest.starts_with("//") => {
+                (Some(t.to_string()), rest)
+            }
             _ => (None, s),
         };
         let base_url = if addr.starts_with('/') {
             multiaddr_to_url(addr)?
         } else {
             let u = addr.trim_end_matches('/');
-            let u = u.replacen("ws://", "http://", 1).replacen("wss://", "https://", 1);
-            let u = u.strip_suffix("/rpc/v0").or_else(|| u.strip_suffix("/rpc/v1")).unwrap_or(&u).to_string();
+            let u = u
+                .replacen("ws://", "http://", 1)
+                .replacen("wss://", "https://", 1);
+            let u = u
+                .strip_suffix("/rpc/v0")
+                .or_else(|| u.strip_suffix("/rpc/v1"))
+                .unwrap_or(&u)
+                .to_string();
             if !u.starts_with("http://") && !u.starts_with("https://") {
                 return Err(format!("unsupported API address '{addr}'"));
             }
             u
         };
-        Ok(ApiInfo { base_url, token: token.filter(|t| !t.is_empty()) })
+        Ok(ApiInfo {
+            base_url,
+            token: token.filter(|t| !t.is_empty()),
+        })
     }
 }
 
@@ -102,22 +120,35 @@ impl RpcClient {
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }
-        let resp = req.send().await.map_err(|e| ClientError::Transport { url: self.url.clone(), source: e })?;
+        let resp = req.send().await.map_err(|e| ClientError::Transport {
+            url: self.url.clone(),
+            source: e,
+        })?;
         if resp.status() == reqwest::StatusCode::UNAUTHORIZED {
             let text = resp.text().await.unwrap_or_default();
             return Err(ClientError::Unauthorized(text.trim().to_string()));
         }
-        let v: Value = resp.json().await.map_err(|e| ClientError::BadResponse(e.to_string()))?;
+        let v: Value = resp
+            .json()
+            .await
+            .map_err(|e| ClientError::BadResponse(e.to_string()))?;
         if let Some(err) = v.get("error") {
             let code = err.get("code").and_then(Value::as_i64).unwrap_or(1);
-            let msg = err.get("message").and_then(Value::as_str).unwrap_or("unknown error");
+            let msg = err
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown error");
             return Err(ClientError::Rpc(RpcError::new(code, msg)));
         }
         Ok(v.get("result").cloned().unwrap_or(Value::Null))
     }
 
     /// Calls a method and decodes its result.
-    pub async fn call<T: DeserializeOwned>(&self, method: &str, params: Vec<Value>) -> Result<T, ClientError> {
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: Vec<Value>,
+    ) -> Result<T, ClientError> {
         let v = self.call_raw(method, params).await?;
         serde_json::from_value(v).map_err(|e| ClientError::BadResponse(format!("{method}: {e}")))
     }
@@ -130,7 +161,13 @@ mod tests {
     #[test]
     fn parses_api_info_forms() {
         let a = ApiInfo::parse("abc.def:/ip4/127.0.0.1/tcp/1234/http").unwrap();
-        assert_eq!(a, ApiInfo { base_url: "http://127.0.0.1:1234".into(), token: Some("abc.def".into()) });
+        assert_eq!(
+            a,
+            ApiInfo {
+                base_url: "http://127.0.0.1:1234".into(),
+                token: Some("abc.def".into())
+            }
+        );
         let b = ApiInfo::parse("/ip4/127.0.0.1/tcp/2345").unwrap();
         assert_eq!(b.token, None);
         assert_eq!(b.base_url, "http://127.0.0.1:2345");

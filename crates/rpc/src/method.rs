@@ -60,7 +60,10 @@ impl Params {
     pub fn get<T: DeserializeOwned>(&self, i: usize) -> Result<T, RpcError> {
         let v = self.values.get(i).cloned().unwrap_or(Value::Null);
         serde_json::from_value(v).map_err(|e| {
-            RpcError::invalid_params(format!("unmarshaling params for '{}' (param {i}): {e}", self.method))
+            RpcError::invalid_params(format!(
+                "unmarshaling params for '{}' (param {i}): {e}",
+                self.method
+            ))
         })
     }
 }
@@ -92,11 +95,17 @@ pub struct Arity {
 impl Arity {
     /// The same count on both versions.
     pub const fn both(n: usize) -> Self {
-        Arity { v0: Some(n), v1: Some(n) }
+        Arity {
+            v0: Some(n),
+            v1: Some(n),
+        }
     }
     /// Different counts on v0 and v1.
     pub const fn split(v0: usize, v1: usize) -> Self {
-        Arity { v0: Some(v0), v1: Some(v1) }
+        Arity {
+            v0: Some(v0),
+            v1: Some(v1),
+        }
     }
     /// The count for `version`.
     pub fn for_version(self, version: ApiVersion) -> Option<usize> {
@@ -147,7 +156,11 @@ impl<S> MethodTable<S> {
 
     /// Finds a method by wire name (`rpc.discover` aliases `Filecoin.Discover`).
     pub fn get(&self, wire_name: &str) -> Option<&MethodDef<S>> {
-        let name = if wire_name == "rpc.discover" { "Filecoin.Discover" } else { wire_name };
+        let name = if wire_name == "rpc.discover" {
+            "Filecoin.Discover"
+        } else {
+            wire_name
+        };
         self.by_name.get(name)
     }
 

@@ -34,7 +34,11 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { max_request_bytes: 100 << 20, api_versions: (66816, 131840), drain_timeout: Duration::from_secs(10) }
+        ServerConfig {
+            max_request_bytes: 100 << 20,
+            api_versions: (66816, 131840),
+            drain_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -66,7 +70,16 @@ impl<S: Send + Sync + 'static> RpcServer<S> {
     /// Creates a server.
     pub fn new(state: Arc<S>, table: MethodTable<S>, auth: JwtAuth, config: ServerConfig) -> Self {
         let (closing_tx, closing) = watch::channel(false);
-        RpcServer { inner: Arc::new(Inner { state, table, auth, config, closing }), closing_tx }
+        RpcServer {
+            inner: Arc::new(Inner {
+                state,
+                table,
+                auth,
+                config,
+                closing,
+            }),
+            closing_tx,
+        }
     }
 
     /// The axum router serving `/rpc/v0` and `/rpc/v1`.
@@ -74,14 +87,24 @@ impl<S: Send + Sync + 'static> RpcServer<S> {
         let v0 = self.inner.clone();
         let v1 = self.inner.clone();
         Router::new()
-            .route("/rpc/v0", any(endpoint::<S>).with_state((v0, ApiVersion::V0)))
-            .route("/rpc/v1", any(endpoint::<S>).with_state((v1, ApiVersion::V1)))
+            .route(
+                "/rpc/v0",
+                any(endpoint::<S>).with_state((v0, ApiVersion::V0)),
+            )
+            .route(
+                "/rpc/v1",
+                any(endpoint::<S>).with_state((v1, ApiVersion::V1)),
+            )
             .route("/health/livez", any(|| async { "ok" }))
     }
 
     /// Serves on `listener` until `shutdown` resolves, then stops accepting, closes
     /// WebSocket connections and waits (bounded) for in-flight requests to finish.
-    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let router = self.router();
         let closing_tx = self.closing_tx;
         let drain = self.inner.config.drain_timeout;
@@ -127,8 +150,14 @@ async fn endpoint<S: Send + Sync + 'static>(
     let bytes: Bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
         Err(_) => {
-            let e = RpcError::new(error::PARSE_ERROR, format!("request bigger than maximum {limit} allowed"));
-            return json_response(StatusCode::INTERNAL_SERVER_ERROR, error_response(Value::Null, &e));
+            let e = RpcError::new(
+                error::PARSE_ERROR,
+                format!("request bigger than maximum {limit} allowed"),
+            );
+            return json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                error_response(Value::Null, &e),
+            );
         }
     };
     let ctx = CallCtx { version, perm };
@@ -139,14 +168,25 @@ async fn endpoint<S: Send + Sync + 'static>(
 }
 
 fn json_response(status: StatusCode, v: Value) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        v.to_string(),
+    )
+        .into_response()
 }
 
 /// Reads the caller's permission: `Authorization: Bearer <jwt>`, else `?token=`, else read.
-fn authenticate(auth: &JwtAuth, headers: &HeaderMap, query: &HashMap<String, String>) -> Result<Permission, String> {
+fn authenticate(
+    auth: &JwtAuth,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+) -> Result<Permission, String> {
     let token = match headers.get(header::AUTHORIZATION) {
         Some(h) => {
-            let h = h.to_str().map_err(|_| "invalid Authorization header".to_string())?;
+            let h = h
+                .to_str()
+                .map_err(|_| "invalid Authorization header".to_string())?;
             match h.strip_prefix("Bearer ") {
                 Some(t) => Some(t.to_string()),
                 None => return Err("missing Bearer prefix in auth header".into()),
@@ -164,7 +204,11 @@ fn authenticate(auth: &JwtAuth, headers: &HeaderMap, query: &HashMap<String, Str
 }
 
 /// Handles a whole HTTP body (single request or batch). `None` means send nothing.
-pub(crate) async fn handle_body<S: Send + Sync + 'static>(inner: &Arc<Inner<S>>, ctx: &CallCtx, bytes: &[u8]) -> Option<(StatusCode, Value)> {
+pub(crate) async fn handle_body<S: Send + Sync + 'static>(
+    inner: &Arc<Inner<S>>,
+    ctx: &CallCtx,
+    bytes: &[u8],
+) -> Option<(StatusCode, Value)> {
     let text = trim_ascii(bytes);
     if text.is_empty() {
         let e = RpcError::new(error::INVALID_REQUEST, "Invalid request");
@@ -174,7 +218,10 @@ pub(crate) async fn handle_body<S: Send + Sync + 'static>(inner: &Arc<Inner<S>>,
         Ok(v) => v,
         Err(_) => {
             let e = RpcError::new(error::PARSE_ERROR, "Parse error");
-            return Some((StatusCode::INTERNAL_SERVER_ERROR, error_response(Value::Null, &e)));
+            return Some((
+                StatusCode::INTERNAL_SERVER_ERROR,
+                error_response(Value::Null, &e),
+            ));
         }
     };
     match parsed {
@@ -200,8 +247,14 @@ pub(crate) async fn handle_body<S: Send + Sync + 'static>(inner: &Arc<Inner<S>>,
 }
 
 fn trim_ascii(b: &[u8]) -> &[u8] {
-    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
-    let end = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
     &b[start..end]
 }
 
@@ -219,7 +272,12 @@ fn status_for(code: i64) -> StatusCode {
 }
 
 /// Dispatches one request object. Channel methods open only when `channels` is set.
-pub(crate) async fn dispatch<S: Send + Sync + 'static>(inner: &Arc<Inner<S>>, ctx: &CallCtx, req: Value, channels: bool) -> Outcome {
+pub(crate) async fn dispatch<S: Send + Sync + 'static>(
+    inner: &Arc<Inner<S>>,
+    ctx: &CallCtx,
+    req: Value,
+    channels: bool,
+) -> Outcome {
     let Value::Object(mut obj) = req else {
         let e = RpcError::new(error::INVALID_REQUEST, "Invalid request");
         return Outcome::Reply(StatusCode::BAD_REQUEST, error_response(Value::Null, &e));
@@ -233,21 +291,45 @@ pub(crate) async fn dispatch<S: Send + Sync + 'static>(inner: &Arc<Inner<S>>, ct
         }
     };
     if !matches!(id, Value::Null | Value::Number(_) | Value::String(_)) {
-        let e = RpcError::new(error::PARSE_ERROR, "failed to parse ID: id must be a number or a string");
-        return Outcome::Reply(StatusCode::INTERNAL_SERVER_ERROR, error_response(Value::Null, &e));
+        let e = RpcError::new(
+            error::PARSE_ERROR,
+            "failed to parse ID: id must be a number or a string",
+        );
+        return Outcome::Reply(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            error_response(Value::Null, &e),
+        );
     }
     let method = match obj.remove("method") {
         Some(Value::String(m)) => m,
-        _ => return fail(RpcError::new(error::INVALID_REQUEST, "Invalid request: missing method")),
+        _ => {
+            return fail(RpcError::new(
+                error::INVALID_REQUEST,
+                "Invalid request: missing method",
+            ))
+        }
     };
     let params = match obj.remove("params") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(a)) => a,
-        Some(_) => return fail(RpcError::invalid_params("params must be a positional array")),
+        Some(_) => {
+            return fail(RpcError::invalid_params(
+                "params must be a positional array",
+            ))
+        }
     };
-    let not_found = || RpcError::new(error::METHOD_NOT_FOUND, format!("method '{method}' not found"));
-    let Some(def) = inner.table.get(&method) else { return fail(not_found()) };
-    let Some(arity) = def.arity.for_version(ctx.version) else { return fail(not_found()) };
+    let not_found = || {
+        RpcError::new(
+            error::METHOD_NOT_FOUND,
+            format!("method '{method}' not found"),
+        )
+    };
+    let Some(def) = inner.table.get(&method) else {
+        return fail(not_found());
+    };
+    let Some(arity) = def.arity.for_version(ctx.version) else {
+        return fail(not_found());
+    };
     if def.is_channel() && !channels {
         return fail(RpcError::new(
             error::METHOD_NOT_FOUND,
@@ -255,7 +337,10 @@ pub(crate) async fn dispatch<S: Send + Sync + 'static>(inner: &Arc<Inner<S>>, ct
         ));
     }
     if ctx.perm < def.perm {
-        return fail(RpcError::handler(format!("missing permission to invoke '{}' (need '{}')", def.name, def.perm)));
+        return fail(RpcError::handler(format!(
+            "missing permission to invoke '{}' (need '{}')",
+            def.name, def.perm
+        )));
     }
     if params.len() != arity {
         return fail(RpcError::invalid_params(format!(
@@ -268,19 +353,29 @@ pub(crate) async fn dispatch<S: Send + Sync + 'static>(inner: &Arc<Inner<S>>, ct
     match &def.handler {
         Handler::Discover => {
             let (v0, v1) = inner.config.api_versions;
-            let n = if ctx.version == ApiVersion::V0 { v0 } else { v1 };
+            let n = if ctx.version == ApiVersion::V0 {
+                v0
+            } else {
+                v1
+            };
             reply(id, Ok(inner.table.discover(ctx.version, n)))
         }
         Handler::Call(f) => {
-            let res = AssertUnwindSafe(f(state, ctx.clone(), p)).catch_unwind().await;
-            let res = res.unwrap_or_else(|_| Err(RpcError::handler(format!("panic in rpc method '{method}'"))));
+            let res = AssertUnwindSafe(f(state, ctx.clone(), p))
+                .catch_unwind()
+                .await;
+            let res = res.unwrap_or_else(|_| {
+                Err(RpcError::handler(format!("panic in rpc method '{method}'")))
+            });
             reply(id, res)
         }
         Handler::Channel(f) => {
             let res: ChannelResult = AssertUnwindSafe(f(state, ctx.clone(), p))
                 .catch_unwind()
                 .await
-                .unwrap_or_else(|_| Err(RpcError::handler(format!("panic in rpc method '{method}'"))));
+                .unwrap_or_else(|_| {
+                    Err(RpcError::handler(format!("panic in rpc method '{method}'")))
+                });
             match res {
                 Ok(rx) => Outcome::Channel(id, rx),
                 Err(e) => reply(id, Err(e)),
@@ -294,7 +389,10 @@ fn reply(id: Value, res: Result<Value, RpcError>) -> Outcome {
         return Outcome::Silent;
     }
     match res {
-        Ok(v) => Outcome::Reply(StatusCode::OK, json!({ "jsonrpc": "2.0", "id": id, "result": v })),
+        Ok(v) => Outcome::Reply(
+            StatusCode::OK,
+            json!({ "jsonrpc": "2.0", "id": id, "result": v }),
+        ),
         Err(e) => Outcome::Reply(status_for(e.code), error_response(id, &e)),
     }
 }

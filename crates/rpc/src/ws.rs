@@ -27,7 +27,10 @@ struct Conn {
 
 impl Conn {
     async fn send(&self, v: Value) {
-        let _ = self.out.send(Message::Text(Utf8Bytes::from(v.to_string()))).await;
+        let _ = self
+            .out
+            .send(Message::Text(Utf8Bytes::from(v.to_string())))
+            .await;
     }
 
     fn register(&self, id: &Value) -> Option<oneshot::Receiver<()>> {
@@ -46,7 +49,11 @@ impl Conn {
     }
 
     fn cancel(&self, id: &Value) {
-        let tx = self.cancels.lock().ok().and_then(|mut m| m.remove(&id.to_string()));
+        let tx = self
+            .cancels
+            .lock()
+            .ok()
+            .and_then(|mut m| m.remove(&id.to_string()));
         if let Some(tx) = tx {
             let _ = tx.send(());
         }
@@ -54,7 +61,11 @@ impl Conn {
 }
 
 /// Serves one upgraded connection until the client leaves or the server closes.
-pub(crate) async fn serve_socket<S: Send + Sync + 'static>(inner: Arc<Inner<S>>, ctx: CallCtx, socket: WebSocket) {
+pub(crate) async fn serve_socket<S: Send + Sync + 'static>(
+    inner: Arc<Inner<S>>,
+    ctx: CallCtx,
+    socket: WebSocket,
+) {
     let (mut sink, mut stream) = socket.split();
     let (out_tx, mut out_rx) = mpsc::channel::<Message>(OUTBOX);
     let writer = tokio::spawn(async move {
@@ -71,7 +82,11 @@ pub(crate) async fn serve_socket<S: Send + Sync + 'static>(inner: Arc<Inner<S>>,
         }
         let _ = sink.send(Message::Close(None)).await;
     });
-    let conn = Arc::new(Conn { out: out_tx, next_chan: AtomicU64::new(1), cancels: Mutex::new(HashMap::new()) });
+    let conn = Arc::new(Conn {
+        out: out_tx,
+        next_chan: AtomicU64::new(1),
+        cancels: Mutex::new(HashMap::new()),
+    });
     let mut closing = inner.closing.clone();
     loop {
         let frame = tokio::select! {
@@ -85,14 +100,24 @@ pub(crate) async fn serve_socket<S: Send + Sync + 'static>(inner: Arc<Inner<S>>,
             Some(Ok(_)) => continue,
         };
         if text.len() > inner.config.max_request_bytes {
-            let e = RpcError::new(error::PARSE_ERROR, format!("request bigger than maximum {} allowed", inner.config.max_request_bytes));
+            let e = RpcError::new(
+                error::PARSE_ERROR,
+                format!(
+                    "request bigger than maximum {} allowed",
+                    inner.config.max_request_bytes
+                ),
+            );
             conn.send(error_response(Value::Null, &e)).await;
             continue;
         }
         let parsed: Value = match serde_json::from_str(&text) {
             Ok(v) => v,
             Err(_) => {
-                conn.send(error_response(Value::Null, &RpcError::new(error::PARSE_ERROR, "Parse error"))).await;
+                conn.send(error_response(
+                    Value::Null,
+                    &RpcError::new(error::PARSE_ERROR, "Parse error"),
+                ))
+                .await;
                 continue;
             }
         };
@@ -102,10 +127,19 @@ pub(crate) async fn serve_socket<S: Send + Sync + 'static>(inner: Arc<Inner<S>>,
             }
             continue;
         }
-        tokio::spawn(handle_frame(inner.clone(), ctx.clone(), conn.clone(), parsed));
+        tokio::spawn(handle_frame(
+            inner.clone(),
+            ctx.clone(),
+            conn.clone(),
+            parsed,
+        ));
     }
     // Dropping the connection state closes the outbox; cancel whatever still runs.
-    let pending: Vec<_> = conn.cancels.lock().map(|mut m| m.drain().map(|(_, tx)| tx).collect()).unwrap_or_default();
+    let pending: Vec<_> = conn
+        .cancels
+        .lock()
+        .map(|mut m| m.drain().map(|(_, tx)| tx).collect())
+        .unwrap_or_default();
     for tx in pending {
         let _ = tx.send(());
     }
@@ -113,10 +147,19 @@ pub(crate) async fn serve_socket<S: Send + Sync + 'static>(inner: Arc<Inner<S>>,
     let _ = writer.await;
 }
 
-async fn handle_frame<S: Send + Sync + 'static>(inner: Arc<Inner<S>>, ctx: CallCtx, conn: Arc<Conn>, req: Value) {
+async fn handle_frame<S: Send + Sync + 'static>(
+    inner: Arc<Inner<S>>,
+    ctx: CallCtx,
+    conn: Arc<Conn>,
+    req: Value,
+) {
     if let Value::Array(reqs) = req {
         if reqs.is_empty() {
-            conn.send(error_response(Value::Null, &RpcError::new(error::INVALID_REQUEST, "Invalid request"))).await;
+            conn.send(error_response(
+                Value::Null,
+                &RpcError::new(error::INVALID_REQUEST, "Invalid request"),
+            ))
+            .await;
             return;
         }
         let mut out = Vec::new();
@@ -150,7 +193,8 @@ async fn handle_frame<S: Send + Sync + 'static>(inner: Arc<Inner<S>>, ctx: CallC
         }
         Outcome::Channel(id, mut rx) => {
             let chan = conn.next_chan.fetch_add(1, Ordering::Relaxed);
-            conn.send(json!({ "jsonrpc": "2.0", "id": id, "result": chan })).await;
+            conn.send(json!({ "jsonrpc": "2.0", "id": id, "result": chan }))
+                .await;
             loop {
                 tokio::select! {
                     v = rx.recv() => match v {
@@ -161,7 +205,8 @@ async fn handle_frame<S: Send + Sync + 'static>(inner: Arc<Inner<S>>, ctx: CallC
                 }
             }
             conn.unregister(&id);
-            conn.send(json!({ "jsonrpc": "2.0", "method": "xrpc.ch.close", "params": [chan] })).await;
+            conn.send(json!({ "jsonrpc": "2.0", "method": "xrpc.ch.close", "params": [chan] }))
+                .await;
         }
     }
 }

@@ -47,7 +47,15 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "x01", "f9abc", "f1zz", "t3", "f0-1", "f1ypi542zmmgaltijzw4byonei5c267ev5iif2lia"] {
+        for bad in [
+            "",
+            "x01",
+            "f9abc",
+            "f1zz",
+            "t3",
+            "f0-1",
+            "f1ypi542zmmgaltijzw4byonei5c267ev5iif2lia",
+        ] {
             assert!(parse_address(bad).is_err(), "{bad} should not parse");
         }
     }

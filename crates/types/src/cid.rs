@@ -1,7 +1,7 @@
 //! CIDs of Filecoin chain objects: CIDv1, DAG-CBOR codec, blake2b-256 multihash.
 
-pub use ::cid::Cid;
 use ::cid::multihash::Multihash;
+pub use ::cid::Cid;
 
 /// Multicodec code of DAG-CBOR.
 pub const DAG_CBOR: u64 = 0x71;

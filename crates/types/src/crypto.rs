@@ -91,12 +91,18 @@ impl KeyInfo {
             KeyType::Bls => bls_signatures::PrivateKey::generate(&mut OsRng).as_bytes(),
             KeyType::Secp256k1 => SigningKey::random(&mut OsRng).to_bytes().to_vec(),
         };
-        KeyInfo { key_type, private_key }
+        KeyInfo {
+            key_type,
+            private_key,
+        }
     }
 
     /// Builds a key from its type and bytes, checking that the bytes form a valid key.
     pub fn new(key_type: KeyType, private_key: Vec<u8>) -> Result<Self, CryptoError> {
-        let key = KeyInfo { key_type, private_key };
+        let key = KeyInfo {
+            key_type,
+            private_key,
+        };
         key.public_key()?;
         Ok(key)
     }
@@ -188,7 +194,8 @@ fn recover_secp_address(sig: &[u8], data: &[u8]) -> Result<Address, CryptoError>
     if sig.len() != 65 {
         return Err(err("secp256k1 signature must be 65 bytes"));
     }
-    let signature = EcdsaSignature::from_slice(&sig[..64]).map_err(|_| err("malformed secp256k1 signature"))?;
+    let signature =
+        EcdsaSignature::from_slice(&sig[..64]).map_err(|_| err("malformed secp256k1 signature"))?;
     let rec = RecoveryId::from_byte(sig[64]).ok_or_else(|| err("bad recovery id"))?;
     let digest = blake2b_256(data);
     let vk = VerifyingKey::recover_from_prehash(&digest, &signature, rec)

@@ -32,7 +32,10 @@ impl Serialize for CidJson {
             #[serde(rename = "/")]
             slash: String,
         }
-        Link { slash: self.0.to_string() }.serialize(s)
+        Link {
+            slash: self.0.to_string(),
+        }
+        .serialize(s)
     }
 }
 
@@ -84,7 +87,9 @@ pub mod bytes_b64 {
         let s: Option<String> = Option::deserialize(d)?;
         match s {
             None => Ok(Vec::new()),
-            Some(s) => B64.decode(s.as_bytes()).map_err(|e| D::Error::custom(format!("invalid base64: {e}"))),
+            Some(s) => B64
+                .decode(s.as_bytes())
+                .map_err(|e| D::Error::custom(format!("invalid base64: {e}"))),
         }
     }
 }
@@ -113,7 +118,9 @@ pub mod token_str {
 }
 
 /// Reads `null` as the type's default, as Go decodes it.
-pub fn null_default<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+pub fn null_default<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(
+    d: D,
+) -> Result<T, D::Error> {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
@@ -152,7 +159,11 @@ pub struct MessageJson {
     #[serde(with = "bytes_b64", default)]
     pub params: Vec<u8>,
     /// The message CID (output only; ignored on input).
-    #[serde(rename = "CID", skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CID",
+        skip_deserializing,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cid: Option<CidJson>,
 }
 
@@ -205,7 +216,10 @@ pub struct SignatureJson {
 
 impl From<&Signature> for SignatureJson {
     fn from(s: &Signature) -> Self {
-        SignatureJson { sig_type: s.sig_type as u8, data: s.bytes.clone() }
+        SignatureJson {
+            sig_type: s.sig_type as u8,
+            data: s.bytes.clone(),
+        }
     }
 }
 
@@ -217,7 +231,10 @@ impl TryFrom<SignatureJson> for Signature {
             2 => SignatureType::BLS,
             t => return Err(format!("unknown signature type {t}")),
         };
-        Ok(Signature { sig_type, bytes: s.data })
+        Ok(Signature {
+            sig_type,
+            bytes: s.data,
+        })
     }
 }
 
@@ -230,7 +247,11 @@ pub struct SignedMessageJson {
     /// The signature.
     pub signature: SignatureJson,
     /// The signed message CID (output only).
-    #[serde(rename = "CID", skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "CID",
+        skip_deserializing,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cid: Option<CidJson>,
 }
 
@@ -247,7 +268,10 @@ impl From<&SignedMessage> for SignedMessageJson {
 impl TryFrom<SignedMessageJson> for SignedMessage {
     type Error = String;
     fn try_from(m: SignedMessageJson) -> Result<Self, String> {
-        Ok(SignedMessage { message: m.message.into(), signature: m.signature.try_into()? })
+        Ok(SignedMessage {
+            message: m.message.into(),
+            signature: m.signature.try_into()?,
+        })
     }
 }
 
@@ -265,7 +289,10 @@ pub struct KeyInfoJson {
 
 impl From<&KeyInfo> for KeyInfoJson {
     fn from(k: &KeyInfo) -> Self {
-        KeyInfoJson { key_type: k.key_type.to_string(), private_key: k.private_key.clone() }
+        KeyInfoJson {
+            key_type: k.key_type.to_string(),
+            private_key: k.private_key.clone(),
+        }
     }
 }
 

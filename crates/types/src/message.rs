@@ -1,9 +1,9 @@
 //! Messages and signed messages with Filecoin's exact DAG-CBOR encoding and CIDs.
 
 use crate::cid::{cbor_cid, Cid};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use fvm_shared::crypto::signature::{Signature, SignatureType};
 use fvm_shared::message::Message;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A message together with the signature of its sender.
 #[derive(Clone, Debug, PartialEq, Eq)]

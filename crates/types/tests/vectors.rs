@@ -25,7 +25,9 @@ fn key_of(v: &Value) -> KeyInfo {
         "BLS" => KeyType::Bls,
         _ => KeyType::Secp256k1,
     };
-    let raw = B64.decode(v["privateKey"]["lotus_base64"].as_str().unwrap()).unwrap();
+    let raw = B64
+        .decode(v["privateKey"]["lotus_base64"].as_str().unwrap())
+        .unwrap();
     KeyInfo::new(kt, raw).unwrap()
 }
 
@@ -38,8 +40,15 @@ fn every_message_vector_matches() {
         let name = v["name"].as_str().unwrap();
         let key = key_of(v);
         // Keys, public keys, addresses, Lotus export form.
-        assert_eq!(hex::encode(key.public_key().unwrap()), v["publicKey_hex"].as_str().unwrap(), "{name}");
-        same_addr(&key.address().unwrap().to_string(), v["address"].as_str().unwrap());
+        assert_eq!(
+            hex::encode(key.public_key().unwrap()),
+            v["publicKey_hex"].as_str().unwrap(),
+            "{name}"
+        );
+        same_addr(
+            &key.address().unwrap().to_string(),
+            v["address"].as_str().unwrap(),
+        );
         let export = v["privateKey"]["lotus_export_hex"].as_str().unwrap();
         assert_eq!(key_to_lotus_hex(&key), export, "{name}");
         assert_eq!(key_from_lotus_text(export).unwrap(), key, "{name}");
@@ -47,22 +56,48 @@ fn every_message_vector_matches() {
         // Message JSON -> CBOR -> CID.
         let mj: MessageJson = serde_json::from_value(v["message_lotus_json"].clone()).unwrap();
         let msg: Message = mj.into();
-        assert_eq!(hex::encode(message_cbor(&msg)), v["message_cbor_hex"].as_str().unwrap(), "{name}");
-        assert_eq!(message_cid(&msg).to_string(), v["message_cid"].as_str().unwrap(), "{name}");
-        assert_eq!(hex::encode(message_signing_bytes(&msg)), v["message_cid_bytes_hex"].as_str().unwrap());
+        assert_eq!(
+            hex::encode(message_cbor(&msg)),
+            v["message_cbor_hex"].as_str().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            message_cid(&msg).to_string(),
+            v["message_cid"].as_str().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            hex::encode(message_signing_bytes(&msg)),
+            v["message_cid_bytes_hex"].as_str().unwrap()
+        );
         let decoded = decode_message(&message_cbor(&msg)).unwrap();
         assert_eq!(decoded, msg);
 
         // Deterministic signatures, verification, signed CID.
         let sig = key.sign(&message_signing_bytes(&msg)).unwrap();
-        assert_eq!(B64.encode(&sig.bytes), v["signature"]["Data"].as_str().unwrap(), "{name}");
-        assert_eq!(sig.sig_type as u8 as u64, v["signature"]["Type"].as_u64().unwrap());
+        assert_eq!(
+            B64.encode(&sig.bytes),
+            v["signature"]["Data"].as_str().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            sig.sig_type as u8 as u64,
+            v["signature"]["Type"].as_u64().unwrap()
+        );
         verify_signature(&sig, &key.address().unwrap(), &message_signing_bytes(&msg)).unwrap();
-        let smsg = SignedMessage { message: msg.clone(), signature: sig };
-        assert_eq!(smsg.cid().to_string(), v["signed_message_cid"].as_str().unwrap(), "{name}");
+        let smsg = SignedMessage {
+            message: msg.clone(),
+            signature: sig,
+        };
+        assert_eq!(
+            smsg.cid().to_string(),
+            v["signed_message_cid"].as_str().unwrap(),
+            "{name}"
+        );
 
         // Signed message JSON in, and out with the CID fields.
-        let sj: SignedMessageJson = serde_json::from_value(v["signed_message_lotus_json"].clone()).unwrap();
+        let sj: SignedMessageJson =
+            serde_json::from_value(v["signed_message_lotus_json"].clone()).unwrap();
         let parsed = SignedMessage::try_from(sj).unwrap();
         assert_eq!(parsed, smsg);
         let out = serde_json::to_value(SignedMessageJson::from(&smsg)).unwrap();
@@ -82,7 +117,9 @@ fn tampered_signatures_fail() {
         let msg: Message = mj.into();
         let mut sig = key.sign(&message_signing_bytes(&msg)).unwrap();
         sig.bytes[5] ^= 1;
-        assert!(verify_signature(&sig, &key.address().unwrap(), &message_signing_bytes(&msg)).is_err());
+        assert!(
+            verify_signature(&sig, &key.address().unwrap(), &message_signing_bytes(&msg)).is_err()
+        );
         let other = KeyInfo::generate(key.key_type).address().unwrap();
         let good = key.sign(&message_signing_bytes(&msg)).unwrap();
         assert!(verify_signature(&good, &other, &message_signing_bytes(&msg)).is_err());
@@ -93,9 +130,13 @@ fn tampered_signatures_fail() {
 fn lotus_upstream_message_and_nil_signature() {
     let all = vectors();
     let up = &all["lotusUpstream"];
-    let mj: MessageJson = serde_json::from_value(up["message_lotus_json_as_lotus_prints_it"].clone()).unwrap();
+    let mj: MessageJson =
+        serde_json::from_value(up["message_lotus_json_as_lotus_prints_it"].clone()).unwrap();
     let msg: Message = mj.into();
-    assert_eq!(hex::encode(message_cbor(&msg)), up["message_cbor_hex"].as_str().unwrap());
+    assert_eq!(
+        hex::encode(message_cbor(&msg)),
+        up["message_cbor_hex"].as_str().unwrap()
+    );
     let out = serde_json::to_value(MessageJson::from(&msg)).unwrap();
     let mut expected = up["message_lotus_json_as_lotus_prints_it"].clone();
     // Compare modulo the network prefix of printed addresses.
@@ -105,9 +146,15 @@ fn lotus_upstream_message_and_nil_signature() {
     }
     assert_eq!(out, expected);
     // A zero-value Go signature (Type 0, no data) marshals as the single byte 0x00.
-    let bytes = fvm_ipld_encoding::to_vec(&(&msg, fvm_ipld_encoding::RawBytes::new(vec![0u8]))).unwrap();
+    let bytes =
+        fvm_ipld_encoding::to_vec(&(&msg, fvm_ipld_encoding::RawBytes::new(vec![0u8]))).unwrap();
     let cid = padma_types::cid::cbor_cid(&bytes);
-    assert_eq!(cid.to_string(), up["signed_message_with_Type0_nil_sig"]["CID"]["/"].as_str().unwrap());
+    assert_eq!(
+        cid.to_string(),
+        up["signed_message_with_Type0_nil_sig"]["CID"]["/"]
+            .as_str()
+            .unwrap()
+    );
 }
 
 #[test]
@@ -116,7 +163,11 @@ fn raw_wallet_sign_matches_lotus() {
     for v in all["rawSign"].as_array().unwrap() {
         let raw = B64.decode(v["lotusKeyB64"].as_str().unwrap()).unwrap();
         let expected = hex::decode(v["sigLotusHex"].as_str().unwrap()).unwrap();
-        let kt = if expected[0] == 2 { KeyType::Bls } else { KeyType::Secp256k1 };
+        let kt = if expected[0] == 2 {
+            KeyType::Bls
+        } else {
+            KeyType::Secp256k1
+        };
         let key = KeyInfo::new(kt, raw).unwrap();
         let addr = key.address().unwrap();
         same_addr(&addr.to_string(), v["address"].as_str().unwrap());

@@ -27,7 +27,10 @@ pub enum AuthCmd {
 
 async fn new_token(target: &Target, perm: &str) -> Result<String> {
     let perm = Permission::from_str(perm).map_err(|e| anyhow!(e))?;
-    let b64: String = target.client()?.call("AuthNew", vec![serde_json::json!(perm.up_to())]).await?;
+    let b64: String = target
+        .client()?
+        .call("AuthNew", vec![serde_json::json!(perm.up_to())])
+        .await?;
     let bytes = B64.decode(b64).context("AuthNew returned invalid base64")?;
     String::from_utf8(bytes).context("AuthNew returned a non-text token")
 }

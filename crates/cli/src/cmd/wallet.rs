@@ -78,7 +78,8 @@ pub enum WalletCmd {
 }
 
 fn unhex(what: &str, s: &str) -> Result<Vec<u8>> {
-    hex::decode(s.trim().trim_start_matches("0x")).with_context(|| format!("{what} is not valid hex"))
+    hex::decode(s.trim().trim_start_matches("0x"))
+        .with_context(|| format!("{what} is not valid hex"))
 }
 
 /// Runs a wallet command.
@@ -99,7 +100,11 @@ pub async fn run(cmd: WalletCmd, target: &Target) -> Result<()> {
             println!("{:<88} {:<24} Default", "Address", "Balance");
             for a in list {
                 let bal: String = c.call("WalletBalance", vec![json!(a)]).await?;
-                let mark = if default.as_deref() == Some(a.as_str()) { "X" } else { "" };
+                let mark = if default.as_deref() == Some(a.as_str()) {
+                    "X"
+                } else {
+                    ""
+                };
                 println!("{a:<88} {:<24} {mark}", format_fil(&bal));
             }
         }
@@ -110,12 +115,21 @@ pub async fn run(cmd: WalletCmd, target: &Target) -> Result<()> {
         WalletCmd::SetDefault { address } => {
             let _: Value = c.call("WalletSetDefault", vec![json!(address)]).await?;
         }
-        WalletCmd::Import { path, as_default, format } => {
+        WalletCmd::Import {
+            path,
+            as_default,
+            format,
+        } => {
             let mut text = String::new();
             match path.as_ref().filter(|p| p.as_os_str() != "-") {
-                Some(p) => text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
+                Some(p) => {
+                    text = std::fs::read_to_string(p)
+                        .with_context(|| format!("reading {}", p.display()))?
+                }
                 None => {
-                    std::io::stdin().read_to_string(&mut text).context("reading the key from stdin")?;
+                    std::io::stdin()
+                        .read_to_string(&mut text)
+                        .context("reading the key from stdin")?;
                 }
             }
             match format.as_deref() {
@@ -123,7 +137,12 @@ pub async fn run(cmd: WalletCmd, target: &Target) -> Result<()> {
                 Some(f) => bail!("unknown format '{f}' (expected hex-lotus or json-lotus)"),
             }
             let key = key_from_lotus_text(&text).map_err(|e| anyhow!(e))?;
-            let a: String = c.call("WalletImport", vec![serde_json::to_value(KeyInfoJson::from(&key))?]).await?;
+            let a: String = c
+                .call(
+                    "WalletImport",
+                    vec![serde_json::to_value(KeyInfoJson::from(&key))?],
+                )
+                .await?;
             if as_default {
                 let _: Value = c.call("WalletSetDefault", vec![json!(a)]).await?;
             }
@@ -137,21 +156,35 @@ pub async fn run(cmd: WalletCmd, target: &Target) -> Result<()> {
         WalletCmd::Delete { address } => {
             let _: Value = c.call("WalletDelete", vec![json!(address)]).await?;
         }
-        WalletCmd::Sign { address, hex_message } => {
+        WalletCmd::Sign {
+            address,
+            hex_message,
+        } => {
             let data = unhex("the message", &hex_message)?;
-            let sig: SignatureJson = c.call("WalletSign", vec![json!(address), json!(B64.encode(data))]).await?;
+            let sig: SignatureJson = c
+                .call("WalletSign", vec![json!(address), json!(B64.encode(data))])
+                .await?;
             let mut out = vec![sig.sig_type];
             out.extend(sig.data);
             println!("{}", hex::encode(out));
         }
-        WalletCmd::Verify { address, hex_message, signature } => {
+        WalletCmd::Verify {
+            address,
+            hex_message,
+            signature,
+        } => {
             let data = unhex("the message", &hex_message)?;
             let sig = unhex("the signature", &signature)?;
             if sig.len() < 2 {
                 bail!("signature is too short");
             }
             let sig_json = json!({ "Type": sig[0], "Data": B64.encode(&sig[1..]) });
-            let ok: bool = c.call("WalletVerify", vec![json!(address), json!(B64.encode(data)), sig_json]).await?;
+            let ok: bool = c
+                .call(
+                    "WalletVerify",
+                    vec![json!(address), json!(B64.encode(data)), sig_json],
+                )
+                .await?;
             if !ok {
                 bail!("invalid signature");
             }

@@ -33,7 +33,10 @@ pub async fn auth_new(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
 /// `AuthVerify`: the permissions a token grants.
 pub async fn auth_verify(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
     let token: String = p.get(0)?;
-    let allow = s.auth.verify(&token).map_err(|e| RpcError::handler(e.to_string()))?;
+    let allow = s
+        .auth
+        .verify(&token)
+        .map_err(|e| RpcError::handler(e.to_string()))?;
     to_value(allow)
 }
 

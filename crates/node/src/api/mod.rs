@@ -30,8 +30,18 @@ pub struct NodeState {
 
 type CallFn = fn(Arc<NodeState>, CallCtx, Params) -> BoxFuture<CallResult>;
 
-fn row(name: &'static str, perm: Permission, arity: Arity, handler: Handler<NodeState>) -> MethodDef<NodeState> {
-    MethodDef { name, perm, arity, handler }
+fn row(
+    name: &'static str,
+    perm: Permission,
+    arity: Arity,
+    handler: Handler<NodeState>,
+) -> MethodDef<NodeState> {
+    MethodDef {
+        name,
+        perm,
+        arity,
+        handler,
+    }
 }
 
 fn call(name: &'static str, perm: Permission, arity: Arity, f: CallFn) -> MethodDef<NodeState> {
@@ -56,21 +66,51 @@ pub fn methods() -> MethodTable<NodeState> {
         call("AuthVerify", Read, one, h!(common::auth_verify)),
         call("Shutdown", Admin, none, h!(common::shutdown)),
         call("Session", Read, none, h!(common::session)),
-        row("Closing", Read, none, Handler::Channel(|s, c, p| Box::pin(common::closing(s, c, p)))),
+        row(
+            "Closing",
+            Read,
+            none,
+            Handler::Channel(|s, c, p| Box::pin(common::closing(s, c, p))),
+        ),
         row("Discover", Read, none, Handler::Discover),
         // Wallet.
         call("WalletNew", Write, one, h!(wallet::wallet_new)),
         call("WalletList", Write, none, h!(wallet::wallet_list)),
         call("WalletHas", Write, one, h!(wallet::wallet_has)),
-        call("WalletDefaultAddress", Write, none, h!(wallet::wallet_default_address)),
-        call("WalletSetDefault", Write, one, h!(wallet::wallet_set_default)),
+        call(
+            "WalletDefaultAddress",
+            Write,
+            none,
+            h!(wallet::wallet_default_address),
+        ),
+        call(
+            "WalletSetDefault",
+            Write,
+            one,
+            h!(wallet::wallet_set_default),
+        ),
         call("WalletSign", Sign, Arity::both(2), h!(wallet::wallet_sign)),
-        call("WalletSignMessage", Sign, Arity::both(2), h!(wallet::wallet_sign_message)),
-        call("WalletVerify", Read, Arity::both(3), h!(wallet::wallet_verify)),
+        call(
+            "WalletSignMessage",
+            Sign,
+            Arity::both(2),
+            h!(wallet::wallet_sign_message),
+        ),
+        call(
+            "WalletVerify",
+            Read,
+            Arity::both(3),
+            h!(wallet::wallet_verify),
+        ),
         call("WalletImport", Admin, one, h!(wallet::wallet_import)),
         call("WalletExport", Admin, one, h!(wallet::wallet_export)),
         call("WalletDelete", Admin, one, h!(wallet::wallet_delete)),
         call("WalletBalance", Read, one, h!(wallet::wallet_balance)),
-        call("WalletValidateAddress", Read, one, h!(wallet::wallet_validate_address)),
+        call(
+            "WalletValidateAddress",
+            Read,
+            one,
+            h!(wallet::wallet_validate_address),
+        ),
     ])
 }

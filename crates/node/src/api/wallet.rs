@@ -4,9 +4,11 @@ use super::NodeState;
 use padma_rpc::method::{to_value, CallResult};
 use padma_rpc::{CallCtx, Params, RpcError};
 use padma_types::crypto::{verify_signature, KeyInfo, KeyType};
-use padma_types::json::{AddressJson, BytesJson, KeyInfoJson, MessageJson, SignatureJson, SignedMessageJson};
+use padma_types::json::{
+    AddressJson, BytesJson, KeyInfoJson, MessageJson, SignatureJson, SignedMessageJson,
+};
 use padma_types::message::message_signing_bytes;
-use padma_types::{Message, SignedMessage, Signature};
+use padma_types::{Message, Signature, SignedMessage};
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -22,8 +24,14 @@ fn addr(p: &Params, i: usize) -> Result<padma_types::Address, RpcError> {
 pub async fn wallet_new(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
     let kt: serde_json::Value = p.get(0)?;
     let kt = match kt.as_str() {
-        Some(name) => KeyType::from_str(name).map_err(|e| RpcError::invalid_params(e.to_string()))?,
-        None => return Err(RpcError::invalid_params("key type must be a string: \"bls\" or \"secp256k1\"")),
+        Some(name) => {
+            KeyType::from_str(name).map_err(|e| RpcError::invalid_params(e.to_string()))?
+        }
+        None => {
+            return Err(RpcError::invalid_params(
+                "key type must be a string: \"bls\" or \"secp256k1\"",
+            ))
+        }
     };
     let a = s.wallet.new_key(kt).map_err(err)?;
     to_value(AddressJson(a))
@@ -63,8 +71,14 @@ pub async fn wallet_sign(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResul
 pub async fn wallet_sign_message(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
     let a = addr(&p, 0)?;
     let msg: Message = p.get::<MessageJson>(1)?.into();
-    let sig = s.wallet.sign(&a, &message_signing_bytes(&msg)).map_err(err)?;
-    to_value(SignedMessageJson::from(&SignedMessage { message: msg, signature: sig }))
+    let sig = s
+        .wallet
+        .sign(&a, &message_signing_bytes(&msg))
+        .map_err(err)?;
+    to_value(SignedMessageJson::from(&SignedMessage {
+        message: msg,
+        signature: sig,
+    }))
 }
 
 /// `WalletVerify`: whether a signature of the data is valid for the address.

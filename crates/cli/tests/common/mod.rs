@@ -1,0 +1,189 @@
+//! Helpers shared by the integration tests: a real `padma daemon` process on a
+//! temporary repo and a loopback port, and JSON-RPC over HTTP and WebSocket.
+#![allow(dead_code)]
+
+use base64::Engine;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The padma binary under test.
+pub const PADMA: &str = env!("CARGO_BIN_EXE_padma");
+
+/// A running daemon; killed on drop if still alive.
+pub struct Daemon {
+    pub child: Child,
+    pub repo: PathBuf,
+    pub port: u16,
+    pub admin: String,
+}
+
+pub fn spawn_daemon(repo: &Path, env: &[(&str, &str)]) -> Child {
+    let mut cmd = Command::new(PADMA);
+    cmd.args(["--repo", repo.to_str().unwrap(), "daemon", "--api", "0"])
+        .env_remove("FULLNODE_API_INFO")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("start padma daemon")
+}
+
+impl Daemon {
+    /// Starts a daemon on `repo` and waits until its API answers.
+    pub fn start(repo: &Path) -> Daemon {
+        Self::start_with(repo, &[])
+    }
+
+    /// Starts a daemon with extra environment variables.
+    pub fn start_with(repo: &Path, env: &[(&str, &str)]) -> Daemon {
+        let _ = std::fs::remove_file(repo.join("api"));
+        let mut child = spawn_daemon(repo, env);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(api) = std::fs::read_to_string(repo.join("api")) {
+                let port = api.split('/').nth(4).and_then(|p| p.parse().ok());
+                if let Some(port) = port {
+                    let admin = std::fs::read_to_string(repo.join("token"))
+                        .unwrap()
+                        .trim()
+                        .to_string();
+                    return Daemon {
+                        child,
+                        repo: repo.to_path_buf(),
+                        port,
+                        admin,
+                    };
+                }
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                let mut err = String::new();
+                use std::io::Read;
+                child.stderr.take().unwrap().read_to_string(&mut err).ok();
+                panic!("daemon exited early ({status}): {err}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "daemon did not write its api file"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn url(&self, version: &str) -> String {
+        format!("http://127.0.0.1:{}/rpc/{version}", self.port)
+    }
+
+    pub fn ws_url(&self, version: &str) -> String {
+        format!("ws://127.0.0.1:{}/rpc/{version}", self.port)
+    }
+
+    /// Sends a signal and waits for the exit status.
+    pub fn signal_and_wait(&mut self, sig: i32) -> std::process::ExitStatus {
+        unsafe { libc::kill(self.child.id() as i32, sig) };
+        self.wait()
+    }
+
+    /// Waits (bounded) for the process to exit.
+    pub fn wait(&mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "daemon did not exit");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// A token with `perm` and everything below it, via AuthNew.
+    pub async fn token(&self, perm: &str) -> String {
+        let levels = ["read", "write", "sign", "admin"];
+        let idx = levels.iter().position(|l| *l == perm).unwrap();
+        let b64 = call(
+            &self.url("v1"),
+            Some(&self.admin),
+            "AuthNew",
+            json!([levels[..=idx]]),
+        )
+        .await;
+        let b64 = b64["result"].as_str().unwrap().to_string();
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap(),
+        )
+        .unwrap()
+    }
+
+    /// Runs the padma CLI against this daemon's repo.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        Command::new(PADMA)
+            .arg("--repo")
+            .arg(&self.repo)
+            .args(args)
+            .env_remove("FULLNODE_API_INFO")
+            .output()
+            .unwrap()
+    }
+
+    /// Runs the CLI and returns trimmed stdout, panicking on failure.
+    pub fn cli_ok(&self, args: &[&str]) -> String {
+        let out = self.cli(args);
+        assert!(
+            out.status.success(),
+            "padma {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Posts a raw body; returns status and body text.
+pub async fn post_raw(
+    url: &str,
+    token: Option<&str>,
+    body: impl Into<reqwest::Body>,
+) -> (u16, String) {
+    let mut req = reqwest::Client::new()
+        .post(url)
+        .header("Content-Type", "application/json")
+        .body(body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.text().await.unwrap())
+}
+
+/// Calls `Filecoin.<method>` with `params`; returns the whole response object.
+pub async fn call(url: &str, token: Option<&str>, method: &str, params: Value) -> Value {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": format!("Filecoin.{method}"), "params": params});
+    let (_, text) = post_raw(url, token, body.to_string()).await;
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad JSON from {method}: {e}: {text}"))
+}
+
+/// The shared test vectors.
+pub fn vectors() -> Value {
+    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/vectors.json");
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+/// Lotus's method list.
+pub fn lotus_methods() -> Value {
+    let p = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/lotus-methods.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}

@@ -1,0 +1,244 @@
+//! go-jsonrpc's channel protocol on a real socket, with a method that streams values:
+//! the channel id answer, `xrpc.ch.val` notifications in order, `xrpc.ch.close` when the
+//! stream ends, and `xrpc.cancel` for streams and for slow plain calls.
+
+use futures::{SinkExt, StreamExt};
+use padma_rpc::method::{to_value, BoxFuture, CallResult, ChannelResult};
+use padma_rpc::{
+    Arity, CallCtx, Handler, JwtAuth, MethodDef, MethodTable, Params, Permission, RpcServer,
+    ServerConfig,
+};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+
+struct State;
+
+fn count(_s: Arc<State>, _c: CallCtx, p: Params) -> BoxFuture<ChannelResult> {
+    Box::pin(async move {
+        let n: u64 = p.get(0)?;
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        tokio::spawn(async move {
+            for i in 0..n {
+                if tx.send(json!({ "n": i })).await.is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(rx)
+    })
+}
+
+fn forever(_s: Arc<State>, _c: CallCtx, _p: Params) -> BoxFuture<ChannelResult> {
+    Box::pin(async move {
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        tokio::spawn(async move {
+            let mut i = 0u64;
+            while tx.send(json!(i)).await.is_ok() {
+                i += 1;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        });
+        Ok(rx)
+    })
+}
+
+fn slow(_s: Arc<State>, _c: CallCtx, _p: Params) -> BoxFuture<CallResult> {
+    Box::pin(async move {
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        to_value("never")
+    })
+}
+
+fn boom(_s: Arc<State>, _c: CallCtx, _p: Params) -> BoxFuture<CallResult> {
+    Box::pin(async move { panic!("handler bug") })
+}
+
+async fn start() -> (u16, tokio::sync::oneshot::Sender<()>) {
+    let table = MethodTable::new(vec![
+        MethodDef {
+            name: "Count",
+            perm: Permission::Read,
+            arity: Arity::both(1),
+            handler: Handler::Channel(count),
+        },
+        MethodDef {
+            name: "Forever",
+            perm: Permission::Read,
+            arity: Arity::both(0),
+            handler: Handler::Channel(forever),
+        },
+        MethodDef {
+            name: "Slow",
+            perm: Permission::Read,
+            arity: Arity::both(0),
+            handler: Handler::Call(slow),
+        },
+        MethodDef {
+            name: "Boom",
+            perm: Permission::Read,
+            arity: Arity::both(0),
+            handler: Handler::Call(boom),
+        },
+    ]);
+    let server = RpcServer::new(
+        Arc::new(State),
+        table,
+        JwtAuth::new(&[1; 32]),
+        ServerConfig::default(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server.serve(listener, async move {
+        let _ = rx.await;
+    }));
+    (port, tx)
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn recv(ws: &mut Ws) -> Value {
+    loop {
+        let m = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("frame in time")
+            .unwrap()
+            .unwrap();
+        if let Message::Text(t) = m {
+            return serde_json::from_str(&t).unwrap();
+        }
+    }
+}
+
+async fn send(ws: &mut Ws, v: Value) {
+    ws.send(Message::Text(v.to_string().into())).await.unwrap();
+}
+
+#[tokio::test]
+async fn streams_values_then_closes() {
+    let (port, _stop) = start().await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/rpc/v1"))
+        .await
+        .unwrap();
+    send(
+        &mut ws,
+        json!({"jsonrpc":"2.0","id":5,"method":"Filecoin.Count","params":[3]}),
+    )
+    .await;
+    let first = recv(&mut ws).await;
+    assert_eq!(first, json!({"jsonrpc":"2.0","id":5,"result":1}));
+    for i in 0..3 {
+        let v = recv(&mut ws).await;
+        assert_eq!(
+            v,
+            json!({"jsonrpc":"2.0","method":"xrpc.ch.val","params":[1, {"n": i}]})
+        );
+    }
+    assert_eq!(
+        recv(&mut ws).await,
+        json!({"jsonrpc":"2.0","method":"xrpc.ch.close","params":[1]})
+    );
+    // Channel ids count up per connection.
+    send(
+        &mut ws,
+        json!({"jsonrpc":"2.0","id":6,"method":"Filecoin.Count","params":[0]}),
+    )
+    .await;
+    assert_eq!(recv(&mut ws).await["result"], 2);
+    assert_eq!(recv(&mut ws).await["method"], "xrpc.ch.close");
+    // Bad params on a channel method are an ordinary error answer.
+    send(
+        &mut ws,
+        json!({"jsonrpc":"2.0","id":7,"method":"Filecoin.Count","params":["x"]}),
+    )
+    .await;
+    assert_eq!(recv(&mut ws).await["error"]["code"], -32602);
+}
+
+#[tokio::test]
+async fn cancel_stops_streams_and_slow_calls() {
+    let (port, _stop) = start().await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/rpc/v0"))
+        .await
+        .unwrap();
+    send(
+        &mut ws,
+        json!({"jsonrpc":"2.0","id":"f","method":"Filecoin.Forever","params":[]}),
+    )
+    .await;
+    assert_eq!(recv(&mut ws).await["result"], 1);
+    assert_eq!(recv(&mut ws).await["params"], json!([1, 0]));
+    assert_eq!(recv(&mut ws).await["params"], json!([1, 1]));
+    send(
+        &mut ws,
+        json!({"jsonrpc":"2.0","method":"xrpc.cancel","params":["f"]}),
+    )
+    .await;
+    loop {
+        let v = recv(&mut ws).await;
+        if v["method"] == "xrpc.ch.close" {
+            assert_eq!(v["params"], json!([1]));
+            break;
+        }
+        assert_eq!(v["method"], "xrpc.ch.val");
+    }
+    send(
+        &mut ws,
+        json!({"jsonrpc":"2.0","id":9,"method":"Filecoin.Slow","params":[]}),
+    )
+    .await;
+    send(
+        &mut ws,
+        json!({"jsonrpc":"2.0","method":"xrpc.cancel","params":[9]}),
+    )
+    .await;
+    let v = recv(&mut ws).await;
+    assert_eq!(v["id"], 9);
+    assert_eq!(v["error"]["message"], "context canceled");
+    // A panicking handler is an error answer; the connection and server live on.
+    send(
+        &mut ws,
+        json!({"jsonrpc":"2.0","id":10,"method":"Filecoin.Boom","params":[]}),
+    )
+    .await;
+    let v = recv(&mut ws).await;
+    assert_eq!(v["error"]["code"], 1);
+    assert!(v["error"]["message"].as_str().unwrap().contains("panic"));
+    // Garbage frames get a parse error, not a dropped connection.
+    ws.send(Message::Text("{nope".into())).await.unwrap();
+    assert_eq!(recv(&mut ws).await["error"]["code"], -32700);
+    send(
+        &mut ws,
+        json!([{"jsonrpc":"2.0","id":1,"method":"Filecoin.Nope"}]),
+    )
+    .await;
+    assert_eq!(recv(&mut ws).await[0]["error"]["code"], -32601);
+}
+
+#[tokio::test]
+async fn shutdown_closes_websockets_and_stops_serving() {
+    let (port, stop) = start().await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/rpc/v1"))
+        .await
+        .unwrap();
+    send(
+        &mut ws,
+        json!({"jsonrpc":"2.0","id":1,"method":"Filecoin.Forever","params":[]}),
+    )
+    .await;
+    assert_eq!(recv(&mut ws).await["result"], 1);
+    stop.send(()).unwrap();
+    // The stream ends: the socket closes within the test's patience.
+    let closed = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(Ok(m)) = ws.next().await {
+            if let Message::Close(_) = m {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok());
+}
