@@ -5,6 +5,7 @@ pub mod auth;
 pub mod client;
 pub mod error;
 pub mod method;
+pub mod request;
 pub mod server;
 mod ws;
 

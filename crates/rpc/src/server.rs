@@ -4,6 +4,7 @@
 use crate::auth::{highest, JwtAuth, Permission};
 use crate::error::{self, RpcError};
 use crate::method::{ApiVersion, CallCtx, ChannelResult, Handler, MethodTable, Params};
+use crate::request::{parse_body, parse_request, Body as RequestBody, Request};
 use axum::body::{Body, Bytes};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Query, State};
@@ -209,53 +210,22 @@ pub(crate) async fn handle_body<S: Send + Sync + 'static>(
     ctx: &CallCtx,
     bytes: &[u8],
 ) -> Option<(StatusCode, Value)> {
-    let text = trim_ascii(bytes);
-    if text.is_empty() {
-        let e = RpcError::new(error::INVALID_REQUEST, "Invalid request");
-        return Some((StatusCode::BAD_REQUEST, error_response(Value::Null, &e)));
-    }
-    let parsed: Value = match serde_json::from_slice(text) {
-        Ok(v) => v,
-        Err(_) => {
-            let e = RpcError::new(error::PARSE_ERROR, "Parse error");
-            return Some((
-                StatusCode::INTERNAL_SERVER_ERROR,
-                error_response(Value::Null, &e),
-            ));
-        }
-    };
-    match parsed {
-        Value::Array(reqs) => {
-            if reqs.is_empty() {
-                let e = RpcError::new(error::INVALID_REQUEST, "Invalid request");
-                return Some((StatusCode::BAD_REQUEST, error_response(Value::Null, &e)));
-            }
+    match parse_body(bytes) {
+        Err(e) => Some((status_for(e.code), error_response(Value::Null, &e))),
+        Ok(RequestBody::Batch(reqs)) => {
             let mut out = Vec::with_capacity(reqs.len());
             for r in reqs {
-                match dispatch(inner, ctx, r, false).await {
-                    Outcome::Reply(_, v) => out.push(v),
-                    Outcome::Silent | Outcome::Channel(..) => {}
+                if let Outcome::Reply(_, v) = dispatch(inner, ctx, r, false).await {
+                    out.push(v);
                 }
             }
             Some((StatusCode::OK, Value::Array(out)))
         }
-        single => match dispatch(inner, ctx, single, false).await {
+        Ok(RequestBody::Single(single)) => match dispatch(inner, ctx, single, false).await {
             Outcome::Reply(status, v) => Some((status, v)),
             Outcome::Silent | Outcome::Channel(..) => None,
         },
     }
-}
-
-fn trim_ascii(b: &[u8]) -> &[u8] {
-    let start = b
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(b.len());
-    let end = b
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    &b[start..end]
 }
 
 /// A JSON-RPC error response object.
@@ -278,44 +248,20 @@ pub(crate) async fn dispatch<S: Send + Sync + 'static>(
     req: Value,
     channels: bool,
 ) -> Outcome {
-    let Value::Object(mut obj) = req else {
-        let e = RpcError::new(error::INVALID_REQUEST, "Invalid request");
-        return Outcome::Reply(StatusCode::BAD_REQUEST, error_response(Value::Null, &e));
+    let Request { id, method, params } = match parse_request(req) {
+        Ok(r) => r,
+        Err((id, e))
+            if id.is_null() && e.code != error::PARSE_ERROR && e.code != error::INVALID_REQUEST =>
+        {
+            return Outcome::Silent
+        }
+        Err((id, e)) => return Outcome::Reply(status_for(e.code), error_response(id, &e)),
     };
-    let id = obj.remove("id").unwrap_or(Value::Null);
     let fail = |e: RpcError| {
         if id.is_null() {
             Outcome::Silent
         } else {
             Outcome::Reply(status_for(e.code), error_response(id.clone(), &e))
-        }
-    };
-    if !matches!(id, Value::Null | Value::Number(_) | Value::String(_)) {
-        let e = RpcError::new(
-            error::PARSE_ERROR,
-            "failed to parse ID: id must be a number or a string",
-        );
-        return Outcome::Reply(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            error_response(Value::Null, &e),
-        );
-    }
-    let method = match obj.remove("method") {
-        Some(Value::String(m)) => m,
-        _ => {
-            return fail(RpcError::new(
-                error::INVALID_REQUEST,
-                "Invalid request: missing method",
-            ))
-        }
-    };
-    let params = match obj.remove("params") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(a)) => a,
-        Some(_) => {
-            return fail(RpcError::invalid_params(
-                "params must be a positional array",
-            ))
         }
     };
     let not_found = || {

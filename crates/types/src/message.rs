@@ -59,12 +59,24 @@ impl SignedMessage {
     }
 }
 
-/// Decodes a message from its DAG-CBOR bytes.
+/// Decodes a message from its DAG-CBOR bytes. Only the canonical encoding is
+/// accepted: bytes that decode but would re-encode differently are refused, so a
+/// message's CID is always the hash of the bytes it arrived as.
 pub fn decode_message(bytes: &[u8]) -> Result<Message, String> {
-    fvm_ipld_encoding::from_slice(bytes).map_err(|e| format!("invalid message CBOR: {e}"))
+    let m: Message =
+        fvm_ipld_encoding::from_slice(bytes).map_err(|e| format!("invalid message CBOR: {e}"))?;
+    if message_cbor(&m) != bytes {
+        return Err("invalid message CBOR: not in canonical form".into());
+    }
+    Ok(m)
 }
 
-/// Decodes a signed message from its DAG-CBOR bytes.
+/// Decodes a signed message from its DAG-CBOR bytes (canonical encoding only).
 pub fn decode_signed_message(bytes: &[u8]) -> Result<SignedMessage, String> {
-    fvm_ipld_encoding::from_slice(bytes).map_err(|e| format!("invalid signed message CBOR: {e}"))
+    let m: SignedMessage = fvm_ipld_encoding::from_slice(bytes)
+        .map_err(|e| format!("invalid signed message CBOR: {e}"))?;
+    if m.cbor() != bytes {
+        return Err("invalid signed message CBOR: not in canonical form".into());
+    }
+    Ok(m)
 }

@@ -179,3 +179,16 @@ fn raw_wallet_sign_matches_lotus() {
         verify_signature(&sig, &addr, &data).unwrap();
     }
 }
+
+#[test]
+fn non_canonical_cbor_is_refused() {
+    let all = vectors();
+    let mut bytes = hex::decode(all["messages"][4]["message_cbor_hex"].as_str().unwrap()).unwrap();
+    assert!(decode_message(&bytes).is_ok());
+    // Found by the fuzz smoke test: a byte-string header rewritten as a small integer
+    // used to decode to the same message, i.e. a second encoding for one CID.
+    assert_eq!(bytes[2], 0x43);
+    bytes[2] = 0x03;
+    let err = decode_message(&bytes).unwrap_err();
+    assert!(err.contains("invalid message CBOR"), "{err}");
+}
