@@ -51,6 +51,13 @@ fn slow(_s: Arc<State>, _c: CallCtx, _p: Params) -> BoxFuture<CallResult> {
     })
 }
 
+fn nap(_s: Arc<State>, _c: CallCtx, _p: Params) -> BoxFuture<CallResult> {
+    Box::pin(async move {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        to_value("rested")
+    })
+}
+
 fn boom(_s: Arc<State>, _c: CallCtx, _p: Params) -> BoxFuture<CallResult> {
     Box::pin(async move { panic!("handler bug") })
 }
@@ -74,6 +81,12 @@ async fn start() -> (u16, tokio::sync::oneshot::Sender<()>) {
             perm: Permission::Read,
             arity: Arity::both(0),
             handler: Handler::Call(slow),
+        },
+        MethodDef {
+            name: "Nap",
+            perm: Permission::Read,
+            arity: Arity::both(0),
+            handler: Handler::Call(nap),
         },
         MethodDef {
             name: "Boom",
@@ -241,4 +254,28 @@ async fn shutdown_closes_websockets_and_stops_serving() {
     })
     .await;
     assert!(closed.is_ok());
+}
+
+#[tokio::test]
+async fn shutdown_drains_in_flight_http_requests_and_stops_accepting() {
+    let (port, stop) = start().await;
+    let url = format!("http://127.0.0.1:{port}/rpc/v1");
+    let body = json!({"jsonrpc":"2.0","id":1,"method":"Filecoin.Nap","params":[]}).to_string();
+    let in_flight = tokio::spawn(
+        reqwest::Client::new()
+            .post(url.clone())
+            .body(body.clone())
+            .send(),
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.send(()).unwrap();
+    let resp = in_flight
+        .await
+        .unwrap()
+        .expect("in-flight request answered");
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["result"], "rested", "{v}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let after = reqwest::Client::new().post(url).body(body).send().await;
+    assert!(after.is_err(), "no longer accepting: {after:?}");
 }
