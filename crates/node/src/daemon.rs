@@ -5,11 +5,11 @@
 
 use crate::api::{methods, NodeState};
 use crate::repo::Repo;
-use crate::store::Store;
 use crate::wallet::Wallet;
 use crate::{DEFAULT_BLOCK_DELAY_SECS, FULL_API_VERSION_V0, FULL_API_VERSION_V1};
 use anyhow::{bail, Context, Result};
 use padma_rpc::{JwtAuth, Permission, RpcServer, ServerConfig};
+use padma_store::Store;
 use padma_types::Network;
 use std::net::SocketAddr;
 use std::path::PathBuf;

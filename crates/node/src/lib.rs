@@ -7,7 +7,6 @@ pub mod daemon;
 pub mod keystore;
 pub mod lock;
 pub mod repo;
-pub mod store;
 pub mod wallet;
 
 /// The FullNode v1 API version (2.3.0), as Lotus reports it.

@@ -4,11 +4,11 @@
 mod common;
 mod wallet;
 
-use crate::store::Store;
 use crate::wallet::Wallet;
 use padma_rpc::method::BoxFuture;
 use padma_rpc::method::CallResult;
 use padma_rpc::{Arity, CallCtx, Handler, JwtAuth, MethodDef, MethodTable, Params, Permission};
+use padma_store::Store;
 use std::sync::Arc;
 use tokio::sync::watch;
 

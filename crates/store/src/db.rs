@@ -74,3 +74,30 @@ mod tests {
         assert_eq!(s.get_meta("none").unwrap(), None);
     }
 }
+
+impl fvm_ipld_blockstore::Blockstore for Store {
+    fn get(&self, k: &cid::Cid) -> Result<Option<Vec<u8>>> {
+        Store::get(self, COL_BLOCKS, &k.to_bytes())
+    }
+
+    fn put_keyed(&self, k: &cid::Cid, block: &[u8]) -> Result<()> {
+        self.commit(vec![(COL_BLOCKS, k.to_bytes(), Some(block.to_vec()))])
+    }
+
+    fn put_many_keyed<D, I>(&self, blocks: I) -> Result<()>
+    where
+        Self: Sized,
+        D: AsRef<[u8]>,
+        I: IntoIterator<Item = (cid::Cid, D)>,
+    {
+        let changes = blocks
+            .into_iter()
+            .map(|(k, v)| (COL_BLOCKS, k.to_bytes(), Some(v.as_ref().to_vec())))
+            .collect();
+        self.commit(changes)
+    }
+
+    fn has(&self, k: &cid::Cid) -> Result<bool> {
+        Ok(Store::get(self, COL_BLOCKS, &k.to_bytes())?.is_some())
+    }
+}

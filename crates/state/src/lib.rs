@@ -1,0 +1,10 @@
+//! padma's state machine. So far: the actor code CIDs of the builtin-actors v18
+//! devnet bundle, the state tree (HAMT v3 of ID address → actor state, under a v5
+//! StateRoot), and the IPLD helpers the chain's data structures need.
+
+pub mod code;
+pub mod ipld;
+pub mod tree;
+
+pub use code::ActorKind;
+pub use tree::StateTree;
