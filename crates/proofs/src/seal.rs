@@ -80,12 +80,10 @@ impl SectorPaths {
         }
     }
 
-    /// Create the parent directories, the cache directory and an empty sealed file.
+    /// Create the cache directory and an empty sealed file (with its directory).
     pub fn prepare(&self) -> Result<()> {
-        for p in [&self.unsealed, &self.sealed] {
-            if let Some(d) = p.parent() {
-                std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
-            }
+        if let Some(d) = self.sealed.parent() {
+            std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
         }
         std::fs::create_dir_all(&self.cache)
             .with_context(|| format!("creating {}", self.cache.display()))?;
@@ -139,6 +137,9 @@ pub fn add_piece(
     existing: &[u64],
 ) -> Result<Piece> {
     let proof = seal_proof(seal)?;
+    if let Some(d) = unsealed.parent() {
+        std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
+    }
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)

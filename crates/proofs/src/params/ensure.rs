@@ -214,13 +214,16 @@ pub fn fetch_params_command(size: &str) -> anyhow::Result<()> {
         dir.display()
     );
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let print = move |e: &ParamEvent| print_event(e, tty);
+    let last_line = std::sync::atomic::AtomicU64::new(u64::MAX);
+    let print = move |e: &ParamEvent| print_event(e, tty, &last_line);
     ensure_params_in(&dir, sector_size, ParamsNeeded::All, set, &print)?;
     eprintln!("fetch-params: all parameters for {} are in place", crate::types::format_sector_size(sector_size));
     Ok(())
 }
 
-fn print_event(e: &ParamEvent, tty: bool) {
+/// Print one event; without a terminal, generation progress is printed every 30 s
+/// (`last_line` remembers the last 30 s slot printed).
+fn print_event(e: &ParamEvent, tty: bool, last_line: &std::sync::atomic::AtomicU64) {
     match e {
         ParamEvent::DevnetWarning => eprintln!(
             "WARNING: padma devnet parameters are INSECURE (generated from the public seed {:?}); use them only on private devnets",
@@ -235,9 +238,10 @@ fn print_event(e: &ParamEvent, tty: bool) {
         ParamEvent::Generating { what, file, elapsed } => {
             let secs = elapsed.as_secs();
             let line = format!("generating {what} ({file}): {}m{:02}s", secs / 60, secs % 60);
+            let slot = secs / 30;
             if tty {
                 eprint!("\r{line}");
-            } else if secs % 30 == 0 {
+            } else if last_line.swap(slot, std::sync::atomic::Ordering::Relaxed) != slot {
                 eprintln!("{line}");
             }
         }

@@ -1,0 +1,136 @@
+//! Real 2KiB proofs end to end, with the devnet parameters in the shared parameter cache
+//! (`FIL_PROOFS_PARAMETER_CACHE`, default /var/tmp/filecoin-proof-parameters). Missing
+//! parameters are generated first: about a minute for PoSt, about 16 minutes and 5 GB of
+//! memory for PoRep, once per machine.
+
+use padma_proofs::post::{self, ProvingSector};
+use padma_proofs::seal::{self, SectorPaths};
+use padma_proofs::tasks::{self, Cancel, SealRequest};
+use padma_proofs::types::{post_proof_number, window_post_for_size, winning_post_for_size, SIZE_2KIB};
+use padma_proofs::verifier::{mock, MockVerifier, PoStVerifyInfo, ProofVerifier, RealVerifier, SealVerifyInfo};
+use padma_proofs::{ensure_params, ParamEvent, ParamSet, ParamsNeeded};
+use std::sync::Mutex;
+
+const MINER: u64 = 1000;
+const SEAL_2KIB: i64 = 5;
+
+/// Serialises parameter checks between the tests of this binary (the lock file does the
+/// same between processes; this just keeps the output readable).
+static PARAMS: Mutex<()> = Mutex::new(());
+
+fn ensure(needed: ParamsNeeded) {
+    let _guard = PARAMS.lock().unwrap_or_else(|e| e.into_inner());
+    let print = |e: &ParamEvent| match e {
+        ParamEvent::Generating { elapsed, .. } if elapsed.as_secs() % 60 != 0 => {}
+        other => eprintln!("params: {other:?}"),
+    };
+    ensure_params(SIZE_2KIB, needed, ParamSet::Devnet, &print).expect("devnet parameters");
+}
+
+fn winning() -> i64 {
+    post_proof_number(winning_post_for_size(SIZE_2KIB).expect("winning"))
+}
+
+fn window() -> i64 {
+    post_proof_number(window_post_for_size(SIZE_2KIB).expect("window"))
+}
+
+fn flipped(proof: &[u8], at: usize) -> Vec<u8> {
+    let mut p = proof.to_vec();
+    p[at] ^= 0x01;
+    p
+}
+
+/// WinningPoSt and WindowPoSt over `sectors`: both verify, and fail with a flipped byte,
+/// other randomness, or through the mock verifier.
+fn prove_and_verify_posts(sectors: &[ProvingSector]) {
+    let prover = seal::prover_id(MINER);
+    let randomness = [0x5au8; 32];
+    let public: Vec<(u64, [u8; 32])> = sectors.iter().map(|s| (s.number, s.comm_r)).collect();
+
+    let challenge = RealVerifier.winning_post_sector_challenge(winning(), MINER, randomness, sectors.len() as u64).expect("challenge");
+    let chosen: Vec<ProvingSector> = challenge.iter().map(|i| sectors[*i as usize].clone()).collect();
+    let chosen_public: Vec<(u64, [u8; 32])> = chosen.iter().map(|s| (s.number, s.comm_r)).collect();
+    let proof = post::generate_winning_post(winning(), prover, randomness, &chosen).expect("winning post");
+    let mut info = PoStVerifyInfo { post_proof: winning(), miner_id: MINER, randomness, sectors: chosen_public, proof };
+    assert!(RealVerifier.verify_winning_post(&info).expect("verify winning"));
+    assert!(!MockVerifier.verify_winning_post(&info).expect("mock verifier"), "mock verifier accepted a real proof");
+    let good = info.proof.clone();
+    for at in [0, good.len() / 2, good.len() - 1] {
+        info.proof = flipped(&good, at);
+        assert!(!matches!(RealVerifier.verify_winning_post(&info), Ok(true)), "flipped byte {at} accepted");
+    }
+    info.proof = good;
+    info.randomness[0] ^= 1;
+    assert!(!matches!(RealVerifier.verify_winning_post(&info), Ok(true)), "other randomness accepted");
+
+    let proof = post::generate_window_post(window(), prover, randomness, sectors).expect("window post");
+    let partitions = post::window_post_partitions(window(), sectors.len()).expect("partitions");
+    assert_eq!(proof.len(), 192 * partitions);
+    let mut info = PoStVerifyInfo { post_proof: window(), miner_id: MINER, randomness, sectors: public, proof };
+    assert!(RealVerifier.verify_window_post(&info).expect("verify window"));
+    assert!(!MockVerifier.verify_window_post(&info).expect("mock verifier"));
+    let good = info.proof.clone();
+    for at in [0, good.len() / 2, good.len() - 1] {
+        info.proof = flipped(&good, at);
+        assert!(!matches!(RealVerifier.verify_window_post(&info), Ok(true)), "flipped byte {at} accepted");
+    }
+    info.proof = good;
+    info.miner_id += 1;
+    assert!(!matches!(RealVerifier.verify_window_post(&info), Ok(true)), "other prover accepted");
+}
+
+#[test]
+fn fauxrep_sectors_prove_real_posts() {
+    ensure(ParamsNeeded::PostOnly);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sectors: Vec<ProvingSector> = (1..=3)
+        .map(|n| {
+            let paths = SectorPaths::new(dir.path(), MINER, n);
+            let comms = seal::fauxrep(SEAL_2KIB, &paths).expect("fauxrep");
+            assert_eq!(comms.comm_d, seal::compute_comm_d(SEAL_2KIB, &[]).expect("empty CommD"));
+            ProvingSector { number: n, comm_r: comms.comm_r, sealed: paths.sealed, cache: paths.cache }
+        })
+        .collect();
+    // Three sectors need two WindowPoSt partitions of two sectors each.
+    prove_and_verify_posts(&sectors);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_2kib_sector_seals_verifies_and_proves_posts() {
+    tokio::task::spawn_blocking(|| ensure(ParamsNeeded::All)).await.expect("params");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = SectorPaths::new(dir.path(), MINER, 7);
+    let (ticket, seed) = ([3u8; 32], [4u8; 32]);
+    let req = SealRequest { seal_proof: SEAL_2KIB, miner_id: MINER, sector_number: 7, paths: paths.clone(), ticket, seed, pieces: vec![] };
+    let sealed = tasks::seal_sector(req, &Cancel::new()).await.expect("seal");
+    assert_eq!(sealed.proof.len(), 192);
+    assert_eq!(sealed.commitments.comm_d, seal::compute_comm_d(SEAL_2KIB, &[]).expect("CC CommD"));
+
+    let mut info = SealVerifyInfo {
+        seal_proof: SEAL_2KIB,
+        miner_id: MINER,
+        sector_number: 7,
+        comm_r: sealed.commitments.comm_r,
+        comm_d: sealed.commitments.comm_d,
+        ticket,
+        seed,
+        proof: sealed.proof.clone(),
+    };
+    assert!(RealVerifier.verify_seal(&info).expect("verify seal"));
+    assert!(!MockVerifier.verify_seal(&info).expect("mock verifier"), "mock verifier accepted a real proof");
+    for at in [0, 96, 191] {
+        info.proof = flipped(&sealed.proof, at);
+        assert!(!matches!(RealVerifier.verify_seal(&info), Ok(true)), "flipped byte {at} accepted");
+    }
+    info.proof = sealed.proof.clone();
+    info.seed[0] ^= 1;
+    assert!(!matches!(RealVerifier.verify_seal(&info), Ok(true)), "other seed accepted");
+    info.seed = seed;
+    info.proof = mock::seal_proof(&info);
+    assert!(!RealVerifier.verify_seal(&info).expect("real verifier"), "real verifier accepted a mock proof");
+
+    // Finalize kept what PoSt needs.
+    let sector = ProvingSector { number: 7, comm_r: sealed.commitments.comm_r, sealed: paths.sealed, cache: paths.cache };
+    tokio::task::spawn_blocking(move || prove_and_verify_posts(&[sector])).await.expect("posts");
+}
