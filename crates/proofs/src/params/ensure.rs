@@ -143,9 +143,11 @@ fn with_ticker<T>(c: &Circuit, progress: Progress<'_>, work: impl FnOnce() -> T)
     })
 }
 
-/// Files already hashed by this process, keyed by path, with (length, mtime) at the time.
-fn verified() -> &'static Mutex<HashMap<PathBuf, (u64, Option<SystemTime>)>> {
-    static V: OnceLock<Mutex<HashMap<PathBuf, (u64, Option<SystemTime>)>>> = OnceLock::new();
+/// Files this process already checked, keyed by path and set, with (length, mtime) then.
+type Verified = HashMap<(PathBuf, ParamSet), (u64, Option<SystemTime>)>;
+
+fn verified() -> &'static Mutex<Verified> {
+    static V: OnceLock<Mutex<Verified>> = OnceLock::new();
     V.get_or_init(Default::default)
 }
 
@@ -155,7 +157,7 @@ fn check_file(path: &Path, set: ParamSet, progress: Progress<'_>) -> Result<(), 
     let meta = std::fs::metadata(path).map_err(io_err("reading", path))?;
     let stamp = (meta.len(), meta.modified().ok());
     if let Ok(v) = verified().lock() {
-        if v.get(path) == Some(&stamp) {
+        if v.get(&(path.to_path_buf(), set)) == Some(&stamp) {
             return Ok(());
         }
     }
@@ -192,7 +194,7 @@ fn check_file(path: &Path, set: ParamSet, progress: Progress<'_>) -> Result<(), 
         }
     }
     if let Ok(mut v) = verified().lock() {
-        v.insert(path.to_path_buf(), stamp);
+        v.insert((path.to_path_buf(), set), stamp);
     }
     Ok(())
 }

@@ -36,10 +36,51 @@ pub fn official_manifest() -> &'static BTreeMap<String, ManifestEntry> {
 ///
 /// Recorded by generating each file once with `padma fetch-params` and hashing it;
 /// every machine that generates these files gets the same bytes.
-pub const DEVNET_DIGESTS: &[(&str, &str)] = &[];
+pub const DEVNET_DIGESTS: &[(&str, &str)] = &[
+    // 2KiB PoRep (all StackedDrg2KiB seal types): 1.1 GB, about 17 min to generate.
+    (
+        "v28-stacked-proof-of-replication-merkletree-poseidon_hasher-8-0-0-sha256_hasher-032d3138d22506ec0082ed72b2dcba18df18477904e35bafee82b3793b06832f.params",
+        "5857bc5bf0a93931e292a2fb4c0eb685",
+    ),
+    (
+        "v28-stacked-proof-of-replication-merkletree-poseidon_hasher-8-0-0-sha256_hasher-032d3138d22506ec0082ed72b2dcba18df18477904e35bafee82b3793b06832f.vk",
+        "efde22870d76a70537e6102817912d2d",
+    ),
+    // 2KiB WinningPoSt: 47 MB, about 1 min.
+    (
+        "v28-proof-of-spacetime-fallback-merkletree-poseidon_hasher-8-0-0-3ea05428c9d11689f23529cde32fd30aabd50f7d2c93657c1d3650bca3e8ea9e.params",
+        "41876d758f66ca5d4af2c79dddfa7740",
+    ),
+    (
+        "v28-proof-of-spacetime-fallback-merkletree-poseidon_hasher-8-0-0-3ea05428c9d11689f23529cde32fd30aabd50f7d2c93657c1d3650bca3e8ea9e.vk",
+        "6c7412f6cc9726348a32f376ffac0d76",
+    ),
+    // 2KiB WindowPoSt: 11.5 MB, about 10 s.
+    (
+        "v28-proof-of-spacetime-fallback-merkletree-poseidon_hasher-8-0-0-0170db1f394b35d995252228ee359194b13199d259380541dc529fb0099096b0.params",
+        "b7ff399aac598c1492849fdf27b56588",
+    ),
+    (
+        "v28-proof-of-spacetime-fallback-merkletree-poseidon_hasher-8-0-0-0170db1f394b35d995252228ee359194b13199d259380541dc529fb0099096b0.vk",
+        "309c81f0d85fde2c174e8a28132360f7",
+    ),
+];
 
 /// Devnet verifying keys compiled into padma, so a node that only verifies needs no generation.
-pub const DEVNET_EMBEDDED_VKS: &[(&str, &[u8])] = &[];
+pub const DEVNET_EMBEDDED_VKS: &[(&str, &[u8])] = &[
+    (
+        "v28-stacked-proof-of-replication-merkletree-poseidon_hasher-8-0-0-sha256_hasher-032d3138d22506ec0082ed72b2dcba18df18477904e35bafee82b3793b06832f.vk",
+        include_bytes!("../../data/devnet/v28-stacked-proof-of-replication-merkletree-poseidon_hasher-8-0-0-sha256_hasher-032d3138d22506ec0082ed72b2dcba18df18477904e35bafee82b3793b06832f.vk"),
+    ),
+    (
+        "v28-proof-of-spacetime-fallback-merkletree-poseidon_hasher-8-0-0-3ea05428c9d11689f23529cde32fd30aabd50f7d2c93657c1d3650bca3e8ea9e.vk",
+        include_bytes!("../../data/devnet/v28-proof-of-spacetime-fallback-merkletree-poseidon_hasher-8-0-0-3ea05428c9d11689f23529cde32fd30aabd50f7d2c93657c1d3650bca3e8ea9e.vk"),
+    ),
+    (
+        "v28-proof-of-spacetime-fallback-merkletree-poseidon_hasher-8-0-0-0170db1f394b35d995252228ee359194b13199d259380541dc529fb0099096b0.vk",
+        include_bytes!("../../data/devnet/v28-proof-of-spacetime-fallback-merkletree-poseidon_hasher-8-0-0-0170db1f394b35d995252228ee359194b13199d259380541dc529fb0099096b0.vk"),
+    ),
+];
 
 /// The embedded devnet verifying key named `file_name`, if any.
 pub fn devnet_embedded_vk(file_name: &str) -> Option<&'static [u8]> {
@@ -92,6 +133,16 @@ mod tests {
         for (name, entry) in &ours {
             assert_eq!(lib[name].digest, entry.digest, "{name}");
             assert_eq!(lib[name].sector_size, entry.sector_size, "{name}");
+        }
+    }
+
+    #[test]
+    fn embedded_devnet_keys_match_their_recorded_digests() {
+        assert_eq!(DEVNET_EMBEDDED_VKS.len(), 3);
+        for (name, bytes) in DEVNET_EMBEDDED_VKS {
+            let hash = blake2b_simd::Params::new().hash_length(64).hash(bytes);
+            assert_eq!(Some(hex::encode(&hash.as_bytes()[..16]).as_str()), devnet_digest(name), "{name}");
+            assert!(official_digest(name).is_some_and(|d| Some(d) != devnet_digest(name)));
         }
     }
 

@@ -29,7 +29,7 @@ pub fn param_cache_dir() -> PathBuf {
 }
 
 /// Which parameters a network uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ParamSet {
     /// Filecoin's official parameters (mainnet, calibnet): files must match the official
     /// manifest and are never generated.
