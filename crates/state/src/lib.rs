@@ -4,6 +4,7 @@
 
 pub mod code;
 pub mod ipld;
+pub mod policy;
 pub mod tree;
 
 pub use code::ActorKind;
