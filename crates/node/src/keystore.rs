@@ -7,8 +7,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// A stored key: its type name and raw private bytes.
@@ -127,14 +126,7 @@ impl Keystore {
     pub fn put(&self, name: &str, key: &StoredKey) -> Result<()> {
         let path = self.path_of(name);
         let tmp = self.dir.join(format!(".tmp-{}", encode_name(name)));
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(&serde_json::to_vec(key)?)?;
-        f.sync_all()?;
+        crate::repo::write_private_file(&tmp, &serde_json::to_vec(key)?)?;
         if path.exists() {
             let _ = fs::remove_file(&tmp);
             bail!("key '{name}' already exists");

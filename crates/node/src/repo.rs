@@ -113,16 +113,23 @@ impl Repo {
     }
 }
 
-fn write_private(path: &Path, data: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
+/// Writes `data` to `path` as a private (0600) file and syncs it to disk.
+pub(crate) fn write_private_file(path: &Path, data: &[u8]) -> Result<()> {
     let mut f = fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .mode(0o600)
-        .open(&tmp)?;
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
     f.write_all(data)?;
     f.sync_all()?;
+    Ok(())
+}
+
+fn write_private(path: &Path, data: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    write_private_file(&tmp, data)?;
     fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
 }
 
