@@ -2,6 +2,8 @@
 //! plus their Lotus JSON encodings (in [`json`]), kept apart from the domain types.
 
 pub mod address;
+pub mod block;
+pub mod block_json;
 pub mod cid;
 pub mod crypto;
 pub mod json;
