@@ -6,7 +6,7 @@
 use padma_proofs::post::{self, ProvingSector};
 use padma_proofs::seal::{self, SectorPaths};
 use padma_proofs::tasks::{self, Cancel, SealRequest};
-use padma_proofs::types::{post_proof_number, window_post_for_size, winning_post_for_size, SIZE_2KIB};
+use padma_proofs::types::{post_proof_number, seal_proof_for_size, seal_proof_number, window_post_for_size, winning_post_for_size, SIZE_2KIB, SIZE_8MIB};
 use padma_proofs::verifier::{mock, MockVerifier, PoStVerifyInfo, ProofVerifier, RealVerifier, SealVerifyInfo};
 use padma_proofs::{ensure_params, ParamEvent, ParamSet, ParamsNeeded};
 use std::sync::Mutex;
@@ -18,21 +18,21 @@ const SEAL_2KIB: i64 = 5;
 /// same between processes; this just keeps the output readable).
 static PARAMS: Mutex<()> = Mutex::new(());
 
-fn ensure(needed: ParamsNeeded) {
+fn ensure(size: u64, needed: ParamsNeeded) {
     let _guard = PARAMS.lock().unwrap_or_else(|e| e.into_inner());
     let print = |e: &ParamEvent| match e {
         ParamEvent::Generating { elapsed, .. } if elapsed.as_secs() % 60 != 0 => {}
         other => eprintln!("params: {other:?}"),
     };
-    ensure_params(SIZE_2KIB, needed, ParamSet::Devnet, &print).expect("devnet parameters");
+    ensure_params(size, needed, ParamSet::Devnet, &print).expect("devnet parameters");
 }
 
-fn winning() -> i64 {
-    post_proof_number(winning_post_for_size(SIZE_2KIB).expect("winning"))
+fn winning(size: u64) -> i64 {
+    post_proof_number(winning_post_for_size(size).expect("winning"))
 }
 
-fn window() -> i64 {
-    post_proof_number(window_post_for_size(SIZE_2KIB).expect("window"))
+fn window(size: u64) -> i64 {
+    post_proof_number(window_post_for_size(size).expect("window"))
 }
 
 fn flipped(proof: &[u8], at: usize) -> Vec<u8> {
@@ -43,16 +43,17 @@ fn flipped(proof: &[u8], at: usize) -> Vec<u8> {
 
 /// WinningPoSt and WindowPoSt over `sectors`: both verify, and fail with a flipped byte,
 /// other randomness, or through the mock verifier.
-fn prove_and_verify_posts(sectors: &[ProvingSector]) {
+fn prove_and_verify_posts(size: u64, sectors: &[ProvingSector]) {
+    let (winning_type, window_type) = (winning(size), window(size));
     let prover = seal::prover_id(MINER);
     let randomness = [0x5au8; 32];
     let public: Vec<(u64, [u8; 32])> = sectors.iter().map(|s| (s.number, s.comm_r)).collect();
 
-    let challenge = RealVerifier.winning_post_sector_challenge(winning(), MINER, randomness, sectors.len() as u64).expect("challenge");
+    let challenge = RealVerifier.winning_post_sector_challenge(winning_type, MINER, randomness, sectors.len() as u64).expect("challenge");
     let chosen: Vec<ProvingSector> = challenge.iter().map(|i| sectors[*i as usize].clone()).collect();
     let chosen_public: Vec<(u64, [u8; 32])> = chosen.iter().map(|s| (s.number, s.comm_r)).collect();
-    let proof = post::generate_winning_post(winning(), prover, randomness, &chosen).expect("winning post");
-    let mut info = PoStVerifyInfo { post_proof: winning(), miner_id: MINER, randomness, sectors: chosen_public, proof };
+    let proof = post::generate_winning_post(winning_type, prover, randomness, &chosen).expect("winning post");
+    let mut info = PoStVerifyInfo { post_proof: winning_type, miner_id: MINER, randomness, sectors: chosen_public, proof };
     assert!(RealVerifier.verify_winning_post(&info).expect("verify winning"));
     assert!(!MockVerifier.verify_winning_post(&info).expect("mock verifier"), "mock verifier accepted a real proof");
     let good = info.proof.clone();
@@ -64,10 +65,10 @@ fn prove_and_verify_posts(sectors: &[ProvingSector]) {
     info.randomness[0] ^= 1;
     assert!(!matches!(RealVerifier.verify_winning_post(&info), Ok(true)), "other randomness accepted");
 
-    let proof = post::generate_window_post(window(), prover, randomness, sectors).expect("window post");
-    let partitions = post::window_post_partitions(window(), sectors.len()).expect("partitions");
+    let proof = post::generate_window_post(window_type, prover, randomness, sectors).expect("window post");
+    let partitions = post::window_post_partitions(window_type, sectors.len()).expect("partitions");
     assert_eq!(proof.len(), 192 * partitions);
-    let mut info = PoStVerifyInfo { post_proof: window(), miner_id: MINER, randomness, sectors: public, proof };
+    let mut info = PoStVerifyInfo { post_proof: window_type, miner_id: MINER, randomness, sectors: public, proof };
     assert!(RealVerifier.verify_window_post(&info).expect("verify window"));
     assert!(!MockVerifier.verify_window_post(&info).expect("mock verifier"));
     let good = info.proof.clone();
@@ -76,29 +77,43 @@ fn prove_and_verify_posts(sectors: &[ProvingSector]) {
         assert!(!matches!(RealVerifier.verify_window_post(&info), Ok(true)), "flipped byte {at} accepted");
     }
     info.proof = good;
-    info.miner_id += 1;
-    assert!(!matches!(RealVerifier.verify_window_post(&info), Ok(true)), "other prover accepted");
+    // The PoSt circuits bind sectors through CommR (which binds the prover), not the prover id.
+    info.sectors[0].1[0] ^= 1;
+    assert!(!matches!(RealVerifier.verify_window_post(&info), Ok(true)), "other CommR accepted");
+}
+
+fn fauxrep_sectors(size: u64, count: u64, root: &std::path::Path) -> Vec<ProvingSector> {
+    let seal_proof = seal_proof_number(seal_proof_for_size(size).expect("seal type"));
+    (1..=count)
+        .map(|n| {
+            let paths = SectorPaths::new(root, MINER, n);
+            let comms = seal::fauxrep(seal_proof, &paths).expect("fauxrep");
+            assert_eq!(comms.comm_d, seal::compute_comm_d(seal_proof, &[]).expect("empty CommD"));
+            ProvingSector { number: n, comm_r: comms.comm_r, sealed: paths.sealed, cache: paths.cache }
+        })
+        .collect()
 }
 
 #[test]
 fn fauxrep_sectors_prove_real_posts() {
-    ensure(ParamsNeeded::PostOnly);
+    ensure(SIZE_2KIB, ParamsNeeded::PostOnly);
     let dir = tempfile::tempdir().expect("tempdir");
-    let sectors: Vec<ProvingSector> = (1..=3)
-        .map(|n| {
-            let paths = SectorPaths::new(dir.path(), MINER, n);
-            let comms = seal::fauxrep(SEAL_2KIB, &paths).expect("fauxrep");
-            assert_eq!(comms.comm_d, seal::compute_comm_d(SEAL_2KIB, &[]).expect("empty CommD"));
-            ProvingSector { number: n, comm_r: comms.comm_r, sealed: paths.sealed, cache: paths.cache }
-        })
-        .collect();
     // Three sectors need two WindowPoSt partitions of two sectors each.
-    prove_and_verify_posts(&sectors);
+    prove_and_verify_posts(SIZE_2KIB, &fauxrep_sectors(SIZE_2KIB, 3, dir.path()));
+}
+
+/// 8MiB sectors: the same code on another tree size (PoSt parameters only; the 8MiB PoRep
+/// parameters are not generated by the tests).
+#[test]
+fn fauxrep_8mib_sectors_prove_real_posts() {
+    ensure(SIZE_8MIB, ParamsNeeded::PostOnly);
+    let dir = tempfile::tempdir().expect("tempdir");
+    prove_and_verify_posts(SIZE_8MIB, &fauxrep_sectors(SIZE_8MIB, 2, dir.path()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_2kib_sector_seals_verifies_and_proves_posts() {
-    tokio::task::spawn_blocking(|| ensure(ParamsNeeded::All)).await.expect("params");
+    tokio::task::spawn_blocking(|| ensure(SIZE_2KIB, ParamsNeeded::All)).await.expect("params");
     let dir = tempfile::tempdir().expect("tempdir");
     let paths = SectorPaths::new(dir.path(), MINER, 7);
     let (ticket, seed) = ([3u8; 32], [4u8; 32]);
@@ -132,5 +147,5 @@ async fn real_2kib_sector_seals_verifies_and_proves_posts() {
 
     // Finalize kept what PoSt needs.
     let sector = ProvingSector { number: 7, comm_r: sealed.commitments.comm_r, sealed: paths.sealed, cache: paths.cache };
-    tokio::task::spawn_blocking(move || prove_and_verify_posts(&[sector])).await.expect("posts");
+    tokio::task::spawn_blocking(move || prove_and_verify_posts(SIZE_2KIB, &[sector])).await.expect("posts");
 }

@@ -33,8 +33,11 @@ pub fn ensure_params_in(
     set: ParamSet,
     progress: Progress<'_>,
 ) -> Result<(), ParamsError> {
-    let circuits =
+    let mut circuits =
         generate::circuits_for(sector_size).map_err(|e| ParamsError::SectorSize(e.to_string()))?;
+    if needed == ParamsNeeded::PostOnly {
+        circuits.retain(Circuit::is_post);
+    }
     std::fs::create_dir_all(dir).map_err(io_err("creating parameter cache", dir))?;
     if set == ParamSet::Devnet {
         tracing::warn!("using padma devnet proof parameters: INSECURE, generated from a public seed; never use them on a real network");

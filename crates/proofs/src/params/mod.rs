@@ -73,7 +73,7 @@ impl std::fmt::Display for ParamSet {
 pub enum ParamsNeeded {
     /// Only the verifying keys (a node that verifies proofs).
     VerifyingKeysOnly,
-    /// Verifying keys plus the PoSt parameters (a miner that only proves PoSt).
+    /// The PoSt parameters and verifying keys only (a PoSt worker; no PoRep files).
     PostOnly,
     /// Everything for the sector size (a sealing miner).
     All,
