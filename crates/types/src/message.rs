@@ -80,3 +80,54 @@ pub fn decode_signed_message(bytes: &[u8]) -> Result<SignedMessage, String> {
     }
     Ok(m)
 }
+
+/// The most gas all messages of one block may use (Lotus `BlockGasLimit`).
+pub const BLOCK_GAS_LIMIT: u64 = 10_000_000_000;
+/// Total FIL that will ever exist, in whole FIL.
+pub const TOTAL_FILECOIN_FIL: u64 = 2_000_000_000;
+
+/// The total supply in attoFIL.
+pub fn total_filecoin() -> fvm_shared::econ::TokenAmount {
+    fvm_shared::econ::TokenAmount::from_whole(TOTAL_FILECOIN_FIL)
+}
+
+/// What a sender must hold for `msg` to be accepted: `GasFeeCap × GasLimit + Value`.
+pub fn required_funds(msg: &Message) -> fvm_shared::econ::TokenAmount {
+    &msg.gas_fee_cap * msg.gas_limit + &msg.value
+}
+
+/// The syntactic checks every message must pass to be included in a block (Lotus's
+/// `ValidForBlockInclusion`): version 0, value within the supply, fee fields not
+/// negative, premium at most the fee cap, gas limit within the block limit and at
+/// least `min_gas`.
+pub fn check_for_block_inclusion(msg: &Message, min_gas: u64) -> Result<(), String> {
+    use num_traits::Signed;
+    if msg.version != 0 {
+        return Err("'Version' unsupported".into());
+    }
+    if msg.value.atto().is_negative() {
+        return Err("'Value' field cannot be negative".into());
+    }
+    if msg.value > total_filecoin() {
+        return Err("'Value' field cannot be greater than total filecoin supply".into());
+    }
+    if msg.gas_fee_cap.atto().is_negative() {
+        return Err("'GasFeeCap' field cannot be negative".into());
+    }
+    if msg.gas_premium.atto().is_negative() {
+        return Err("'GasPremium' field cannot be negative".into());
+    }
+    if msg.gas_premium > msg.gas_fee_cap {
+        return Err("'GasFeeCap' less than 'GasPremium'".into());
+    }
+    if msg.gas_limit > BLOCK_GAS_LIMIT {
+        return Err(format!(
+            "'GasLimit' field cannot be greater than a block's gas limit ({} > {BLOCK_GAS_LIMIT})",
+            msg.gas_limit
+        ));
+    }
+    if msg.gas_limit < min_gas {
+        return Err(format!("'GasLimit' field cannot be less than the cost of storing a message on chain ({} < {min_gas})", msg.gas_limit));
+    }
+    Ok(())
+}
