@@ -6,7 +6,9 @@
 //! The devnet parameters are generated first if missing (about 17 minutes, once).
 
 use filecoin_proofs_api::{post as api_post, seal as api_seal};
-use filecoin_proofs_api::{PrivateReplicaInfo, RegisteredPoStProof, RegisteredSealProof, SectorId, UnpaddedBytesAmount};
+use filecoin_proofs_api::{
+    PrivateReplicaInfo, RegisteredPoStProof, RegisteredSealProof, SectorId, UnpaddedBytesAmount,
+};
 use padma_proofs::post::{self, ProvingSector};
 use padma_proofs::seal::{self, SectorPaths};
 use padma_proofs::{ensure_params, ParamSet, ParamsNeeded};
@@ -40,22 +42,48 @@ fn direct_seal(root: &Path, n: u64) -> Vec<u8> {
     std::fs::create_dir_all(&cache).expect("cache dir");
     std::fs::File::create(&sealed).expect("sealed file");
     let staged_file = std::fs::File::create(&staged).expect("staged file");
-    let (piece, _) = api_seal::add_piece(p, std::io::repeat(0).take(2032), staged_file, UnpaddedBytesAmount(2032), &[]).expect("add piece");
+    let (piece, _) = api_seal::add_piece(
+        p,
+        std::io::repeat(0).take(2032),
+        staged_file,
+        UnpaddedBytesAmount(2032),
+        &[],
+    )
+    .expect("add piece");
     let mut prover = [0u8; 32];
     prover[..2].copy_from_slice(&[0xe8, 0x07]);
     let id = SectorId::from(n);
-    let pc1 = api_seal::seal_pre_commit_phase1(p, &cache, &staged, &sealed, prover, id, TICKET, &[piece.clone()]).expect("pc1");
+    let pc1 = api_seal::seal_pre_commit_phase1(
+        p,
+        &cache,
+        &staged,
+        &sealed,
+        prover,
+        id,
+        TICKET,
+        std::slice::from_ref(&piece),
+    )
+    .expect("pc1");
     let pc2 = api_seal::seal_pre_commit_phase2(pc1, &cache, &sealed).expect("pc2");
-    let c1 = api_seal::seal_commit_phase1(&cache, &sealed, prover, id, TICKET, SEED, pc2, &[piece]).expect("c1");
+    let c1 = api_seal::seal_commit_phase1(&cache, &sealed, prover, id, TICKET, SEED, pc2, &[piece])
+        .expect("c1");
     let out = api_seal::seal_commit_phase2(c1, prover, id).expect("c2");
     api_seal::clear_cache(&cache).expect("finalize");
     out.proof
 }
 
-fn replicas(sectors: &[ProvingSector], p: RegisteredPoStProof) -> BTreeMap<SectorId, PrivateReplicaInfo> {
+fn replicas(
+    sectors: &[ProvingSector],
+    p: RegisteredPoStProof,
+) -> BTreeMap<SectorId, PrivateReplicaInfo> {
     sectors
         .iter()
-        .map(|s| (SectorId::from(s.number), PrivateReplicaInfo::new(p, s.comm_r, s.cache.clone(), s.sealed.clone())))
+        .map(|s| {
+            (
+                SectorId::from(s.number),
+                PrivateReplicaInfo::new(p, s.comm_r, s.cache.clone(), s.sealed.clone()),
+            )
+        })
         .collect()
 }
 
@@ -85,7 +113,10 @@ fn compare(name: &str, rounds: usize, mut padma: impl FnMut(usize), mut direct: 
 
 fn main() {
     // `cargo bench` passes `--bench`; accept and ignore harness flags.
-    let rounds: usize = std::env::var("PADMA_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    let rounds: usize = std::env::var("PADMA_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
     eprintln!("ensuring 2KiB devnet parameters (generated if missing)...");
     ensure_params(2048, ParamsNeeded::All, ParamSet::Devnet, &|_| {}).expect("parameters");
     let dir = tempfile::tempdir().expect("tempdir");
@@ -94,13 +125,23 @@ fn main() {
     // Warm up: load every parameter set once so neither side pays the first load.
     let warm = padma_seal(root, 1000);
     assert_eq!(warm.len(), 192);
-    compare("seal", rounds, |i| drop(padma_seal(root, i as u64)), |i| drop(direct_seal(root, i as u64)));
+    compare(
+        "seal",
+        rounds,
+        |i| drop(padma_seal(root, i as u64)),
+        |i| drop(direct_seal(root, i as u64)),
+    );
 
     let sectors: Vec<ProvingSector> = (1..=2)
         .map(|n| {
             let paths = SectorPaths::new(&root.join("faux"), MINER, n);
             let comms = seal::fauxrep(SEAL, &paths).expect("fauxrep");
-            ProvingSector { number: n, comm_r: comms.comm_r, sealed: paths.sealed, cache: paths.cache }
+            ProvingSector {
+                number: n,
+                comm_r: comms.comm_r,
+                sealed: paths.sealed,
+                cache: paths.cache,
+            }
         })
         .collect();
     let prover = seal::prover_id(MINER);
@@ -114,12 +155,22 @@ fn main() {
         "WinningPoSt",
         post_rounds,
         |_| drop(post::generate_winning_post(0, prover, rand, &sectors[..1]).expect("winning")),
-        |_| drop(api_post::generate_winning_post(&post::post_randomness(rand), &winning_map, prover).expect("winning")),
+        |_| {
+            drop(
+                api_post::generate_winning_post(&post::post_randomness(rand), &winning_map, prover)
+                    .expect("winning"),
+            )
+        },
     );
     compare(
         "WindowPoSt",
         post_rounds,
         |_| drop(post::generate_window_post(10, prover, rand, &sectors).expect("window")),
-        |_| drop(api_post::generate_window_post(&post::post_randomness(rand), &window_map, prover).expect("window")),
+        |_| {
+            drop(
+                api_post::generate_window_post(&post::post_randomness(rand), &window_map, prover)
+                    .expect("window"),
+            )
+        },
     );
 }

@@ -1,7 +1,9 @@
 //! `cargo run -p padma-proofs --example fetch_params -- 2KiB`: the `padma fetch-params` logic.
 
 fn main() {
-    let size = std::env::args().nth(1).unwrap_or_else(|| "2KiB".to_string());
+    let size = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "2KiB".to_string());
     if let Err(e) = padma_proofs::params::fetch_params_command(&size) {
         eprintln!("ERROR: {e:#}");
         std::process::exit(1);

@@ -40,7 +40,10 @@ pub fn post_randomness(mut randomness: [u8; 32]) -> [u8; 32] {
 
 fn post_proof(n: i64, want: PoStType) -> Result<RegisteredPoStProof> {
     let p = post_proof_from_number(n)?;
-    ensure!(p.typ() == want, "registered PoSt proof {n} is not a {want:?} PoSt proof");
+    ensure!(
+        p.typ() == want,
+        "registered PoSt proof {n} is not a {want:?} PoSt proof"
+    );
     Ok(p)
 }
 
@@ -83,8 +86,9 @@ pub fn fallback_sector_challenges(
 ) -> Result<BTreeMap<u64, Vec<u64>>> {
     let p = post_proof_from_number(post)?;
     let ids: Vec<SectorId> = sectors.iter().map(|s| SectorId::from(*s)).collect();
-    let out = api::generate_fallback_sector_challenges(p, &post_randomness(randomness), &ids, prover)
-        .context("PoSt sector challenges")?;
+    let out =
+        api::generate_fallback_sector_challenges(p, &post_randomness(randomness), &ids, prover)
+            .context("PoSt sector challenges")?;
     Ok(out.into_iter().map(|(id, c)| (u64::from(id), c)).collect())
 }
 
@@ -95,8 +99,18 @@ fn private_map(
     ensure!(!sectors.is_empty(), "no sectors to prove");
     let mut map = BTreeMap::new();
     for s in sectors {
-        ensure!(s.sealed.exists(), "sealed file {} of sector {} is missing", s.sealed.display(), s.number);
-        ensure!(s.cache.is_dir(), "cache directory {} of sector {} is missing", s.cache.display(), s.number);
+        ensure!(
+            s.sealed.exists(),
+            "sealed file {} of sector {} is missing",
+            s.sealed.display(),
+            s.number
+        );
+        ensure!(
+            s.cache.is_dir(),
+            "cache directory {} of sector {} is missing",
+            s.cache.display(),
+            s.number
+        );
         let info = PrivateReplicaInfo::new(p, s.comm_r, s.cache.clone(), s.sealed.clone());
         map.insert(SectorId::from(s.number), info);
     }
@@ -110,7 +124,12 @@ fn public_map(
     ensure!(!sectors.is_empty(), "no challenged sectors");
     Ok(sectors
         .iter()
-        .map(|s| (SectorId::from(s.number), PublicReplicaInfo::new(p, s.comm_r)))
+        .map(|s| {
+            (
+                SectorId::from(s.number),
+                PublicReplicaInfo::new(p, s.comm_r),
+            )
+        })
         .collect())
 }
 
@@ -128,7 +147,10 @@ pub fn generate_winning_post(
 ) -> Result<Vec<u8>> {
     let p = post_proof(post, PoStType::Winning)?;
     let map = private_map(p, sectors)?;
-    single_proof(api::generate_winning_post(&post_randomness(randomness), &map, prover).context("WinningPoSt")?)
+    single_proof(
+        api::generate_winning_post(&post_randomness(randomness), &map, prover)
+            .context("WinningPoSt")?,
+    )
 }
 
 /// Verify a WinningPoSt. `Ok(false)` or an error both mean the proof is not valid.
@@ -142,7 +164,8 @@ pub fn verify_winning_post(
     let p = post_proof(post, PoStType::Winning)?;
     ensure!(!proof.is_empty(), "empty WinningPoSt proof");
     let map = public_map(p, sectors)?;
-    api::verify_winning_post(&post_randomness(randomness), proof, &map, prover).context("verify WinningPoSt")
+    api::verify_winning_post(&post_randomness(randomness), proof, &map, prover)
+        .context("verify WinningPoSt")
 }
 
 /// Prove a WindowPoSt over `sectors` (all partitions, concatenated as Lotus submits them).
@@ -154,7 +177,10 @@ pub fn generate_window_post(
 ) -> Result<Vec<u8>> {
     let p = post_proof(post, PoStType::Window)?;
     let map = private_map(p, sectors)?;
-    single_proof(api::generate_window_post(&post_randomness(randomness), &map, prover).context("WindowPoSt")?)
+    single_proof(
+        api::generate_window_post(&post_randomness(randomness), &map, prover)
+            .context("WindowPoSt")?,
+    )
 }
 
 /// Verify a WindowPoSt over the challenged sectors. `Ok(false)` or an error both mean invalid.
@@ -184,7 +210,10 @@ mod tests {
         assert_eq!(window_post_partitions(10, 1).expect("1"), 1);
         assert_eq!(window_post_partitions(10, 3).expect("3"), 2);
         assert_eq!(winning_post_sector_count(0).expect("winning"), 1);
-        assert!(window_post_partition_sectors(0).is_err(), "winning type is not a window type");
+        assert!(
+            window_post_partition_sectors(0).is_err(),
+            "winning type is not a window type"
+        );
     }
 
     #[test]
@@ -192,7 +221,10 @@ mod tests {
         let prover = crate::seal::prover_id(1000);
         let r = [7u8; 32];
         let a = winning_post_sector_challenge(0, prover, r, 10).expect("challenge");
-        assert_eq!(a, winning_post_sector_challenge(0, prover, r, 10).expect("again"));
+        assert_eq!(
+            a,
+            winning_post_sector_challenge(0, prover, r, 10).expect("again")
+        );
         assert_eq!(a.len(), 1);
         assert!(a[0] < 10);
     }

@@ -191,9 +191,12 @@ pub fn pre_commit1(
 
 /// PreCommit2: encode the replica and build the trees; returns CommR and CommD.
 pub fn pre_commit2(pc1: PreCommit1Output, paths: &SectorPaths) -> Result<SectorCommitments> {
-    let out = api::seal_pre_commit_phase2(pc1.0, &paths.cache, &paths.sealed)
-        .context("PreCommit2")?;
-    Ok(SectorCommitments { comm_r: out.comm_r, comm_d: out.comm_d })
+    let out =
+        api::seal_pre_commit_phase2(pc1.0, &paths.cache, &paths.sealed).context("PreCommit2")?;
+    Ok(SectorCommitments {
+        comm_r: out.comm_r,
+        comm_d: out.comm_d,
+    })
 }
 
 /// Commit1: the vanilla proofs for the interactive seed.
@@ -255,8 +258,17 @@ pub fn verify_seal(
 ) -> Result<bool> {
     let p = seal_proof(seal)?;
     ensure!(!proof.is_empty(), "empty seal proof");
-    api::verify_seal(p, comm_r, comm_d, prover, SectorId::from(sector), ticket, seed, proof)
-        .context("verify seal")
+    api::verify_seal(
+        p,
+        comm_r,
+        comm_d,
+        prover,
+        SectorId::from(sector),
+        ticket,
+        seed,
+        proof,
+    )
+    .context("verify seal")
 }
 
 /// Finalize: drop the layers and trees the sector no longer needs, keeping what PoSt

@@ -97,25 +97,53 @@ pub async fn seal_sector(req: SealRequest, cancel: &Cancel) -> Result<SealedSect
     let pieces = Arc::new(pieces);
     let (r2, p2) = (r.clone(), pieces.clone());
     let pc1 = blocking(cancel, "PreCommit1", move || {
-        seal::pre_commit1(r2.seal_proof, &r2.paths, prover, r2.sector_number, r2.ticket, &p2)
+        seal::pre_commit1(
+            r2.seal_proof,
+            &r2.paths,
+            prover,
+            r2.sector_number,
+            r2.ticket,
+            &p2,
+        )
     })
     .await?;
     let r2 = r.clone();
-    let comms = blocking(cancel, "PreCommit2", move || seal::pre_commit2(pc1, &r2.paths)).await?;
+    let comms = blocking(cancel, "PreCommit2", move || {
+        seal::pre_commit2(pc1, &r2.paths)
+    })
+    .await?;
     let (r2, p2) = (r.clone(), pieces.clone());
     let c1 = blocking(cancel, "Commit1", move || {
-        seal::commit1(r2.seal_proof, &r2.paths, prover, r2.sector_number, r2.ticket, r2.seed, comms, &p2)
+        seal::commit1(
+            r2.seal_proof,
+            &r2.paths,
+            prover,
+            r2.sector_number,
+            r2.ticket,
+            r2.seed,
+            comms,
+            &p2,
+        )
     })
     .await?;
     let sector = r.sector_number;
     let proof = blocking(cancel, "Commit2", move || seal::commit2(c1, prover, sector)).await?;
     let r2 = r.clone();
     blocking(cancel, "finalize", move || seal::finalize(&r2.paths)).await?;
-    Ok(SealedSector { commitments: comms, proof })
+    Ok(SealedSector {
+        commitments: comms,
+        proof,
+    })
 }
 
 /// [`post::generate_winning_post`] on the blocking pool.
-pub async fn winning_post(post_proof: i64, miner_id: u64, randomness: [u8; 32], sectors: Vec<ProvingSector>, cancel: &Cancel) -> Result<Vec<u8>> {
+pub async fn winning_post(
+    post_proof: i64,
+    miner_id: u64,
+    randomness: [u8; 32],
+    sectors: Vec<ProvingSector>,
+    cancel: &Cancel,
+) -> Result<Vec<u8>> {
     blocking(cancel, "WinningPoSt", move || {
         post::generate_winning_post(post_proof, seal::prover_id(miner_id), randomness, &sectors)
     })
@@ -123,7 +151,13 @@ pub async fn winning_post(post_proof: i64, miner_id: u64, randomness: [u8; 32], 
 }
 
 /// [`post::generate_window_post`] on the blocking pool.
-pub async fn window_post(post_proof: i64, miner_id: u64, randomness: [u8; 32], sectors: Vec<ProvingSector>, cancel: &Cancel) -> Result<Vec<u8>> {
+pub async fn window_post(
+    post_proof: i64,
+    miner_id: u64,
+    randomness: [u8; 32],
+    sectors: Vec<ProvingSector>,
+    cancel: &Cancel,
+) -> Result<Vec<u8>> {
     blocking(cancel, "WindowPoSt", move || {
         post::generate_window_post(post_proof, seal::prover_id(miner_id), randomness, &sectors)
     })
@@ -149,7 +183,10 @@ mod tests {
             pieces: vec![],
         };
         let err = seal_sector(req, &cancel).await.expect_err("cancelled");
-        assert!(err.to_string().contains("cancelled before add piece"), "{err}");
+        assert!(
+            err.to_string().contains("cancelled before add piece"),
+            "{err}"
+        );
         assert!(!dir.path().join("sealed").exists());
     }
 }

@@ -45,7 +45,7 @@ pub fn parse_sector_size(text: &str) -> Result<u64> {
 /// Format a sector size the Lotus way (`2KiB`, `32GiB`, or bytes).
 pub fn format_sector_size(bytes: u64) -> String {
     for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
-        if bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+        if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
             return format!("{}{unit}", bytes >> shift);
         }
     }
@@ -230,8 +230,17 @@ mod tests {
         }
         assert!(seal_proof_from_number(20).is_err());
         assert!(post_proof_from_number(-1).is_err());
-        assert_eq!(seal_proof_number(seal_proof_for_size(SIZE_2KIB).unwrap()), 5);
-        assert_eq!(post_proof_number(winning_post_for_size(SIZE_2KIB).unwrap()), 0);
-        assert_eq!(post_proof_number(window_post_for_size(SIZE_2KIB).unwrap()), 10);
+        assert_eq!(
+            seal_proof_number(seal_proof_for_size(SIZE_2KIB).unwrap()),
+            5
+        );
+        assert_eq!(
+            post_proof_number(winning_post_for_size(SIZE_2KIB).unwrap()),
+            0
+        );
+        assert_eq!(
+            post_proof_number(window_post_for_size(SIZE_2KIB).unwrap()),
+            10
+        );
     }
 }

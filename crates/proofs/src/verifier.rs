@@ -50,7 +50,13 @@ pub struct PoStVerifyInfo {
 
 impl PoStVerifyInfo {
     fn public_sectors(&self) -> Vec<PublicSector> {
-        self.sectors.iter().map(|(number, comm_r)| PublicSector { number: *number, comm_r: *comm_r }).collect()
+        self.sectors
+            .iter()
+            .map(|(number, comm_r)| PublicSector {
+                number: *number,
+                comm_r: *comm_r,
+            })
+            .collect()
     }
 }
 
@@ -89,24 +95,51 @@ impl ProofVerifier for RealVerifier {
         if is_mock_proof(&i.proof) {
             return Ok(false);
         }
-        seal::verify_seal(i.seal_proof, i.comm_r, i.comm_d, prover_id(i.miner_id), i.sector_number, i.ticket, i.seed, &i.proof)
+        seal::verify_seal(
+            i.seal_proof,
+            i.comm_r,
+            i.comm_d,
+            prover_id(i.miner_id),
+            i.sector_number,
+            i.ticket,
+            i.seed,
+            &i.proof,
+        )
     }
 
     fn verify_winning_post(&self, i: &PoStVerifyInfo) -> Result<bool> {
         if is_mock_proof(&i.proof) {
             return Ok(false);
         }
-        post::verify_winning_post(i.post_proof, prover_id(i.miner_id), i.randomness, &i.public_sectors(), &i.proof)
+        post::verify_winning_post(
+            i.post_proof,
+            prover_id(i.miner_id),
+            i.randomness,
+            &i.public_sectors(),
+            &i.proof,
+        )
     }
 
     fn verify_window_post(&self, i: &PoStVerifyInfo) -> Result<bool> {
         if is_mock_proof(&i.proof) {
             return Ok(false);
         }
-        post::verify_window_post(i.post_proof, prover_id(i.miner_id), i.randomness, &i.public_sectors(), &i.proof)
+        post::verify_window_post(
+            i.post_proof,
+            prover_id(i.miner_id),
+            i.randomness,
+            &i.public_sectors(),
+            &i.proof,
+        )
     }
 
-    fn winning_post_sector_challenge(&self, post_proof: i64, miner_id: u64, randomness: [u8; 32], eligible: u64) -> Result<Vec<u64>> {
+    fn winning_post_sector_challenge(
+        &self,
+        post_proof: i64,
+        miner_id: u64,
+        randomness: [u8; 32],
+        eligible: u64,
+    ) -> Result<Vec<u64>> {
         post::winning_post_sector_challenge(post_proof, prover_id(miner_id), randomness, eligible)
     }
 }
@@ -128,9 +161,22 @@ impl ProofVerifier for MockVerifier {
         Ok(i.proof == mock::window_post_proof(i))
     }
 
-    fn winning_post_sector_challenge(&self, post_proof: i64, miner_id: u64, randomness: [u8; 32], eligible: u64) -> Result<Vec<u64>> {
+    fn winning_post_sector_challenge(
+        &self,
+        post_proof: i64,
+        miner_id: u64,
+        randomness: [u8; 32],
+        eligible: u64,
+    ) -> Result<Vec<u64>> {
         anyhow::ensure!(eligible > 0, "no eligible sectors");
-        let d = mock::digest(b"winning-challenge", &[&post_proof.to_be_bytes(), &miner_id.to_be_bytes(), &randomness]);
+        let d = mock::digest(
+            b"winning-challenge",
+            &[
+                &post_proof.to_be_bytes(),
+                &miner_id.to_be_bytes(),
+                &randomness,
+            ],
+        );
         let mut n = [0u8; 8];
         n.copy_from_slice(&d[..8]);
         Ok(vec![u64::from_be_bytes(n) % eligible])
@@ -167,14 +213,30 @@ pub mod mock {
             sectors.extend_from_slice(c);
         }
         let r = post::post_randomness(i.randomness);
-        proof(digest(kind, &[&i.post_proof.to_be_bytes(), &i.miner_id.to_be_bytes(), &r, &sectors]))
+        proof(digest(
+            kind,
+            &[
+                &i.post_proof.to_be_bytes(),
+                &i.miner_id.to_be_bytes(),
+                &r,
+                &sectors,
+            ],
+        ))
     }
 
     /// The mock seal proof for these public inputs.
     pub fn seal_proof(i: &SealVerifyInfo) -> Vec<u8> {
         proof(digest(
             b"seal",
-            &[&i.seal_proof.to_be_bytes(), &i.miner_id.to_be_bytes(), &i.sector_number.to_be_bytes(), &i.comm_r, &i.comm_d, &i.ticket, &i.seed],
+            &[
+                &i.seal_proof.to_be_bytes(),
+                &i.miner_id.to_be_bytes(),
+                &i.sector_number.to_be_bytes(),
+                &i.comm_r,
+                &i.comm_d,
+                &i.ticket,
+                &i.seed,
+            ],
         ))
     }
 
@@ -189,8 +251,16 @@ pub mod mock {
     }
 
     /// Deterministic fake commitments of a mock sector (no files involved).
-    pub fn sector_commitments(seal_proof: i64, miner_id: u64, sector_number: u64) -> seal::SectorCommitments {
-        let ids = [&seal_proof.to_be_bytes()[..], &miner_id.to_be_bytes(), &sector_number.to_be_bytes()];
+    pub fn sector_commitments(
+        seal_proof: i64,
+        miner_id: u64,
+        sector_number: u64,
+    ) -> seal::SectorCommitments {
+        let ids = [
+            &seal_proof.to_be_bytes()[..],
+            &miner_id.to_be_bytes(),
+            &sector_number.to_be_bytes(),
+        ];
         let mut comm_r = digest(b"comm-r", &ids);
         let mut comm_d = digest(b"comm-d", &ids);
         // Keep them valid BLS12-381 field elements, like real commitments.
@@ -238,16 +308,27 @@ mod tests {
 
     #[test]
     fn mock_post_proofs_differ_by_kind_and_are_rejected_by_the_real_verifier() {
-        let mut i = PoStVerifyInfo { post_proof: 0, miner_id: 1000, randomness: [9; 32], sectors: vec![(1, [5; 32])], proof: vec![] };
+        let mut i = PoStVerifyInfo {
+            post_proof: 0,
+            miner_id: 1000,
+            randomness: [9; 32],
+            sectors: vec![(1, [5; 32])],
+            proof: vec![],
+        };
         i.proof = mock::winning_post_proof(&i);
         assert!(MockVerifier.verify_winning_post(&i).expect("verify"));
         assert!(!MockVerifier.verify_window_post(&i).expect("verify"));
         assert!(!RealVerifier.verify_winning_post(&i).expect("verify"));
-        let mut w = PoStVerifyInfo { post_proof: 10, ..i.clone() };
+        let mut w = PoStVerifyInfo {
+            post_proof: 10,
+            ..i.clone()
+        };
         w.proof = mock::window_post_proof(&w);
         assert!(MockVerifier.verify_window_post(&w).expect("verify"));
         assert!(!RealVerifier.verify_window_post(&w).expect("verify"));
-        let c = MockVerifier.winning_post_sector_challenge(0, 1000, [1; 32], 5).expect("challenge");
+        let c = MockVerifier
+            .winning_post_sector_challenge(0, 1000, [1; 32], 5)
+            .expect("challenge");
         assert!(c[0] < 5);
     }
 

@@ -1,6 +1,8 @@
 //! Parameter checking and generation in throwaway cache directories.
 
-use padma_proofs::params::{circuits_for, ensure_params_in, manifest, ParamEvent, ParamSet, ParamsError, ParamsNeeded};
+use padma_proofs::params::{
+    circuits_for, ensure_params_in, manifest, ParamEvent, ParamSet, ParamsError, ParamsNeeded,
+};
 use padma_proofs::types::SIZE_2KIB;
 use std::sync::Mutex;
 
@@ -9,24 +11,47 @@ fn quiet(_: &ParamEvent) {}
 #[test]
 fn unsupported_sector_size_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let err = ensure_params_in(dir.path(), 4096, ParamsNeeded::All, ParamSet::Devnet, &quiet).expect_err("4KiB");
+    let err = ensure_params_in(
+        dir.path(),
+        4096,
+        ParamsNeeded::All,
+        ParamSet::Devnet,
+        &quiet,
+    )
+    .expect_err("4KiB");
     assert!(matches!(err, ParamsError::SectorSize(_)), "{err}");
     assert!(err.to_string().contains("unsupported sector size"), "{err}");
     let parse = padma_proofs::types::parse_sector_size("3KiB").expect_err("3KiB");
-    assert!(parse.to_string().contains("2KiB, 8MiB, 512MiB, 32GiB or 64GiB"), "{parse}");
+    assert!(
+        parse
+            .to_string()
+            .contains("2KiB, 8MiB, 512MiB, 32GiB or 64GiB"),
+        "{parse}"
+    );
 }
 
 #[test]
 fn missing_official_file_names_the_file_and_its_cid() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let err = ensure_params_in(dir.path(), SIZE_2KIB, ParamsNeeded::VerifyingKeysOnly, ParamSet::Official, &quiet)
-        .expect_err("nothing there");
-    let ParamsError::OfficialMissing { path, cid, .. } = &err else { panic!("unexpected error {err}") };
+    let err = ensure_params_in(
+        dir.path(),
+        SIZE_2KIB,
+        ParamsNeeded::VerifyingKeysOnly,
+        ParamSet::Official,
+        &quiet,
+    )
+    .expect_err("nothing there");
+    let ParamsError::OfficialMissing { path, cid, .. } = &err else {
+        panic!("unexpected error {err}")
+    };
     let porep = &circuits_for(SIZE_2KIB).expect("circuits")[0];
     assert_eq!(path, &dir.path().join(porep.vk_file()));
     assert!(cid.starts_with("Qm"), "{cid}");
     let msg = err.to_string();
-    assert!(msg.contains(&porep.vk_file()) && msg.contains("cannot download"), "{msg}");
+    assert!(
+        msg.contains(&porep.vk_file()) && msg.contains("cannot download"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -36,8 +61,17 @@ fn corrupt_or_truncated_files_are_rejected_by_name() {
     let vk = dir.path().join(porep.vk_file());
     std::fs::write(&vk, b"truncated").expect("write");
     for set in [ParamSet::Official, ParamSet::Devnet] {
-        let err = ensure_params_in(dir.path(), SIZE_2KIB, ParamsNeeded::VerifyingKeysOnly, set, &quiet).expect_err("corrupt");
-        let ParamsError::DigestMismatch { path, .. } = &err else { panic!("unexpected error {err}") };
+        let err = ensure_params_in(
+            dir.path(),
+            SIZE_2KIB,
+            ParamsNeeded::VerifyingKeysOnly,
+            set,
+            &quiet,
+        )
+        .expect_err("corrupt");
+        let ParamsError::DigestMismatch { path, .. } = &err else {
+            panic!("unexpected error {err}")
+        };
         assert_eq!(path, &vk);
         assert!(err.to_string().contains(&porep.vk_file()), "{err}");
     }
@@ -48,10 +82,33 @@ fn corrupt_or_truncated_files_are_rejected_by_name() {
 #[test]
 fn devnet_file_on_an_official_network_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
-    ensure_params_in(dir.path(), SIZE_2KIB, ParamsNeeded::VerifyingKeysOnly, ParamSet::Devnet, &quiet).expect("devnet vks");
-    let err = ensure_params_in(dir.path(), SIZE_2KIB, ParamsNeeded::VerifyingKeysOnly, ParamSet::Official, &quiet)
-        .expect_err("devnet keys on an official network");
-    assert!(matches!(err, ParamsError::WrongSet { found: ParamSet::Devnet, wanted: ParamSet::Official, .. }), "{err}");
+    ensure_params_in(
+        dir.path(),
+        SIZE_2KIB,
+        ParamsNeeded::VerifyingKeysOnly,
+        ParamSet::Devnet,
+        &quiet,
+    )
+    .expect("devnet vks");
+    let err = ensure_params_in(
+        dir.path(),
+        SIZE_2KIB,
+        ParamsNeeded::VerifyingKeysOnly,
+        ParamSet::Official,
+        &quiet,
+    )
+    .expect_err("devnet keys on an official network");
+    assert!(
+        matches!(
+            err,
+            ParamsError::WrongSet {
+                found: ParamSet::Devnet,
+                wanted: ParamSet::Official,
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -59,16 +116,33 @@ fn devnet_verifying_keys_are_installed_without_generation() {
     let dir = tempfile::tempdir().expect("tempdir");
     let events = Mutex::new(Vec::new());
     let record = |e: &ParamEvent| events.lock().expect("lock").push(e.clone());
-    ensure_params_in(dir.path(), SIZE_2KIB, ParamsNeeded::VerifyingKeysOnly, ParamSet::Devnet, &record).expect("vks");
+    ensure_params_in(
+        dir.path(),
+        SIZE_2KIB,
+        ParamsNeeded::VerifyingKeysOnly,
+        ParamSet::Devnet,
+        &record,
+    )
+    .expect("vks");
     let events = events.into_inner().expect("events");
     assert_eq!(events.first(), Some(&ParamEvent::DevnetWarning));
-    assert!(!events.iter().any(|e| matches!(e, ParamEvent::Generating { .. })), "{events:?}");
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, ParamEvent::Generating { .. })),
+        "{events:?}"
+    );
     for c in circuits_for(SIZE_2KIB).expect("circuits") {
         let vk = dir.path().join(c.vk_file());
-        assert_eq!(manifest::file_digest(&vk).ok().as_deref(), manifest::devnet_digest(&c.vk_file()));
+        assert_eq!(
+            manifest::file_digest(&vk).ok().as_deref(),
+            manifest::devnet_digest(&c.vk_file())
+        );
         assert!(!dir.path().join(c.params_file()).exists());
     }
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).expect("ls").flatten()
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.contains(".tmp-"))
         .collect();

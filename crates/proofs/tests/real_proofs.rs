@@ -6,8 +6,13 @@
 use padma_proofs::post::{self, ProvingSector};
 use padma_proofs::seal::{self, SectorPaths};
 use padma_proofs::tasks::{self, Cancel, SealRequest};
-use padma_proofs::types::{post_proof_number, seal_proof_for_size, seal_proof_number, window_post_for_size, winning_post_for_size, SIZE_2KIB, SIZE_8MIB};
-use padma_proofs::verifier::{mock, MockVerifier, PoStVerifyInfo, ProofVerifier, RealVerifier, SealVerifyInfo};
+use padma_proofs::types::{
+    post_proof_number, seal_proof_for_size, seal_proof_number, window_post_for_size,
+    winning_post_for_size, SIZE_2KIB, SIZE_8MIB,
+};
+use padma_proofs::verifier::{
+    mock, MockVerifier, PoStVerifyInfo, ProofVerifier, RealVerifier, SealVerifyInfo,
+};
 use padma_proofs::{ensure_params, ParamEvent, ParamSet, ParamsNeeded};
 use std::sync::Mutex;
 
@@ -49,37 +54,79 @@ fn prove_and_verify_posts(size: u64, sectors: &[ProvingSector]) {
     let randomness = [0x5au8; 32];
     let public: Vec<(u64, [u8; 32])> = sectors.iter().map(|s| (s.number, s.comm_r)).collect();
 
-    let challenge = RealVerifier.winning_post_sector_challenge(winning_type, MINER, randomness, sectors.len() as u64).expect("challenge");
-    let chosen: Vec<ProvingSector> = challenge.iter().map(|i| sectors[*i as usize].clone()).collect();
+    let challenge = RealVerifier
+        .winning_post_sector_challenge(winning_type, MINER, randomness, sectors.len() as u64)
+        .expect("challenge");
+    let chosen: Vec<ProvingSector> = challenge
+        .iter()
+        .map(|i| sectors[*i as usize].clone())
+        .collect();
     let chosen_public: Vec<(u64, [u8; 32])> = chosen.iter().map(|s| (s.number, s.comm_r)).collect();
-    let proof = post::generate_winning_post(winning_type, prover, randomness, &chosen).expect("winning post");
-    let mut info = PoStVerifyInfo { post_proof: winning_type, miner_id: MINER, randomness, sectors: chosen_public, proof };
-    assert!(RealVerifier.verify_winning_post(&info).expect("verify winning"));
-    assert!(!MockVerifier.verify_winning_post(&info).expect("mock verifier"), "mock verifier accepted a real proof");
+    let proof = post::generate_winning_post(winning_type, prover, randomness, &chosen)
+        .expect("winning post");
+    let mut info = PoStVerifyInfo {
+        post_proof: winning_type,
+        miner_id: MINER,
+        randomness,
+        sectors: chosen_public,
+        proof,
+    };
+    assert!(RealVerifier
+        .verify_winning_post(&info)
+        .expect("verify winning"));
+    assert!(
+        !MockVerifier
+            .verify_winning_post(&info)
+            .expect("mock verifier"),
+        "mock verifier accepted a real proof"
+    );
     let good = info.proof.clone();
     for at in [0, good.len() / 2, good.len() - 1] {
         info.proof = flipped(&good, at);
-        assert!(!matches!(RealVerifier.verify_winning_post(&info), Ok(true)), "flipped byte {at} accepted");
+        assert!(
+            !matches!(RealVerifier.verify_winning_post(&info), Ok(true)),
+            "flipped byte {at} accepted"
+        );
     }
     info.proof = good;
     info.randomness[0] ^= 1;
-    assert!(!matches!(RealVerifier.verify_winning_post(&info), Ok(true)), "other randomness accepted");
+    assert!(
+        !matches!(RealVerifier.verify_winning_post(&info), Ok(true)),
+        "other randomness accepted"
+    );
 
-    let proof = post::generate_window_post(window_type, prover, randomness, sectors).expect("window post");
+    let proof =
+        post::generate_window_post(window_type, prover, randomness, sectors).expect("window post");
     let partitions = post::window_post_partitions(window_type, sectors.len()).expect("partitions");
     assert_eq!(proof.len(), 192 * partitions);
-    let mut info = PoStVerifyInfo { post_proof: window_type, miner_id: MINER, randomness, sectors: public, proof };
-    assert!(RealVerifier.verify_window_post(&info).expect("verify window"));
-    assert!(!MockVerifier.verify_window_post(&info).expect("mock verifier"));
+    let mut info = PoStVerifyInfo {
+        post_proof: window_type,
+        miner_id: MINER,
+        randomness,
+        sectors: public,
+        proof,
+    };
+    assert!(RealVerifier
+        .verify_window_post(&info)
+        .expect("verify window"));
+    assert!(!MockVerifier
+        .verify_window_post(&info)
+        .expect("mock verifier"));
     let good = info.proof.clone();
     for at in [0, good.len() / 2, good.len() - 1] {
         info.proof = flipped(&good, at);
-        assert!(!matches!(RealVerifier.verify_window_post(&info), Ok(true)), "flipped byte {at} accepted");
+        assert!(
+            !matches!(RealVerifier.verify_window_post(&info), Ok(true)),
+            "flipped byte {at} accepted"
+        );
     }
     info.proof = good;
     // The PoSt circuits bind sectors through CommR (which binds the prover), not the prover id.
     info.sectors[0].1[0] ^= 1;
-    assert!(!matches!(RealVerifier.verify_window_post(&info), Ok(true)), "other CommR accepted");
+    assert!(
+        !matches!(RealVerifier.verify_window_post(&info), Ok(true)),
+        "other CommR accepted"
+    );
 }
 
 fn fauxrep_sectors(size: u64, count: u64, root: &std::path::Path) -> Vec<ProvingSector> {
@@ -88,8 +135,16 @@ fn fauxrep_sectors(size: u64, count: u64, root: &std::path::Path) -> Vec<Proving
         .map(|n| {
             let paths = SectorPaths::new(root, MINER, n);
             let comms = seal::fauxrep(seal_proof, &paths).expect("fauxrep");
-            assert_eq!(comms.comm_d, seal::compute_comm_d(seal_proof, &[]).expect("empty CommD"));
-            ProvingSector { number: n, comm_r: comms.comm_r, sealed: paths.sealed, cache: paths.cache }
+            assert_eq!(
+                comms.comm_d,
+                seal::compute_comm_d(seal_proof, &[]).expect("empty CommD")
+            );
+            ProvingSector {
+                number: n,
+                comm_r: comms.comm_r,
+                sealed: paths.sealed,
+                cache: paths.cache,
+            }
         })
         .collect()
 }
@@ -113,14 +168,27 @@ fn fauxrep_8mib_sectors_prove_real_posts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_2kib_sector_seals_verifies_and_proves_posts() {
-    tokio::task::spawn_blocking(|| ensure(SIZE_2KIB, ParamsNeeded::All)).await.expect("params");
+    tokio::task::spawn_blocking(|| ensure(SIZE_2KIB, ParamsNeeded::All))
+        .await
+        .expect("params");
     let dir = tempfile::tempdir().expect("tempdir");
     let paths = SectorPaths::new(dir.path(), MINER, 7);
     let (ticket, seed) = ([3u8; 32], [4u8; 32]);
-    let req = SealRequest { seal_proof: SEAL_2KIB, miner_id: MINER, sector_number: 7, paths: paths.clone(), ticket, seed, pieces: vec![] };
+    let req = SealRequest {
+        seal_proof: SEAL_2KIB,
+        miner_id: MINER,
+        sector_number: 7,
+        paths: paths.clone(),
+        ticket,
+        seed,
+        pieces: vec![],
+    };
     let sealed = tasks::seal_sector(req, &Cancel::new()).await.expect("seal");
     assert_eq!(sealed.proof.len(), 192);
-    assert_eq!(sealed.commitments.comm_d, seal::compute_comm_d(SEAL_2KIB, &[]).expect("CC CommD"));
+    assert_eq!(
+        sealed.commitments.comm_d,
+        seal::compute_comm_d(SEAL_2KIB, &[]).expect("CC CommD")
+    );
 
     let mut info = SealVerifyInfo {
         seal_proof: SEAL_2KIB,
@@ -133,19 +201,38 @@ async fn real_2kib_sector_seals_verifies_and_proves_posts() {
         proof: sealed.proof.clone(),
     };
     assert!(RealVerifier.verify_seal(&info).expect("verify seal"));
-    assert!(!MockVerifier.verify_seal(&info).expect("mock verifier"), "mock verifier accepted a real proof");
+    assert!(
+        !MockVerifier.verify_seal(&info).expect("mock verifier"),
+        "mock verifier accepted a real proof"
+    );
     for at in [0, 96, 191] {
         info.proof = flipped(&sealed.proof, at);
-        assert!(!matches!(RealVerifier.verify_seal(&info), Ok(true)), "flipped byte {at} accepted");
+        assert!(
+            !matches!(RealVerifier.verify_seal(&info), Ok(true)),
+            "flipped byte {at} accepted"
+        );
     }
     info.proof = sealed.proof.clone();
     info.seed[0] ^= 1;
-    assert!(!matches!(RealVerifier.verify_seal(&info), Ok(true)), "other seed accepted");
+    assert!(
+        !matches!(RealVerifier.verify_seal(&info), Ok(true)),
+        "other seed accepted"
+    );
     info.seed = seed;
     info.proof = mock::seal_proof(&info);
-    assert!(!RealVerifier.verify_seal(&info).expect("real verifier"), "real verifier accepted a mock proof");
+    assert!(
+        !RealVerifier.verify_seal(&info).expect("real verifier"),
+        "real verifier accepted a mock proof"
+    );
 
     // Finalize kept what PoSt needs.
-    let sector = ProvingSector { number: 7, comm_r: sealed.commitments.comm_r, sealed: paths.sealed, cache: paths.cache };
-    tokio::task::spawn_blocking(move || prove_and_verify_posts(SIZE_2KIB, &[sector])).await.expect("posts");
+    let sector = ProvingSector {
+        number: 7,
+        comm_r: sealed.commitments.comm_r,
+        sealed: paths.sealed,
+        cache: paths.cache,
+    };
+    tokio::task::spawn_blocking(move || prove_and_verify_posts(SIZE_2KIB, &[sector]))
+        .await
+        .expect("posts");
 }

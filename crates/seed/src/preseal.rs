@@ -45,29 +45,61 @@ pub struct PreSealOutput {
 pub fn pre_seal(opts: &PreSealOptions) -> Result<PreSealOutput> {
     let maddr = padma_types::address::parse_address(&opts.miner_addr)
         .map_err(|e| anyhow::anyhow!("--miner-addr: {e}"))?;
-    let miner_id = maddr.id().map_err(|_| anyhow::anyhow!("--miner-addr {} is not an ID address (t0…)", opts.miner_addr))?;
-    padma_types::address::set_network(if opts.miner_addr.starts_with('f') { Network::Mainnet } else { Network::Testnet });
-    let seal_proof = padma_proofs::types::seal_proof_number(padma_proofs::types::seal_proof_for_size(opts.sector_size)?);
+    let miner_id = maddr.id().map_err(|_| {
+        anyhow::anyhow!(
+            "--miner-addr {} is not an ID address (t0…)",
+            opts.miner_addr
+        )
+    })?;
+    padma_types::address::set_network(if opts.miner_addr.starts_with('f') {
+        Network::Mainnet
+    } else {
+        Network::Testnet
+    });
+    let seal_proof = padma_proofs::types::seal_proof_number(
+        padma_proofs::types::seal_proof_for_size(opts.sector_size)?,
+    );
     if opts.num_sectors == 0 {
         bail!("--num-sectors must be at least 1");
     }
     let key = load_or_generate_key(opts.key_file.as_deref())?;
     let key_addr = key.address().context("deriving the key's address")?;
-    std::fs::create_dir_all(&opts.sector_dir).with_context(|| format!("creating {}", opts.sector_dir.display()))?;
+    std::fs::create_dir_all(&opts.sector_dir)
+        .with_context(|| format!("creating {}", opts.sector_dir.display()))?;
     let mut ticket = [0u8; 32];
-    ticket.copy_from_slice(blake2b_simd::Params::new().hash_length(32).hash(opts.ticket_preimage.as_bytes()).as_bytes());
+    ticket.copy_from_slice(
+        blake2b_simd::Params::new()
+            .hash_length(32)
+            .hash(opts.ticket_preimage.as_bytes())
+            .as_bytes(),
+    );
 
     let mut sectors = Vec::new();
     for i in 0..opts.num_sectors {
         let number = opts.sector_offset + i;
         let paths = SectorPaths::new(&opts.sector_dir, miner_id, number);
         let comms = if opts.fake_sectors {
-            seal::fauxrep(seal_proof, &paths).with_context(|| format!("fauxrep of sector {number}"))?
+            seal::fauxrep(seal_proof, &paths)
+                .with_context(|| format!("fauxrep of sector {number}"))?
         } else {
-            seal_one(seal_proof, miner_id, number, &paths, ticket).with_context(|| format!("sealing sector {number}"))?
+            seal_one(seal_proof, miner_id, number, &paths, ticket)
+                .with_context(|| format!("sealing sector {number}"))?
         };
-        eprintln!("sector {number}: CommR {} CommD {}", hex::encode(comms.comm_r), hex::encode(comms.comm_d));
-        sectors.push(preseal_entry(&maddr, &key, &key_addr, seal_proof, opts.sector_size, number, i, comms)?);
+        eprintln!(
+            "sector {number}: CommR {} CommD {}",
+            hex::encode(comms.comm_r),
+            hex::encode(comms.comm_d)
+        );
+        sectors.push(preseal_entry(
+            &maddr,
+            &key,
+            &key_addr,
+            seal_proof,
+            opts.sector_size,
+            number,
+            i,
+            comms,
+        )?);
     }
 
     let miner = GenesisMiner {
@@ -82,7 +114,10 @@ pub fn pre_seal(opts: &PreSealOptions) -> Result<PreSealOutput> {
     };
     let manifest: PreSealManifest = [(maddr.to_string(), miner)].into_iter().collect();
     let manifest_path = opts.sector_dir.join(format!("pre-seal-{maddr}.json"));
-    write(&manifest_path, serde_json::to_string_pretty(&manifest)?.as_bytes())?;
+    write(
+        &manifest_path,
+        serde_json::to_string_pretty(&manifest)?.as_bytes(),
+    )?;
     let key_path = opts.sector_dir.join(format!("pre-seal-{maddr}.key"));
     write(&key_path, key_to_lotus_hex(&key).as_bytes())?;
     let meta = LocalStorageMeta {
@@ -96,13 +131,25 @@ pub fn pre_seal(opts: &PreSealOptions) -> Result<PreSealOutput> {
         allow_types: None,
         deny_types: None,
     };
-    write(&opts.sector_dir.join("sectorstore.json"), serde_json::to_string_pretty(&meta)?.as_bytes())?;
-    Ok(PreSealOutput { manifest: manifest_path, key: key_path })
+    write(
+        &opts.sector_dir.join("sectorstore.json"),
+        serde_json::to_string_pretty(&meta)?.as_bytes(),
+    )?;
+    Ok(PreSealOutput {
+        manifest: manifest_path,
+        key: key_path,
+    })
 }
 
 /// Seal one sector for real as Lotus's pre-seal does: random data, PC1, PC2, finalize,
 /// drop the unsealed copy. (Genesis sectors need no Commit proof.)
-fn seal_one(seal_proof: i64, miner_id: u64, number: u64, paths: &SectorPaths, ticket: [u8; 32]) -> Result<SectorCommitments> {
+fn seal_one(
+    seal_proof: i64,
+    miner_id: u64,
+    number: u64,
+    paths: &SectorPaths,
+    ticket: [u8; 32],
+) -> Result<SectorCommitments> {
     paths.prepare()?;
     let size = seal::unpadded_sector_size(seal_proof)?;
     let mut data = vec![0u8; size as usize];
@@ -118,9 +165,20 @@ fn seal_one(seal_proof: i64, miner_id: u64, number: u64, paths: &SectorPaths, ti
 }
 
 #[allow(clippy::too_many_arguments)]
-fn preseal_entry(maddr: &Address, key: &KeyInfo, key_addr: &Address, seal_proof: i64, sector_size: u64, number: u64, index: u64, comms: SectorCommitments) -> Result<PreSeal> {
-    let comm_d = data_commitment_v1_to_cid(&comms.comm_d).map_err(|e| anyhow::anyhow!("CommD CID: {e}"))?;
-    let comm_r = replica_commitment_v1_to_cid(&comms.comm_r).map_err(|e| anyhow::anyhow!("CommR CID: {e}"))?;
+fn preseal_entry(
+    maddr: &Address,
+    key: &KeyInfo,
+    key_addr: &Address,
+    seal_proof: i64,
+    sector_size: u64,
+    number: u64,
+    index: u64,
+    comms: SectorCommitments,
+) -> Result<PreSeal> {
+    let comm_d =
+        data_commitment_v1_to_cid(&comms.comm_d).map_err(|e| anyhow::anyhow!("CommD CID: {e}"))?;
+    let comm_r = replica_commitment_v1_to_cid(&comms.comm_r)
+        .map_err(|e| anyhow::anyhow!("CommR CID: {e}"))?;
     Ok(PreSeal {
         comm_r: CidJson(comm_r),
         comm_d: CidJson(comm_d),
@@ -147,7 +205,8 @@ fn load_or_generate_key(file: Option<&Path>) -> Result<KeyInfo> {
     match file {
         None => Ok(KeyInfo::generate(KeyType::Bls)),
         Some(f) => {
-            let text = std::fs::read_to_string(f).with_context(|| format!("reading key file {}", f.display()))?;
+            let text = std::fs::read_to_string(f)
+                .with_context(|| format!("reading key file {}", f.display()))?;
             key_from_lotus_text(&text).map_err(|e| anyhow::anyhow!("key file {}: {e}", f.display()))
         }
     }

@@ -18,7 +18,11 @@ fn run_pre_seal(dir: &Path, extra: &[&str]) -> std::process::Output {
         .args(extra)
         .output()
         .expect("run padma-seed");
-    assert!(out.status.success(), "padma-seed failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "padma-seed failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
@@ -38,7 +42,14 @@ fn read_back(dir: &Path, expected_sectors: &[u64]) -> Vec<ProvingSector> {
     assert_eq!(numbers, expected_sectors);
     let raw: serde_json::Value = serde_json::from_str(&text).expect("json");
     let first = &raw["t01000"]["Sectors"][0];
-    for field in ["CommR", "CommD", "SectorID", "Deal", "DealClientKey", "ProofType"] {
+    for field in [
+        "CommR",
+        "CommD",
+        "SectorID",
+        "Deal",
+        "DealClientKey",
+        "ProofType",
+    ] {
         assert!(first.get(field).is_some(), "missing {field}");
     }
     assert_eq!(first["ProofType"], 5);
@@ -66,24 +77,50 @@ fn prove(sectors: &[ProvingSector]) {
     ensure_params(2048, ParamsNeeded::PostOnly, ParamSet::Devnet, &|_| {}).expect("PoSt params");
     let prover = seal::prover_id(1000);
     let randomness = [9u8; 32];
-    let public: Vec<_> = sectors.iter().map(|s| post::PublicSector { number: s.number, comm_r: s.comm_r }).collect();
+    let public: Vec<_> = sectors
+        .iter()
+        .map(|s| post::PublicSector {
+            number: s.number,
+            comm_r: s.comm_r,
+        })
+        .collect();
     let proof = post::generate_window_post(10, prover, randomness, sectors).expect("window post");
-    assert!(post::verify_window_post(10, prover, randomness, &public, &proof).expect("verify window"));
-    let proof = post::generate_winning_post(0, prover, randomness, &sectors[..1]).expect("winning post");
-    assert!(post::verify_winning_post(0, prover, randomness, &public[..1], &proof).expect("verify winning"));
+    assert!(
+        post::verify_window_post(10, prover, randomness, &public, &proof).expect("verify window")
+    );
+    let proof =
+        post::generate_winning_post(0, prover, randomness, &sectors[..1]).expect("winning post");
+    assert!(
+        post::verify_winning_post(0, prover, randomness, &public[..1], &proof)
+            .expect("verify winning")
+    );
 }
 
 #[test]
 fn fake_sectors_pre_seal_and_prove() {
     let dir = tempfile::tempdir().expect("tempdir");
-    run_pre_seal(dir.path(), &["--fake-sectors", "--num-sectors", "2", "--sector-offset", "1"]);
+    run_pre_seal(
+        dir.path(),
+        &[
+            "--fake-sectors",
+            "--num-sectors",
+            "2",
+            "--sector-offset",
+            "1",
+        ],
+    );
     let sectors = read_back(dir.path(), &[1, 2]);
     let text = std::fs::read_to_string(dir.path().join("pre-seal-t01000.json")).expect("manifest");
     let manifest: PreSealManifest = serde_json::from_str(&text).expect("manifest parses");
     let empty = seal::compute_comm_d(5, &[]).expect("empty CommD");
-    assert_eq!(cid_to_data_commitment_v1(&manifest["t01000"].sectors[0].comm_d.0).expect("CommD"), empty);
-    let store: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("sectorstore.json")).expect("sectorstore")).expect("json");
+    assert_eq!(
+        cid_to_data_commitment_v1(&manifest["t01000"].sectors[0].comm_d.0).expect("CommD"),
+        empty
+    );
+    let store: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("sectorstore.json")).expect("sectorstore"),
+    )
+    .expect("json");
     assert_eq!(store["Weight"], 0);
     prove(&sectors);
 }
@@ -95,10 +132,16 @@ fn real_sector_pre_seal_with_a_given_key_and_prove() {
     let key_file = dir.path().join("owner.key");
     std::fs::write(&key_file, padma_types::json::key_to_lotus_hex(&key)).expect("key");
     let sectors_dir = dir.path().join("sectors");
-    run_pre_seal(&sectors_dir, &["--key", key_file.to_str().expect("utf8 path")]);
+    run_pre_seal(
+        &sectors_dir,
+        &["--key", key_file.to_str().expect("utf8 path")],
+    );
     let sectors = read_back(&sectors_dir, &[0]);
     let written = std::fs::read_to_string(sectors_dir.join("pre-seal-t01000.key")).expect("key");
-    assert_eq!(key_from_lotus_text(&written).expect("key").private_key, key.private_key);
+    assert_eq!(
+        key_from_lotus_text(&written).expect("key").private_key,
+        key.private_key
+    );
     prove(&sectors);
 }
 

@@ -63,7 +63,11 @@ pub fn ensure_params_in(
                     .get(&file)
                     .map(|e| e.cid.clone())
                     .unwrap_or_default();
-                return Err(ParamsError::OfficialMissing { path, cid, dir: dir.to_path_buf() });
+                return Err(ParamsError::OfficialMissing {
+                    path,
+                    cid,
+                    dir: dir.to_path_buf(),
+                });
             } else {
                 missing = true;
             }
@@ -73,7 +77,9 @@ pub fn ensure_params_in(
         return Ok(());
     }
     let _lock = GenerationLock::acquire(dir, |lock| {
-        progress(&ParamEvent::WaitingForLock { lock: lock.to_path_buf() })
+        progress(&ParamEvent::WaitingForLock {
+            lock: lock.to_path_buf(),
+        })
     })
     .map_err(io_err("locking", &dir.join(super::files::LOCK_FILE)))?;
     remove_stale_temp_files(dir);
@@ -93,18 +99,28 @@ fn fill_circuit(
     let params_path = dir.join(c.params_file());
     let vk_path = dir.join(c.vk_file());
     let vk_missing = !vk_path.exists();
-    if (wants_params && !params_path.exists()) || (vk_missing && !params_path.exists() && devnet_embedded_vk(&c.vk_file()).is_none()) {
+    if (wants_params && !params_path.exists())
+        || (vk_missing && !params_path.exists() && devnet_embedded_vk(&c.vk_file()).is_none())
+    {
         let start = Instant::now();
         let params = with_ticker(c, progress, || generate::generate(c)).map_err(|e| {
-            ParamsError::Generation { file: c.params_file(), message: format!("{e:#}") }
+            ParamsError::Generation {
+                file: c.params_file(),
+                message: format!("{e:#}"),
+            }
         })?;
-        write_atomic(&params_path, |w| params.write(w))
-            .map_err(io_err("writing", &params_path))?;
-        progress(&ParamEvent::Written { file: c.params_file(), elapsed: start.elapsed() });
+        write_atomic(&params_path, |w| params.write(w)).map_err(io_err("writing", &params_path))?;
+        progress(&ParamEvent::Written {
+            file: c.params_file(),
+            elapsed: start.elapsed(),
+        });
         check_file(&params_path, ParamSet::Devnet, progress)?;
         if vk_missing {
             write_atomic(&vk_path, |w| params.vk.write(w)).map_err(io_err("writing", &vk_path))?;
-            progress(&ParamEvent::Written { file: c.vk_file(), elapsed: start.elapsed() });
+            progress(&ParamEvent::Written {
+                file: c.vk_file(),
+                elapsed: start.elapsed(),
+            });
         }
     } else if vk_missing {
         let start = Instant::now();
@@ -117,7 +133,10 @@ fn fill_circuit(
                 .map_err(io_err("reading the verifying key from", &params_path))?;
             write_atomic(&vk_path, |w| vk.write(w)).map_err(io_err("writing", &vk_path))?;
         }
-        progress(&ParamEvent::Written { file: c.vk_file(), elapsed: start.elapsed() });
+        progress(&ParamEvent::Written {
+            file: c.vk_file(),
+            elapsed: start.elapsed(),
+        });
     }
     if vk_missing {
         check_file(&vk_path, ParamSet::Devnet, progress)?;
@@ -135,8 +154,13 @@ fn with_ticker<T>(c: &Circuit, progress: Progress<'_>, work: impl FnOnce() -> T)
     std::thread::scope(|s| {
         s.spawn(move || loop {
             let elapsed = start.elapsed();
-            progress(&ParamEvent::Generating { what: what.clone(), file: file.clone(), elapsed });
-            if stopped.recv_timeout(Duration::from_secs(1)) != Err(mpsc::RecvTimeoutError::Timeout) {
+            progress(&ParamEvent::Generating {
+                what: what.clone(),
+                file: file.clone(),
+                elapsed,
+            });
+            if stopped.recv_timeout(Duration::from_secs(1)) != Err(mpsc::RecvTimeoutError::Timeout)
+            {
                 break;
             }
         });
@@ -156,7 +180,10 @@ fn verified() -> &'static Mutex<Verified> {
 
 /// Check an existing file's digest against `set`.
 fn check_file(path: &Path, set: ParamSet, progress: Progress<'_>) -> Result<(), ParamsError> {
-    let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let meta = std::fs::metadata(path).map_err(io_err("reading", path))?;
     let stamp = (meta.len(), meta.modified().ok());
     if let Ok(v) = verified().lock() {
@@ -167,13 +194,25 @@ fn check_file(path: &Path, set: ParamSet, progress: Progress<'_>) -> Result<(), 
     progress(&ParamEvent::Checking { file: file.clone() });
     let actual = file_digest(path).map_err(io_err("hashing", path))?;
     let (expected, other, other_set) = match set {
-        ParamSet::Official => (official_digest(&file), devnet_digest(&file), ParamSet::Devnet),
-        ParamSet::Devnet => (devnet_digest(&file), official_digest(&file), ParamSet::Official),
+        ParamSet::Official => (
+            official_digest(&file),
+            devnet_digest(&file),
+            ParamSet::Devnet,
+        ),
+        ParamSet::Devnet => (
+            devnet_digest(&file),
+            official_digest(&file),
+            ParamSet::Official,
+        ),
     };
     match expected {
         Some(e) if e == actual => progress(&ParamEvent::Valid { file }),
         _ if other == Some(actual.as_str()) => {
-            return Err(ParamsError::WrongSet { path: path.to_path_buf(), found: other_set, wanted: set })
+            return Err(ParamsError::WrongSet {
+                path: path.to_path_buf(),
+                found: other_set,
+                wanted: set,
+            })
         }
         Some(e) => {
             return Err(ParamsError::DigestMismatch {
@@ -202,8 +241,15 @@ fn check_file(path: &Path, set: ParamSet, progress: Progress<'_>) -> Result<(), 
     Ok(())
 }
 
-fn io_err<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> ParamsError + 'a {
-    move |source| ParamsError::Io { what, path: path.to_path_buf(), source }
+fn io_err<'a>(
+    what: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(std::io::Error) -> ParamsError + 'a {
+    move |source| ParamsError::Io {
+        what,
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// `padma fetch-params SIZE`: ensure every file of the size, printing progress to stderr.
@@ -222,7 +268,10 @@ pub fn fetch_params_command(size: &str) -> anyhow::Result<()> {
     let last_line = std::sync::atomic::AtomicU64::new(u64::MAX);
     let print = move |e: &ParamEvent| print_event(e, tty, &last_line);
     ensure_params_in(&dir, sector_size, ParamsNeeded::All, set, &print)?;
-    eprintln!("fetch-params: all parameters for {} are in place", crate::types::format_sector_size(sector_size));
+    eprintln!(
+        "fetch-params: all parameters for {} are in place",
+        crate::types::format_sector_size(sector_size)
+    );
     Ok(())
 }
 

@@ -24,7 +24,9 @@ use storage_proofs_porep::stacked::{StackedCompound, StackedDrg};
 use storage_proofs_post::fallback::{FallbackPoSt, FallbackPoStCircuit, FallbackPoStCompound};
 
 use crate::types::{
-    seal_proof_for_size, window_post_for_size, winning_post_for_size, SIZE_2KIB, SIZE_32GIB, SIZE_512MIB, SIZE_64GIB, SIZE_8MIB};
+    seal_proof_for_size, window_post_for_size, winning_post_for_size, SIZE_2KIB, SIZE_32GIB,
+    SIZE_512MIB, SIZE_64GIB, SIZE_8MIB,
+};
 
 /// The seed domain of padma's devnet parameters. The RNG of each circuit is
 /// ChaCha20 seeded with `SHA-256(DEVNET_SEED_DOMAIN ‖ ":" ‖ circuit identifier)`.
@@ -75,7 +77,10 @@ impl Circuit {
             CircuitKind::WinningPost(_) => "WinningPoSt",
             CircuitKind::WindowPost(_) => "WindowPoSt",
         };
-        format!("{what} {}", crate::types::format_sector_size(self.sector_size))
+        format!(
+            "{what} {}",
+            crate::types::format_sector_size(self.sector_size)
+        )
     }
 }
 

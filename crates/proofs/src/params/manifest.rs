@@ -64,6 +64,24 @@ pub const DEVNET_DIGESTS: &[(&str, &str)] = &[
         "v28-proof-of-spacetime-fallback-merkletree-poseidon_hasher-8-0-0-0170db1f394b35d995252228ee359194b13199d259380541dc529fb0099096b0.vk",
         "309c81f0d85fde2c174e8a28132360f7",
     ),
+    // 8MiB WinningPoSt: 113 MB, about 2.5 min.
+    (
+        "v28-proof-of-spacetime-fallback-merkletree-poseidon_hasher-8-0-0-50c7368dea9593ed0989e70974d28024efa9d156d585b7eea1be22b2e753f331.params",
+        "6ca1f350ab3dde8674404c1e086374be",
+    ),
+    (
+        "v28-proof-of-spacetime-fallback-merkletree-poseidon_hasher-8-0-0-50c7368dea9593ed0989e70974d28024efa9d156d585b7eea1be22b2e753f331.vk",
+        "1be84d4461d0a76242cf5be747f40829",
+    ),
+    // 8MiB WindowPoSt: 31 MB, about 40 s. (No 8MiB PoRep devnet parameters are recorded yet.)
+    (
+        "v28-proof-of-spacetime-fallback-merkletree-poseidon_hasher-8-0-0-5294475db5237a2e83c3e52fd6c2b03859a1831d45ed08c4f35dbf9a803165a9.params",
+        "81b60be5b70d8742787e4344b649f269",
+    ),
+    (
+        "v28-proof-of-spacetime-fallback-merkletree-poseidon_hasher-8-0-0-5294475db5237a2e83c3e52fd6c2b03859a1831d45ed08c4f35dbf9a803165a9.vk",
+        "d19b36b04718c264ba2d239f0100bdd8",
+    ),
 ];
 
 /// Devnet verifying keys compiled into padma, so a node that only verifies needs no generation.
@@ -100,7 +118,9 @@ pub fn devnet_digest(file_name: &str) -> Option<&'static str> {
 
 /// The official digest recorded for `file_name`, if any.
 pub fn official_digest(file_name: &str) -> Option<&'static str> {
-    official_manifest().get(file_name).map(|e| e.digest.as_str())
+    official_manifest()
+        .get(file_name)
+        .map(|e| e.digest.as_str())
 }
 
 /// Lotus-style digest of a file: BLAKE2b-512, first 16 bytes as hex.
@@ -141,7 +161,11 @@ mod tests {
         assert_eq!(DEVNET_EMBEDDED_VKS.len(), 3);
         for (name, bytes) in DEVNET_EMBEDDED_VKS {
             let hash = blake2b_simd::Params::new().hash_length(64).hash(bytes);
-            assert_eq!(Some(hex::encode(&hash.as_bytes()[..16]).as_str()), devnet_digest(name), "{name}");
+            assert_eq!(
+                Some(hex::encode(&hash.as_bytes()[..16]).as_str()),
+                devnet_digest(name),
+                "{name}"
+            );
             assert!(official_digest(name).is_some_and(|d| Some(d) != devnet_digest(name)));
         }
     }
