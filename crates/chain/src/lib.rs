@@ -1,6 +1,7 @@
 //! padma's chain logic. So far: the chain store (tipsets, head, indexes, head-change
-//! events) and the message pool.
+//! events), Expected Consensus building blocks, and the message pool.
 
+pub mod consensus;
 pub mod messages;
 pub mod mpool;
 pub mod store;
