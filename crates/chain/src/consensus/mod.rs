@@ -5,6 +5,7 @@
 pub mod beacon;
 pub mod election;
 pub mod randomness;
+pub mod vrf;
 pub mod weight;
 
 /// Expected number of block producers per epoch (Lotus `BlocksPerEpoch`).
