@@ -33,6 +33,12 @@ enum Command {
     /// Manage the node's wallet.
     #[command(subcommand)]
     Wallet(cmd::wallet::WalletCmd),
+    /// Make sure the proof parameters for a sector size (2KiB, 8MiB, 512MiB, 32GiB, 64GiB or
+    /// bytes) are in the parameter cache; missing devnet parameters are generated offline.
+    FetchParams {
+        /// Sector size.
+        size: String,
+    },
 }
 
 fn init_logging(default: &str) {
@@ -71,6 +77,7 @@ fn main() {
             Command::Version => cmd::version(&target).await,
             Command::Auth(c) => cmd::auth::run(c, &target).await,
             Command::Wallet(c) => cmd::wallet::run(c, &target).await,
+            Command::FetchParams { size } => cmd::fetch_params::run(size).await,
         }
     });
     if let Err(e) = result {

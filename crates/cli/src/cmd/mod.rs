@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod daemon;
+pub mod fetch_params;
 pub mod wallet;
 
 use crate::node::Target;

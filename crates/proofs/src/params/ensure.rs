@@ -259,7 +259,7 @@ pub fn fetch_params_command(size: &str) -> anyhow::Result<()> {
     let set = ParamSet::from_env()?;
     let dir = param_cache_dir();
     eprintln!(
-        "fetch-params: {} parameters for {} sectors in {}",
+        "fetch-params: {} for {} sectors in {}",
         set,
         crate::types::format_sector_size(sector_size),
         dir.display()
