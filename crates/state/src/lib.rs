@@ -3,6 +3,7 @@
 //! StateRoot), and the IPLD helpers the chain's data structures need.
 
 pub mod code;
+pub mod genesis;
 pub mod ipld;
 pub mod policy;
 pub mod tree;

@@ -1,0 +1,556 @@
+//! Genesis miners (Lotus `SetupStorageMiners`), applied as the builtin actors would
+//! apply Lotus's implicit messages: power `CreateMiner` (init `Exec`, miner
+//! constructor with its FIP-0077 deposit), market `AddBalance` and
+//! `PublishStorageDeals`, then per sector miner `PreCommitSectorBatch2`,
+//! `InternalSectorSetupForPreseal` (deal activation, sector stored and assigned to a
+//! deadline, initial pledge) and power `UpdateClaimedPower`; finally Lotus's
+//! `EraseAllUnproven` makes every sector proven.
+
+use super::builder::Builder;
+use super::deals::{activate_deals, add_market_balance, publish_deals};
+use super::template::Miner;
+use super::{ids, INITIAL_FIL_RESERVED, MINER_START};
+use crate::code::ActorKind;
+use crate::ipld::put_cbor;
+use anyhow::{anyhow, bail, Context, Result};
+use fil_actor_market_state::v18::{DealProposal, Label};
+use fil_actor_miner_state::v18 as miner;
+use fil_actor_power_state::v18::{self as power, State as PowerState};
+use fil_actor_reward_state::v18::State as RewardState;
+use fil_actors_shared::v18::util::Multimap;
+use fvm_ipld_bitfield::BitField;
+use fvm_ipld_blockstore::Blockstore;
+use fvm_ipld_encoding::RawBytes;
+use fvm_shared::address::Address;
+use fvm_shared::bigint::BigInt;
+use fvm_shared::clock::ChainEpoch;
+use fvm_shared::econ::TokenAmount;
+use fvm_shared::piece::PaddedPieceSize;
+use fvm_shared::sector::{RegisteredPoStProof, RegisteredSealProof, StoragePower};
+use miner::{
+    CompactCommD, CronEventPayload, MinerInfo, SectorOnChainInfo, SectorOnChainInfoFlags,
+    SectorPreCommitInfo, SectorPreCommitOnChainInfo, State as MinerState,
+};
+
+/// Lotus's proving period constant used for the pre-sealed sectors' expiration.
+const WPOST_PROVING_PERIOD: i64 = 2880;
+
+/// What was set up for one miner.
+struct Setup {
+    id: u64,
+    worker: u64,
+    expiration: ChainEpoch,
+    deal_ids: Vec<u64>,
+    weights: Vec<StoragePower>,
+}
+
+/// The Window PoSt proof of a sector size at nv28.
+fn window_post_proof(size: u64) -> Result<RegisteredPoStProof> {
+    use RegisteredPoStProof::*;
+    [
+        StackedDRGWindow2KiBV1P1,
+        StackedDRGWindow8MiBV1P1,
+        StackedDRGWindow512MiBV1P1,
+        StackedDRGWindow32GiBV1P1,
+        StackedDRGWindow64GiBV1P1,
+    ]
+    .into_iter()
+    .find(|p| p.sector_size().map(|s| s as u64) == Ok(size))
+    .ok_or_else(|| anyhow!("unsupported sector size {size}"))
+}
+
+/// Decodes a base58 peer ID into its bytes (Go's `peer.ID` string).
+pub fn peer_id_bytes(peer: &str) -> Result<Vec<u8>> {
+    if peer.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (_, bytes) = cid::multibase::decode(format!("z{peer}"))
+        .map_err(|e| anyhow!("invalid peer ID '{peer}': {e}"))?;
+    Ok(bytes)
+}
+
+/// Sets up every template miner; `key_ids` resolves template keys.
+pub fn setup_miners<BS: Blockstore>(b: &mut Builder<'_, BS>, miners: &[Miner]) -> Result<()> {
+    if miners.is_empty() {
+        bail!("no genesis miners");
+    }
+    let (mut raw_total, mut qa_total) = (StoragePower::default(), StoragePower::default());
+    let mut setups = Vec::new();
+    for (i, m) in miners.iter().enumerate() {
+        let s = create_miner(b, m, MINER_START + i as u64)?;
+        let setup = publish_miner_deals(b, m, s, &mut raw_total, &mut qa_total)?;
+        setups.push(setup);
+    }
+    // Lotus sets the network power to what the sectors will add, and resets the reward actor.
+    let mut pw: PowerState = b.state(ids::POWER)?;
+    pw.total_quality_adj_power = qa_total.clone();
+    pw.total_raw_byte_power = raw_total.clone();
+    pw.this_epoch_quality_adj_power = qa_total.clone();
+    pw.this_epoch_raw_byte_power = raw_total.clone();
+    b.set_state(ids::POWER, &pw)?;
+    b.set_state(ids::REWARD, &RewardState::new(StoragePower::default()))?;
+
+    for (m, s) in miners.iter().zip(&setups) {
+        for (k, p) in m.sectors.iter().enumerate() {
+            commit_sector(b, m, s, k, p)?;
+        }
+    }
+    let pw: PowerState = b.state(ids::POWER)?;
+    if pw.total_raw_byte_power != raw_total || pw.total_quality_adj_power != qa_total {
+        bail!(
+            "genesis: network power ({}, {}) does not match the sectors ({raw_total}, {qa_total})",
+            pw.total_raw_byte_power,
+            pw.total_quality_adj_power
+        );
+    }
+    Ok(())
+}
+
+/// Power `CreateMiner` from the owner with Lotus's deposit; returns the new ID.
+fn create_miner<BS: Blockstore>(b: &mut Builder<'_, BS>, m: &Miner, want: u64) -> Result<u64> {
+    let owner = b.resolve_existing(&m.owner, "miner owner")?;
+    let worker = b.resolve_existing(&m.worker, "miner worker")?;
+    if b.actor(worker)?.code != ActorKind::Account.code()
+        || m.worker.protocol() != fvm_shared::address::Protocol::BLS
+    {
+        bail!("genesis: worker {} must be a BLS account", m.worker);
+    }
+    let wpt = window_post_proof(m.sector_size)?;
+    let rw: RewardState = b.state(ids::REWARD)?;
+    let pw: PowerState = b.state(ids::POWER)?;
+    let dep_power = crate::policy::create_miner_deposit_power(&b.policy);
+    let pledge = |circ: &TokenAmount, since_ramp: i64| {
+        miner::initial_pledge_for_power(
+            &dep_power,
+            &rw.this_epoch_baseline_power,
+            &rw.this_epoch_reward_smoothed,
+            &pw.this_epoch_qa_power_smoothed,
+            circ,
+            since_ramp,
+            pw.ramp_duration_epochs,
+        )
+    };
+    // Lotus sends the deposit computed with the initial reserve as circulating supply;
+    // the constructor locks the one computed with the genesis VM's (zero) supply.
+    let sent = pledge(&INITIAL_FIL_RESERVED, 0);
+    let locked = pledge(&TokenAmount::default(), -pw.ramp_start_epoch);
+
+    let mut creator = fvm_ipld_encoding::to_vec(&m.owner)?;
+    creator.extend(0u64.to_be_bytes());
+    creator.extend(0u64.to_be_bytes());
+    let robust = Address::new_actor(&creator);
+    let id = b.map_new_id(&robust)?;
+    if id != want {
+        bail!("miner assigned wrong address: f0{id} != f0{want}");
+    }
+
+    let policy = &b.policy;
+    let offset = proving_period_offset(policy.wpost_proving_period, id, 0);
+    let period_start = current_proving_period_start(policy.wpost_proving_period, 0, offset);
+    let deadline_idx = ((0 - period_start) / policy.wpost_challenge_window) as u64;
+    let info = MinerInfo::new(
+        worker,
+        worker,
+        vec![],
+        peer_id_bytes(&m.peer_id)?,
+        vec![],
+        wpt,
+    )
+    .map_err(|e| anyhow!("genesis: miner info: {e}"))?;
+    let info_cid = put_cbor(b.store, &info)?;
+    let mut st = MinerState::new(policy, b.store, info_cid, period_start, deadline_idx)
+        .map_err(|e| anyhow!("genesis: miner state: {e}"))?;
+    if sent < locked {
+        bail!("genesis: creation deposit {sent} is below the required {locked}");
+    }
+    st.add_locked_funds(b.store, 0, &locked, &miner::REWARD_VESTING_SPEC)
+        .context("genesis: locking the creation deposit")?;
+    b.create(
+        id,
+        ActorKind::StorageMiner,
+        &st,
+        TokenAmount::default(),
+        None,
+    )?;
+    b.transfer(owner, id, &sent)?;
+
+    let mut pw: PowerState = b.state(ids::POWER)?;
+    let mut claims = pw
+        .load_claims(b.store)
+        .map_err(|e| anyhow!("genesis: power claims: {e}"))?;
+    let claim = power::Claim {
+        window_post_proof_type: wpt,
+        raw_byte_power: BigInt::default(),
+        quality_adj_power: BigInt::default(),
+    };
+    power::set_claim(&mut claims, &Address::new_id(id), claim)
+        .map_err(|e| anyhow!("genesis: power claim: {e}"))?;
+    pw.save_claims(&mut claims)
+        .map_err(|e| anyhow!("genesis: power claims: {e}"))?;
+    pw.miner_count += 1;
+    let min =
+        power::consensus_miner_min_power(&b.policy, wpt).map_err(|e| anyhow!("genesis: {e}"))?;
+    if min <= BigInt::default() {
+        pw.miner_above_min_power_count += 1;
+    }
+    b.set_state(ids::POWER, &pw)?;
+    Ok(id)
+}
+
+/// builtin-actors `assign_proving_period_offset`: blake2b of the address CBOR and epoch.
+pub fn proving_period_offset(period: i64, id: u64, epoch: ChainEpoch) -> ChainEpoch {
+    let mut data = fvm_ipld_encoding::to_vec(&Address::new_id(id)).expect("addresses encode");
+    data.extend(epoch.to_be_bytes());
+    let digest = padma_types::cid::blake2b_256(&data);
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    (u64::from_be_bytes(first) % period as u64) as ChainEpoch
+}
+
+/// builtin-actors `current_proving_period_start`.
+pub fn current_proving_period_start(
+    period: i64,
+    epoch: ChainEpoch,
+    offset: ChainEpoch,
+) -> ChainEpoch {
+    let modulus = epoch % period;
+    let progress = if modulus >= offset {
+        modulus - offset
+    } else {
+        period - (offset - modulus)
+    };
+    epoch - progress
+}
+
+/// Market escrow and the miner's verified deals; returns the miner's setup.
+fn publish_miner_deals<BS: Blockstore>(
+    b: &mut Builder<'_, BS>,
+    m: &Miner,
+    id: u64,
+    raw_total: &mut StoragePower,
+    qa_total: &mut StoragePower,
+) -> Result<Setup> {
+    let st: MinerState = b.state(id)?;
+    let max_periods = b.policy.max_sector_expiration_extension / WPOST_PROVING_PERIOD;
+    let expiration = (max_periods - 1) * WPOST_PROVING_PERIOD + st.proving_period_start - 1;
+    let worker = b.resolve_existing(&m.worker, "miner worker")?;
+    if m.market_balance > TokenAmount::default() {
+        add_market_balance(b, worker, id, &m.market_balance)?;
+    }
+    let mut deals = Vec::new();
+    let mut weights = Vec::new();
+    for (k, p) in m.sectors.iter().enumerate() {
+        let d = &p.deal;
+        if d.provider != m.id || m.id != Address::new_id(id) {
+            bail!("Sector {k} in miner f0{id} in template had mismatch in provider and miner ID: {} != {}", d.provider, m.id);
+        }
+        let client = b.resolve_existing(&d.client, "deal client")?;
+        deals.push(DealProposal {
+            piece_cid: d.piece_cid.0,
+            piece_size: PaddedPieceSize(d.piece_size),
+            verified_deal: true,
+            client: Address::new_id(client),
+            provider: Address::new_id(id),
+            label: Label::String(d.label.clone()),
+            start_epoch: d.start_epoch,
+            end_epoch: expiration,
+            storage_price_per_epoch: d.storage_price_per_epoch.clone(),
+            provider_collateral: d.provider_collateral.clone(),
+            client_collateral: d.client_collateral.clone(),
+        });
+        let weight = BigInt::from(d.piece_size) * (expiration - d.start_epoch);
+        let qa = miner::qa_power_for_weight(miner_sector_size(m.sector_size)?, expiration, &weight);
+        *raw_total += m.sector_size;
+        *qa_total += &qa;
+        weights.push(qa);
+    }
+    let mut deal_ids = Vec::new();
+    for chunk in deals.chunks(8192) {
+        deal_ids.extend(publish_deals(b, chunk.to_vec())?);
+    }
+    Ok(Setup {
+        id,
+        worker,
+        expiration,
+        deal_ids,
+        weights,
+    })
+}
+
+/// Pre-commits and activates sector `k` of a miner, and claims its power.
+fn commit_sector<BS: Blockstore>(
+    b: &mut Builder<'_, BS>,
+    m: &Miner,
+    s: &Setup,
+    k: usize,
+    p: &super::template::PreSeal,
+) -> Result<()> {
+    let size = m.sector_size;
+    let ssize = miner_sector_size(size)?;
+    let weight = &s.weights[k];
+    // Lotus first removes the power it pre-added for this sector.
+    let mut pw: PowerState = b.state(ids::POWER)?;
+    pw.total_raw_byte_power -= size;
+    pw.total_quality_adj_power -= weight;
+    b.set_state(ids::POWER, &pw)?;
+
+    let rw: RewardState = b.state(ids::REWARD)?;
+    let qa_smoothed = pw.this_epoch_qa_power_smoothed.clone();
+    let deposit = miner::pre_commit_deposit_for_power(
+        &rw.this_epoch_reward_smoothed,
+        &qa_smoothed,
+        &miner::qa_power_max(ssize),
+    );
+    let lotus_pledge = miner::initial_pledge_for_power(
+        weight,
+        &rw.this_epoch_baseline_power,
+        &rw.this_epoch_reward_smoothed,
+        &qa_smoothed,
+        &TokenAmount::default(),
+        0,
+        0,
+    );
+    b.transfer(s.worker, s.id, &(&deposit + &lotus_pledge))?;
+
+    // PreCommitSectorBatch2.
+    let proof = RegisteredSealProof::from(p.proof_type);
+    if !miner::can_pre_commit_seal_proof(&b.policy, proof) {
+        bail!("genesis: unsupported seal proof type {}", p.proof_type);
+    }
+    let mut st: MinerState = b.state(s.id)?;
+    let balance = b.actor(s.id)?.balance;
+    if st
+        .get_available_balance(&balance)
+        .map_err(|e| anyhow!("{e}"))?
+        < deposit
+    {
+        bail!(
+            "genesis: insufficient funds for the pre-commit deposit of sector {}",
+            p.sector_id
+        );
+    }
+    st.add_pre_commit_deposit(&deposit)
+        .map_err(|e| anyhow!("{e}"))?;
+    let mut numbers = BitField::new();
+    numbers.set(p.sector_id);
+    st.allocate_sector_numbers(b.store, &numbers, miner::CollisionPolicy::DenyCollisions)
+        .map_err(|e| anyhow!("genesis: allocating sector {}: {e}", p.sector_id))?;
+    let info = SectorPreCommitInfo {
+        seal_proof: proof,
+        sector_number: p.sector_id,
+        sealed_cid: p.comm_r.0,
+        seal_rand_epoch: -1,
+        deal_ids: vec![s.deal_ids[k]],
+        expiration: s.expiration,
+        unsealed_cid: CompactCommD::new(Some(p.comm_d.0)),
+    };
+    let pci = SectorPreCommitOnChainInfo {
+        info: info.clone(),
+        pre_commit_deposit: deposit.clone(),
+        pre_commit_epoch: 0,
+    };
+    st.put_precommitted_sectors(b.store, vec![pci])
+        .context("genesis: storing the pre-commit")?;
+    let msd = miner::max_prove_commit_duration(&b.policy, proof)
+        .ok_or_else(|| anyhow!("no max seal duration for {}", p.proof_type))?;
+    st.add_pre_commit_clean_ups(
+        &b.policy,
+        b.store,
+        vec![(
+            msd + b.policy.expired_pre_commit_clean_up_delay,
+            p.sector_id,
+        )],
+    )
+    .context("genesis: pre-commit clean-up queue")?;
+    let needs_cron = !st.deadline_cron_active;
+    st.deadline_cron_active = true;
+    let last = st.deadline_info(&b.policy, 0).last();
+    b.set_state(s.id, &st)?;
+    if needs_cron {
+        enroll_cron(b, s.id, last)?;
+    }
+
+    // InternalSectorSetupForPreseal.
+    let (unverified, verified) =
+        activate_deals(b, s.id, p.sector_id, s.expiration, &[s.deal_ids[k]])?;
+    let duration = s.expiration;
+    let power = miner::qa_power_for_weight(ssize, duration, &(BigInt::from(verified) * duration));
+    let pledge = miner::initial_pledge_for_power(
+        &power,
+        &BigInt::default(),
+        &Default::default(),
+        &Default::default(),
+        &TokenAmount::default(),
+        0,
+        0,
+    );
+    let sector = SectorOnChainInfo {
+        sector_number: p.sector_id,
+        seal_proof: proof,
+        sealed_cid: p.comm_r.0,
+        deprecated_deal_ids: vec![],
+        activation: 0,
+        expiration: s.expiration,
+        deal_weight: BigInt::from(unverified) * duration,
+        verified_deal_weight: BigInt::from(verified) * duration,
+        initial_pledge: pledge.clone(),
+        expected_day_reward: None,
+        expected_storage_pledge: None,
+        power_base_epoch: 0,
+        replaced_day_reward: None,
+        sector_key_cid: None,
+        flags: SectorOnChainInfoFlags::SIMPLE_QA_POWER,
+        daily_fee: miner::daily_proof_fee(&b.policy, &TokenAmount::default(), &power),
+    };
+    let mut st: MinerState = b.state(s.id)?;
+    let partition_sectors = window_post_proof(size)?
+        .window_post_partition_sectors()
+        .map_err(|e| anyhow!(e))?;
+    st.put_sectors(b.store, vec![sector.clone()])
+        .context("genesis: storing the sector")?;
+    st.delete_precommitted_sectors(b.store, &[p.sector_id])
+        .map_err(|e| anyhow!("{e}"))?;
+    st.assign_sectors_to_deadlines(
+        &b.policy,
+        b.store,
+        0,
+        vec![sector],
+        partition_sectors,
+        ssize,
+    )
+    .context("genesis: assigning the sector to a deadline")?;
+    st.add_pre_commit_deposit(&-deposit)
+        .map_err(|e| anyhow!("{e}"))?;
+    let balance = b.actor(s.id)?.balance;
+    if st
+        .get_unlocked_balance(&balance)
+        .map_err(|e| anyhow!("{e}"))?
+        < pledge
+    {
+        bail!(
+            "genesis: insufficient funds for the initial pledge of sector {}",
+            p.sector_id
+        );
+    }
+    st.add_initial_pledge(&pledge).map_err(|e| anyhow!("{e}"))?;
+    st.check_balance_invariants(&balance)
+        .map_err(|e| anyhow!("genesis: miner balance invariants: {e}"))?;
+    erase_all_unproven(b, &mut st)?;
+    b.set_state(s.id, &st)?;
+
+    // Power: UpdatePledgeTotal (from the miner), then Lotus's UpdateClaimedPower.
+    let mut pw: PowerState = b.state(ids::POWER)?;
+    pw.total_pledge_collateral += &pledge;
+    add_to_claim(b, &mut pw, s.id, &BigInt::from(size), weight)?;
+    b.set_state(ids::POWER, &pw)
+}
+
+fn miner_sector_size(size: u64) -> Result<fvm_shared::sector::SectorSize> {
+    window_post_proof(size)?
+        .sector_size()
+        .map_err(|e| anyhow!(e))
+}
+
+/// Power `EnrollCronEvent` of a proving-deadline event for `miner` at `epoch`.
+fn enroll_cron<BS: Blockstore>(
+    b: &mut Builder<'_, BS>,
+    miner_id: u64,
+    epoch: ChainEpoch,
+) -> Result<()> {
+    let mut pw: PowerState = b.state(ids::POWER)?;
+    let payload = RawBytes::serialize(CronEventPayload {
+        event_type: miner::CRON_EVENT_PROVING_DEADLINE,
+    })?;
+    let event = power::CronEvent {
+        miner_addr: Address::new_id(miner_id),
+        callback_payload: payload,
+    };
+    let mut events = Multimap::from_root(
+        b.store,
+        &pw.cron_event_queue,
+        power::CRON_QUEUE_HAMT_BITWIDTH,
+        power::CRON_QUEUE_AMT_BITWIDTH,
+    )
+    .map_err(|e| anyhow!("genesis: cron queue: {e}"))?;
+    if epoch < pw.first_cron_epoch {
+        pw.first_cron_epoch = epoch;
+    }
+    events
+        .add(power::epoch_key(epoch), event)
+        .map_err(|e| anyhow!("genesis: cron queue: {e}"))?;
+    pw.cron_event_queue = events
+        .root()
+        .map_err(|e| anyhow!("genesis: cron queue: {e}"))?;
+    b.set_state(ids::POWER, &pw)
+}
+
+/// builtin-actors power `add_to_claim`.
+fn add_to_claim<BS: Blockstore>(
+    b: &Builder<'_, BS>,
+    pw: &mut PowerState,
+    miner_id: u64,
+    raw: &StoragePower,
+    qa: &StoragePower,
+) -> Result<()> {
+    let addr = Address::new_id(miner_id);
+    let mut claims = pw
+        .load_claims(b.store)
+        .map_err(|e| anyhow!("genesis: power claims: {e}"))?;
+    let old = claims
+        .get(&addr)
+        .map_err(|e| anyhow!("{e}"))?
+        .cloned()
+        .ok_or_else(|| anyhow!("no claim for actor {addr}"))?;
+    pw.total_qa_bytes_committed += qa;
+    pw.total_bytes_committed += raw;
+    let new = power::Claim {
+        window_post_proof_type: old.window_post_proof_type,
+        raw_byte_power: &old.raw_byte_power + raw,
+        quality_adj_power: &old.quality_adj_power + qa,
+    };
+    let min = power::consensus_miner_min_power(&b.policy, old.window_post_proof_type)
+        .map_err(|e| anyhow!("{e}"))?;
+    let (prev_below, still_below) = (old.raw_byte_power < min, new.raw_byte_power < min);
+    if prev_below && !still_below {
+        pw.miner_above_min_power_count += 1;
+        pw.total_quality_adj_power += &new.quality_adj_power;
+        pw.total_raw_byte_power += &new.raw_byte_power;
+    } else if !prev_below && still_below {
+        pw.miner_above_min_power_count -= 1;
+        pw.total_quality_adj_power -= &old.quality_adj_power;
+        pw.total_raw_byte_power -= &old.raw_byte_power;
+    } else if !prev_below && !still_below {
+        pw.total_quality_adj_power += qa;
+        pw.total_raw_byte_power += raw;
+    }
+    power::set_claim(&mut claims, &addr, new).map_err(|e| anyhow!("{e}"))?;
+    pw.save_claims(&mut claims).map_err(|e| anyhow!("{e}"))?;
+    Ok(())
+}
+
+/// Lotus's `EraseAllUnproven`: every partition's unproven sectors become proven.
+fn erase_all_unproven<BS: Blockstore>(b: &Builder<'_, BS>, st: &mut MinerState) -> Result<()> {
+    let mut dls = st.load_deadlines(b.store).map_err(|e| anyhow!("{e}"))?;
+    for idx in 0..b.policy.wpost_period_deadlines {
+        let mut dl = dls
+            .load_deadline(b.store, idx)
+            .map_err(|e| anyhow!("{e}"))?;
+        let mut parts = dl.partitions_amt(b.store).map_err(|e| anyhow!("{e}"))?;
+        let mut updated = Vec::new();
+        parts.for_each(|i, p| {
+            let mut p = p.clone();
+            p.activate_unproven();
+            updated.push((i, p));
+            Ok(())
+        })?;
+        for (i, p) in updated {
+            parts.set(i, p)?;
+        }
+        dl.partitions = parts.flush()?;
+        dls.update_deadline(&b.policy, b.store, idx, &dl)
+            .map_err(|e| anyhow!("{e}"))?;
+    }
+    st.save_deadlines(b.store, dls)
+        .map_err(|e| anyhow!("{e}"))?;
+    Ok(())
+}

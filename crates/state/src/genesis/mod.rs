@@ -1,0 +1,186 @@
+//! Genesis: the Lotus genesis template ([`template`]), the genesis state built from
+//! it as Lotus's `MakeGenesisBlock` builds it (singletons, accounts from f0100,
+//! miners from f01000 with their pre-sealed sectors active and their power claimed),
+//! the genesis block, and its CARv1 file.
+//!
+//! Lotus draws two things at random: the genesis ticket and the f081 verifier key.
+//! padma derives both from the template (see [`header`]), so one template always
+//! yields the same CAR bytes.
+
+mod builder;
+mod deals;
+pub mod header;
+mod initial;
+mod miners;
+pub mod template;
+
+pub use header::{filecoin_genesis_cid, filecoin_genesis_document, write_car};
+pub use initial::{builtin_actors_registry, MultisigState};
+pub use miners::peer_id_bytes;
+pub use template::Template;
+
+use crate::policy::{devnet_policy, Policy};
+use anyhow::{bail, Result};
+use builder::Builder;
+use cid::Cid;
+use fvm_ipld_blockstore::Blockstore;
+use fvm_shared::address::Address;
+use fvm_shared::econ::TokenAmount;
+use padma_types::block::BlockHeader;
+use std::sync::LazyLock;
+
+/// IDs of the singleton actors and Lotus's genesis accounts.
+pub mod ids {
+    /// System actor.
+    pub const SYSTEM: u64 = 0;
+    /// Init actor.
+    pub const INIT: u64 = 1;
+    /// Reward actor.
+    pub const REWARD: u64 = 2;
+    /// Cron actor.
+    pub const CRON: u64 = 3;
+    /// Storage power actor.
+    pub const POWER: u64 = 4;
+    /// Storage market actor.
+    pub const MARKET: u64 = 5;
+    /// Verified registry actor.
+    pub const VERIFREG: u64 = 6;
+    /// Datacap actor.
+    pub const DATACAP: u64 = 7;
+    /// Ethereum address manager.
+    pub const EAM: u64 = 10;
+    /// Verified registry root key.
+    pub const ROOT_KEY: u64 = 80;
+    /// The first verifier.
+    pub const FIRST_VERIFIER: u64 = 81;
+    /// The remainder (reserve) account.
+    pub const RESERVE: u64 = 90;
+    /// Burnt funds.
+    pub const BURNT_FUNDS: u64 = 99;
+}
+
+/// First ID of template accounts.
+pub const ACCOUNT_START: u64 = 100;
+/// First ID of genesis miners.
+pub const MINER_START: u64 = 1000;
+/// Most template accounts.
+pub const MAX_ACCOUNTS: u64 = MINER_START - ACCOUNT_START;
+/// attoFIL per FIL.
+pub const FILECOIN_PRECISION: u64 = 1_000_000_000_000_000_000;
+/// Total FIL: every genesis balance adds up to this.
+pub const FIL_BASE: u64 = 2_000_000_000;
+/// The parent base fee of the genesis block (attoFIL).
+pub const INITIAL_BASE_FEE: u64 = 100_000_000;
+/// The reward actor's balance (1.1 billion FIL).
+pub static INITIAL_REWARD_BALANCE: LazyLock<TokenAmount> =
+    LazyLock::new(|| TokenAmount::from_whole(1_100_000_000));
+/// The circulating supply Lotus assumes for miner creation deposits at genesis.
+pub static INITIAL_FIL_RESERVED: LazyLock<TokenAmount> =
+    LazyLock::new(|| TokenAmount::from_whole(300_000_000));
+
+/// A built genesis.
+#[derive(Clone, Debug)]
+pub struct Genesis {
+    /// The genesis block.
+    pub header: BlockHeader,
+    /// Its CID.
+    pub cid: Cid,
+    /// The genesis miners' addresses (f01000, …).
+    pub miners: Vec<Address>,
+}
+
+/// Builds the genesis state and block of `template` into `store` with the devnet policy.
+/// A template without a timestamp is refused: set it first (Lotus uses the current time).
+pub fn build<BS: Blockstore>(store: &BS, template: &Template) -> Result<Genesis> {
+    build_with_policy(store, template, devnet_policy())
+}
+
+/// [`build`] with an explicit actor policy.
+pub fn build_with_policy<BS: Blockstore>(
+    store: &BS,
+    template: &Template,
+    policy: Policy,
+) -> Result<Genesis> {
+    if template.network_version != template::GENESIS_NETWORK_VERSION {
+        bail!(
+            "genesis network version {} is not supported: padma runs network version {}",
+            template.network_version,
+            template::GENESIS_NETWORK_VERSION
+        );
+    }
+    if template.timestamp == 0 {
+        bail!("the genesis template has no timestamp");
+    }
+    if template.miners.is_empty() {
+        bail!("no genesis miners: add one with `padma-seed genesis add-miner`");
+    }
+    let mut b = Builder::new(store, policy);
+    let key_ids = initial::make_initial_state(&mut b, template)?;
+    let vreg_needs = verified_needs(&b, template, &key_ids)?;
+    let total: u64 = vreg_needs.values().sum();
+    deals::add_verifier(&mut b, ids::FIRST_VERIFIER, total)?;
+    for (client, bytes) in vreg_needs {
+        deals::add_verified_client(&mut b, client, bytes)?;
+    }
+    miners::setup_miners(&mut b, &template.miners)?;
+    // The null Ethereum address gets an EthAccount after the miners.
+    let null_eth = Address::new_delegated(10, &[0u8; 20])?;
+    let id = b.map_new_id(&null_eth)?;
+    let act = crate::tree::ActorState::new(
+        crate::code::ActorKind::EthAccount.code(),
+        crate::ipld::empty_array_cid(),
+        TokenAmount::default(),
+        0,
+        Some(null_eth),
+    );
+    b.tree.set_actor(id, act)?;
+    let root = b.tree.flush()?;
+    let header =
+        header::make_genesis_block(store, root, template.timestamp, &template.network_name)?;
+    let miners = (0..template.miners.len() as u64)
+        .map(|i| Address::new_id(MINER_START + i))
+        .collect();
+    Ok(Genesis {
+        cid: header.cid(),
+        header,
+        miners,
+    })
+}
+
+/// Datacap each deal client needs (Lotus `VerifyPreSealedData`), by client ID.
+fn verified_needs<BS: Blockstore>(
+    b: &Builder<'_, BS>,
+    t: &Template,
+    key_ids: &initial::KeyIds,
+) -> Result<std::collections::BTreeMap<u64, u64>> {
+    let mut needs = std::collections::BTreeMap::new();
+    for (mi, m) in t.miners.iter().enumerate() {
+        for (si, s) in m.sectors.iter().enumerate() {
+            if s.deal.provider != m.id {
+                bail!(
+                    "Sector {si} in miner {mi} in template had mismatch in provider and miner ID: {} != {}",
+                    s.deal.provider,
+                    m.id
+                );
+            }
+            let client = match key_ids.get(&s.deal.client) {
+                Some(id) => *id,
+                None => b.resolve_existing(&s.deal.client, "deal client")?,
+            };
+            *needs.entry(client).or_insert(0) += s.deal.piece_size;
+        }
+    }
+    Ok(needs)
+}
+
+/// Builds the genesis of `template` in memory and returns the CAR bytes and the genesis.
+pub fn make_car(template: &Template) -> Result<(Vec<u8>, Genesis)> {
+    let store = fvm_ipld_blockstore::MemoryBlockstore::new();
+    let g = build(&store, template)?;
+    let mut out = Vec::new();
+    write_car(&store, g.cid, &mut out)?;
+    Ok((out, g))
+}
+
+#[cfg(test)]
+mod tests;
