@@ -1,0 +1,337 @@
+//! padma's native builtin actors, with builtin-actors v18 semantics, method numbers,
+//! parameter/return CBOR and state layouts (the state and parameter types are
+//! ChainSafe's `fil_actor_*_state::v18` types).
+//!
+//! Each actor module has an `invoke` function; [`invoke`] dispatches on the actor's
+//! kind. Methods below 2^24 may only be called by builtin actors (FRC-42).
+
+pub mod account;
+pub mod cron;
+pub mod datacap;
+pub mod init;
+pub mod market;
+pub mod miner;
+pub mod power;
+pub mod reward;
+pub mod reward_logic;
+pub mod system;
+pub mod verifreg;
+
+use crate::code::ActorKind;
+use crate::runtime::Runtime;
+use fil_actors_shared::v18::ActorError;
+use fvm_ipld_blockstore::Blockstore;
+use fvm_ipld_encoding::ipld_block::IpldBlock;
+use fvm_shared::MethodNum;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// f00.
+pub const SYSTEM_ACTOR_ID: u64 = 0;
+/// f01.
+pub const INIT_ACTOR_ID: u64 = 1;
+/// f02.
+pub const REWARD_ACTOR_ID: u64 = 2;
+/// f03.
+pub const CRON_ACTOR_ID: u64 = 3;
+/// f04.
+pub const POWER_ACTOR_ID: u64 = 4;
+/// f05.
+pub const MARKET_ACTOR_ID: u64 = 5;
+/// f06.
+pub const VERIFREG_ACTOR_ID: u64 = 6;
+/// f07.
+pub const DATACAP_ACTOR_ID: u64 = 7;
+/// f010.
+pub const EAM_ACTOR_ID: u64 = 10;
+/// f090: Lotus's reserve account.
+pub const RESERVE_ACTOR_ID: u64 = 90;
+/// f099.
+pub const BURNT_FUNDS_ACTOR_ID: u64 = 99;
+
+/// The lowest exported (FRC-42) method number.
+pub const FIRST_EXPORTED_METHOD_NUMBER: MethodNum = 1 << 24;
+
+/// Method numbers (builtin-actors v18; exported ones are FRC-42 hashes of the name).
+pub mod method {
+    /// Method numbers of several actors.
+    pub const CONSTRUCTOR: u64 = 1;
+    /// The universal receiver hook (`Receive`).
+    pub const RECEIVE: u64 = 3726118371;
+
+    /// Account.
+    pub mod account {
+        /// PubkeyAddress.
+        pub const PUBKEY_ADDRESS: u64 = 2;
+        /// AuthenticateMessage (exported).
+        pub const AUTHENTICATE_MESSAGE: u64 = 2643134072;
+    }
+    /// Init.
+    pub mod init {
+        /// Exec.
+        pub const EXEC: u64 = 2;
+        /// Exec4 (EAM only).
+        pub const EXEC4: u64 = 3;
+    }
+    /// Cron.
+    pub mod cron {
+        /// EpochTick.
+        pub const EPOCH_TICK: u64 = 2;
+    }
+    /// Reward.
+    pub mod reward {
+        /// AwardBlockReward.
+        pub const AWARD_BLOCK_REWARD: u64 = 2;
+        /// ThisEpochReward.
+        pub const THIS_EPOCH_REWARD: u64 = 3;
+        /// UpdateNetworkKPI.
+        pub const UPDATE_NETWORK_KPI: u64 = 4;
+    }
+    /// Power.
+    pub mod power {
+        /// CreateMiner.
+        pub const CREATE_MINER: u64 = 2;
+        /// UpdateClaimedPower.
+        pub const UPDATE_CLAIMED_POWER: u64 = 3;
+        /// EnrollCronEvent.
+        pub const ENROLL_CRON_EVENT: u64 = 4;
+        /// OnEpochTickEnd.
+        pub const ON_EPOCH_TICK_END: u64 = 5;
+        /// UpdatePledgeTotal.
+        pub const UPDATE_PLEDGE_TOTAL: u64 = 6;
+        /// CurrentTotalPower.
+        pub const CURRENT_TOTAL_POWER: u64 = 9;
+        /// CreateMiner (exported).
+        pub const CREATE_MINER_EXPORTED: u64 = 1173380165;
+        /// NetworkRawPower (exported).
+        pub const NETWORK_RAW_POWER: u64 = 931722534;
+        /// MinerRawPower (exported).
+        pub const MINER_RAW_POWER: u64 = 3753401894;
+        /// MinerCount (exported).
+        pub const MINER_COUNT: u64 = 1987646258;
+        /// MinerConsensusCount (exported).
+        pub const MINER_CONSENSUS_COUNT: u64 = 196739875;
+        /// MinerPower (exported).
+        pub const MINER_POWER: u64 = 36284446;
+    }
+    /// Market.
+    pub mod market {
+        /// AddBalance.
+        pub const ADD_BALANCE: u64 = 2;
+        /// WithdrawBalance.
+        pub const WITHDRAW_BALANCE: u64 = 3;
+        /// CronTick.
+        pub const CRON_TICK: u64 = 9;
+        /// AddBalance (exported).
+        pub const ADD_BALANCE_EXPORTED: u64 = 822473126;
+        /// WithdrawBalance (exported).
+        pub const WITHDRAW_BALANCE_EXPORTED: u64 = 2280458852;
+        /// GetBalance (exported).
+        pub const GET_BALANCE: u64 = 726108461;
+    }
+    /// Miner.
+    pub mod miner {
+        /// ControlAddresses.
+        pub const CONTROL_ADDRESSES: u64 = 2;
+        /// ChangeWorkerAddress.
+        pub const CHANGE_WORKER_ADDRESS: u64 = 3;
+        /// ChangePeerID.
+        pub const CHANGE_PEER_ID: u64 = 4;
+        /// OnDeferredCronEvent.
+        pub const ON_DEFERRED_CRON_EVENT: u64 = 12;
+        /// ApplyRewards.
+        pub const APPLY_REWARDS: u64 = 14;
+        /// WithdrawBalance.
+        pub const WITHDRAW_BALANCE: u64 = 16;
+        /// ChangeMultiaddrs.
+        pub const CHANGE_MULTIADDRS: u64 = 18;
+        /// ConfirmChangeWorkerAddress.
+        pub const CONFIRM_CHANGE_WORKER_ADDRESS: u64 = 21;
+        /// RepayDebt.
+        pub const REPAY_DEBT: u64 = 22;
+        /// ChangeOwnerAddress.
+        pub const CHANGE_OWNER_ADDRESS: u64 = 23;
+        /// ChangeWorkerAddress (exported).
+        pub const CHANGE_WORKER_ADDRESS_EXPORTED: u64 = 3302309124;
+        /// ChangePeerID (exported).
+        pub const CHANGE_PEER_ID_EXPORTED: u64 = 1236548004;
+        /// WithdrawBalance (exported).
+        pub const WITHDRAW_BALANCE_EXPORTED: u64 = 2280458852;
+        /// ChangeMultiaddrs (exported).
+        pub const CHANGE_MULTIADDRS_EXPORTED: u64 = 1063480576;
+        /// ConfirmChangeWorkerAddress (exported).
+        pub const CONFIRM_CHANGE_WORKER_ADDRESS_EXPORTED: u64 = 2354970453;
+        /// RepayDebt (exported).
+        pub const REPAY_DEBT_EXPORTED: u64 = 3665352697;
+        /// ChangeOwnerAddress (exported).
+        pub const CHANGE_OWNER_ADDRESS_EXPORTED: u64 = 1010589339;
+        /// GetOwner (exported).
+        pub const GET_OWNER: u64 = 3275365574;
+        /// IsControllingAddress (exported).
+        pub const IS_CONTROLLING_ADDRESS: u64 = 348244887;
+        /// GetSectorSize (exported).
+        pub const GET_SECTOR_SIZE: u64 = 3858292296;
+        /// GetAvailableBalance (exported).
+        pub const GET_AVAILABLE_BALANCE: u64 = 4026106874;
+        /// GetVestingFunds (exported).
+        pub const GET_VESTING_FUNDS: u64 = 1726876304;
+        /// GetPeerID (exported).
+        pub const GET_PEER_ID: u64 = 2812875329;
+        /// GetMultiaddrs (exported).
+        pub const GET_MULTIADDRS: u64 = 1332909407;
+    }
+}
+
+/// The FRC-42 method number of `name`: the first 4-byte big-endian chunk of
+/// `blake2b-512("1|" + name)` that is ≥ 2^24.
+pub fn frc42_method_number(name: &str) -> Option<MethodNum> {
+    let digest = blake2b_simd::Params::new()
+        .hash_length(64)
+        .hash(format!("1|{name}").as_bytes());
+    digest
+        .as_bytes()
+        .chunks_exact(4)
+        .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as u64)
+        .find(|n| *n >= FIRST_EXPORTED_METHOD_NUMBER)
+}
+
+/// The result of an actor method: its return block, if any.
+pub type MethodResult = Result<Option<IpldBlock>, ActorError>;
+
+/// Invokes `method` on an actor of `kind`.
+pub fn invoke<BS: Blockstore>(
+    kind: ActorKind,
+    rt: &mut Runtime<'_, '_, BS>,
+    method: MethodNum,
+    params: Option<IpldBlock>,
+) -> MethodResult {
+    restrict_internal_api(rt, method)?;
+    match kind {
+        ActorKind::System => system::invoke(rt, method, params),
+        ActorKind::Init => init::invoke(rt, method, params),
+        ActorKind::Account => account::invoke(rt, method, params),
+        ActorKind::Cron => cron::invoke(rt, method, params),
+        ActorKind::Reward => reward::invoke(rt, method, params),
+        ActorKind::StoragePower => power::invoke(rt, method, params),
+        ActorKind::StorageMarket => market::invoke(rt, method, params),
+        ActorKind::StorageMiner => miner::invoke(rt, method, params),
+        ActorKind::VerifiedRegistry => verifreg::invoke(rt, method, params),
+        ActorKind::Datacap => datacap::invoke(rt, method, params),
+        other => Err(ActorError::unhandled_message(format!(
+            "the {} actor is not implemented by padma",
+            other.name()
+        ))),
+    }
+}
+
+/// Methods below 2^24 may only be called by builtin (non-EVM) actors.
+fn restrict_internal_api<BS: Blockstore>(
+    rt: &Runtime<'_, '_, BS>,
+    method: MethodNum,
+) -> Result<(), ActorError> {
+    if method >= FIRST_EXPORTED_METHOD_NUMBER {
+        return Ok(());
+    }
+    match rt.actor_kind(rt.caller().id().unwrap_or_default()) {
+        None | Some(ActorKind::Evm) => Err(ActorError::forbidden(format!(
+            "caller {} of method {method} must be built-in",
+            rt.caller()
+        ))),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Decodes the parameters of a method that takes some (builtin-actors dispatch:
+/// missing → IllegalArgument, undecodable → Serialization).
+pub fn params<T: DeserializeOwned>(p: Option<IpldBlock>) -> Result<T, ActorError> {
+    match p {
+        None => Err(ActorError::illegal_argument(
+            "method expects arguments".into(),
+        )),
+        Some(b) => b.deserialize().map_err(ActorError::from),
+    }
+}
+
+/// Checks that a method that takes no parameters got none.
+pub fn no_params(p: Option<IpldBlock>) -> Result<(), ActorError> {
+    match p {
+        None => Ok(()),
+        Some(_) => Err(ActorError::illegal_argument(
+            "method expects no arguments".into(),
+        )),
+    }
+}
+
+/// Encodes a method's return value.
+pub fn ret<T: Serialize>(v: &T) -> MethodResult {
+    Ok(IpldBlock::serialize_cbor(v)?)
+}
+
+/// The error for an unknown method number.
+pub fn unhandled(method: MethodNum) -> ActorError {
+    ActorError::unhandled_message(format!("invalid method: {method}"))
+}
+
+/// Converts a send result into the callee's return, failing on a non-zero exit.
+pub fn send_result(
+    r: Result<fvm_shared::Response, fil_actors_shared::v18::SendError>,
+) -> MethodResult {
+    fil_actors_shared::v18::extract_send_result(r)
+}
+
+/// Decodes a send's return block.
+pub fn decode_return<T: DeserializeOwned>(b: Option<IpldBlock>) -> Result<T, ActorError> {
+    fil_actors_shared::v18::deserialize_block(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exported_method_numbers_are_frc42_hashes() {
+        for (name, n) in [
+            ("AuthenticateMessage", method::account::AUTHENTICATE_MESSAGE),
+            ("Receive", method::RECEIVE),
+            ("CreateMiner", method::power::CREATE_MINER_EXPORTED),
+            ("NetworkRawPower", method::power::NETWORK_RAW_POWER),
+            ("MinerRawPower", method::power::MINER_RAW_POWER),
+            ("MinerCount", method::power::MINER_COUNT),
+            ("MinerConsensusCount", method::power::MINER_CONSENSUS_COUNT),
+            ("MinerPower", method::power::MINER_POWER),
+            ("AddBalance", method::market::ADD_BALANCE_EXPORTED),
+            ("WithdrawBalance", method::market::WITHDRAW_BALANCE_EXPORTED),
+            ("GetBalance", method::market::GET_BALANCE),
+            (
+                "ChangeWorkerAddress",
+                method::miner::CHANGE_WORKER_ADDRESS_EXPORTED,
+            ),
+            ("ChangePeerID", method::miner::CHANGE_PEER_ID_EXPORTED),
+            (
+                "ChangeMultiaddrs",
+                method::miner::CHANGE_MULTIADDRS_EXPORTED,
+            ),
+            (
+                "ConfirmChangeWorkerAddress",
+                method::miner::CONFIRM_CHANGE_WORKER_ADDRESS_EXPORTED,
+            ),
+            ("RepayDebt", method::miner::REPAY_DEBT_EXPORTED),
+            (
+                "ChangeOwnerAddress",
+                method::miner::CHANGE_OWNER_ADDRESS_EXPORTED,
+            ),
+            ("GetOwner", method::miner::GET_OWNER),
+            (
+                "IsControllingAddress",
+                method::miner::IS_CONTROLLING_ADDRESS,
+            ),
+            ("GetSectorSize", method::miner::GET_SECTOR_SIZE),
+            ("GetAvailableBalance", method::miner::GET_AVAILABLE_BALANCE),
+            ("GetVestingFunds", method::miner::GET_VESTING_FUNDS),
+            ("GetPeerID", method::miner::GET_PEER_ID),
+            ("GetMultiaddrs", method::miner::GET_MULTIADDRS),
+        ] {
+            assert_eq!(frc42_method_number(name), Some(n), "{name}");
+        }
+    }
+}

@@ -1,0 +1,344 @@
+//! Applying messages: preflight checks, execution, receipts and fee handling.
+
+use super::call::CallError;
+use super::gas::PRICES;
+use super::outputs::GasOutputs;
+use super::{Vm, VmEnv, BLOCK_GAS_LIMIT};
+use crate::actors::{BURNT_FUNDS_ACTOR_ID, EAM_ACTOR_ID, REWARD_ACTOR_ID};
+use crate::code::ActorKind;
+use anyhow::{anyhow, bail, Result};
+use cid::Cid;
+use fvm_ipld_blockstore::Blockstore;
+use fvm_ipld_encoding::ipld_block::IpldBlock;
+use fvm_ipld_encoding::{RawBytes, CBOR, IPLD_RAW};
+use fvm_shared::address::Payload;
+use fvm_shared::econ::TokenAmount;
+use fvm_shared::error::{ErrorNumber, ExitCode};
+use fvm_shared::message::Message;
+use fvm_shared::receipt::Receipt;
+use fvm_shared::{ActorID, METHOD_SEND};
+
+/// The result of applying a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApplyRet {
+    /// The receipt `{ExitCode, Return, GasUsed, EventsRoot}`.
+    pub receipt: Receipt,
+    /// How the gas payment was split (all zero for implicit messages and for
+    /// messages that failed preflight, except `miner_penalty`).
+    pub gas: GasOutputs,
+    /// Why the message failed, when it did.
+    pub error: Option<String>,
+}
+
+impl ApplyRet {
+    fn prevalidation_fail(code: ExitCode, error: String, miner_penalty: TokenAmount) -> Self {
+        ApplyRet {
+            receipt: Receipt {
+                exit_code: code,
+                return_data: RawBytes::default(),
+                gas_used: 0,
+                events_root: None,
+            },
+            gas: GasOutputs {
+                miner_penalty,
+                ..Default::default()
+            },
+            error: Some(error),
+        }
+    }
+}
+
+/// Total FIL supply (2 billion FIL): no message may carry more.
+fn total_filecoin() -> TokenAmount {
+    TokenAmount::from_whole(2_000_000_000)
+}
+
+/// The syntactic checks of a message valid for block inclusion.
+pub fn check_message_syntax(msg: &Message) -> Result<()> {
+    if msg.version != 0 {
+        bail!("message version {} is not 0", msg.version);
+    }
+    if msg.value.is_negative() || msg.value > total_filecoin() {
+        bail!("message value {} out of range", msg.value);
+    }
+    if msg.gas_fee_cap.is_negative() || msg.gas_premium.is_negative() {
+        bail!("negative gas fee cap or premium");
+    }
+    if msg.gas_premium > msg.gas_fee_cap {
+        bail!("gas premium is greater than the gas fee cap");
+    }
+    if msg.gas_limit == 0 || msg.gas_limit > BLOCK_GAS_LIMIT {
+        bail!("gas limit {} out of range", msg.gas_limit);
+    }
+    Ok(())
+}
+
+impl<BS: Blockstore> Vm<'_, BS> {
+    /// Applies an explicit message whose chain encoding is `chain_length` bytes (the
+    /// signed message for secp256k1 senders, the bare message for BLS). Signatures
+    /// are not checked here (block validation does that). Errors mean the message
+    /// cannot be in a valid block (bad syntax) or the state is broken.
+    pub fn apply_message(&mut self, msg: &Message, chain_length: usize) -> Result<ApplyRet> {
+        check_message_syntax(msg)?;
+        let base_fee = self.env.base_fee.clone();
+        let inclusion = PRICES.on_chain_message(chain_length);
+        if inclusion > msg.gas_limit {
+            return Ok(ApplyRet::prevalidation_fail(
+                ExitCode::SYS_OUT_OF_GAS,
+                format!("out of gas ({inclusion} > {})", msg.gas_limit),
+                &base_fee * inclusion,
+            ));
+        }
+        let penalty = &base_fee * msg.gas_limit;
+        let invalid = |m: &str| {
+            Ok(ApplyRet::prevalidation_fail(
+                ExitCode::SYS_SENDER_INVALID,
+                m.into(),
+                penalty.clone(),
+            ))
+        };
+        let Some(sender_id) = self.lookup_id(&msg.from)? else {
+            return invalid("sender invalid");
+        };
+        let Some(mut sender) = self.state.get(sender_id)? else {
+            return invalid("sender invalid");
+        };
+        let kind = ActorKind::from_code(&sender.code);
+        let eam_placeholder = kind == Some(ActorKind::Placeholder)
+            && sender.sequence == 0
+            && matches!(sender.delegated_address.map(|a| *a.payload()),
+                Some(Payload::Delegated(d)) if d.namespace() == EAM_ACTOR_ID);
+        if eam_placeholder {
+            sender.code = ActorKind::EthAccount.code();
+        } else if !kind.is_some_and(|k| k.is_account()) {
+            return invalid("send not from a valid sender");
+        }
+        if msg.sequence != sender.sequence {
+            return Ok(ApplyRet::prevalidation_fail(
+                ExitCode::SYS_SENDER_STATE_INVALID,
+                format!(
+                    "actor nonce invalid: {} != {}",
+                    msg.sequence, sender.sequence
+                ),
+                penalty,
+            ));
+        }
+        let gas_cost = &msg.gas_fee_cap * msg.gas_limit;
+        if sender.balance < gas_cost {
+            return Ok(ApplyRet::prevalidation_fail(
+                ExitCode::SYS_SENDER_STATE_INVALID,
+                format!(
+                    "actor balance less than needed: {} < {gas_cost}",
+                    sender.balance
+                ),
+                penalty,
+            ));
+        }
+        sender.sequence += 1;
+        sender.balance -= &gas_cost;
+        self.state.set(sender_id, sender)?;
+
+        self.begin_message(msg.gas_limit, msg.from, msg.sequence);
+        self.charge(inclusion)
+            .map_err(|_| anyhow!("inclusion gas exceeds the limit"))?;
+        let (receipt, error) = self.execute(sender_id, msg);
+
+        let out = GasOutputs::compute(
+            receipt.gas_used,
+            msg.gas_limit,
+            &base_fee,
+            &msg.gas_fee_cap,
+            &msg.gas_premium,
+        );
+        self.deposit(BURNT_FUNDS_ACTOR_ID, &out.base_fee_burn)?;
+        self.deposit(REWARD_ACTOR_ID, &out.miner_tip)?;
+        self.deposit(BURNT_FUNDS_ACTOR_ID, &out.over_estimation_burn)?;
+        self.deposit(sender_id, &out.refund)?;
+        if &out.base_fee_burn + &out.over_estimation_burn + &out.refund + &out.miner_tip != gas_cost
+        {
+            bail!("gas handling math is wrong");
+        }
+        Ok(ApplyRet {
+            receipt,
+            gas: out,
+            error,
+        })
+    }
+
+    /// Applies an implicit (system) message: no inclusion gas, nonce check or fee
+    /// payment. Used for block rewards, cron and `StateCall`.
+    pub fn apply_implicit(&mut self, msg: &Message) -> Result<ApplyRet> {
+        let Some(sender_id) = self.lookup_id(&msg.from)? else {
+            return Ok(ApplyRet::prevalidation_fail(
+                ExitCode::SYS_SENDER_INVALID,
+                "sender invalid".into(),
+                TokenAmount::default(),
+            ));
+        };
+        self.begin_message(msg.gas_limit, msg.from, msg.sequence);
+        let (receipt, error) = self.execute(sender_id, msg);
+        Ok(ApplyRet {
+            receipt,
+            gas: GasOutputs::default(),
+            error,
+        })
+    }
+
+    /// Runs the message's call and builds its receipt.
+    fn execute(&mut self, sender_id: ActorID, msg: &Message) -> (Receipt, Option<String>) {
+        let params = (!msg.params.is_empty()).then(|| IpldBlock {
+            codec: if msg.method_num == METHOD_SEND {
+                IPLD_RAW
+            } else {
+                CBOR
+            },
+            data: msg.params.to_vec(),
+        });
+        let res = self.call_actor(sender_id, &msg.to, msg.method_num, params, &msg.value);
+        let meter = self.meter();
+        let mut gas_used = meter.gas.used();
+        let (exit_code, ret, error) = match res {
+            Ok(r) => (
+                r.exit_code,
+                r.ret.map(|b| b.data).unwrap_or_default(),
+                r.error,
+            ),
+            Err(CallError::Syscall(n, m)) => {
+                let code = match n {
+                    ErrorNumber::InsufficientFunds => ExitCode::SYS_INSUFFICIENT_FUNDS,
+                    ErrorNumber::NotFound => ExitCode::SYS_INVALID_RECEIVER,
+                    _ => ExitCode::SYS_ASSERTION_FAILED,
+                };
+                (code, Vec::new(), Some(m))
+            }
+            Err(CallError::Abort) => match meter.fatal() {
+                Some(f) => {
+                    gas_used = msg.gas_limit;
+                    (ExitCode::SYS_ASSERTION_FAILED, Vec::new(), Some(f))
+                }
+                None => (
+                    ExitCode::SYS_OUT_OF_GAS,
+                    Vec::new(),
+                    Some("out of gas".into()),
+                ),
+            },
+        };
+        let receipt = Receipt {
+            exit_code,
+            return_data: RawBytes::new(ret),
+            gas_used,
+            events_root: None,
+        };
+        (receipt, error)
+    }
+
+    /// Credits `amount` to actor `id` outside any call (fee handling).
+    fn deposit(&mut self, id: ActorID, amount: &TokenAmount) -> Result<()> {
+        if amount.is_negative() {
+            bail!("negative deposit of {amount} to f0{id}");
+        }
+        if amount.is_zero() {
+            return Ok(());
+        }
+        let mut a = self
+            .state
+            .get(id)?
+            .ok_or_else(|| anyhow!("actor f0{id} not found for a fee transfer"))?;
+        a.balance += amount;
+        self.state.set(id, a)
+    }
+}
+
+/// Lotus's `InvocResult`, less the trace: what `StateCall` returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvocResult {
+    /// The message as applied (gas limit, nonce and fee fields filled in).
+    pub msg: Message,
+    /// The receipt.
+    pub receipt: Receipt,
+    /// Gas cost (zero: `StateCall` applies the message implicitly).
+    pub gas: GasOutputs,
+    /// The error message of a failed call.
+    pub error: Option<String>,
+}
+
+/// `StateCall`: applies `msg` to the state `root` without committing anything, as
+/// Lotus does — gas limit 0 means the block gas limit, the nonce is the sender's
+/// current one, a zero fee cap means a zero base fee, and the message is applied
+/// implicitly (no fee payment). Fails when the sender does not exist.
+pub fn call<BS: Blockstore>(
+    store: &BS,
+    root: &Cid,
+    msg: &Message,
+    mut env: VmEnv<'_>,
+) -> Result<InvocResult> {
+    let mut msg = msg.clone();
+    if msg.gas_limit == 0 {
+        msg.gas_limit = BLOCK_GAS_LIMIT;
+    }
+    if msg.gas_fee_cap.is_zero() {
+        env.base_fee = TokenAmount::default();
+    }
+    let mut vm = Vm::new(store, root, env)?;
+    let id = vm
+        .lookup_id(&msg.from)?
+        .ok_or_else(|| anyhow!("sender {} not found on chain", msg.from))?;
+    let sender = vm
+        .get_actor(id)?
+        .ok_or_else(|| anyhow!("sender {} not found on chain", msg.from))?;
+    msg.sequence = sender.sequence;
+    let ret = vm.apply_implicit(&msg)?;
+    Ok(InvocResult {
+        msg,
+        receipt: ret.receipt,
+        gas: ret.gas,
+        error: ret.error,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fvm_shared::address::Address;
+
+    #[test]
+    fn syntax_checks() {
+        let ok = Message {
+            version: 0,
+            from: Address::new_id(100),
+            to: Address::new_id(101),
+            sequence: 0,
+            value: TokenAmount::from_atto(1),
+            method_num: 0,
+            params: RawBytes::default(),
+            gas_limit: 1_000_000,
+            gas_fee_cap: TokenAmount::from_atto(100),
+            gas_premium: TokenAmount::from_atto(10),
+        };
+        check_message_syntax(&ok).unwrap();
+        for bad in [
+            Message {
+                version: 1,
+                ..ok.clone()
+            },
+            Message {
+                gas_limit: 0,
+                ..ok.clone()
+            },
+            Message {
+                gas_limit: BLOCK_GAS_LIMIT + 1,
+                ..ok.clone()
+            },
+            Message {
+                value: TokenAmount::from_atto(-1),
+                ..ok.clone()
+            },
+            Message {
+                gas_premium: TokenAmount::from_atto(101),
+                ..ok.clone()
+            },
+        ] {
+            assert!(check_message_syntax(&bad).is_err());
+        }
+    }
+}

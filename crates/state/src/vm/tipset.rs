@@ -1,0 +1,244 @@
+//! Tipset execution (protocol.md §3.8, Lotus `ApplyBlocks`): cron for null rounds,
+//! each block's selected messages followed by its reward message, cron once at the
+//! end; the new state root and the receipts root (legacy AMT v0).
+
+use super::apply::ApplyRet;
+use super::store::BufferedStore;
+use super::{Vm, VmEnv, BLOCK_GAS_LIMIT};
+use crate::actors::{method, CRON_ACTOR_ID, REWARD_ACTOR_ID, SYSTEM_ACTOR_ID};
+use anyhow::{bail, Context, Result};
+use cid::Cid;
+use fil_actor_reward_state::v18::AwardBlockRewardParams;
+use fvm_ipld_amt::Amtv0;
+use fvm_ipld_blockstore::Blockstore;
+use fvm_ipld_encoding::RawBytes;
+use fvm_shared::address::{Address, Payload};
+use fvm_shared::clock::ChainEpoch;
+use fvm_shared::econ::TokenAmount;
+use fvm_shared::message::Message;
+use fvm_shared::receipt::Receipt;
+use padma_types::message::{message_cbor, message_cid};
+use padma_types::SignedMessage;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+/// A message as a block carries it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChainMessage {
+    /// A BLS-signed message (the signature is aggregated in the block).
+    Bls(Message),
+    /// A secp256k1 (or delegated) signed message.
+    Signed(SignedMessage),
+}
+
+impl ChainMessage {
+    /// The unsigned message.
+    pub fn message(&self) -> &Message {
+        match self {
+            ChainMessage::Bls(m) => m,
+            ChainMessage::Signed(s) => &s.message,
+        }
+    }
+
+    /// The size of the message's chain encoding, which inclusion gas is charged on.
+    pub fn chain_length(&self) -> usize {
+        match self {
+            ChainMessage::Bls(m) => message_cbor(m).len(),
+            ChainMessage::Signed(s) => s.cbor().len(),
+        }
+    }
+}
+
+/// One block of a tipset: its miner, its election win count, and its messages (BLS
+/// first, then secp, in block order).
+#[derive(Clone, Debug)]
+pub struct BlockMessages {
+    /// The block's miner.
+    pub miner: Address,
+    /// `ElectionProof.WinCount`.
+    pub win_count: i64,
+    /// The block's messages.
+    pub messages: Vec<ChainMessage>,
+}
+
+/// The outcome of executing a tipset.
+#[derive(Clone, Debug)]
+pub struct TipsetResult {
+    /// The new state root (children's `ParentStateRoot`).
+    pub state_root: Cid,
+    /// The receipts AMT v0 root (children's `ParentMessageReceipts`).
+    pub receipts_root: Cid,
+    /// The explicit messages applied, in order: their CID and result.
+    pub applied: Vec<(Cid, ApplyRet)>,
+}
+
+fn implicit(to: u64, method: u64, epoch: ChainEpoch, gas_limit: u64, params: RawBytes) -> Message {
+    Message {
+        version: 0,
+        from: Address::new_id(SYSTEM_ACTOR_ID),
+        to: Address::new_id(to),
+        sequence: epoch as u64,
+        value: TokenAmount::default(),
+        method_num: method,
+        params,
+        gas_limit,
+        gas_fee_cap: TokenAmount::default(),
+        gas_premium: TokenAmount::default(),
+    }
+}
+
+fn run_cron<BS: Blockstore>(vm: &mut Vm<'_, BS>, epoch: ChainEpoch) -> Result<()> {
+    let msg = implicit(
+        CRON_ACTOR_ID,
+        method::cron::EPOCH_TICK,
+        epoch,
+        BLOCK_GAS_LIMIT * 10_000,
+        RawBytes::default(),
+    );
+    let ret = vm.apply_implicit(&msg)?;
+    if !ret.receipt.exit_code.is_success() {
+        bail!(
+            "cron failed at epoch {epoch} (exit {}): {}",
+            ret.receipt.exit_code,
+            ret.error.unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// Picks the messages that execute: per sender, only the next nonce in sequence
+/// (the first message seen sets it), senders keyed by address as written until an
+/// ID-addressed sender appears (then all by ID, resolved in the parent state).
+fn select<'m, BS: Blockstore>(
+    vm: &Vm<'_, BS>,
+    blocks: &'m [BlockMessages],
+) -> Result<Vec<Vec<&'m ChainMessage>>> {
+    let mut next: HashMap<Address, u64> = HashMap::new();
+    let mut use_ids = false;
+    let resolve = |a: &Address| -> Result<Address> {
+        let id = vm
+            .lookup_id(a)?
+            .with_context(|| format!("failed to resolve sender {a}"))?;
+        Ok(Address::new_id(id))
+    };
+    let mut out = Vec::with_capacity(blocks.len());
+    for b in blocks {
+        let mut picked = Vec::new();
+        for cm in &b.messages {
+            let m = cm.message();
+            let sender = if use_ids {
+                resolve(&m.from)?
+            } else if matches!(m.from.payload(), Payload::ID(_)) {
+                use_ids = true;
+                let mut re = HashMap::new();
+                for (a, n) in next.drain() {
+                    re.insert(resolve(&a)?, n);
+                }
+                next = re;
+                resolve(&m.from)?
+            } else {
+                m.from
+            };
+            let expected = next.entry(sender).or_insert(m.sequence);
+            if *expected != m.sequence {
+                continue;
+            }
+            *expected += 1;
+            picked.push(cm);
+        }
+        out.push(picked);
+    }
+    Ok(out)
+}
+
+/// Executes a tipset at `env.epoch` on the state `parent_state` of its parent (at
+/// `parent_epoch`): cron for every null round in between, then each block's
+/// messages and reward, then cron. New blocks go to `store`: only those reachable
+/// from the returned roots.
+pub fn execute_tipset<BS: Blockstore>(
+    store: &BS,
+    parent_state: &Cid,
+    parent_epoch: ChainEpoch,
+    blocks: &[BlockMessages],
+    env: VmEnv<'_>,
+) -> Result<TipsetResult> {
+    let epoch = env.epoch;
+    if epoch <= parent_epoch {
+        bail!("tipset epoch {epoch} is not after its parent's {parent_epoch}");
+    }
+    let buf = Rc::new(BufferedStore::new(store));
+    let mut root = *parent_state;
+    for null in parent_epoch + 1..epoch {
+        let mut vm = Vm::new_buffered(
+            buf.clone(),
+            &root,
+            VmEnv {
+                epoch: null,
+                ..env.clone()
+            },
+        )?;
+        run_cron(&mut vm, null)?;
+        root = vm.flush_buffered()?;
+    }
+
+    let mut vm = Vm::new_buffered(buf.clone(), &root, env)?;
+    let selected = {
+        let parent_vm = Vm::new_buffered(buf.clone(), parent_state, vm.env().clone())?;
+        select(&parent_vm, blocks)?
+    };
+    let mut applied = Vec::new();
+    let mut seen = HashSet::new();
+    for (b, msgs) in blocks.iter().zip(selected) {
+        let mut gas_reward = TokenAmount::default();
+        let mut penalty = TokenAmount::default();
+        for cm in msgs {
+            let cid = message_cid(cm.message());
+            if !seen.insert(cid) {
+                continue;
+            }
+            let ret = vm
+                .apply_message(cm.message(), cm.chain_length())
+                .with_context(|| format!("applying message {cid}"))?;
+            gas_reward += &ret.gas.miner_tip;
+            penalty += &ret.gas.miner_penalty;
+            applied.push((cid, ret));
+        }
+        let params = RawBytes::serialize(AwardBlockRewardParams {
+            miner: b.miner,
+            penalty,
+            gas_reward,
+            win_count: b.win_count,
+        })?;
+        let msg = implicit(
+            REWARD_ACTOR_ID,
+            method::reward::AWARD_BLOCK_REWARD,
+            epoch,
+            1 << 30,
+            params,
+        );
+        let ret = vm.apply_implicit(&msg)?;
+        if !ret.receipt.exit_code.is_success() {
+            bail!(
+                "reward for {} failed (exit {}): {}",
+                b.miner,
+                ret.receipt.exit_code,
+                ret.error.unwrap_or_default()
+            );
+        }
+    }
+    run_cron(&mut vm, epoch)?;
+    let state_root = vm.flush_buffered()?;
+
+    let mut receipts: Amtv0<Receipt, _> = Amtv0::new(&*buf);
+    for (i, (_, r)) in applied.iter().enumerate() {
+        receipts.set(i as u64, r.receipt.clone())?;
+    }
+    let receipts_root = receipts.flush()?;
+    buf.flush_reachable(&state_root)?;
+    buf.flush_reachable(&receipts_root)?;
+    Ok(TipsetResult {
+        state_root,
+        receipts_root,
+        applied,
+    })
+}
