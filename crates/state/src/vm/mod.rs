@@ -179,14 +179,24 @@ impl<'bs, BS: Blockstore> Vm<'bs, BS> {
         use fil_actor_reward_state::v18::State as RewardState;
         let bs = &*self.store;
         let mut p = SupplyParts::default();
-        if let Some(a) = self.state.get(crate::actors::REWARD_ACTOR_ID)? {
+        // Actors not yet constructed (empty state) contribute nothing.
+        let constructed = |a: &crate::tree::ActorState| a.state != crate::ipld::empty_array_cid();
+        if let Some(a) = self
+            .state
+            .get(crate::actors::REWARD_ACTOR_ID)?
+            .filter(constructed)
+        {
             let st: RewardState = crate::ipld::get_cbor(bs, &a.state)?;
             p.mined = st.total_storage_power_reward;
         }
         if let Some(a) = self.state.get(crate::actors::BURNT_FUNDS_ACTOR_ID)? {
             p.burnt = a.balance;
         }
-        if let Some(a) = self.state.get(crate::actors::POWER_ACTOR_ID)? {
+        if let Some(a) = self
+            .state
+            .get(crate::actors::POWER_ACTOR_ID)?
+            .filter(constructed)
+        {
             let st: PowerState = crate::ipld::get_cbor(bs, &a.state)?;
             p.locked = st.total_pledge_collateral;
         }
