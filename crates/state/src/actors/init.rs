@@ -86,10 +86,14 @@ fn exec<BS: Blockstore>(
         }
     }
     rt.create_actor(code, id, delegated)?;
-    let params = (!ctor_params.is_empty()).then(|| IpldBlock {
-        codec: fvm_ipld_encoding::CBOR,
-        data: ctor_params,
-    });
+    let params = if ctor_params.is_empty() {
+        None
+    } else {
+        Some(IpldBlock {
+            codec: fvm_ipld_encoding::CBOR,
+            data: ctor_params,
+        })
+    };
     let value = rt.value_received();
     send_result(rt.send(&Address::new_id(id), METHOD_CONSTRUCTOR, params, value))
         .map_err(|e| e.wrap("constructor failed"))?;
