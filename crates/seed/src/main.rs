@@ -5,6 +5,8 @@ use clap::{Args, Parser, Subcommand};
 use padma_seed::preseal::{pre_seal, PreSealOptions};
 use std::path::PathBuf;
 
+mod genesis;
+
 /// padma-seed: prepare genesis miners and their pre-sealed sectors.
 #[derive(Parser)]
 #[command(name = "padma-seed", version, about)]
@@ -20,6 +22,9 @@ struct Cli {
 enum Command {
     /// Seal genesis sectors for a miner and write pre-seal-<maddr>.json / .key.
     PreSeal(PreSealArgs),
+    /// Write and extend genesis templates.
+    #[command(subcommand)]
+    Genesis(genesis::GenesisCmd),
 }
 
 #[derive(Args)]
@@ -56,6 +61,7 @@ fn expand_home(p: &str) -> PathBuf {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Genesis(g) => genesis::run(g),
         Command::PreSeal(a) => {
             let opts = PreSealOptions {
                 miner_addr: a.miner_addr,
