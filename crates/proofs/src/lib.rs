@@ -4,6 +4,8 @@
 //! crates use the plain-Rust [`verifier::ProofVerifier`] interface and the helpers here,
 //! with proof types given as Filecoin's registered-proof numbers (`i64`).
 
+#![deny(missing_docs)]
+
 pub mod params;
 pub mod post;
 pub mod seal;

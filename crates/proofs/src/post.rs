@@ -1,5 +1,6 @@
 //! WinningPoSt and WindowPoSt: challenges, proving over a miner's sectors, verification.
 
+use crate::params::require_file;
 use crate::seal::{Commitment, ProverId};
 use crate::types::post_proof_from_number;
 use anyhow::{ensure, Context, Result};
@@ -92,6 +93,22 @@ pub fn fallback_sector_challenges(
     Ok(out.into_iter().map(|(id, c)| (u64::from(id), c)).collect())
 }
 
+fn require_params(p: RegisteredPoStProof) -> Result<()> {
+    require_file(
+        &format!("PoSt parameter file ({p:?})"),
+        u64::from(p.sector_size()),
+        || p.cache_params_path(),
+    )
+}
+
+fn require_vk(p: RegisteredPoStProof) -> Result<()> {
+    require_file(
+        &format!("PoSt verifying key ({p:?})"),
+        u64::from(p.sector_size()),
+        || p.cache_verifying_key_path(),
+    )
+}
+
 fn private_map(
     p: RegisteredPoStProof,
     sectors: &[ProvingSector],
@@ -146,6 +163,7 @@ pub fn generate_winning_post(
     sectors: &[ProvingSector],
 ) -> Result<Vec<u8>> {
     let p = post_proof(post, PoStType::Winning)?;
+    require_params(p)?;
     let map = private_map(p, sectors)?;
     single_proof(
         api::generate_winning_post(&post_randomness(randomness), &map, prover)
@@ -163,6 +181,7 @@ pub fn verify_winning_post(
 ) -> Result<bool> {
     let p = post_proof(post, PoStType::Winning)?;
     ensure!(!proof.is_empty(), "empty WinningPoSt proof");
+    require_vk(p)?;
     let map = public_map(p, sectors)?;
     api::verify_winning_post(&post_randomness(randomness), proof, &map, prover)
         .context("verify WinningPoSt")
@@ -176,6 +195,7 @@ pub fn generate_window_post(
     sectors: &[ProvingSector],
 ) -> Result<Vec<u8>> {
     let p = post_proof(post, PoStType::Window)?;
+    require_params(p)?;
     let map = private_map(p, sectors)?;
     single_proof(
         api::generate_window_post(&post_randomness(randomness), &map, prover)
@@ -193,6 +213,7 @@ pub fn verify_window_post(
 ) -> Result<bool> {
     let p = post_proof(post, PoStType::Window)?;
     ensure!(!proof.is_empty(), "empty WindowPoSt proof");
+    require_vk(p)?;
     let map = public_map(p, sectors)?;
     api::verify_window_post(&post_randomness(randomness), &[(p, proof)], &map, prover)
         .context("verify WindowPoSt")

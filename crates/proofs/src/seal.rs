@@ -3,8 +3,9 @@
 //! All functions here are synchronous and CPU-heavy (Commit2 takes over a minute even for
 //! 2KiB); call them through [`crate::tasks`] from async code.
 
+use crate::params::require_file;
 use crate::types::seal_proof_from_number;
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
 use filecoin_proofs_api::seal::{
     self as api, SealCommitPhase1Output, SealPreCommitPhase1Output, SealPreCommitPhase2Output,
 };
@@ -232,14 +233,12 @@ pub fn commit1(
 
 /// Commit2: the Groth16 seal proof (needs the PoRep `.params`; minutes of CPU).
 pub fn commit2(c1: Commit1Output, prover: ProverId, sector: u64) -> Result<Vec<u8>> {
-    let params = c1.0.registered_proof.cache_params_path()?;
-    if !params.exists() {
-        bail!(
-            "PoRep parameters {} are missing: run `padma fetch-params {}` first",
-            params.display(),
-            crate::types::format_sector_size(u64::from(c1.0.registered_proof.sector_size()))
-        );
-    }
+    let p = c1.0.registered_proof;
+    require_file(
+        &format!("PoRep parameter file ({p:?})"),
+        u64::from(p.sector_size()),
+        || p.cache_params_path(),
+    )?;
     let out = api::seal_commit_phase2(c1.0, prover, SectorId::from(sector)).context("Commit2")?;
     Ok(out.proof)
 }
@@ -258,6 +257,11 @@ pub fn verify_seal(
 ) -> Result<bool> {
     let p = seal_proof(seal)?;
     ensure!(!proof.is_empty(), "empty seal proof");
+    require_file(
+        &format!("PoRep verifying key ({p:?})"),
+        u64::from(p.sector_size()),
+        || p.cache_verifying_key_path(),
+    )?;
     api::verify_seal(
         p,
         comm_r,

@@ -40,6 +40,12 @@ pub fn ensure_params_in(
     }
     std::fs::create_dir_all(dir).map_err(io_err("creating parameter cache", dir))?;
     if set == ParamSet::Devnet {
+        let strict = std::env::var("FIL_PROOFS_VERIFY_PRODUCTION_PARAMS").unwrap_or_default();
+        if matches!(strict.to_ascii_lowercase().as_str(), "1" | "true" | "yes") {
+            return Err(ParamsError::Config(
+                "FIL_PROOFS_VERIFY_PRODUCTION_PARAMS is set, so the proofs library would reject padma's devnet parameters; unset it on a devnet".into(),
+            ));
+        }
         tracing::warn!("using padma devnet proof parameters: INSECURE, generated from a public seed; never use them on a real network");
         progress(&ParamEvent::DevnetWarning);
     }

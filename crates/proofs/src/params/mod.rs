@@ -170,6 +170,9 @@ pub enum ParamsError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The environment contradicts the parameter set.
+    #[error("{0}")]
+    Config(String),
     /// Generation failed.
     #[error("generating {file}: {message}")]
     Generation {
@@ -178,4 +181,31 @@ pub enum ParamsError {
         /// The cause.
         message: String,
     },
+}
+
+/// An error unless the parameter file of `what` (for `sector_size`) exists, telling how to
+/// get it. `what` names the file kind and proof type; once found it is not checked again.
+pub(crate) fn require_file(
+    what: &str,
+    sector_size: u64,
+    path: impl FnOnce() -> anyhow::Result<PathBuf>,
+) -> anyhow::Result<()> {
+    use std::sync::{Mutex, OnceLock};
+    static FOUND: OnceLock<Mutex<std::collections::HashSet<String>>> = OnceLock::new();
+    let found = FOUND.get_or_init(Default::default);
+    if found.lock().is_ok_and(|f| f.contains(what)) {
+        return Ok(());
+    }
+    let path = path()?;
+    if !path.exists() {
+        anyhow::bail!(
+            "{what} {} is missing: run `padma fetch-params {}` first",
+            path.display(),
+            crate::types::format_sector_size(sector_size)
+        );
+    }
+    if let Ok(mut f) = found.lock() {
+        f.insert(what.to_string());
+    }
+    Ok(())
 }
