@@ -5,6 +5,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use cid::Cid;
 use fvm_ipld_blockstore::Blockstore;
 use fvm_ipld_car::{Block, CarHeader, CarReader, CarWriter};
+use padma_types::cid::scan_links;
 use std::collections::HashSet;
 use std::io::{Read, Write};
 
@@ -47,7 +48,7 @@ pub fn export(store: &impl Blockstore, roots: &[Cid], writer: impl Write) -> Res
             .ok_or_else(|| anyhow!("block {cid} is missing from the store"))?;
         if cid.codec() == DAG_CBOR {
             let mut links = Vec::new();
-            collect_links(&data, &mut links)?;
+            scan_links(&data, &mut |c| links.push(c)).map_err(|e| anyhow!("block {cid}: {e}"))?;
             stack.extend(links.into_iter().rev());
         }
         car.write(Block { cid, data })
@@ -55,88 +56,6 @@ pub fn export(store: &impl Blockstore, roots: &[Cid], writer: impl Write) -> Res
     }
     car.flush().map_err(|e| anyhow!("writing CAR: {e}"))?;
     Ok(())
-}
-
-/// Collects the CIDs linked (CBOR tag 42) from a DAG-CBOR block: a small walker over
-/// items, descending into arrays and maps. Only what DAG-CBOR allows is accepted.
-fn collect_links(data: &[u8], out: &mut Vec<Cid>) -> Result<()> {
-    let mut pos = 0usize;
-    let mut pending: u64 = 1;
-    while pending > 0 {
-        pending -= 1;
-        let (major, arg, next) = header(data, pos)?;
-        pos = next;
-        match major {
-            0 | 1 | 7 => {}
-            2 | 3 => pos = skip(data, pos, arg)?,
-            4 => {
-                pending = pending
-                    .checked_add(arg)
-                    .ok_or_else(|| anyhow!("CBOR array too long"))?
-            }
-            5 => {
-                pending = pending
-                    .checked_add(
-                        arg.checked_mul(2)
-                            .ok_or_else(|| anyhow!("CBOR map too long"))?,
-                    )
-                    .ok_or_else(|| anyhow!("CBOR map too long"))?
-            }
-            6 => {
-                if arg != 42 {
-                    bail!("unexpected CBOR tag {arg} in DAG-CBOR");
-                }
-                let (m, len, start) = header(data, pos)?;
-                if m != 2 || len == 0 {
-                    bail!("malformed CID link");
-                }
-                let end = skip(data, start, len)?;
-                let bytes = &data[start..end];
-                if bytes[0] != 0 {
-                    bail!("CID link without the identity multibase prefix");
-                }
-                out.push(
-                    Cid::try_from(&bytes[1..]).map_err(|e| anyhow!("malformed CID link: {e}"))?,
-                );
-                pos = end;
-            }
-            _ => bail!("invalid CBOR major type"),
-        }
-    }
-    Ok(())
-}
-
-fn header(data: &[u8], pos: usize) -> Result<(u8, u64, usize)> {
-    let b = *data.get(pos).ok_or_else(|| anyhow!("truncated CBOR"))?;
-    let major = b >> 5;
-    let info = b & 0x1f;
-    let (arg, len) = match info {
-        0..=23 => (info as u64, 0),
-        24 => (read_be(data, pos + 1, 1)?, 1),
-        25 => (read_be(data, pos + 1, 2)?, 2),
-        26 => (read_be(data, pos + 1, 4)?, 4),
-        27 => (read_be(data, pos + 1, 8)?, 8),
-        _ => bail!("indefinite or reserved CBOR length"),
-    };
-    Ok((major, arg, pos + 1 + len))
-}
-
-fn read_be(data: &[u8], pos: usize, n: usize) -> Result<u64> {
-    let s = data
-        .get(pos..pos + n)
-        .ok_or_else(|| anyhow!("truncated CBOR"))?;
-    Ok(s.iter().fold(0u64, |acc, b| (acc << 8) | *b as u64))
-}
-
-fn skip(data: &[u8], pos: usize, len: u64) -> Result<usize> {
-    let end = usize::try_from(len)
-        .ok()
-        .and_then(|l| pos.checked_add(l))
-        .ok_or_else(|| anyhow!("CBOR length overflow"))?;
-    if end > data.len() {
-        bail!("truncated CBOR");
-    }
-    Ok(end)
 }
 
 #[cfg(test)]
