@@ -55,26 +55,6 @@ impl Store {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn values_survive_reopen() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let s = Store::open(dir.path()).unwrap();
-            s.put_meta("head", b"abc").unwrap();
-            s.commit(vec![(COL_BLOCKS, vec![1, 2], Some(vec![9]))])
-                .unwrap();
-        }
-        let s = Store::open(dir.path()).unwrap();
-        assert_eq!(s.get_meta("head").unwrap().as_deref(), Some(&b"abc"[..]));
-        assert_eq!(s.get(COL_BLOCKS, &[1, 2]).unwrap(), Some(vec![9]));
-        assert_eq!(s.get_meta("none").unwrap(), None);
-    }
-}
-
 impl fvm_ipld_blockstore::Blockstore for Store {
     fn get(&self, k: &cid::Cid) -> Result<Option<Vec<u8>>> {
         Store::get(self, COL_BLOCKS, &k.to_bytes())
@@ -99,5 +79,25 @@ impl fvm_ipld_blockstore::Blockstore for Store {
 
     fn has(&self, k: &cid::Cid) -> Result<bool> {
         Ok(Store::get(self, COL_BLOCKS, &k.to_bytes())?.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = Store::open(dir.path()).unwrap();
+            s.put_meta("head", b"abc").unwrap();
+            s.commit(vec![(COL_BLOCKS, vec![1, 2], Some(vec![9]))])
+                .unwrap();
+        }
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.get_meta("head").unwrap().as_deref(), Some(&b"abc"[..]));
+        assert_eq!(s.get(COL_BLOCKS, &[1, 2]).unwrap(), Some(vec![9]));
+        assert_eq!(s.get_meta("none").unwrap(), None);
     }
 }
