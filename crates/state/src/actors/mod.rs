@@ -120,6 +120,8 @@ pub mod method {
         pub const ADD_BALANCE: u64 = 2;
         /// WithdrawBalance.
         pub const WITHDRAW_BALANCE: u64 = 3;
+        /// OnMinerSectorsTerminate.
+        pub const ON_MINER_SECTORS_TERMINATE: u64 = 7;
         /// CronTick.
         pub const CRON_TICK: u64 = 9;
         /// AddBalance (exported).

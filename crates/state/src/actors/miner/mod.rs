@@ -1,10 +1,11 @@
 //! The storage miner actor: construction (with the FIP-0077 create-miner deposit),
-//! control addresses, worker/owner/peer/multiaddr changes, balance withdrawal and
-//! reward application, on the full v18 state layout. The proving methods
-//! (pre-commit, prove-commit, Window PoSt, faults) arrive with the storage-miner
-//! issue, on this same layout.
+//! control addresses, worker/owner/peer/multiaddr changes, balance withdrawal,
+//! reward application and deadline cron, on the full v18 state layout. The proving
+//! methods (pre-commit, prove-commit, Window PoSt, faults) arrive with the
+//! storage-miner issue, on this same layout.
 
 mod control;
+mod cron;
 mod funds;
 
 use super::{decode_return, INIT_ACTOR_ID, POWER_ACTOR_ID, REWARD_ACTOR_ID};
@@ -61,6 +62,7 @@ pub fn invoke<BS: Blockstore>(
         | GET_MULTIADDRS => control::getter(rt, m, p),
         WITHDRAW_BALANCE | WITHDRAW_BALANCE_EXPORTED => funds::withdraw_balance(rt, params(p)?),
         APPLY_REWARDS => funds::apply_rewards(rt, params(p)?),
+        ON_DEFERRED_CRON_EVENT => cron::on_deferred_cron_event(rt, p),
         REPAY_DEBT | REPAY_DEBT_EXPORTED => funds::repay_debt(rt, p),
         m => Err(unhandled(m)),
     }
