@@ -49,12 +49,12 @@ pub fn parse_body(bytes: &[u8]) -> Result<Body, RpcError> {
 }
 
 /// Reads one request object. On failure returns the id to answer with (if any) and the error.
-pub fn parse_request(req: Value) -> Result<Request, (Value, RpcError)> {
+pub fn parse_request(req: Value) -> Result<Request, Box<(Value, RpcError)>> {
     let Value::Object(mut obj) = req else {
-        return Err((
+        return Err(Box::new((
             Value::Null,
             RpcError::new(error::INVALID_REQUEST, "Invalid request"),
-        ));
+        )));
     };
     let id = obj.remove("id").unwrap_or(Value::Null);
     if !matches!(id, Value::Null | Value::Number(_) | Value::String(_)) {
@@ -62,25 +62,25 @@ pub fn parse_request(req: Value) -> Result<Request, (Value, RpcError)> {
             error::PARSE_ERROR,
             "failed to parse ID: id must be a number or a string",
         );
-        return Err((Value::Null, e));
+        return Err(Box::new((Value::Null, e)));
     }
     let method = match obj.remove("method") {
         Some(Value::String(m)) => m,
         _ => {
-            return Err((
+            return Err(Box::new((
                 id,
                 RpcError::new(error::INVALID_REQUEST, "Invalid request: missing method"),
-            ))
+            )))
         }
     };
     let params = match obj.remove("params") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(a)) => a,
         Some(_) => {
-            return Err((
+            return Err(Box::new((
                 id,
                 RpcError::invalid_params("params must be a positional array"),
-            ))
+            )))
         }
     };
     Ok(Request { id, method, params })
@@ -111,7 +111,7 @@ mod tests {
             error::PARSE_ERROR
         );
         let (id, e) =
-            parse_request(json!({"id": "a", "method": "m", "params": {"k": 1}})).unwrap_err();
+            *parse_request(json!({"id": "a", "method": "m", "params": {"k": 1}})).unwrap_err();
         assert_eq!((id, e.code), (json!("a"), error::INVALID_PARAMS));
     }
 }

@@ -250,12 +250,13 @@ pub(crate) async fn dispatch<S: Send + Sync + 'static>(
 ) -> Outcome {
     let Request { id, method, params } = match parse_request(req) {
         Ok(r) => r,
-        Err((id, e))
-            if id.is_null() && e.code != error::PARSE_ERROR && e.code != error::INVALID_REQUEST =>
-        {
-            return Outcome::Silent
+        Err(bad) => {
+            let (id, e) = *bad;
+            if id.is_null() && e.code != error::PARSE_ERROR && e.code != error::INVALID_REQUEST {
+                return Outcome::Silent;
+            }
+            return Outcome::Reply(status_for(e.code), error_response(id, &e));
         }
-        Err((id, e)) => return Outcome::Reply(status_for(e.code), error_response(id, &e)),
     };
     let fail = |e: RpcError| {
         if id.is_null() {
