@@ -155,4 +155,11 @@ fn genesis_miner_keeps_its_claim_through_deadline_cron() {
         get_cbor(&store, &tree.get_actor(mid).unwrap().unwrap().state).unwrap();
     assert!(mst2.deadline_cron_active);
     assert_ne!(mst2.current_deadline, mst.current_deadline);
+    // Market cron processed every epoch, including the genesis deals scheduled in it.
+    let market: fil_actor_market_state::v18::State =
+        get_cbor(&store, &tree.get_actor(5).unwrap().unwrap().state).unwrap();
+    assert_eq!(market.last_cron, epoch);
+    for e in 0..=epoch {
+        assert!(market.get_deals_for_epoch(&store, e).unwrap().is_empty());
+    }
 }

@@ -1,7 +1,8 @@
 //! The storage market actor (f05): escrow balances (`AddBalance`,
-//! `WithdrawBalance`, `GetBalance`) and the per-epoch `CronTick`. Deals
-//! (publishing, activation, settlement) arrive with the deals issue; until then no
-//! deal can exist, and cron only advances `last_cron`.
+//! `WithdrawBalance`, `GetBalance`) and the per-epoch `CronTick`, which settles the
+//! deals scheduled for cron processing (such as genesis deals): payments, expiry
+//! of unactivated proposals, completion. Publishing and activating deals arrive
+//! with the deals issue. Deal events are not emitted (receipts carry no events yet).
 
 use super::{decode_return, CRON_ACTOR_ID, SYSTEM_ACTOR_ID};
 use super::{method, params, ret, send_result, unhandled, MethodResult};
@@ -10,15 +11,17 @@ use crate::runtime::Runtime;
 use fil_actor_market_state::v18::balance_table::BalanceTable;
 use fil_actor_market_state::v18::ext::miner::GetControlAddressesReturnParams;
 use fil_actor_market_state::v18::{
-    AddBalanceParams, GetBalanceParams, GetBalanceReturn, State, WithdrawBalanceParams,
-    WithdrawBalanceReturn,
+    AddBalanceParams, DealProposal, GetBalanceParams, GetBalanceReturn, LoadDealState, State,
+    WithdrawBalanceParams, WithdrawBalanceReturn,
 };
 use fil_actors_shared::v18::ActorError;
 use fvm_ipld_blockstore::Blockstore;
 use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_shared::address::Address;
+use fvm_shared::clock::{ChainEpoch, EPOCH_UNDEFINED};
 use fvm_shared::econ::TokenAmount;
-use fvm_shared::{MethodNum, METHOD_SEND};
+use fvm_shared::{ActorID, MethodNum, METHOD_SEND};
+use std::collections::BTreeMap;
 
 /// Dispatches a call to the market actor.
 pub fn invoke<BS: Blockstore>(
@@ -83,22 +86,7 @@ pub fn invoke<BS: Blockstore>(
         }
         CRON_TICK => {
             super::no_params(p)?;
-            rt.validate_immediate_caller_is([&Address::new_id(CRON_ACTOR_ID)])?;
-            rt.transaction(|st: &mut State, rt| {
-                let now = rt.curr_epoch();
-                let epochs: Vec<_> = (st.last_cron + 1..=now).collect();
-                for e in &epochs {
-                    if !st.get_deals_for_epoch(rt.store(), *e)?.is_empty() {
-                        return Err(ActorError::illegal_state(format!(
-                            "deal updates scheduled at epoch {e}, but padma's market has no deals yet"
-                        )));
-                    }
-                }
-                st.remove_deals_by_epoch(rt.store(), &epochs)?;
-                st.last_cron = now;
-                Ok(())
-            })?;
-            Ok(None)
+            cron_tick(rt)
         }
         m => Err(unhandled(m)),
     }
@@ -128,4 +116,132 @@ fn escrow_address<BS: Blockstore>(
         return Ok((nominal, c.owner, vec![c.owner, c.worker]));
     }
     Ok((nominal, nominal, vec![nominal]))
+}
+
+/// The epoch of a deal's next cron update at or after `earliest`: deals are spread
+/// over the update interval by their ID.
+pub fn next_update_epoch(id: u64, interval: i64, earliest: ChainEpoch) -> ChainEpoch {
+    let offset = id as i64 % interval;
+    let q = (earliest - offset).div_euclid(interval);
+    let r = (earliest - offset).rem_euclid(interval);
+    if r == 0 {
+        q * interval + offset
+    } else {
+        (q + 1) * interval + offset
+    }
+}
+
+/// The CID of a deal proposal: blake2b-256 of its CBOR, as DAG-CBOR.
+fn deal_cid<BS: Blockstore>(
+    rt: &Runtime<'_, '_, BS>,
+    proposal: &DealProposal,
+) -> Result<cid::Cid, ActorError> {
+    let bytes = fvm_ipld_encoding::to_vec(proposal).map_err(|e| {
+        ActorError::serialization(format!("failed to serialize deal proposal: {e}"))
+    })?;
+    let digest = rt.hash_blake2b(&bytes);
+    let mh = cid::multihash::Multihash::wrap(0xb220, &digest)
+        .map_err(|e| ActorError::illegal_argument(format!("bad deal proposal hash: {e}")))?;
+    Ok(cid::Cid::new_v1(fvm_ipld_encoding::DAG_CBOR, mh))
+}
+
+/// `CronTick` (9): processes every epoch since the last tick; cron only.
+fn cron_tick<BS: Blockstore>(rt: &mut Runtime<'_, '_, BS>) -> MethodResult {
+    rt.validate_immediate_caller_is([&Address::new_id(CRON_ACTOR_ID)])?;
+    let now = rt.curr_epoch();
+    let slashed = rt.transaction(|st: &mut State, rt| {
+        let mut slashed = TokenAmount::default();
+        let mut to_remove: BTreeMap<ActorID, BTreeMap<u64, Vec<u64>>> = BTreeMap::new();
+        let mut rescheduled: BTreeMap<ChainEpoch, Vec<u64>> = BTreeMap::new();
+        let mut epochs = Vec::new();
+        for e in st.last_cron + 1..=now {
+            for id in st.get_deals_for_epoch(rt.store(), e)? {
+                let Some(proposal) = st.find_proposal(rt.store(), id)? else {
+                    continue; // already settled or terminated
+                };
+                let dcid = deal_cid(rt, &proposal)?;
+                let mut ds = match st.get_active_deal_or_process_timeout(
+                    rt.store(),
+                    now,
+                    id,
+                    &proposal,
+                    &dcid,
+                )? {
+                    LoadDealState::Loaded(ds) => ds,
+                    LoadDealState::ProposalExpired(penalty) => {
+                        slashed += penalty;
+                        continue;
+                    }
+                    LoadDealState::TooEarly => {
+                        return Err(ActorError::illegal_state(format!(
+                            "deal {id} processed before start epoch {}",
+                            proposal.start_epoch
+                        )))
+                    }
+                };
+                if ds.last_updated_epoch == EPOCH_UNDEFINED {
+                    // Newly activated deals are settled explicitly, not by cron.
+                    st.remove_pending_deal(rt.store(), dcid)?.ok_or_else(|| {
+                        ActorError::illegal_state("failed to delete pending proposal".into())
+                    })?;
+                    continue;
+                }
+                let (slash, _paid, _completed, remove) =
+                    st.process_deal_update(rt.store(), &ds, &proposal, &dcid, now)?;
+                if remove {
+                    slashed += slash;
+                    st.remove_completed_deal(rt.store(), id)?;
+                    let provider = proposal.provider.id().map_err(|_| {
+                        ActorError::illegal_state("deal provider is not an ID address".into())
+                    })?;
+                    to_remove
+                        .entry(provider)
+                        .or_default()
+                        .entry(ds.sector_number)
+                        .or_default()
+                        .push(id);
+                } else {
+                    if !slash.is_zero() {
+                        return Err(ActorError::illegal_state(format!(
+                            "continuing deal {id} should not be slashed"
+                        )));
+                    }
+                    ds.last_updated_epoch = now;
+                    st.put_deal_states(rt.store(), &[(id, ds)])?;
+                    let next = next_update_epoch(id, rt.policy().deal_updates_interval, now + 1);
+                    rescheduled.entry(next).or_default().push(id);
+                }
+            }
+            epochs.push(e);
+        }
+        st.remove_sector_deal_ids(rt.store(), &to_remove)?;
+        st.remove_deals_by_epoch(rt.store(), &epochs)?;
+        st.put_batch_deals_by_epoch(rt.store(), &rescheduled)?;
+        st.last_cron = now;
+        Ok(slashed)
+    })?;
+    if !slashed.is_zero() {
+        send_result(rt.send(
+            &Address::new_id(super::BURNT_FUNDS_ACTOR_ID),
+            METHOD_SEND,
+            None,
+            slashed,
+        ))?;
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_update_epoch;
+
+    #[test]
+    fn update_epochs_are_quantized_by_deal_id() {
+        assert_eq!(next_update_epoch(5, 100, 0), 5);
+        assert_eq!(next_update_epoch(5, 100, 5), 5);
+        assert_eq!(next_update_epoch(5, 100, 6), 105);
+        assert_eq!(next_update_epoch(105, 100, 200), 205);
+        assert_eq!(next_update_epoch(0, 100, 1), 100);
+        assert_eq!(next_update_epoch(7, 100, -50), 7);
+    }
 }

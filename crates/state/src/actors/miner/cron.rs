@@ -47,7 +47,8 @@ pub fn on_deferred_cron_event<BS: Blockstore>(
     match payload.event_type {
         CRON_EVENT_PROVING_DEADLINE => handle_proving_deadline(rt, reward, qa)?,
         CRON_EVENT_PROCESS_EARLY_TERMINATIONS => {
-            if process_early_terminations(rt, reward, qa)? {
+            let more = process_early_terminations(rt, reward, qa)?;
+            if more {
                 enroll(
                     rt,
                     rt.curr_epoch() + 1,
