@@ -28,6 +28,10 @@ pub struct DaemonOptions {
     pub api_port: Option<u16>,
     /// `--genesis FILE`.
     pub genesis: Option<PathBuf>,
+    /// `--make-genesis OUT` (`--lotus-make-genesis`): build a genesis CAR from the template and run on it.
+    pub make_genesis: Option<PathBuf>,
+    /// `--genesis-template FILE` for `--make-genesis`.
+    pub genesis_template: Option<PathBuf>,
     /// `--bootstrap`: dial bootstrap peers.
     pub bootstrap: bool,
 }
@@ -73,16 +77,17 @@ pub async fn run(opts: DaemonOptions) -> Result<()> {
         repo.write_token(&auth.issue(&Permission::Admin.up_to()))?;
     }
 
-    if let Some(g) = &opts.genesis {
-        std::fs::metadata(g)
-            .with_context(|| format!("cannot read genesis file {}", g.display()))?;
-        tracing::warn!(genesis = %g.display(), "genesis loading is not available yet; starting without a chain");
-    }
+    let genesis_car = crate::api::chainstore::genesis_car(
+        opts.genesis.as_deref(),
+        opts.make_genesis.as_deref(),
+        opts.genesis_template.as_deref(),
+    )?;
     if !opts.bootstrap {
         tracing::info!("bootstrap disabled");
     }
 
     let store = Store::open(&repo.datastore_dir())?;
+    let chain = crate::api::chainstore::open_chain(&store, genesis_car.as_deref())?;
     let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
     let state = Arc::new(NodeState {
         wallet: Wallet::new(repo.keystore.clone()),
@@ -91,6 +96,7 @@ pub async fn run(opts: DaemonOptions) -> Result<()> {
         session: uuid::Uuid::new_v4().to_string(),
         block_delay: DEFAULT_BLOCK_DELAY_SECS,
         shutdown: shutdown_tx,
+        chain,
     });
 
     let addr = match opts.api_port {

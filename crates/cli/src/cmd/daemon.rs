@@ -15,6 +15,12 @@ pub struct DaemonArgs {
     /// Genesis CAR file for the first start.
     #[arg(long)]
     pub genesis: Option<PathBuf>,
+    /// Build a genesis CAR from --genesis-template, write it here, and run on it.
+    #[arg(long, alias = "lotus-make-genesis")]
+    pub make_genesis: Option<PathBuf>,
+    /// Genesis template (`padma-seed genesis new`) for --make-genesis.
+    #[arg(long)]
+    pub genesis_template: Option<PathBuf>,
     /// Dial bootstrap peers.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub bootstrap: bool,
@@ -42,6 +48,8 @@ pub async fn run(args: DaemonArgs, target: &Target) -> Result<()> {
                 repo: target.repo.clone(),
                 api_port: args.api,
                 genesis: args.genesis,
+                make_genesis: args.make_genesis,
+                genesis_template: args.genesis_template,
                 bootstrap: args.bootstrap,
             })
             .await

@@ -1,7 +1,13 @@
 //! The FullNode API: the one table of methods padma serves (name, permission, arity
 //! per API version, handler) and the state its handlers share.
 
+mod chain;
+pub mod chainstore;
 mod common;
+mod miner;
+mod readstate;
+mod state;
+mod supply;
 mod wallet;
 
 use crate::wallet::Wallet;
@@ -26,6 +32,8 @@ pub struct NodeState {
     pub block_delay: u64,
     /// Set to true to shut the node down.
     pub shutdown: watch::Sender<bool>,
+    /// The chain (genesis and head), when the node has a genesis.
+    pub chain: Option<chainstore::Chain>,
 }
 
 type CallFn = fn(Arc<NodeState>, CallCtx, Params) -> BoxFuture<CallResult>;
@@ -59,6 +67,9 @@ pub fn methods() -> MethodTable<NodeState> {
     use Permission::*;
     let one = Arity::both(1);
     let none = Arity::both(0);
+    let two = Arity::both(2);
+    let three = Arity::both(3);
+    let v1_only = |n| Arity { v0: None, v1: Some(n) };
     MethodTable::new(vec![
         // Common.
         call("Version", Read, none, h!(common::version)),
@@ -105,12 +116,43 @@ pub fn methods() -> MethodTable<NodeState> {
         call("WalletImport", Admin, one, h!(wallet::wallet_import)),
         call("WalletExport", Admin, one, h!(wallet::wallet_export)),
         call("WalletDelete", Admin, one, h!(wallet::wallet_delete)),
-        call("WalletBalance", Read, one, h!(wallet::wallet_balance)),
+        call("WalletBalance", Read, one, h!(state::wallet_balance)),
         call(
             "WalletValidateAddress",
             Read,
             one,
             h!(wallet::wallet_validate_address),
         ),
+        // Chain.
+        call("ChainGetGenesis", Read, none, h!(chain::chain_get_genesis)),
+        call("ChainHead", Read, none, h!(chain::chain_head)),
+        call("ChainGetBlock", Read, one, h!(chain::chain_get_block)),
+        call("ChainReadObj", Read, one, h!(chain::chain_read_obj)),
+        call("ChainHasObj", Read, one, h!(chain::chain_has_obj)),
+        call("ChainPutObj", Admin, v1_only(1), h!(chain::chain_put_obj)),
+        // State.
+        call("StateGetActor", Read, two, h!(state::state_get_actor)),
+        call("StateReadState", Read, two, h!(state::state_read_state)),
+        call("StateLookupID", Read, two, h!(state::state_lookup_id)),
+        call("StateLookupRobustAddress", Read, v1_only(2), h!(state::state_lookup_robust_address)),
+        call("StateAccountKey", Read, two, h!(state::state_account_key)),
+        call("StateListActors", Read, one, h!(state::state_list_actors)),
+        call("StateNetworkName", Read, none, h!(state::state_network_name)),
+        call("StateNetworkVersion", Read, one, h!(state::state_network_version)),
+        call("StateCirculatingSupply", Read, one, h!(state::state_circulating_supply)),
+        call("StateMarketBalance", Read, two, h!(state::state_market_balance)),
+        // Miners and power.
+        call("StateMinerInfo", Read, two, h!(miner::state_miner_info)),
+        call("StateMinerPower", Read, two, h!(miner::state_miner_power)),
+        call("StateListMiners", Read, one, h!(miner::state_list_miners)),
+        call("StateMinerSectors", Read, three, h!(miner::state_miner_sectors)),
+        call("StateMinerActiveSectors", Read, two, h!(miner::state_miner_active_sectors)),
+        call("StateSectorGetInfo", Read, three, h!(miner::state_sector_get_info)),
+        call("StateMinerProvingDeadline", Read, two, h!(miner::state_miner_proving_deadline)),
+        call("StateMinerDeadlines", Read, two, h!(miner::state_miner_deadlines)),
+        call("StateMinerPartitions", Read, three, h!(miner::state_miner_partitions)),
+        call("StateMinerFaults", Read, two, h!(miner::state_miner_faults)),
+        call("StateMinerAvailableBalance", Read, two, h!(miner::state_miner_available_balance)),
+        call("StateMinerCreationDeposit", Read, v1_only(1), h!(miner::state_miner_creation_deposit)),
     ])
 }

@@ -109,12 +109,6 @@ pub async fn wallet_delete(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallRes
     Ok(serde_json::Value::Null)
 }
 
-/// `WalletBalance`: "0" until the node has state.
-pub async fn wallet_balance(_s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let _ = addr(&p, 0)?;
-    to_value("0")
-}
-
 /// `WalletValidateAddress`: parses an address string.
 pub async fn wallet_validate_address(_s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
     let text: String = p.get(0)?;

@@ -272,7 +272,6 @@ fn init_state<BS: Blockstore>(
             }
         }
     }
-    drop(assign);
     init.address_map = map.flush().map_err(|e| anyhow!("init address map: {e}"))?;
     Ok((counter, init, key_ids))
 }

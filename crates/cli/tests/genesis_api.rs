@@ -1,0 +1,404 @@
+//! A genesis made by `padma daemon --make-genesis`, written, reloaded with
+//! `--genesis` and served by real daemon processes, read back over JSON-RPC.
+
+mod common;
+
+use common::*;
+use fvm_shared::commcid::{data_commitment_v1_to_cid, replica_commitment_v1_to_cid};
+use padma_types::crypto::{KeyInfo, KeyType};
+use serde_json::{json, Value};
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A genesis template with one 2KiB miner (t01000) of two fake pre-sealed sectors.
+fn write_template(path: &Path) -> String {
+    let mut sk = [7u8; 32];
+    sk[31] &= 0x3f;
+    let key = KeyInfo::new(KeyType::Bls, sk.to_vec()).unwrap();
+    padma_types::address::set_network(padma_types::Network::Testnet);
+    let owner = key.address().unwrap().to_string();
+    let key_json = serde_json::to_value(padma_types::json::KeyInfoJson::from(&key)).unwrap();
+    let sectors: Vec<Value> = (0..2u8)
+        .map(|i| {
+            let comm_d = data_commitment_v1_to_cid(&[i + 1; 32]).unwrap().to_string();
+            let comm_r = replica_commitment_v1_to_cid(&[i + 9; 32])
+                .unwrap()
+                .to_string();
+            json!({
+                "CommR": {"/": comm_r}, "CommD": {"/": comm_d}, "SectorID": i,
+                "Deal": {
+                    "PieceCID": {"/": comm_d}, "PieceSize": 2048, "VerifiedDeal": false,
+                    "Client": owner, "Provider": "t01000", "Label": i.to_string(),
+                    "StartEpoch": 0, "EndEpoch": 9001, "StoragePricePerEpoch": "0",
+                    "ProviderCollateral": "0", "ClientCollateral": "0"
+                },
+                "DealClientKey": key_json, "ProofType": 5
+            })
+        })
+        .collect();
+    let signer = "t1ceb34gnsc6qk5dt6n7xg6ycwzasjhbxm3iylkiy";
+    let msig = json!({"Type": "multisig", "Balance": "0",
+        "Meta": {"Signers": [signer], "Threshold": 1, "VestingDuration": 0, "VestingStart": 0}});
+    let t = json!({
+        "NetworkVersion": 28,
+        "Accounts": [{"Type": "account", "Balance": "50000000000000000000000000", "Meta": {"Owner": owner}}],
+        "Miners": [{
+            "ID": "t01000", "Owner": owner, "Worker": owner,
+            "PeerId": "12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf",
+            "MarketBalance": "0", "PowerBalance": "0", "SectorSize": 2048, "Sectors": sectors
+        }],
+        "NetworkName": "localnet-padma-test",
+        "Timestamp": 1700000000,
+        "VerifregRootKey": msig,
+        "RemainderAccount": msig,
+    });
+    std::fs::write(path, serde_json::to_string_pretty(&t).unwrap()).unwrap();
+    owner
+}
+
+/// Starts `padma daemon` with extra flags; returns the daemon and (after it exits) its stdout.
+fn start(repo: &Path, extra: &[&str]) -> Daemon {
+    let _ = std::fs::remove_file(repo.join("api"));
+    let mut child = Command::new(PADMA)
+        .args(["--repo", repo.to_str().unwrap(), "daemon", "--api", "0"])
+        .args(extra)
+        .env_remove("FULLNODE_API_INFO")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Ok(api) = std::fs::read_to_string(repo.join("api")) {
+            if let Some(port) = api.split('/').nth(4).and_then(|p| p.parse().ok()) {
+                let admin = std::fs::read_to_string(repo.join("token"))
+                    .unwrap()
+                    .trim()
+                    .to_string();
+                return Daemon {
+                    child,
+                    repo: repo.to_path_buf(),
+                    port,
+                    admin,
+                };
+            }
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut e = String::new();
+            child.stderr.take().unwrap().read_to_string(&mut e).unwrap();
+            panic!("daemon exited early ({status}): {e}");
+        }
+        assert!(Instant::now() < deadline, "daemon did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Runs a daemon that should refuse to start; returns its stderr.
+fn refused(repo: &Path, extra: &[&str]) -> String {
+    let out = Command::new(PADMA)
+        .args(["--repo", repo.to_str().unwrap(), "daemon", "--api", "0"])
+        .args(extra)
+        .env_remove("FULLNODE_API_INFO")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "daemon started but should not have");
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+async fn rpc(d: &Daemon, method: &str, params: Value) -> Value {
+    let r = call(&d.url("v1"), None, method, params).await;
+    assert!(r.get("error").is_none(), "{method}: {r}");
+    r["result"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn genesis_made_reloaded_and_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("localnet.json");
+    let owner = write_template(&template);
+    let car = dir.path().join("devgen.car");
+    let repo1 = dir.path().join("repo1");
+    let mut d = start(
+        &repo1,
+        &[
+            "--make-genesis",
+            car.to_str().unwrap(),
+            "--genesis-template",
+            template.to_str().unwrap(),
+        ],
+    );
+    assert!(car.exists());
+
+    // Chain methods.
+    let head = rpc(&d, "ChainHead", json!([])).await;
+    let genesis = rpc(&d, "ChainGetGenesis", json!([])).await;
+    assert_eq!(head, genesis);
+    assert_eq!(head["Height"], 0);
+    let gcid = head["Cids"][0].clone();
+    let block = rpc(&d, "ChainGetBlock", json!([gcid])).await;
+    assert_eq!(block, head["Blocks"][0]);
+    assert_eq!(block["Miner"], "t00");
+    assert_eq!(block["Timestamp"], 1700000000);
+    assert_eq!(block["ParentBaseFee"], "100000000");
+    assert_eq!(
+        block["Parents"],
+        json!([{"/": "bafyreiaqpwbbyjo4a42saasj36kkrpv4tsherf2e7bvezkert2a7dhonoi"}])
+    );
+    assert_eq!(
+        block["ElectionProof"],
+        json!({"WinCount": 0, "VRFProof": null})
+    );
+    assert_eq!(block["BeaconEntries"][0]["Round"], 0);
+    assert_eq!(block["WinPoStProof"], Value::Null);
+    assert_eq!(block["BlockSig"], Value::Null);
+    assert_eq!(
+        block["Messages"]["/"],
+        "bafy2bzacecmda75ovposbdateg7eyhwij65zklgyijgcjwynlklmqazpwlhba"
+    );
+    assert!(rpc(&d, "ChainHasObj", json!([block["ParentStateRoot"]]))
+        .await
+        .as_bool()
+        .unwrap());
+    let raw = rpc(&d, "ChainReadObj", json!([gcid])).await;
+    assert!(raw.as_str().unwrap().starts_with("kEIA")); // 0x90 0x42 0x00: 16-tuple, miner f00
+    let obj = json!({"RawData": "gwECAw=="}); // [1, 2, 3]
+    let r = call(&d.url("v1"), Some(&d.admin), "ChainPutObj", json!([obj])).await;
+    assert!(r.get("error").is_none(), "{r}");
+    let c = padma_types::cid::cbor_cid(&[0x83, 1, 2, 3]).to_string();
+    assert!(rpc(&d, "ChainHasObj", json!([{"/": c}]))
+        .await
+        .as_bool()
+        .unwrap());
+
+    // Actors and addresses.
+    assert_eq!(
+        rpc(&d, "StateNetworkName", json!([])).await,
+        "localnet-padma-test"
+    );
+    assert_eq!(rpc(&d, "StateNetworkVersion", json!([null])).await, 28);
+    assert_eq!(rpc(&d, "StateLookupID", json!([owner, []])).await, "t0100");
+    let r = call(&d.url("v1"), None, "StateLookupID", json!(["t3wmuu6crofhqmm3v4enos73okk2l366ck6yc4owxwbdtkmpk42ohkqxfitcpa57pjdcftql4tojda2poeruwa", null])).await;
+    assert_eq!(r["error"]["code"], 11, "{r}");
+    assert_eq!(r["error"]["message"], "actor not found");
+    assert_eq!(
+        rpc(&d, "StateAccountKey", json!(["t0100", null])).await,
+        owner
+    );
+    let robust = rpc(&d, "StateLookupRobustAddress", json!(["t01000", null])).await;
+    assert!(robust.as_str().unwrap().starts_with("t2"));
+    assert_eq!(
+        rpc(&d, "StateLookupID", json!([robust, null])).await,
+        "t01000"
+    );
+    let actor = rpc(&d, "StateGetActor", json!(["t0100", null])).await;
+    assert_eq!(
+        actor["Code"]["/"],
+        "bafk2bzacedpmhtrp2kdjoga2phrbi3f7z7wn25s3tluxoagcu7hsg2ppktxbw"
+    );
+    assert_eq!(actor["Nonce"], 0);
+    assert_eq!(actor["DelegatedAddress"], Value::Null);
+    let bal: u128 = actor["Balance"].as_str().unwrap().parse().unwrap();
+    assert!(
+        bal > 0 && bal < 50_000_000 * 10u128.pow(18),
+        "the owner paid the miner's deposit and pledge"
+    );
+    assert_eq!(
+        rpc(&d, "WalletBalance", json!([owner])).await,
+        actor["Balance"]
+    );
+    assert_eq!(rpc(&d, "WalletBalance", json!(["t01234"])).await, "0");
+    let actors = rpc(&d, "StateListActors", json!([[]])).await;
+    assert_eq!(actors.as_array().unwrap().len(), 17);
+    let rs = rpc(&d, "StateReadState", json!(["t01", null])).await;
+    assert_eq!(rs["State"]["NextID"], 1002);
+    assert_eq!(rs["State"]["NetworkName"], "localnet-padma-test");
+    let rs = rpc(&d, "StateReadState", json!(["t04", null])).await;
+    assert_eq!(rs["State"]["TotalRawBytePower"], "4096");
+    assert_eq!(rs["State"]["MinerCount"], 1);
+    let rs = rpc(&d, "StateReadState", json!(["t01000", null])).await;
+    assert_eq!(rs["State"]["DeadlineCronActive"], true);
+    let supply: u128 = rpc(&d, "StateCirculatingSupply", json!([null]))
+        .await
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(supply > 0);
+    let mb = rpc(&d, "StateMarketBalance", json!(["t01000", null])).await;
+    assert_eq!(mb, json!({"Escrow": "0", "Locked": "0"}));
+
+    // Miners.
+    assert_eq!(
+        rpc(&d, "StateListMiners", json!([null])).await,
+        json!(["t01000"])
+    );
+    let info = rpc(&d, "StateMinerInfo", json!(["t01000", null])).await;
+    assert_eq!(info["Owner"], "t0100");
+    assert_eq!(info["Worker"], "t0100");
+    assert_eq!(info["NewWorker"], "<empty>");
+    assert_eq!(info["WorkerChangeEpoch"], -1);
+    assert_eq!(
+        info["PeerId"],
+        "12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf"
+    );
+    assert_eq!(info["SectorSize"], 2048);
+    assert_eq!(info["WindowPoStProofType"], 10); // StackedDrgWindow2KiBV1_1
+    assert_eq!(info["WindowPoStPartitionSectors"], 2);
+    assert_eq!(info["ControlAddresses"], Value::Null);
+    assert_eq!(info["Beneficiary"], "t0100");
+    assert_eq!(
+        info["BeneficiaryTerm"],
+        json!({"Quota": "0", "UsedQuota": "0", "Expiration": 0})
+    );
+    let power = rpc(&d, "StateMinerPower", json!(["t01000", null])).await;
+    assert_eq!(
+        power["MinerPower"],
+        json!({"RawBytePower": "4096", "QualityAdjPower": "40960"})
+    );
+    assert_eq!(
+        power["TotalPower"],
+        json!({"RawBytePower": "4096", "QualityAdjPower": "40960"})
+    );
+    assert_eq!(power["HasMinPower"], true);
+    let sectors = rpc(&d, "StateMinerSectors", json!(["t01000", null, null])).await;
+    assert_eq!(sectors.as_array().unwrap().len(), 2);
+    assert_eq!(sectors[1]["SectorNumber"], 1);
+    assert_eq!(sectors[1]["SealProof"], 5);
+    let one = rpc(&d, "StateMinerSectors", json!(["t01000", [1, 1], null])).await;
+    assert_eq!(one.as_array().unwrap().len(), 1);
+    assert_eq!(one[0], sectors[1]);
+    assert_eq!(
+        rpc(&d, "StateMinerActiveSectors", json!(["t01000", null])).await,
+        sectors
+    );
+    assert_eq!(
+        rpc(&d, "StateSectorGetInfo", json!(["t01000", 0, null])).await,
+        sectors[0]
+    );
+    assert_eq!(
+        rpc(&d, "StateSectorGetInfo", json!(["t01000", 9, null])).await,
+        Value::Null
+    );
+    let dl = rpc(&d, "StateMinerProvingDeadline", json!(["t01000", null])).await;
+    assert_eq!(dl["CurrentEpoch"], 0);
+    assert_eq!(dl["WPoStPeriodDeadlines"], 48);
+    assert_eq!(dl["WPoStProvingPeriod"], 2880);
+    let dls = rpc(&d, "StateMinerDeadlines", json!(["t01000", null])).await;
+    assert_eq!(dls.as_array().unwrap().len(), 48);
+    assert_eq!(dls[0]["PostSubmissions"], json!([0]));
+    let mut found = 0;
+    for i in 0..48 {
+        for p in rpc(&d, "StateMinerPartitions", json!(["t01000", i, null]))
+            .await
+            .as_array()
+            .unwrap()
+        {
+            assert_eq!(p["FaultySectors"], json!([0]));
+            assert_eq!(p["LiveSectors"], p["ActiveSectors"]);
+            found += p["AllSectors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .skip(1)
+                .step_by(2)
+                .map(|n| n.as_u64().unwrap())
+                .sum::<u64>();
+        }
+    }
+    assert_eq!(found, 2, "both sectors sit in partitions");
+    assert_eq!(
+        rpc(&d, "StateMinerFaults", json!(["t01000", null])).await,
+        json!([0])
+    );
+    let avail: u128 = rpc(&d, "StateMinerAvailableBalance", json!(["t01000", null]))
+        .await
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(avail > 0);
+    let dep: u128 = rpc(&d, "StateMinerCreationDeposit", json!([null]))
+        .await
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(dep > 0);
+    let r = call(&d.url("v1"), None, "StateMinerInfo", json!(["t0100", null])).await;
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a storage miner"),
+        "{r}"
+    );
+
+    // Stop; the CAR prints the genesis miner and reloads on another repo.
+    call(&d.url("v1"), Some(&d.admin), "Shutdown", json!([])).await;
+    assert!(d.wait().success());
+    let mut out = String::new();
+    d.child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert!(out.contains("GENESIS MINER ADDRESS: t01000"), "{out}");
+
+    let repo2 = dir.path().join("repo2");
+    let d2 = start(&repo2, &["--genesis", car.to_str().unwrap()]);
+    assert_eq!(rpc(&d2, "ChainHead", json!([])).await, head);
+    assert_eq!(
+        rpc(&d2, "StateMinerPower", json!(["t01000", null])).await,
+        power
+    );
+    drop(d2);
+
+    // The first repo restarts on its recorded genesis, with or without the CAR.
+    let d1 = start(&repo1, &[]);
+    assert_eq!(rpc(&d1, "ChainGetGenesis", json!([])).await, genesis);
+    drop(d1);
+    let d1 = start(&repo1, &["--genesis", car.to_str().unwrap()]);
+    assert_eq!(rpc(&d1, "ChainHead", json!([])).await, head);
+    drop(d1);
+
+    // Another genesis is refused, clearly.
+    let mut t: Value = serde_json::from_slice(&std::fs::read(&template).unwrap()).unwrap();
+    t["Timestamp"] = json!(1700000001);
+    let other_t = dir.path().join("other.json");
+    std::fs::write(&other_t, t.to_string()).unwrap();
+    let other = dir.path().join("other.car");
+    let err = refused(
+        &repo1,
+        &[
+            "--lotus-make-genesis",
+            other.to_str().unwrap(),
+            "--genesis-template",
+            other_t.to_str().unwrap(),
+        ],
+    );
+    assert!(err.contains("use a fresh repo"), "{err}");
+    let err = refused(&repo1, &["--make-genesis", other.to_str().unwrap()]);
+    assert!(
+        err.contains("must also pass file with genesis template"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_node_without_genesis_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Daemon::start(dir.path());
+    let r = call(&d.url("v1"), None, "ChainHead", json!([])).await;
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--genesis"),
+        "{r}"
+    );
+    let r = call(&d.url("v1"), None, "WalletBalance", json!(["t01000"])).await;
+    assert_eq!(r["result"], "0");
+}

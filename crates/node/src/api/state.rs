@@ -1,0 +1,282 @@
+//! Read-only `State*` methods on actors and addresses, and the state view they share:
+//! the state tree under a tipset's parent state root (an empty key means the head).
+
+use super::chainstore::Chain;
+use super::NodeState;
+use fil_actor_init_state::v18::{AddressMap, State as InitState};
+use fil_actors_shared::v18::DEFAULT_HAMT_CONFIG;
+use fvm_shared::address::{Address, Payload, Protocol};
+use fvm_shared::econ::TokenAmount;
+use padma_rpc::method::{to_value, CallResult};
+use padma_rpc::{CallCtx, Params, RpcError};
+use padma_state::genesis::ids;
+use padma_state::tree::ActorState;
+use padma_state::{ActorKind, StateTree};
+use padma_store::Store;
+use padma_types::block::TipSet;
+use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::{AddressJson, CidJson};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// Turns any error into a handler error (code 1).
+pub(crate) fn err(e: impl std::fmt::Display) -> RpcError {
+    RpcError::handler(e.to_string())
+}
+
+/// The node's chain, or an error when it has none.
+pub(crate) fn chain(s: &NodeState) -> Result<&Chain, RpcError> {
+    s.chain
+        .as_ref()
+        .ok_or_else(|| RpcError::handler("the node has no chain: start the daemon with --genesis"))
+}
+
+/// The tipset named by parameter `i` (`null`/`[]`: the head).
+pub(crate) fn tipset_param(s: &NodeState, p: &Params, i: usize) -> Result<TipSet, RpcError> {
+    let key: TipSetKeyJson = p.get(i)?;
+    chain(s)?
+        .tipset(&s.store, &key.0)
+        .map_err(|e| err(format!("loading tipset {:?}: {e:#}", key.0.cids())))
+}
+
+/// The state at a tipset.
+pub(crate) struct View<'a> {
+    /// The datastore.
+    pub store: &'a Store,
+    /// The state tree.
+    pub tree: StateTree<&'a Store>,
+    /// The tipset.
+    pub ts: TipSet,
+}
+
+impl<'a> View<'a> {
+    /// The state tree under `ts`'s parent state.
+    pub fn new(store: &'a Store, ts: TipSet) -> Result<Self, RpcError> {
+        let tree = StateTree::load(store, &ts.parent_state()).map_err(|e| err(format!("{e:#}")))?;
+        Ok(View { store, tree, ts })
+    }
+
+    /// The state at the tipset of parameter `i`.
+    pub fn at(s: &'a NodeState, p: &Params, i: usize) -> Result<Self, RpcError> {
+        Self::new(&s.store, tipset_param(s, p, i)?)
+    }
+
+    /// Decodes the state object `head`.
+    pub fn load<T: DeserializeOwned>(&self, head: &cid::Cid) -> Result<T, RpcError> {
+        padma_state::ipld::get_cbor(self.store, head).map_err(|e| err(format!("{e:#}")))
+    }
+
+    /// The ID `addr` resolves to, if any.
+    pub fn resolve(&self, addr: &Address) -> Result<Option<u64>, RpcError> {
+        if let Payload::ID(id) = addr.payload() {
+            return Ok(Some(*id));
+        }
+        let init: InitState = self.actor_state(ids::INIT)?;
+        let map = AddressMap::load(
+            self.store,
+            &init.address_map,
+            DEFAULT_HAMT_CONFIG,
+            "addresses",
+        )
+        .map_err(err)?;
+        Ok(map.get(addr).map_err(err)?.copied())
+    }
+
+    /// The actor at `addr`, if it exists.
+    pub fn actor(&self, addr: &Address) -> Result<Option<(u64, ActorState)>, RpcError> {
+        let Some(id) = self.resolve(addr)? else {
+            return Ok(None);
+        };
+        Ok(self.tree.get_actor(id).map_err(err)?.map(|a| (id, a)))
+    }
+
+    /// The actor at `addr`, or Lotus's error for a missing one.
+    pub fn must_actor(&self, addr: &Address) -> Result<(u64, ActorState), RpcError> {
+        self.actor(addr)?.ok_or_else(|| {
+            err(format!(
+                "load actor: resolution lookup failed ({addr}): actor not found"
+            ))
+        })
+    }
+
+    /// The decoded state of the singleton or actor `id`.
+    pub fn actor_state<T: DeserializeOwned>(&self, id: u64) -> Result<T, RpcError> {
+        let a = self
+            .tree
+            .get_actor(id)
+            .map_err(err)?
+            .ok_or_else(|| err(format!("actor f0{id} not found")))?;
+        self.load(&a.state)
+    }
+}
+
+/// An actor in Lotus JSON.
+pub(crate) fn actor_json(a: &ActorState) -> Value {
+    json!({
+        "Code": CidJson(a.code),
+        "Head": CidJson(a.state),
+        "Nonce": a.sequence,
+        "Balance": a.balance.atto().to_string(),
+        "DelegatedAddress": a.delegated_address.map(AddressJson),
+    })
+}
+
+fn addr(p: &Params, i: usize) -> Result<Address, RpcError> {
+    Ok(p.get::<AddressJson>(i)?.0)
+}
+
+/// `StateGetActor`.
+pub async fn state_get_actor(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
+    let v = View::at(&s, &p, 1)?;
+    let (_, a) = v.must_actor(&addr(&p, 0)?)?;
+    Ok(actor_json(&a))
+}
+
+/// `StateLookupID`: the ID address, or Lotus's code 11 "actor not found".
+pub async fn state_lookup_id(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
+    let v = View::at(&s, &p, 1)?;
+    match v.resolve(&addr(&p, 0)?)? {
+        Some(id) => to_value(AddressJson(Address::new_id(id))),
+        None => Err(RpcError::actor_not_found()),
+    }
+}
+
+/// `StateLookupRobustAddress`: the robust address the init actor maps to an ID.
+pub async fn state_lookup_robust_address(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
+    let v = View::at(&s, &p, 1)?;
+    let a = addr(&p, 0)?;
+    let Payload::ID(want) = *a.payload() else {
+        return to_value(AddressJson(a));
+    };
+    let init: InitState = v.actor_state(ids::INIT)?;
+    let map = AddressMap::load(v.store, &init.address_map, DEFAULT_HAMT_CONFIG, "addresses")
+        .map_err(err)?;
+    let mut found = None;
+    map.for_each(|k, id| {
+        if *id == want && found.is_none() {
+            found = Some(k);
+        }
+        Ok(())
+    })
+    .map_err(err)?;
+    match found {
+        Some(r) => to_value(AddressJson(r)),
+        None => Err(err(format!("address {a} not found"))),
+    }
+}
+
+/// `StateAccountKey`: the key address of an account (f1/f3/f4 addresses as they are).
+pub async fn state_account_key(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
+    let v = View::at(&s, &p, 1)?;
+    let a = addr(&p, 0)?;
+    if matches!(
+        a.protocol(),
+        Protocol::Secp256k1 | Protocol::BLS | Protocol::Delegated
+    ) {
+        return to_value(AddressJson(a));
+    }
+    let (_, act) = v.must_actor(&a)?;
+    match ActorKind::from_code(&act.code) {
+        Some(ActorKind::Account) => {
+            let st: fil_actor_account_state::v18::State = v.load(&act.state)?;
+            to_value(AddressJson(st.address))
+        }
+        Some(ActorKind::EthAccount) | Some(ActorKind::Placeholder) | Some(ActorKind::Evm) => {
+            match act.delegated_address {
+                Some(d) => to_value(AddressJson(d)),
+                None => Err(err(format!("actor {a} has no delegated address"))),
+            }
+        }
+        _ => Err(err(format!("address {a} was not for an account actor"))),
+    }
+}
+
+/// `StateListActors`: every actor's ID address.
+pub async fn state_list_actors(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
+    let v = View::at(&s, &p, 0)?;
+    let mut out = Vec::new();
+    v.tree
+        .for_each(|id, _| {
+            out.push(AddressJson(Address::new_id(id)));
+            Ok(())
+        })
+        .map_err(err)?;
+    to_value(out)
+}
+
+/// `StateNetworkName` (at the head).
+pub async fn state_network_name(s: Arc<NodeState>, _c: CallCtx, _p: Params) -> CallResult {
+    let v = View::new(&s.store, chain(&s)?.head())?;
+    let init: InitState = v.actor_state(ids::INIT)?;
+    to_value(init.network_name)
+}
+
+/// `StateNetworkVersion`: padma runs network version 28 from genesis.
+pub async fn state_network_version(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
+    tipset_param(&s, &p, 0)?;
+    to_value(u32::from(padma_state::policy::NETWORK_VERSION))
+}
+
+/// The balance of `a` at the head, zero for a missing actor or chain.
+pub(crate) fn head_balance(s: &NodeState, a: &Address) -> Result<TokenAmount, RpcError> {
+    let Some(c) = s.chain.as_ref() else {
+        return Ok(TokenAmount::default());
+    };
+    let v = View::new(&s.store, c.head())?;
+    Ok(v.actor(a)?.map(|(_, act)| act.balance).unwrap_or_default())
+}
+
+/// `WalletBalance`: the balance at the head ("0" for an address with no actor).
+pub async fn wallet_balance(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
+    to_value(head_balance(&s, &addr(&p, 0)?)?.atto().to_string())
+}
+
+/// `StateMarketBalance`: `{"Escrow", "Locked"}` of an address in the market.
+pub async fn state_market_balance(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
+    let v = View::at(&s, &p, 1)?;
+    let a = addr(&p, 0)?;
+    let st: fil_actor_market_state::v18::State = v.actor_state(ids::MARKET)?;
+    let (mut escrow, mut locked) = (TokenAmount::default(), TokenAmount::default());
+    if let Some(id) = v.resolve(&a)? {
+        let key = Address::new_id(id);
+        let get = |root: &cid::Cid| -> Result<TokenAmount, RpcError> {
+            let t = fil_actor_market_state::v18::balance_table::BalanceTable::from_root(
+                v.store, root, "balances",
+            )
+            .map_err(err)?;
+            t.get(&key).map_err(err)
+        };
+        escrow = get(&st.escrow_table)?;
+        locked = get(&st.locked_table)?;
+    }
+    Ok(json!({ "Escrow": escrow.atto().to_string(), "Locked": locked.atto().to_string() }))
+}
+
+/// `StateReadState`: `{"Balance", "Code", "State"}` with the state in Lotus's JSON.
+pub async fn state_read_state(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
+    let v = View::at(&s, &p, 1)?;
+    let (_, act) = v
+        .must_actor(&addr(&p, 0)?)
+        .map_err(|e| err(format!("getting actor: {}", e.message)))?;
+    let state = super::readstate::state_json(&v, &act)
+        .map_err(|e| err(format!("dumping actor state: {e:#}")))?;
+    Ok(json!({
+        "Balance": act.balance.atto().to_string(),
+        "Code": CidJson(act.code),
+        "State": state,
+    }))
+}
+
+/// `StateCirculatingSupply`: Lotus's sum of circulating balances at the tipset's parent state.
+pub async fn state_circulating_supply(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
+    let v = View::at(&s, &p, 0)?;
+    let circ =
+        super::supply::circulating(&v, v.ts.height() - 1).map_err(|e| err(format!("{e:#}")))?;
+    to_value(circ.atto().to_string())
+}
+
+/// Wraps anyhow errors as handler errors.
+pub(crate) fn ah(e: anyhow::Error) -> RpcError {
+    err(format!("{e:#}"))
+}
