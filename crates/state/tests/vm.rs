@@ -310,3 +310,48 @@ fn state_call_does_not_commit() {
     m.from = Address::new_id(5555);
     assert!(padma_state::vm::call(&net.store, &net.root, &m, env(net.epoch)).is_err());
 }
+
+#[test]
+fn singleton_states_decode_with_the_v18_types() {
+    let net = Net::new(1);
+    let sys: fil_actor_system_state::v18::State = net.state(SYSTEM_ACTOR_ID);
+    let reg: Vec<(String, cid::Cid)> = net.get(&sys.builtin_actors);
+    assert!(reg.is_empty());
+    let init: fil_actor_init_state::v18::State = net.state(INIT_ACTOR_ID);
+    assert_eq!(init.network_name, "padmatest");
+    assert_eq!(init.next_id, 101);
+    let cron: fil_actor_cron_state::v18::State = net.state(CRON_ACTOR_ID);
+    assert_eq!(cron.entries.len(), 2);
+    assert_eq!(cron.entries[0].receiver, Address::new_id(POWER_ACTOR_ID));
+    assert_eq!(cron.entries[0].method_num, method::power::ON_EPOCH_TICK_END);
+    let rw: fil_actor_reward_state::v18::State = net.state(REWARD_ACTOR_ID);
+    let expected = fil_actor_reward_state::v18::State::new(0.into());
+    assert_eq!(
+        fvm_ipld_encoding::to_vec(&rw).unwrap(),
+        fvm_ipld_encoding::to_vec(&expected).unwrap()
+    );
+    let pw: fil_actor_power_state::v18::State = net.state(POWER_ACTOR_ID);
+    assert_eq!(pw.miner_count, 0);
+    let mk: fil_actor_market_state::v18::State = net.state(MARKET_ACTOR_ID);
+    assert_eq!(mk.last_cron, -1);
+    let vr: fil_actor_verifreg_state::v18::State = net.state(VERIFREG_ACTOR_ID);
+    assert_eq!(vr.root_key, Address::new_id(BURNT_FUNDS_ACTOR_ID));
+    let dc: fil_actor_datacap_state::v18::State = net.state(DATACAP_ACTOR_ID);
+    assert_eq!(dc.governor, Address::new_id(VERIFREG_ACTOR_ID));
+    // Each constructor ran once: a second call fails.
+    let mut vm = net.vm();
+    let again = fvm_shared::message::Message {
+        version: 0,
+        from: Address::new_id(SYSTEM_ACTOR_ID),
+        to: Address::new_id(POWER_ACTOR_ID),
+        sequence: 0,
+        value: TokenAmount::default(),
+        method_num: 1,
+        params: RawBytes::default(),
+        gas_limit: 1_000_000_000,
+        gas_fee_cap: TokenAmount::default(),
+        gas_premium: TokenAmount::default(),
+    };
+    let r = vm.apply_implicit(&again).unwrap();
+    assert_eq!(r.receipt.exit_code, ExitCode::USR_ILLEGAL_STATE);
+}
