@@ -219,6 +219,8 @@ async fn genesis_made_reloaded_and_served() {
     assert_eq!(rs["State"]["MinerCount"], 1);
     let rs = rpc(&d, "StateReadState", json!(["t01000", null])).await;
     assert_eq!(rs["State"]["DeadlineCronActive"], true);
+    assert_eq!(rs["State"]["EarlyTerminations"], json!([0]));
+    assert!(rs["State"]["VestingFunds"]["Head"]["Amount"].is_string());
     let supply: u128 = rpc(&d, "StateCirculatingSupply", json!([null]))
         .await
         .as_str()

@@ -389,3 +389,26 @@ pub async fn state_miner_creation_deposit(s: Arc<NodeState>, _c: CallCtx, p: Par
     );
     to_value(tok(&deposit))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bitfields_as_lotus_run_lengths() {
+        let mut bf = BitField::new();
+        assert_eq!(bitfield_json(&bf), json!([0]));
+        bf.set(1);
+        assert_eq!(bitfield_json(&bf), json!([1, 1]));
+        for b in [0, 2, 3, 7] {
+            bf.set(b);
+        }
+        let j = bitfield_json(&bf);
+        assert_eq!(j, json!([0, 4, 3, 1]));
+        let back = bitfield_from_json(&j).unwrap();
+        assert_eq!(back.iter().collect::<Vec<_>>(), vec![0, 1, 2, 3, 7]);
+        assert!(bitfield_from_json(&Value::Null).unwrap().is_empty());
+        assert!(bitfield_from_json(&json!(["x"])).is_err());
+        assert!(bitfield_from_json(&json!([0, 1u64 << 30])).is_err());
+    }
+}

@@ -1,11 +1,9 @@
 //! Actor states in Lotus's `StateReadState` JSON: the Go state struct's field names
 //! over the state's CBOR tuple, with CIDs as `{"/": …}`, big integers as strings,
-//! addresses as strings and bytes as base64.
+//! addresses as strings and bitfields as run lengths.
 
 use super::state::View;
 use anyhow::{anyhow, bail, Result};
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
 use fvm_shared::address::Address;
 use fvm_shared::bigint::{BigInt, Sign};
 use ipld_core::ipld::Ipld;
@@ -26,8 +24,8 @@ enum F {
     Addr,
     /// Text.
     Str,
-    /// Bytes: base64.
-    Bytes,
+    /// An RLE+ bitfield: run lengths.
+    Bits,
     /// A FilterEstimate `{PositionEstimate, VelocityEstimate}`.
     Filter,
     /// A nested struct.
@@ -121,7 +119,7 @@ fn schema(kind: ActorKind) -> Option<&'static [(&'static str, F)]> {
             ("ProvingPeriodStart", F::Num),
             ("CurrentDeadline", F::Num),
             ("Deadlines", F::Cid),
-            ("EarlyTerminations", F::Bytes),
+            ("EarlyTerminations", F::Bits),
             ("DeadlineCronActive", F::Num),
         ],
         Multisig => &[
@@ -170,7 +168,11 @@ fn convert(v: &Ipld, f: F) -> Result<Value> {
             .map_err(|e| anyhow!("{e}"))?
             .to_string()),
         (F::Str, Ipld::String(s)) => json!(s),
-        (F::Bytes, Ipld::Bytes(b)) => json!(B64.encode(b)),
+        (F::Bits, Ipld::Bytes(b)) => {
+            let bf = fvm_ipld_bitfield::BitField::from_bytes(b)
+                .map_err(|e| anyhow!("invalid bitfield: {e}"))?;
+            super::miner::bitfield_json(&bf)
+        }
         (F::Filter, _) => convert(v, F::Struct(FILTER))?,
         (F::Struct(fields), Ipld::List(items)) => {
             if items.len() != fields.len() {
