@@ -138,7 +138,7 @@ impl<BS: Blockstore> Vm<'_, BS> {
         sender.balance -= &gas_cost;
         self.state.set(sender_id, sender)?;
 
-        self.begin_message(msg.gas_limit, msg.from, msg.sequence);
+        self.begin_message(msg.gas_limit, msg, sender_id);
         self.charge(inclusion)
             .map_err(|_| anyhow!("inclusion gas exceeds the limit"))?;
         let (receipt, error) = self.execute(sender_id, msg);
@@ -175,7 +175,7 @@ impl<BS: Blockstore> Vm<'_, BS> {
                 TokenAmount::default(),
             ));
         };
-        self.begin_message(msg.gas_limit, msg.from, msg.sequence);
+        self.begin_message(msg.gas_limit, msg, sender_id);
         let (receipt, error) = self.execute(sender_id, msg);
         Ok(ApplyRet {
             receipt,

@@ -229,18 +229,30 @@ impl<'bs, BS: Blockstore> Vm<'bs, BS> {
         Address::new_actor(&b)
     }
 
-    /// Starts a message's execution context.
-    fn begin_message(&mut self, gas_limit: u64, origin: Address, nonce: u64) {
+    /// Starts a message's execution context. As in the FVM, the sender counts as
+    /// already looked up and updated (preflight paid for it), and the receiver as
+    /// already looked up, so the message pays for neither again.
+    fn begin_message(&mut self, gas_limit: u64, msg: &fvm_shared::message::Message, sender: u64) {
         let meter = Rc::new(Meter::new(gas_limit));
+        let mut access = HashMap::from([(sender, true)]);
+        let mut resolved = HashSet::from([msg.from, msg.to]);
+        match call::lookup_id(&self.state, &*self.store, &msg.to) {
+            Ok(Some(to)) => {
+                access.entry(to).or_insert(false);
+            }
+            _ => {
+                resolved.remove(&msg.to);
+            }
+        }
         self.msg = MessageCtx {
             store: MeteredStore::new(self.store.clone(), meter.clone()),
             meter,
-            origin,
-            nonce,
+            origin: msg.from,
+            nonce: msg.sequence,
             actors_created: 0,
             depth: 0,
-            access: Default::default(),
-            resolved: Default::default(),
+            access: RefCell::new(access),
+            resolved: RefCell::new(resolved),
         };
     }
 }
