@@ -14,15 +14,15 @@ use padma_state::genesis::template::{DealProposalJson, Miner, PreSeal};
 use padma_state::genesis::{self, Template, INITIAL_BASE_FEE};
 use padma_state::ipld::get_cbor;
 use padma_state::policy::{devnet_policy, NETWORK_VERSION};
-use padma_state::runtime::{FixedVested, NoExterns};
+use padma_state::runtime::NoExterns;
 use padma_state::tree::StateTree;
-use padma_state::vm::{execute_tipset, BlockMessages, ChainMessage, VmEnv};
+use padma_state::vm::{execute_tipset, BlockMessages, ChainMessage, LotusSupply, VmEnv};
 use padma_types::crypto::{KeyInfo, KeyType};
 use padma_types::json::{CidJson, KeyInfoJson};
 
 static NO: NoExterns = NoExterns;
 
-fn env(epoch: i64, supply: &FixedVested) -> VmEnv<'_> {
+fn env(epoch: i64, supply: &LotusSupply) -> VmEnv<'_> {
     VmEnv {
         epoch,
         base_fee: TokenAmount::from_atto(INITIAL_BASE_FEE),
@@ -98,7 +98,7 @@ fn genesis_miner_keeps_its_claim_through_deadline_cron() {
     let root0 = g.header.parent_state_root;
     let miner_addr = g.miners[0];
     let mid = miner_addr.id().unwrap();
-    let supply = FixedVested(TokenAmount::from_whole(300_000_000));
+    let supply = LotusSupply::devnet();
     let tree = StateTree::load(&store, &root0).unwrap();
     let total = tree.total_balance().unwrap();
     let mst: miner::State = get_cbor(&store, &tree.get_actor(mid).unwrap().unwrap().state).unwrap();

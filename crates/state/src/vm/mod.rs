@@ -18,11 +18,13 @@ pub mod gas;
 pub mod layers;
 pub mod outputs;
 pub mod store;
+pub mod supply;
 mod tipset;
 
 pub use apply::{call, ApplyRet, InvocResult};
 pub(crate) use call::CallError;
 pub use outputs::GasOutputs;
+pub use supply::LotusSupply;
 pub use tipset::{execute_tipset, BlockMessages, ChainMessage, TipsetResult};
 
 use crate::policy::Policy;
