@@ -290,3 +290,112 @@ fn templates_without_miners_or_timestamp_are_refused() {
         .to_string()
         .contains("no genesis miners"));
 }
+
+#[test]
+fn two_miners_and_account_root_key_and_remainder() {
+    let mut t = test_template(1);
+    // A second miner with its own key, as a second `add-miner` would add it.
+    let k2 = key(9);
+    let mut m2 = t.miners[0].clone();
+    m2.id = Address::new_id(1001);
+    m2.owner = k2.address().unwrap();
+    m2.worker = m2.owner;
+    for s in &mut m2.sectors {
+        s.deal.client = m2.owner;
+        s.deal.provider = m2.id;
+        s.deal_client_key = KeyInfoJson::from(&k2);
+    }
+    let manifest = serde_json::json!({ "t01001": m2 });
+    t.add_miners_from_manifest(
+        manifest.to_string().as_bytes(),
+        TokenAmount::from_whole(1000),
+    )
+    .unwrap();
+    // Account-type root key and remainder land at f080 and f090.
+    let (rk, rem) = (key(11).address().unwrap(), key(12).address().unwrap());
+    t.verifreg_root_key = template::Actor::account(rk, TokenAmount::from_whole(5));
+    t.remainder_account = template::Actor::account(rem, TokenAmount::default());
+
+    let store = MemoryBlockstore::new();
+    let g = build(&store, &t).unwrap();
+    assert_eq!(g.miners, vec![Address::new_id(1000), Address::new_id(1001)]);
+    let tree = StateTree::load(&store, &g.header.parent_state_root).unwrap();
+    assert_eq!(
+        tree.total_balance().unwrap(),
+        TokenAmount::from_whole(FIL_BASE)
+    );
+    let init: InitState = state(&tree, 1);
+    assert_eq!(
+        init.next_id, 1003,
+        "two miners and the null Ethereum account"
+    );
+    let resolve = |a: &Address| {
+        init.resolve_address(&store, a)
+            .unwrap()
+            .map(|a| a.id().unwrap())
+    };
+    assert_eq!(resolve(&t.miners[1].owner), Some(101));
+    assert_eq!(resolve(&rk), Some(80));
+    assert_eq!(resolve(&rem), Some(90));
+    let f080: fil_actor_account_state::v18::State = state(&tree, 80);
+    assert_eq!(f080.address, rk);
+    assert_eq!(
+        tree.get_actor(80).unwrap().unwrap().balance,
+        TokenAmount::from_whole(5)
+    );
+    let m: MinerState = state(&tree, 1001);
+    assert_eq!(m.get_info(&store).unwrap().owner, Address::new_id(101));
+    let power: PowerState = state(&tree, 4);
+    assert_eq!(power.miner_count, 2);
+    assert_eq!(power.miner_above_min_power_count, 2);
+    assert_eq!(power.total_raw_byte_power, 4096.into());
+    // A miner whose owner is not an account is refused.
+    let mut bad = t.clone();
+    bad.accounts.pop();
+    assert!(build(&MemoryBlockstore::new(), &bad).is_err());
+}
+
+#[test]
+fn lotus_written_templates_parse() {
+    // As `lotus-seed genesis new` writes it (Go's MarshalIndent).
+    let text = r#"{
+  "NetworkVersion": 28,
+  "Accounts": [],
+  "Miners": [],
+  "NetworkName": "localnet-6d7f2d1e-1a9b-4c55-9a49-0b9f7a3c2e11",
+  "VerifregRootKey": {
+    "Type": "multisig",
+    "Balance": "0",
+    "Meta": {
+      "Signers": [
+        "t1ceb34gnsc6qk5dt6n7xg6ycwzasjhbxm3iylkiy"
+      ],
+      "Threshold": 1,
+      "VestingDuration": 0,
+      "VestingStart": 0
+    }
+  },
+  "RemainderAccount": {
+    "Type": "multisig",
+    "Balance": "0",
+    "Meta": {
+      "Signers": [
+        "t1ceb34gnsc6qk5dt6n7xg6ycwzasjhbxm3iylkiy"
+      ],
+      "Threshold": 1,
+      "VestingDuration": 0,
+      "VestingStart": 0
+    }
+  }
+}"#;
+    let t = Template::from_json(text.as_bytes()).unwrap();
+    assert_eq!(t.timestamp, 0);
+    assert_eq!(t.network_version, 28);
+    assert_eq!(t.verifreg_root_key.multisig_meta().unwrap().threshold, 1);
+    // padma writes the same JSON back.
+    padma_types::address::set_network(fvm_shared::address::Network::Testnet);
+    let again: serde_json::Value = serde_json::from_str(&t.to_json()).unwrap();
+    let orig: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(again, orig);
+    assert!(Template::from_json(b"{\"NetworkVersion\": 28}").is_err());
+}
