@@ -12,6 +12,7 @@ mod deals;
 pub mod header;
 mod initial;
 mod miners;
+mod sectors;
 pub mod template;
 
 pub use header::{filecoin_genesis_cid, filecoin_genesis_document, write_car};
