@@ -69,7 +69,10 @@ pub fn methods() -> MethodTable<NodeState> {
     let none = Arity::both(0);
     let two = Arity::both(2);
     let three = Arity::both(3);
-    let v1_only = |n| Arity { v0: None, v1: Some(n) };
+    let v1_only = |n| Arity {
+        v0: None,
+        v1: Some(n),
+    };
     MethodTable::new(vec![
         // Common.
         call("Version", Read, none, h!(common::version)),
@@ -134,25 +137,90 @@ pub fn methods() -> MethodTable<NodeState> {
         call("StateGetActor", Read, two, h!(state::state_get_actor)),
         call("StateReadState", Read, two, h!(state::state_read_state)),
         call("StateLookupID", Read, two, h!(state::state_lookup_id)),
-        call("StateLookupRobustAddress", Read, v1_only(2), h!(state::state_lookup_robust_address)),
+        call(
+            "StateLookupRobustAddress",
+            Read,
+            v1_only(2),
+            h!(state::state_lookup_robust_address),
+        ),
         call("StateAccountKey", Read, two, h!(state::state_account_key)),
         call("StateListActors", Read, one, h!(state::state_list_actors)),
-        call("StateNetworkName", Read, none, h!(state::state_network_name)),
-        call("StateNetworkVersion", Read, one, h!(state::state_network_version)),
-        call("StateCirculatingSupply", Read, one, h!(state::state_circulating_supply)),
-        call("StateMarketBalance", Read, two, h!(state::state_market_balance)),
+        call(
+            "StateNetworkName",
+            Read,
+            none,
+            h!(state::state_network_name),
+        ),
+        call(
+            "StateNetworkVersion",
+            Read,
+            one,
+            h!(state::state_network_version),
+        ),
+        call(
+            "StateCirculatingSupply",
+            Read,
+            one,
+            h!(state::state_circulating_supply),
+        ),
+        call(
+            "StateMarketBalance",
+            Read,
+            two,
+            h!(state::state_market_balance),
+        ),
         // Miners and power.
         call("StateMinerInfo", Read, two, h!(miner::state_miner_info)),
         call("StateMinerPower", Read, two, h!(miner::state_miner_power)),
         call("StateListMiners", Read, one, h!(miner::state_list_miners)),
-        call("StateMinerSectors", Read, three, h!(miner::state_miner_sectors)),
-        call("StateMinerActiveSectors", Read, two, h!(miner::state_miner_active_sectors)),
-        call("StateSectorGetInfo", Read, three, h!(miner::state_sector_get_info)),
-        call("StateMinerProvingDeadline", Read, two, h!(miner::state_miner_proving_deadline)),
-        call("StateMinerDeadlines", Read, two, h!(miner::state_miner_deadlines)),
-        call("StateMinerPartitions", Read, three, h!(miner::state_miner_partitions)),
+        call(
+            "StateMinerSectors",
+            Read,
+            three,
+            h!(miner::state_miner_sectors),
+        ),
+        call(
+            "StateMinerActiveSectors",
+            Read,
+            two,
+            h!(miner::state_miner_active_sectors),
+        ),
+        call(
+            "StateSectorGetInfo",
+            Read,
+            three,
+            h!(miner::state_sector_get_info),
+        ),
+        call(
+            "StateMinerProvingDeadline",
+            Read,
+            two,
+            h!(miner::state_miner_proving_deadline),
+        ),
+        call(
+            "StateMinerDeadlines",
+            Read,
+            two,
+            h!(miner::state_miner_deadlines),
+        ),
+        call(
+            "StateMinerPartitions",
+            Read,
+            three,
+            h!(miner::state_miner_partitions),
+        ),
         call("StateMinerFaults", Read, two, h!(miner::state_miner_faults)),
-        call("StateMinerAvailableBalance", Read, two, h!(miner::state_miner_available_balance)),
-        call("StateMinerCreationDeposit", Read, v1_only(1), h!(miner::state_miner_creation_deposit)),
+        call(
+            "StateMinerAvailableBalance",
+            Read,
+            two,
+            h!(miner::state_miner_available_balance),
+        ),
+        call(
+            "StateMinerCreationDeposit",
+            Read,
+            v1_only(1),
+            h!(miner::state_miner_creation_deposit),
+        ),
     ])
 }
