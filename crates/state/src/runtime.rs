@@ -22,8 +22,11 @@ use fvm_shared::clock::ChainEpoch;
 use fvm_shared::crypto::signature::Signature;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::{ErrorNumber, ExitCode};
+use fvm_shared::event::ActorEvent;
+use fvm_shared::piece::PieceInfo;
 use fvm_shared::sector::{
-    AggregateSealVerifyProofAndInfos, ReplicaUpdateInfo, SealVerifyInfo, WindowPoStVerifyInfo,
+    AggregateSealVerifyProofAndInfos, RegisteredSealProof, ReplicaUpdateInfo, SealVerifyInfo,
+    WindowPoStVerifyInfo,
 };
 use fvm_shared::version::NetworkVersion;
 use fvm_shared::{ActorID, MethodNum, Response};
@@ -48,6 +51,19 @@ pub trait ProofVerifier {
     fn verify_window_post(&self, info: &WindowPoStVerifyInfo) -> Result<()>;
     /// Verifies a replica-update proof.
     fn verify_replica_update(&self, info: &ReplicaUpdateInfo) -> Result<()>;
+    /// Verifies several seal proofs, one result each (by default one at a time).
+    fn batch_verify_seals(&self, infos: &[SealVerifyInfo]) -> Vec<bool> {
+        infos.iter().map(|i| self.verify_seal(i).is_ok()).collect()
+    }
+    /// The unsealed sector CID (CommD) of a sector of `proof` type holding `pieces`.
+    fn compute_unsealed_sector_cid(
+        &self,
+        proof: RegisteredSealProof,
+        pieces: &[PieceInfo],
+    ) -> Result<Cid> {
+        let _ = (proof, pieces);
+        Err(anyhow!("no unsealed-CID computation configured"))
+    }
 }
 
 /// The parts of the circulating supply the VM reads from the state.
@@ -469,6 +485,63 @@ impl<'r, 'bs, BS: Blockstore> Runtime<'r, 'bs, BS> {
             .gas
             .charge(PRICES.verify_seal_base.saturating_mul(n))?;
         self.vm.env().proofs.verify_aggregate_seals(info)
+    }
+
+    /// Verifies several seal proofs (charged per proof).
+    pub fn batch_verify_seals(&self, infos: &[SealVerifyInfo]) -> Result<Vec<bool>> {
+        let n = infos.len() as u64;
+        self.vm
+            .meter()
+            .gas
+            .charge(PRICES.verify_seal_base.saturating_mul(n))?;
+        Ok(self.vm.env().proofs.batch_verify_seals(infos))
+    }
+
+    /// The unsealed sector CID of `pieces` in a sector of `proof` type (charged).
+    pub fn compute_unsealed_sector_cid(
+        &self,
+        proof: RegisteredSealProof,
+        pieces: &[PieceInfo],
+    ) -> Result<Cid> {
+        self.vm
+            .meter()
+            .gas
+            .charge(PRICES.compute_unsealed_sector_cid)?;
+        self.vm
+            .env()
+            .proofs
+            .compute_unsealed_sector_cid(proof, pieces)
+    }
+
+    /// Emits an event from the receiver (FIP-0049): keys must be at most 31 bytes
+    /// and values IPLD raw or CBOR. Dropped if the call is reverted.
+    pub fn emit_event(&mut self, event: &ActorEvent) -> Result<(), ActorError> {
+        if event.entries.is_empty() || event.entries.len() > 255 {
+            return Err(ActorError::illegal_argument(
+                "an event must have 1 to 255 entries".into(),
+            ));
+        }
+        let mut keys = 0;
+        let mut values = 0;
+        for e in &event.entries {
+            if e.key.len() > 31 {
+                return Err(ActorError::illegal_argument(format!(
+                    "event key {:?} is longer than 31 bytes",
+                    e.key
+                )));
+            }
+            if e.codec != fvm_ipld_encoding::IPLD_RAW && e.codec != fvm_ipld_encoding::CBOR {
+                return Err(ActorError::illegal_argument(format!(
+                    "event value codec {} is not supported",
+                    e.codec
+                )));
+            }
+            keys += e.key.len();
+            values += e.value.len();
+        }
+        self.charge_gas(PRICES.on_actor_event(event.entries.len(), keys, values))?;
+        self.vm.push_event(self.receiver, event.clone());
+        Ok(())
     }
 
     /// Verifies a replica-update proof.

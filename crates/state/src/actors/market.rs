@@ -1,8 +1,9 @@
 //! The storage market actor (f05): escrow balances (`AddBalance`,
 //! `WithdrawBalance`, `GetBalance`) and the per-epoch `CronTick`, which settles the
 //! deals scheduled for cron processing (such as genesis deals): payments, expiry
-//! of unactivated proposals, completion. Publishing and activating deals arrive
-//! with the deals issue. Deal events are not emitted (receipts carry no events yet).
+//! of unactivated proposals, completion, with builtin-actors' `deal-completed` and
+//! `deal-terminated` events. Publishing and activating deals arrive with the deals
+//! issue.
 
 use super::{decode_return, CRON_ACTOR_ID, SYSTEM_ACTOR_ID};
 use super::{method, params, ret, send_result, unhandled, MethodResult};
@@ -14,7 +15,7 @@ use fil_actor_market_state::v18::{
     AddBalanceParams, DealProposal, GetBalanceParams, GetBalanceReturn, LoadDealState, State,
     WithdrawBalanceParams, WithdrawBalanceReturn,
 };
-use fil_actors_shared::v18::ActorError;
+use fil_actors_shared::v18::{ActorError, EventBuilder};
 use fvm_ipld_blockstore::Blockstore;
 use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_shared::address::Address;
@@ -145,10 +146,31 @@ fn deal_cid<BS: Blockstore>(
     Ok(cid::Cid::new_v1(fvm_ipld_encoding::DAG_CBOR, mh))
 }
 
+/// Emits a deal event: `$type`, then the indexed `id`, `client` and `provider`.
+fn emit_deal_event<BS: Blockstore>(
+    rt: &mut Runtime<'_, '_, BS>,
+    typ: &str,
+    id: u64,
+    proposal: &DealProposal,
+) -> Result<(), ActorError> {
+    let party = |a: &Address| {
+        a.id()
+            .map_err(|_| ActorError::illegal_state(format!("deal party {a} is not an ID")))
+    };
+    let event = EventBuilder::new()
+        .typ(typ)
+        .field_indexed("id", &id)
+        .field_indexed("client", &party(&proposal.client)?)
+        .field_indexed("provider", &party(&proposal.provider)?)
+        .build()?;
+    rt.emit_event(&event)
+}
+
 /// `CronTick` (9): processes every epoch since the last tick; cron only.
 fn cron_tick<BS: Blockstore>(rt: &mut Runtime<'_, '_, BS>) -> MethodResult {
     rt.validate_immediate_caller_is([&Address::new_id(CRON_ACTOR_ID)])?;
     let now = rt.curr_epoch();
+    let mut events: Vec<(&str, u64, DealProposal)> = Vec::new();
     let slashed = rt.transaction(|st: &mut State, rt| {
         let mut slashed = TokenAmount::default();
         let mut to_remove: BTreeMap<ActorID, BTreeMap<u64, Vec<u64>>> = BTreeMap::new();
@@ -186,8 +208,14 @@ fn cron_tick<BS: Blockstore>(rt: &mut Runtime<'_, '_, BS>) -> MethodResult {
                     })?;
                     continue;
                 }
-                let (slash, _paid, _completed, remove) =
+                let (slash, _paid, completed, remove) =
                     st.process_deal_update(rt.store(), &ds, &proposal, &dcid, now)?;
+                if remove && !completed {
+                    events.push(("deal-terminated", id, proposal.clone()));
+                }
+                if completed {
+                    events.push(("deal-completed", id, proposal.clone()));
+                }
                 if remove {
                     slashed += slash;
                     st.remove_completed_deal(rt.store(), id)?;
@@ -220,6 +248,9 @@ fn cron_tick<BS: Blockstore>(rt: &mut Runtime<'_, '_, BS>) -> MethodResult {
         st.last_cron = now;
         Ok(slashed)
     })?;
+    for (typ, id, proposal) in events {
+        emit_deal_event(rt, typ, id, &proposal)?;
+    }
     if !slashed.is_zero() {
         send_result(rt.send(
             &Address::new_id(super::BURNT_FUNDS_ACTOR_ID),

@@ -219,10 +219,38 @@ pub fn invoke<BS: Blockstore>(
         ActorKind::StorageMiner => miner::invoke(rt, method, params),
         ActorKind::VerifiedRegistry => verifreg::invoke(rt, method, params),
         ActorKind::Datacap => datacap::invoke(rt, method, params),
+        #[cfg(test)]
+        ActorKind::Evm => test_actor::invoke(rt, method, params),
         other => Err(ActorError::unhandled_message(format!(
             "the {} actor is not implemented by padma",
             other.name()
         ))),
+    }
+}
+
+/// A stand-in actor for unit tests of the runtime (under the EVM code, which padma
+/// does not implement): method 2 emits an event, method 3 emits one and fails.
+#[cfg(test)]
+pub(crate) mod test_actor {
+    use super::*;
+    use fil_actors_shared::v18::EventBuilder;
+
+    pub fn invoke<BS: Blockstore>(
+        rt: &mut Runtime<'_, '_, BS>,
+        method: MethodNum,
+        _params: Option<IpldBlock>,
+    ) -> MethodResult {
+        let e = EventBuilder::new()
+            .typ("test")
+            .field("n", &method)
+            .build()?;
+        rt.emit_event(&e)?;
+        match method {
+            2 => Ok(None),
+            _ => Err(ActorError::illegal_argument(
+                "failing after an event".into(),
+            )),
+        }
     }
 }
 

@@ -14,6 +14,7 @@ use fvm_ipld_encoding::{RawBytes, CBOR, IPLD_RAW};
 use fvm_shared::address::Payload;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::{ErrorNumber, ExitCode};
+use fvm_shared::event::StampedEvent;
 use fvm_shared::message::Message;
 use fvm_shared::receipt::Receipt;
 use fvm_shared::{ActorID, METHOD_SEND};
@@ -28,6 +29,8 @@ pub struct ApplyRet {
     pub gas: GasOutputs,
     /// Why the message failed, when it did.
     pub error: Option<String>,
+    /// The events the message emitted (their AMT is `receipt.events_root`).
+    pub events: Vec<StampedEvent>,
 }
 
 impl ApplyRet {
@@ -44,9 +47,13 @@ impl ApplyRet {
                 ..Default::default()
             },
             error: Some(error),
+            events: Vec::new(),
         }
     }
 }
+
+/// Bit width of a message's events AMT.
+pub const EVENTS_AMT_BIT_WIDTH: u32 = 5;
 
 /// Total FIL supply (2 billion FIL): no message may carry more.
 fn total_filecoin() -> TokenAmount {
@@ -141,7 +148,7 @@ impl<BS: Blockstore> Vm<'_, BS> {
         self.begin_message(msg.gas_limit, msg, sender_id);
         self.charge(inclusion)
             .map_err(|_| anyhow!("inclusion gas exceeds the limit"))?;
-        let (receipt, error) = self.execute(sender_id, msg);
+        let (receipt, error, events) = self.execute(sender_id, msg)?;
 
         let out = GasOutputs::compute(
             receipt.gas_used,
@@ -162,6 +169,7 @@ impl<BS: Blockstore> Vm<'_, BS> {
             receipt,
             gas: out,
             error,
+            events,
         })
     }
 
@@ -176,16 +184,22 @@ impl<BS: Blockstore> Vm<'_, BS> {
             ));
         };
         self.begin_message(msg.gas_limit, msg, sender_id);
-        let (receipt, error) = self.execute(sender_id, msg);
+        let (receipt, error, events) = self.execute(sender_id, msg)?;
         Ok(ApplyRet {
             receipt,
             gas: GasOutputs::default(),
             error,
+            events,
         })
     }
 
-    /// Runs the message's call and builds its receipt.
-    fn execute(&mut self, sender_id: ActorID, msg: &Message) -> (Receipt, Option<String>) {
+    /// Runs the message's call and builds its receipt (with the events AMT v3, bit
+    /// width 5, when the message emitted events).
+    fn execute(
+        &mut self,
+        sender_id: ActorID,
+        msg: &Message,
+    ) -> Result<(Receipt, Option<String>, Vec<StampedEvent>)> {
         let params = (!msg.params.is_empty()).then(|| IpldBlock {
             codec: if msg.method_num == METHOD_SEND {
                 IPLD_RAW
@@ -223,13 +237,24 @@ impl<BS: Blockstore> Vm<'_, BS> {
                 ),
             },
         };
+        let events = std::mem::take(&mut self.msg.events);
+        let events_root = if events.is_empty() {
+            None
+        } else {
+            let mut amt: fvm_ipld_amt::Amt<StampedEvent, _> =
+                fvm_ipld_amt::Amt::new_with_bit_width(&*self.store, EVENTS_AMT_BIT_WIDTH);
+            for (i, e) in events.iter().enumerate() {
+                amt.set(i as u64, e.clone())?;
+            }
+            Some(amt.flush()?)
+        };
         let receipt = Receipt {
             exit_code,
             return_data: RawBytes::new(ret),
             gas_used,
-            events_root: None,
+            events_root,
         };
-        (receipt, error)
+        Ok((receipt, error, events))
     }
 
     /// Credits `amount` to actor `id` outside any call (fee handling).
@@ -299,7 +324,74 @@ pub fn call<BS: Blockstore>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::{FixedVested, NoExterns};
+    use crate::tree::{ActorState, StateTree};
+    use fvm_ipld_blockstore::MemoryBlockstore;
     use fvm_shared::address::Address;
+
+    #[test]
+    fn events_are_recorded_in_an_amt_and_dropped_on_revert() {
+        let bs = MemoryBlockstore::new();
+        let root = {
+            let mut t = StateTree::new(&bs);
+            let key = Address::new_secp256k1(&[4u8; 65]).unwrap();
+            let head =
+                crate::ipld::put_cbor(&bs, &fil_actor_account_state::v18::State { address: key })
+                    .unwrap();
+            let mut sender = ActorState::new_empty(ActorKind::Account.code(), None);
+            sender.state = head;
+            sender.balance = TokenAmount::from_whole(1);
+            t.set_actor(100, sender).unwrap();
+            for id in [2, 99, 200] {
+                let code = if id == 200 {
+                    ActorKind::Evm
+                } else {
+                    ActorKind::Account
+                };
+                t.set_actor(id, ActorState::new_empty(code.code(), None))
+                    .unwrap();
+            }
+            t.flush().unwrap()
+        };
+        let supply = FixedVested::default();
+        let env = VmEnv {
+            epoch: 1,
+            base_fee: TokenAmount::from_atto(100),
+            network_version: crate::policy::NETWORK_VERSION,
+            policy: crate::policy::devnet_policy(),
+            randomness: &NoExterns,
+            proofs: &NoExterns,
+            supply: &supply,
+        };
+        let mut vm = Vm::new(&bs, &root, env).unwrap();
+        let mut msg = Message {
+            version: 0,
+            from: Address::new_id(100),
+            to: Address::new_id(200),
+            sequence: 0,
+            value: TokenAmount::default(),
+            method_num: 2,
+            params: RawBytes::default(),
+            gas_limit: 10_000_000,
+            gas_fee_cap: TokenAmount::from_atto(100),
+            gas_premium: TokenAmount::default(),
+        };
+        let r = vm.apply_message(&msg, 100).unwrap();
+        assert_eq!(r.receipt.exit_code, ExitCode::OK);
+        assert_eq!(r.events.len(), 1);
+        assert_eq!(r.events[0].emitter, 200);
+        let root = r.receipt.events_root.expect("events root");
+        let amt: fvm_ipld_amt::Amt<StampedEvent, _> =
+            fvm_ipld_amt::Amt::load(&root, vm.store()).unwrap();
+        assert_eq!(amt.count(), 1);
+        assert_eq!(amt.get(0).unwrap(), Some(&r.events[0]));
+        msg.sequence = 1;
+        msg.method_num = 3;
+        let r = vm.apply_message(&msg, 100).unwrap();
+        assert_eq!(r.receipt.exit_code, ExitCode::USR_ILLEGAL_ARGUMENT);
+        assert!(r.events.is_empty());
+        assert_eq!(r.receipt.events_root, None);
+    }
 
     #[test]
     fn syntax_checks() {

@@ -163,8 +163,12 @@ impl<BS: Blockstore> Vm<'_, BS> {
         }
         self.msg.depth += 1;
         self.state.begin();
+        let events_before = self.msg.events.len();
         let r = self.call_unchecked(from, to, method, params, value);
         let commit = matches!(&r, Ok(c) if c.exit_code.is_success()) && !self.msg.meter.aborted();
+        if !commit {
+            self.msg.events.truncate(events_before);
+        }
         let ended = self.state.end(commit);
         self.msg.depth -= 1;
         ended.map_err(|e| self.fatal(e))?;

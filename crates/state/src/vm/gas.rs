@@ -79,6 +79,12 @@ pub struct PriceList {
     pub verify_consensus_fault: u64,
     /// Computing an unsealed sector CID.
     pub compute_unsealed_sector_cid: u64,
+    /// Validating an event: flat per event plus per entry.
+    pub event_per_entry: ScalingCost,
+    /// UTF-8 validation of event keys: flat plus per byte.
+    pub utf8_validation: ScalingCost,
+    /// Copying, storing and hashing an event, per byte of its estimated size.
+    pub event_per_byte: u64,
 }
 
 /// Actors whose lookups are free (FIP-0055 preloaded actors).
@@ -137,6 +143,16 @@ pub const PRICES: PriceList = PriceList {
     verify_replica_update: 36_316_136,
     verify_consensus_fault: 516_422,
     compute_unsealed_sector_cid: 98_647,
+    event_per_entry: ScalingCost {
+        flat: 2_000,
+        scale: 1_400,
+    },
+    utf8_validation: ScalingCost {
+        flat: 500,
+        scale: 16,
+    },
+    // Three copies at 2.4 gas/byte plus blake2b hashing at 10 gas/byte.
+    event_per_byte: 18,
 };
 
 impl PriceList {
@@ -168,6 +184,15 @@ impl PriceList {
             SignatureType::Secp256k1 => self.sig_secp256k1.apply(len as u64),
             _ => self.sig_bls.apply(len as u64),
         }
+    }
+
+    /// Gas to emit an event with `entries` entries whose keys and values total
+    /// `key_bytes` and `value_bytes`.
+    pub fn on_actor_event(&self, entries: usize, key_bytes: usize, value_bytes: usize) -> u64 {
+        let size = 12 + 9 * entries as u64 + key_bytes as u64 + value_bytes as u64;
+        self.event_per_entry.apply(entries as u64)
+            + self.utf8_validation.apply(key_bytes as u64)
+            + self.event_per_byte.saturating_mul(size)
     }
 
     /// Gas to read a block of `size` bytes.

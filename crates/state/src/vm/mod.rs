@@ -81,6 +81,8 @@ struct MessageCtx<'bs, BS> {
     access: RefCell<HashMap<u64, bool>>,
     /// Non-ID addresses already resolved in this message.
     resolved: RefCell<HashSet<Address>>,
+    /// Events emitted by calls that have not been reverted.
+    events: Vec<fvm_shared::event::StampedEvent>,
 }
 
 /// A VM over a state tree in a write buffer above `BS`.
@@ -118,6 +120,7 @@ impl<'bs, BS: Blockstore> Vm<'bs, BS> {
                 depth: 0,
                 access: Default::default(),
                 resolved: Default::default(),
+                events: Vec::new(),
             },
             store: buf,
             state: LayeredTree::new(tree),
@@ -223,6 +226,13 @@ impl<'bs, BS: Blockstore> Vm<'bs, BS> {
         &self.msg.store
     }
 
+    /// Records an event emitted by actor `emitter`.
+    pub(crate) fn push_event(&mut self, emitter: u64, event: fvm_shared::event::ActorEvent) {
+        self.msg
+            .events
+            .push(fvm_shared::event::StampedEvent { emitter, event });
+    }
+
     /// The f2 address of the next actor created by this message (protocol.md §2.4).
     pub(crate) fn next_actor_address(&self) -> Address {
         let mut b = fvm_ipld_encoding::to_vec(&self.msg.origin).unwrap_or_default();
@@ -255,6 +265,7 @@ impl<'bs, BS: Blockstore> Vm<'bs, BS> {
             depth: 0,
             access: RefCell::new(access),
             resolved: RefCell::new(resolved),
+            events: Vec::new(),
         };
     }
 }

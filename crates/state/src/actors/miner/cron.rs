@@ -1,9 +1,7 @@
 //! Miner cron (`OnDeferredCronEvent`, from the power actor): proving-deadline
 //! processing (worker changes, expired pre-commits, missed PoSts and fault fees,
 //! daily fees, vesting, re-enrolment) and early-termination processing.
-//!
-//! Sector events (`sector-terminated`) are not emitted: padma's receipts carry no
-//! events yet.
+//! Terminated sectors emit builtin-actors' `sector-terminated` event.
 
 use super::{get_info, notify_pledge_changed, save_info};
 use crate::actors::{method, params, send_result, MethodResult, MARKET_ACTOR_ID};
@@ -18,7 +16,7 @@ use fil_actor_miner_state::v18::{
     ERR_BALANCE_INVARIANTS_BROKEN,
 };
 use fil_actors_shared::v18::builtin::reward::FilterEstimate;
-use fil_actors_shared::v18::{ActorDowncast, ActorError, EPOCHS_IN_DAY};
+use fil_actors_shared::v18::{ActorDowncast, ActorError, EventBuilder, EPOCHS_IN_DAY};
 use fvm_ipld_bitfield::BitField;
 use fvm_ipld_blockstore::Blockstore;
 use fvm_ipld_encoding::ipld_block::IpldBlock;
@@ -208,6 +206,7 @@ fn process_early_terminations<BS: Blockstore>(
     qa: &FilterEstimate,
 ) -> Result<bool, ActorError> {
     let mut with_data = Vec::new();
+    let mut terminated = Vec::new();
     let (done, more, penalty, pledge_delta) = rt.transaction(|st: &mut State, rt| {
         let policy = rt.policy();
         let (result, more) = st
@@ -229,6 +228,7 @@ fn process_early_terminations<BS: Blockstore>(
         for (at, numbers) in result.iter() {
             for s in sectors.load_sectors(numbers)? {
                 pledge += &s.initial_pledge;
+                terminated.push(s.sector_number);
                 let power = qa_power_for_sector(info.sector_size, &s);
                 let fault_fee = pledge_penalty_for_continued_fault(reward, qa, &power);
                 fee += pledge_penalty_for_termination(
@@ -275,6 +275,13 @@ fn process_early_terminations<BS: Blockstore>(
         if rt.origin() != Address::new_id(crate::actors::SYSTEM_ACTOR_ID) {
             r?;
         }
+    }
+    for sector in terminated {
+        let e = EventBuilder::new()
+            .typ("sector-terminated")
+            .field_indexed("sector", &sector)
+            .build()?;
+        rt.emit_event(&e)?;
     }
     Ok(more)
 }
