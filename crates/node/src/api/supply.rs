@@ -25,15 +25,6 @@ fn msig_locked(initial: &TokenAmount, duration: i64, elapsed: i64) -> TokenAmoun
     TokenAmount::from_atto(num.div_ceil(&BigInt::from(duration)))
 }
 
-/// The v0 multisig rule Lotus's vesting schedule uses: per-epoch unit rounded down first.
-fn v0_locked(initial: &TokenAmount, duration: i64, elapsed: i64) -> TokenAmount {
-    if elapsed >= duration {
-        return TokenAmount::default();
-    }
-    let unit = initial.atto() / BigInt::from(duration);
-    TokenAmount::from_atto(unit * BigInt::from(duration - elapsed))
-}
-
 /// Lotus `GetCirculatingSupply`: each actor's balance split into circulating and not.
 pub fn circulating(v: &View<'_>, height: i64) -> Result<TokenAmount> {
     let (mut circ, mut uncirc) = (TokenAmount::default(), TokenAmount::default());
@@ -119,30 +110,14 @@ pub fn circulating(v: &View<'_>, height: i64) -> Result<TokenAmount> {
     Ok(circ)
 }
 
-/// Lotus's post-Calico vesting schedule (whole FIL by unlock duration), from Liftoff (−6 on devnets).
-const VESTING: [(i64, u64); 6] = [
-    (0, 10_632_000),
-    (183 * 2880, 19_015_887 + 32_787_700),
-    (365 * 2880, 22_421_712 + 9_400_000),
-    (2 * 365 * 2880, 7_223_364),
-    (3 * 365 * 2880, 87_637_883 + 898_958),
-    (6 * 365 * 2880, 100_000_000 + 300_000_000 + 9_805_053),
-];
-const LIFTOFF_HEIGHT: i64 = -6;
-/// The reserve's initial balance after FIP-0100 on devnets (1.4 billion FIL).
-const TEEP_INITIAL_FIL_RESERVED: u64 = 1_400_000_000;
-
 /// Lotus `GetVMCirculatingSupplyDetailed(...).FilCirculating` on a devnet at `height`.
 pub fn vm_circulating(v: &View<'_>, height: i64) -> Result<TokenAmount> {
-    let mut vested = TokenAmount::default();
-    for (duration, fil) in VESTING {
-        let initial = TokenAmount::from_whole(fil);
-        vested += &initial - v0_locked(&initial, duration, height - LIFTOFF_HEIGHT);
-    }
+    let lotus = padma_state::vm::LotusSupply::devnet();
+    let vested = lotus.vested(height);
     let bal = |id: u64| -> Result<TokenAmount> {
         Ok(v.tree.get_actor(id)?.map(|a| a.balance).unwrap_or_default())
     };
-    let disbursed = TokenAmount::from_whole(TEEP_INITIAL_FIL_RESERVED) - bal(ids::RESERVE)?;
+    let disbursed = lotus.initial_reserved - bal(ids::RESERVE)?;
     let reward: fil_actor_reward_state::v18::State =
         v.actor_state(ids::REWARD).map_err(|e| anyhow!(e.message))?;
     let power: fil_actor_power_state::v18::State =
