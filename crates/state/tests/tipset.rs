@@ -231,7 +231,7 @@ fn copy_dag(from: &impl Blockstore, to: &impl Blockstore, root: cid::Cid) {
         let Some(data) = from.get(&c).unwrap() else {
             continue; // code CIDs are tags, not blocks
         };
-        padma_state::vm::store::scan_links(&data, &mut |l| stack.push(l)).unwrap();
+        padma_types::cid::scan_links(&data, &mut |l| stack.push(l)).unwrap();
         to.put_keyed(&c, &data).unwrap();
     }
 }

@@ -8,7 +8,7 @@
 //!   gas, as the FVM's IPLD syscalls are.
 
 use super::gas::{GasTracker, OutOfGas, PRICES};
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, Result};
 use cid::Cid;
 use fvm_ipld_blockstore::Blockstore;
 use std::cell::RefCell;
@@ -61,7 +61,7 @@ impl<'bs, BS: Blockstore> BufferedStore<'bs, BS> {
                 continue;
             };
             if c.codec() == DAG_CBOR {
-                scan_links(data, &mut |l| {
+                padma_types::cid::scan_links(data, &mut |l| {
                     if l.hash().code() != IDENTITY {
                         stack.push(l);
                     }
@@ -92,71 +92,6 @@ impl<BS: Blockstore> Blockstore for BufferedStore<'_, BS> {
     fn has(&self, k: &Cid) -> Result<bool> {
         Ok(self.writes.borrow().contains_key(k) || self.base.has(k)?)
     }
-}
-
-/// Calls `f` with every CID (tag 42) in a DAG-CBOR block.
-pub fn scan_links(mut data: &[u8], f: &mut dyn FnMut(Cid)) -> Result<()> {
-    let mut pending: u64 = 1;
-    let mut next_is_link = false;
-    while pending > 0 {
-        pending -= 1;
-        let (&head, rest) = data
-            .split_first()
-            .ok_or_else(|| anyhow!("truncated CBOR"))?;
-        data = rest;
-        let major = head >> 5;
-        let arg = read_arg(head & 0x1f, &mut data)?;
-        match major {
-            0 | 1 | 7 => {}
-            2 | 3 => {
-                let len = usize::try_from(arg)?;
-                if data.len() < len {
-                    bail!("truncated CBOR string");
-                }
-                if next_is_link && major == 2 {
-                    // A link is a byte string: 0x00 (identity multibase) + binary CID.
-                    let bytes = &data[..len];
-                    let cid = bytes
-                        .split_first()
-                        .filter(|(p, _)| **p == 0)
-                        .and_then(|(_, c)| Cid::try_from(c).ok())
-                        .ok_or_else(|| anyhow!("invalid link in CBOR"))?;
-                    f(cid);
-                }
-                data = &data[len..];
-            }
-            4 => pending = pending.saturating_add(arg),
-            5 => pending = pending.saturating_add(arg.saturating_mul(2)),
-            6 => {
-                pending += 1;
-                next_is_link = arg == 42;
-                continue;
-            }
-            _ => bail!("invalid CBOR major type"),
-        }
-        next_is_link = false;
-    }
-    Ok(())
-}
-
-fn read_arg(info: u8, data: &mut &[u8]) -> Result<u64> {
-    let n = match info {
-        0..=23 => return Ok(info as u64),
-        24 => 1,
-        25 => 2,
-        26 => 4,
-        27 => 8,
-        _ => bail!("indefinite or reserved CBOR length"),
-    };
-    if data.len() < n {
-        bail!("truncated CBOR argument");
-    }
-    let mut v = 0u64;
-    for b in &data[..n] {
-        v = (v << 8) | *b as u64;
-    }
-    *data = &data[n..];
-    Ok(v)
 }
 
 /// The per-message meter shared by the VM and the actors' store: gas, and the
