@@ -21,7 +21,7 @@ pub mod store;
 pub mod supply;
 mod tipset;
 
-pub use apply::{call, ApplyRet, InvocResult};
+pub use apply::{call, check_message_syntax, ApplyRet, InvocResult, EVENTS_AMT_BIT_WIDTH};
 pub(crate) use call::CallError;
 pub use outputs::GasOutputs;
 pub use supply::LotusSupply;
