@@ -86,8 +86,8 @@ pub async fn run(opts: DaemonOptions) -> Result<()> {
         tracing::info!("bootstrap disabled");
     }
 
-    let store = Store::open(&repo.datastore_dir())?;
-    let chain = crate::api::chainstore::open_chain(&store, genesis_car.as_deref())?;
+    let store = Arc::new(Store::open(&repo.datastore_dir())?);
+    let chain = crate::api::chainstore::open_chain(store.clone(), genesis_car.as_deref())?;
     let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
     let state = Arc::new(NodeState {
         wallet: Wallet::new(repo.keystore.clone()),

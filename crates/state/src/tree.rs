@@ -120,7 +120,6 @@ mod tests {
     use crate::code::ActorKind;
     use crate::ipld::empty_array_cid;
     use fvm_ipld_blockstore::MemoryBlockstore;
-    use std::str::FromStr;
 
     fn account(balance: u64) -> ActorState {
         ActorState::new(
@@ -178,7 +177,10 @@ mod tests {
             TokenAmount::from_atto(10000)
         );
         assert!(t2
-            .get_actor_at(&Address::from_str("f1ypi542zmmgaltijzw4byonei5c267ev5iif2liy").unwrap())
+            .get_actor_at(
+                &padma_types::address::parse_address("f1ypi542zmmgaltijzw4byonei5c267ev5iif2liy")
+                    .unwrap()
+            )
             .is_err());
         assert_eq!(t2.total_balance().unwrap(), TokenAmount::from_atto(12000));
         let mut ids = Vec::new();

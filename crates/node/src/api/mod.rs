@@ -25,7 +25,7 @@ pub struct NodeState {
     /// Token issuer and verifier.
     pub auth: JwtAuth,
     /// The node's datastore.
-    pub store: Store,
+    pub store: Arc<Store>,
     /// Identifies this run of the node (`Session`).
     pub session: String,
     /// Seconds between epochs.

@@ -36,7 +36,7 @@ pub(crate) fn chain(s: &NodeState) -> Result<&Chain, RpcError> {
 pub(crate) fn tipset_param(s: &NodeState, p: &Params, i: usize) -> Result<TipSet, RpcError> {
     let key: TipSetKeyJson = p.get(i)?;
     chain(s)?
-        .tipset(&s.store, &key.0)
+        .tipset(&key.0)
         .map_err(|e| err(format!("loading tipset {:?}: {e:#}", key.0.cids())))
 }
 
