@@ -55,29 +55,10 @@ impl ApplyRet {
 /// Bit width of a message's events AMT.
 pub const EVENTS_AMT_BIT_WIDTH: u32 = 5;
 
-/// Total FIL supply (2 billion FIL): no message may carry more.
-fn total_filecoin() -> TokenAmount {
-    TokenAmount::from_whole(2_000_000_000)
-}
-
-/// The syntactic checks of a message valid for block inclusion.
+/// The syntactic checks of a message valid for block inclusion (padma-types' shared
+/// rules; a zero gas limit is never valid).
 pub fn check_message_syntax(msg: &Message) -> Result<()> {
-    if msg.version != 0 {
-        bail!("message version {} is not 0", msg.version);
-    }
-    if msg.value.is_negative() || msg.value > total_filecoin() {
-        bail!("message value {} out of range", msg.value);
-    }
-    if msg.gas_fee_cap.is_negative() || msg.gas_premium.is_negative() {
-        bail!("negative gas fee cap or premium");
-    }
-    if msg.gas_premium > msg.gas_fee_cap {
-        bail!("gas premium is greater than the gas fee cap");
-    }
-    if msg.gas_limit == 0 || msg.gas_limit > BLOCK_GAS_LIMIT {
-        bail!("gas limit {} out of range", msg.gas_limit);
-    }
-    Ok(())
+    padma_types::message::check_for_block_inclusion(msg, 1).map_err(|e| anyhow::anyhow!(e))
 }
 
 impl<BS: Blockstore> Vm<'_, BS> {

@@ -47,7 +47,7 @@ use store::{BufferedStore, Meter, MeteredStore};
 pub const MAX_CALL_DEPTH: u32 = 1024;
 
 /// Block gas limit (10 billion).
-pub const BLOCK_GAS_LIMIT: u64 = 10_000_000_000;
+pub use padma_types::message::BLOCK_GAS_LIMIT;
 
 /// Everything about the execution context that is not the state: epoch, base fee,
 /// network version, actor policy, and the chain-facing hooks.
