@@ -209,6 +209,35 @@ async fn genesis_made_reloaded_and_served() {
         actor["Balance"]
     );
     assert_eq!(rpc(&d, "WalletBalance", json!(["t01234"])).await, "0");
+
+    // StateCall: a send from the owner and a getter on the miner run without committing.
+    let fresh = "t1ypi542zmmgaltijzw4byonei5c267ev5iif2liy";
+    let send = json!({"To": fresh, "From": owner, "Value": "1000", "Method": 0, "Params": null});
+    let r = rpc(&d, "StateCall", json!([send, null])).await;
+    assert_eq!(r["MsgRct"]["ExitCode"], 0, "{r}");
+    assert_eq!(r["Error"], "");
+    assert!(r["MsgCid"]["/"].is_string() && r["GasCost"]["TotalCost"].is_string());
+    assert_eq!(
+        rpc(&d, "WalletBalance", json!([fresh])).await,
+        "0",
+        "nothing committed"
+    );
+    let nowhere = json!({"To": "t01234", "From": owner, "Value": "1", "Method": 0});
+    let r = rpc(&d, "StateCall", json!([nowhere, null])).await;
+    assert_eq!(r["MsgRct"]["ExitCode"], 5, "SysErrInvalidReceiver: {r}");
+    let get = json!({"To": "t01000", "From": owner, "Value": "0", "Method": 2, "Params": null});
+    let r = rpc(&d, "StateCall", json!([get, []])).await;
+    assert_eq!(r["MsgRct"]["ExitCode"], 0, "ControlAddresses: {r}");
+    assert!(r["MsgRct"]["Return"].is_string());
+    let broke = json!({"To": "t01000", "From": "t01234", "Value": "0", "Method": 2});
+    let r = call(&d.url("v1"), None, "StateCall", json!([broke, null])).await;
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not found"),
+        "{r}"
+    );
     let actors = rpc(&d, "StateListActors", json!([[]])).await;
     assert_eq!(actors.as_array().unwrap().len(), 17);
     let rs = rpc(&d, "StateReadState", json!(["t01", null])).await;

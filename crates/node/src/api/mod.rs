@@ -1,6 +1,7 @@
 //! The FullNode API: the one table of methods padma serves (name, permission, arity
 //! per API version, handler) and the state its handlers share.
 
+mod call;
 mod chain;
 pub mod chainstore;
 mod common;
@@ -136,6 +137,7 @@ pub fn methods() -> MethodTable<NodeState> {
         // State.
         call("StateGetActor", Read, two, h!(state::state_get_actor)),
         call("StateReadState", Read, two, h!(state::state_read_state)),
+        call("StateCall", Read, two, h!(call::state_call)),
         call("StateLookupID", Read, two, h!(state::state_lookup_id)),
         call(
             "StateLookupRobustAddress",
