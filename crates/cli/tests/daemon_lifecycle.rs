@@ -59,7 +59,7 @@ fn second_daemon_on_the_same_repo_exits_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let d = Daemon::start(dir.path());
     let start = Instant::now();
-    let out = daemon_output(dir.path());
+    let out = daemon_output(dir.path(), &[]);
     assert!(start.elapsed() < Duration::from_secs(10));
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
@@ -139,7 +139,7 @@ fn shutdown_needs_admin() {
 fn bad_config_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("config.toml"), "[API]\nNope = 1\n").unwrap();
-    let out = daemon_output(dir.path());
+    let out = daemon_output(dir.path(), &[]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown key Nope"));
     let out = Command::new(PADMA)
@@ -149,12 +149,4 @@ fn bad_config_is_a_clear_error() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("must look like /ip4/"));
-}
-
-/// Runs `padma daemon --api 0` on `repo` to completion (for starts that must fail).
-fn daemon_output(repo: &std::path::Path) -> std::process::Output {
-    Command::new(PADMA)
-        .args(["--repo", repo.to_str().unwrap(), "daemon", "--api", "0"])
-        .output()
-        .unwrap()
 }

@@ -7,10 +7,7 @@ use common::*;
 use fvm_shared::commcid::{data_commitment_v1_to_cid, replica_commitment_v1_to_cid};
 use padma_types::crypto::{KeyInfo, KeyType};
 use serde_json::{json, Value};
-use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 /// A genesis template with one 2KiB miner (t01000) of two fake pre-sealed sectors.
 fn write_template(path: &Path) -> String {
@@ -58,51 +55,12 @@ fn write_template(path: &Path) -> String {
     owner
 }
 
-/// Starts `padma daemon` with extra flags; returns the daemon and (after it exits) its stdout.
 fn start(repo: &Path, extra: &[&str]) -> Daemon {
-    let _ = std::fs::remove_file(repo.join("api"));
-    let mut child = Command::new(PADMA)
-        .args(["--repo", repo.to_str().unwrap(), "daemon", "--api", "0"])
-        .args(extra)
-        .env_remove("FULLNODE_API_INFO")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        if let Ok(api) = std::fs::read_to_string(repo.join("api")) {
-            if let Some(port) = api.split('/').nth(4).and_then(|p| p.parse().ok()) {
-                let admin = std::fs::read_to_string(repo.join("token"))
-                    .unwrap()
-                    .trim()
-                    .to_string();
-                return Daemon {
-                    child,
-                    repo: repo.to_path_buf(),
-                    port,
-                    admin,
-                };
-            }
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            let mut e = String::new();
-            child.stderr.take().unwrap().read_to_string(&mut e).unwrap();
-            panic!("daemon exited early ({status}): {e}");
-        }
-        assert!(Instant::now() < deadline, "daemon did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    Daemon::start_args(repo, extra)
 }
 
-/// Runs a daemon that should refuse to start; returns its stderr.
 fn refused(repo: &Path, extra: &[&str]) -> String {
-    let out = Command::new(PADMA)
-        .args(["--repo", repo.to_str().unwrap(), "daemon", "--api", "0"])
-        .args(extra)
-        .env_remove("FULLNODE_API_INFO")
-        .output()
-        .unwrap();
+    let out = daemon_output(repo, extra);
     assert!(!out.status.success(), "daemon started but should not have");
     String::from_utf8_lossy(&out.stderr).to_string()
 }
@@ -369,13 +327,7 @@ async fn genesis_made_reloaded_and_served() {
     // Stop; the CAR prints the genesis miner and reloads on another repo.
     call(&d.url("v1"), Some(&d.admin), "Shutdown", json!([])).await;
     assert!(d.wait().success());
-    let mut out = String::new();
-    d.child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
+    let out = d.stdout();
     assert!(out.contains("GENESIS MINER ADDRESS: t01000"), "{out}");
 
     let repo2 = dir.path().join("repo2");

@@ -19,12 +19,18 @@ pub struct Daemon {
     pub admin: String,
 }
 
-pub fn spawn_daemon(repo: &Path, env: &[(&str, &str)]) -> Child {
+/// Starts `padma daemon --api 0` on `repo` with extra flags and environment.
+pub fn spawn_daemon(repo: &Path, args: &[&str], env: &[(&str, &str)]) -> Child {
+    // Output goes to files in the repo: a pipe nobody reads could fill up and block it.
+    std::fs::create_dir_all(repo).unwrap();
+    let out = std::fs::File::create(repo.join("test-stdout.log")).unwrap();
+    let err = std::fs::File::create(repo.join("test-stderr.log")).unwrap();
     let mut cmd = Command::new(PADMA);
     cmd.args(["--repo", repo.to_str().unwrap(), "daemon", "--api", "0"])
+        .args(args)
         .env_remove("FULLNODE_API_INFO")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err));
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -39,9 +45,19 @@ impl Daemon {
 
     /// Starts a daemon with extra environment variables.
     pub fn start_with(repo: &Path, env: &[(&str, &str)]) -> Daemon {
+        Self::launch(repo, &[], env)
+    }
+
+    /// Starts a daemon with extra flags.
+    pub fn start_args(repo: &Path, args: &[&str]) -> Daemon {
+        Self::launch(repo, args, &[])
+    }
+
+    /// Starts a daemon with extra flags and environment, and waits for its API.
+    pub fn launch(repo: &Path, args: &[&str], env: &[(&str, &str)]) -> Daemon {
         let _ = std::fs::remove_file(repo.join("api"));
-        let mut child = spawn_daemon(repo, env);
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut child = spawn_daemon(repo, args, env);
+        let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             if let Ok(api) = std::fs::read_to_string(repo.join("api")) {
                 let port = api.split('/').nth(4).and_then(|p| p.parse().ok());
@@ -59,9 +75,7 @@ impl Daemon {
                 }
             }
             if let Ok(Some(status)) = child.try_wait() {
-                let mut err = String::new();
-                use std::io::Read;
-                child.stderr.take().unwrap().read_to_string(&mut err).ok();
+                let err = std::fs::read_to_string(repo.join("test-stderr.log")).unwrap_or_default();
                 panic!("daemon exited early ({status}): {err}");
             }
             assert!(
@@ -70,6 +84,11 @@ impl Daemon {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// What the daemon printed on stdout so far.
+    pub fn stdout(&self) -> String {
+        std::fs::read_to_string(self.repo.join("test-stdout.log")).unwrap_or_default()
     }
 
     pub fn url(&self, version: &str) -> String {
@@ -146,6 +165,16 @@ impl Drop for Daemon {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Runs `padma daemon --api 0` with extra flags to completion (for starts that must fail).
+pub fn daemon_output(repo: &Path, args: &[&str]) -> Output {
+    Command::new(PADMA)
+        .args(["--repo", repo.to_str().unwrap(), "daemon", "--api", "0"])
+        .args(args)
+        .env_remove("FULLNODE_API_INFO")
+        .output()
+        .unwrap()
 }
 
 /// Posts a raw body; returns status and body text.
