@@ -25,7 +25,7 @@ static LAMBDA: LazyLock<BigInt> =
 
 /// Numerator coefficients of the rational approximation of `e^-x` (Q.128, highest
 /// degree first).
-const EXPNEG_NUM: [&str; 8] = [
+pub const EXPNEG_NUM: [&str; 8] = [
     "-648770010757830093818553637600",
     "67469480939593786226847644286976",
     "-3197587544499098424029388939001856",
@@ -36,7 +36,7 @@ const EXPNEG_NUM: [&str; 8] = [
     "340282366920938463463374607431768211456",
 ];
 /// Denominator coefficients of the same approximation.
-const EXPNEG_DEN: [&str; 14] = [
+pub const EXPNEG_DEN: [&str; 14] = [
     "1225524182432722209606361",
     "114095592300906098243859450",
     "5665570424063336070530214243",
