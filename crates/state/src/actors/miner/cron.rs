@@ -3,9 +3,10 @@
 //! daily fees, vesting, re-enrolment) and early-termination processing.
 //! Terminated sectors emit builtin-actors' `sector-terminated` event.
 
+use super::funds::burn;
 use super::{get_info, notify_pledge_changed, save_info};
+use crate::actors::POWER_ACTOR_ID;
 use crate::actors::{method, params, send_result, MethodResult, MARKET_ACTOR_ID};
-use crate::actors::{BURNT_FUNDS_ACTOR_ID, POWER_ACTOR_ID};
 use crate::runtime::Runtime;
 use fil_actor_miner_state::v18::ext::market::OnMinerSectorsTerminateParams;
 use fil_actor_miner_state::v18::ext::power::{EnrollCronEventParams, UpdateClaimedPowerParams};
@@ -25,7 +26,6 @@ use fvm_shared::address::Address;
 use fvm_shared::clock::ChainEpoch;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::ExitCode;
-use fvm_shared::METHOD_SEND;
 use num_traits::Signed;
 
 fn illegal(e: anyhow::Error, what: &str) -> ActorError {
@@ -102,21 +102,6 @@ fn update_power<BS: Blockstore>(
         TokenAmount::default(),
     ))
     .map_err(|e| e.wrap("failed to update power"))?;
-    Ok(())
-}
-
-fn burn<BS: Blockstore>(
-    rt: &mut Runtime<'_, '_, BS>,
-    amount: TokenAmount,
-) -> Result<(), ActorError> {
-    if amount.is_positive() {
-        send_result(rt.send(
-            &Address::new_id(BURNT_FUNDS_ACTOR_ID),
-            METHOD_SEND,
-            None,
-            amount,
-        ))?;
-    }
     Ok(())
 }
 

@@ -31,7 +31,8 @@ fn check_invariants<BS: Blockstore>(rt: &Runtime<'_, '_, BS>) -> Result<(), Acto
         .map_err(invariants_broken)
 }
 
-fn burn<BS: Blockstore>(
+/// Sends `amount` (if positive) to the burnt-funds actor.
+pub(super) fn burn<BS: Blockstore>(
     rt: &mut Runtime<'_, '_, BS>,
     amount: TokenAmount,
 ) -> Result<(), ActorError> {
