@@ -103,6 +103,17 @@ fn compare(name: &str, rounds: usize, mut padma: impl FnMut(usize), mut direct: 
         b.push(time(|| direct(4 * r + 2)));
         a.push(time(|| padma(4 * r + 3)));
     }
+    let secs = |v: &[Duration]| {
+        v.iter()
+            .map(|d| format!("{:.2}", d.as_secs_f64()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    eprintln!(
+        "{name}: padma runs [{}] s, api runs [{}] s",
+        secs(&a),
+        secs(&b)
+    );
     let mean = |v: &[Duration]| v.iter().sum::<Duration>().as_secs_f64() / v.len() as f64;
     let min = |v: &[Duration]| v.iter().min().map_or(0.0, Duration::as_secs_f64);
     let (ma, mb, na, nb) = (mean(&a), mean(&b), min(&a), min(&b));
