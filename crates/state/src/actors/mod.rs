@@ -314,6 +314,23 @@ pub fn decode_return<T: DeserializeOwned>(b: Option<IpldBlock>) -> Result<T, Act
     fil_actors_shared::v18::deserialize_block(b)
 }
 
+/// Asks the reward actor for this epoch's reward and baseline (`ThisEpochReward`);
+/// `context` names the caller's purpose in the error.
+pub fn request_this_epoch_reward<BS: Blockstore>(
+    rt: &mut Runtime<'_, '_, BS>,
+    context: &str,
+) -> Result<fil_actors_shared::v18::builtin::reward::ThisEpochRewardReturn, ActorError> {
+    decode_return(
+        send_result(rt.send(
+            &fvm_shared::address::Address::new_id(REWARD_ACTOR_ID),
+            method::reward::THIS_EPOCH_REWARD,
+            None,
+            fvm_shared::econ::TokenAmount::default(),
+        ))
+        .map_err(|e| e.wrap(context))?,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

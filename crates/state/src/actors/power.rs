@@ -3,7 +3,9 @@
 //! actor's per-epoch update.
 
 use super::{decode_return, CRON_ACTOR_ID, INIT_ACTOR_ID, REWARD_ACTOR_ID, SYSTEM_ACTOR_ID};
-use super::{method, no_params, params, ret, send_result, unhandled, MethodResult};
+use super::{
+    method, no_params, params, request_this_epoch_reward, ret, send_result, unhandled, MethodResult,
+};
 use crate::code::ActorKind;
 use crate::runtime::Runtime;
 use fil_actor_power_state::v18::ext::init::{ExecParams, ExecReturn};
@@ -312,15 +314,7 @@ pub fn add_to_claim<BS: Blockstore>(
 
 fn on_epoch_tick_end<BS: Blockstore>(rt: &mut Runtime<'_, '_, BS>) -> MethodResult {
     rt.validate_immediate_caller_is([&Address::new_id(CRON_ACTOR_ID)])?;
-    let reward: ThisEpochRewardReturn = decode_return(
-        send_result(rt.send(
-            &Address::new_id(REWARD_ACTOR_ID),
-            method::reward::THIS_EPOCH_REWARD,
-            None,
-            TokenAmount::default(),
-        ))
-        .map_err(|e| e.wrap("failed to check epoch baseline power"))?,
-    )?;
+    let reward = request_this_epoch_reward(rt, "failed to check epoch baseline power")?;
     process_deferred_cron_events(rt, reward)?;
     let raw = rt.transaction(|st: &mut State, _| {
         let (raw, qa) = st.current_total_power();

@@ -8,7 +8,7 @@ mod control;
 mod cron;
 mod funds;
 
-use super::{decode_return, INIT_ACTOR_ID, POWER_ACTOR_ID, REWARD_ACTOR_ID};
+use super::{decode_return, request_this_epoch_reward, INIT_ACTOR_ID, POWER_ACTOR_ID};
 use super::{method, params, send_result, unhandled, MethodResult};
 use crate::code::ActorKind;
 use crate::policy::create_miner_deposit_power;
@@ -17,7 +17,6 @@ use fil_actor_miner_state::v18::ext::power::CurrentTotalPowerReturn;
 use fil_actor_miner_state::v18::{
     initial_pledge_for_power, MinerConstructorParams, MinerInfo, State, REWARD_VESTING_SPEC,
 };
-use fil_actors_shared::v18::builtin::reward::ThisEpochRewardReturn;
 use fil_actors_shared::v18::runtime::Policy;
 use fil_actors_shared::v18::{ActorDowncast, ActorError};
 use fvm_ipld_blockstore::Blockstore;
@@ -139,15 +138,7 @@ fn constructor<BS: Blockstore>(
 fn create_miner_deposit<BS: Blockstore>(
     rt: &mut Runtime<'_, '_, BS>,
 ) -> Result<TokenAmount, ActorError> {
-    let rew: ThisEpochRewardReturn = decode_return(
-        send_result(rt.send(
-            &Address::new_id(REWARD_ACTOR_ID),
-            method::reward::THIS_EPOCH_REWARD,
-            None,
-            TokenAmount::default(),
-        ))
-        .map_err(|e| e.wrap("failed to check epoch reward"))?,
-    )?;
+    let rew = request_this_epoch_reward(rt, "failed to check epoch reward")?;
     let pwr: CurrentTotalPowerReturn = decode_return(
         send_result(rt.send(
             &Address::new_id(POWER_ACTOR_ID),
