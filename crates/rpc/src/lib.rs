@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod client_ws;
 pub mod error;
 pub mod method;
 pub mod request;
