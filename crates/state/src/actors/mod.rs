@@ -139,6 +139,14 @@ pub mod method {
         pub const CHANGE_WORKER_ADDRESS: u64 = 3;
         /// ChangePeerID.
         pub const CHANGE_PEER_ID: u64 = 4;
+        /// SubmitWindowedPoSt.
+        pub const SUBMIT_WINDOWED_POST: u64 = 5;
+        /// TerminateSectors.
+        pub const TERMINATE_SECTORS: u64 = 9;
+        /// DeclareFaults.
+        pub const DECLARE_FAULTS: u64 = 10;
+        /// DeclareFaultsRecovered.
+        pub const DECLARE_FAULTS_RECOVERED: u64 = 11;
         /// OnDeferredCronEvent.
         pub const ON_DEFERRED_CRON_EVENT: u64 = 12;
         /// ApplyRewards.
@@ -153,6 +161,10 @@ pub mod method {
         pub const REPAY_DEBT: u64 = 22;
         /// ChangeOwnerAddress.
         pub const CHANGE_OWNER_ADDRESS: u64 = 23;
+        /// PreCommitSectorBatch2.
+        pub const PRE_COMMIT_SECTOR_BATCH2: u64 = 28;
+        /// ProveCommitSectors3.
+        pub const PROVE_COMMIT_SECTORS3: u64 = 34;
         /// ChangeWorkerAddress (exported).
         pub const CHANGE_WORKER_ADDRESS_EXPORTED: u64 = 3302309124;
         /// ChangePeerID (exported).

@@ -19,7 +19,7 @@ use fvm_shared::address::{Address, Protocol};
 use fvm_shared::MethodNum;
 
 /// Owner, worker and control addresses: those allowed to operate the miner.
-fn controlling(info: &MinerInfo) -> Vec<Address> {
+pub(super) fn controlling(info: &MinerInfo) -> Vec<Address> {
     let mut v = info.control_addresses.clone();
     v.push(info.worker);
     v.push(info.owner);

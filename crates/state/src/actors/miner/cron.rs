@@ -28,7 +28,9 @@ use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::ExitCode;
 use num_traits::Signed;
 
-fn illegal(e: anyhow::Error, what: &str) -> ActorError {
+/// An internal error as builtin-actors reports it: `ErrIllegalState` unless `e` wraps
+/// an actor error.
+pub(super) fn illegal(e: anyhow::Error, what: &str) -> ActorError {
     e.downcast_default(ExitCode::USR_ILLEGAL_STATE, what)
 }
 
@@ -67,7 +69,8 @@ pub fn on_deferred_cron_event<BS: Blockstore>(
     Ok(None)
 }
 
-fn enroll<BS: Blockstore>(
+/// Enrolls a cron event of `event_type` at `epoch` with the power actor.
+pub(super) fn enroll<BS: Blockstore>(
     rt: &mut Runtime<'_, '_, BS>,
     epoch: ChainEpoch,
     event_type: i64,
@@ -85,7 +88,8 @@ fn enroll<BS: Blockstore>(
     Ok(())
 }
 
-fn update_power<BS: Blockstore>(
+/// Asks the power actor to add `d` to the miner's claimed power (if non-zero).
+pub(super) fn update_power<BS: Blockstore>(
     rt: &mut Runtime<'_, '_, BS>,
     d: PowerPair,
 ) -> Result<(), ActorError> {
@@ -185,7 +189,7 @@ fn handle_proving_deadline<BS: Blockstore>(
 
 /// Processes queued early terminations (termination fees, pledge release, deal
 /// termination); returns whether more remain.
-fn process_early_terminations<BS: Blockstore>(
+pub(super) fn process_early_terminations<BS: Blockstore>(
     rt: &mut Runtime<'_, '_, BS>,
     reward: &FilterEstimate,
     qa: &FilterEstimate,

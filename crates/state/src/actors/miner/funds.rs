@@ -25,7 +25,9 @@ fn invariants_broken(e: anyhow::Error) -> ActorError {
     )
 }
 
-fn check_invariants<BS: Blockstore>(rt: &Runtime<'_, '_, BS>) -> Result<(), ActorError> {
+/// Fails with `ErrBalanceInvariantsBroken` if the miner's balance does not cover its
+/// locked funds.
+pub(super) fn check_invariants<BS: Blockstore>(rt: &Runtime<'_, '_, BS>) -> Result<(), ActorError> {
     let st: State = rt.state()?;
     st.check_balance_invariants(&rt.current_balance())
         .map_err(invariants_broken)

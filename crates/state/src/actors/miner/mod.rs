@@ -1,12 +1,16 @@
 //! The storage miner actor: construction (with the FIP-0077 create-miner deposit),
 //! control addresses, worker/owner/peer/multiaddr changes, balance withdrawal,
-//! reward application and deadline cron, on the full v18 state layout. The proving
-//! methods (pre-commit, prove-commit, Window PoSt, faults) arrive with the
-//! storage-miner issue, on this same layout.
+//! reward application, deadline cron, and the proving methods (pre-commit,
+//! prove-commit of committed-capacity sectors, Window PoSt, fault and recovery
+//! declarations, termination), on the full v18 state layout.
 
 mod control;
 mod cron;
+mod faults;
 mod funds;
+mod post;
+mod precommit;
+mod prove;
 
 use super::{decode_return, request_this_epoch_reward, INIT_ACTOR_ID, POWER_ACTOR_ID};
 use super::{method, params, send_result, unhandled, MethodResult};
@@ -63,6 +67,12 @@ pub fn invoke<BS: Blockstore>(
         APPLY_REWARDS => funds::apply_rewards(rt, params(p)?),
         ON_DEFERRED_CRON_EVENT => cron::on_deferred_cron_event(rt, p),
         REPAY_DEBT | REPAY_DEBT_EXPORTED => funds::repay_debt(rt, p),
+        PRE_COMMIT_SECTOR_BATCH2 => precommit::pre_commit_sector_batch2(rt, params(p)?),
+        PROVE_COMMIT_SECTORS3 => prove::prove_commit_sectors3(rt, params(p)?),
+        SUBMIT_WINDOWED_POST => post::submit_windowed_post(rt, params(p)?),
+        DECLARE_FAULTS => faults::declare_faults(rt, params(p)?),
+        DECLARE_FAULTS_RECOVERED => faults::declare_faults_recovered(rt, params(p)?),
+        TERMINATE_SECTORS => faults::terminate_sectors(rt, params(p)?),
         m => Err(unhandled(m)),
     }
 }
@@ -139,15 +149,7 @@ fn create_miner_deposit<BS: Blockstore>(
     rt: &mut Runtime<'_, '_, BS>,
 ) -> Result<TokenAmount, ActorError> {
     let rew = request_this_epoch_reward(rt, "failed to check epoch reward")?;
-    let pwr: CurrentTotalPowerReturn = decode_return(
-        send_result(rt.send(
-            &Address::new_id(POWER_ACTOR_ID),
-            method::power::CURRENT_TOTAL_POWER,
-            None,
-            TokenAmount::default(),
-        ))
-        .map_err(|e| e.wrap("failed to check current power"))?,
-    )?;
+    let pwr = current_total_power(rt)?;
     Ok(initial_pledge_for_power(
         &create_miner_deposit_power(rt.policy()),
         &rew.this_epoch_baseline_power,
@@ -157,6 +159,27 @@ fn create_miner_deposit<BS: Blockstore>(
         rt.curr_epoch() - pwr.ramp_start_epoch,
         pwr.ramp_duration_epochs,
     ))
+}
+
+/// Asks the power actor for the network's power totals and smoothed estimate.
+fn current_total_power<BS: Blockstore>(
+    rt: &mut Runtime<'_, '_, BS>,
+) -> Result<CurrentTotalPowerReturn, ActorError> {
+    decode_return(
+        send_result(rt.send(
+            &Address::new_id(POWER_ACTOR_ID),
+            method::power::CURRENT_TOTAL_POWER,
+            None,
+            TokenAmount::default(),
+        ))
+        .map_err(|e| e.wrap("failed to check current power"))?,
+    )
+}
+
+/// The CBOR of the receiver's address: the entropy of its seal and PoSt randomness.
+fn receiver_entropy<BS: Blockstore>(rt: &Runtime<'_, '_, BS>) -> Result<Vec<u8>, ActorError> {
+    fvm_ipld_encoding::to_vec(&rt.receiver())
+        .map_err(|e| ActorError::serialization(format!("failed to encode the receiver: {e}")))
 }
 
 /// The proving-period offset: `u64be(blake2b(CBOR(address) ‖ i64be(epoch))[..8])
