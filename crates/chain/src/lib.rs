@@ -1,10 +1,24 @@
-//! padma's chain logic. So far: the chain store (tipsets, head, indexes, head-change
-//! events), Expected Consensus building blocks, and the message pool.
+//! padma's chain logic: the chain store (tipsets, head, indexes, head-change events),
+//! Expected Consensus (randomness, beacon, elections, weight, block validation), the
+//! state manager (tipset execution and its cache), the message pool, and the chain
+//! service that accepts blocks and moves the head.
 
+pub mod base_info;
+pub mod basefee;
 pub mod consensus;
+pub mod externs;
+pub mod gas_estimate;
 pub mod messages;
 pub mod mpool;
+pub mod network;
+pub mod service;
+pub mod sm;
+pub mod state_view;
 pub mod store;
+pub mod validate;
 
 pub use mpool::{MessagePool, MpoolConfig, MpoolError, MpoolState, MpoolUpdate};
+pub use service::ChainService;
+pub use sm::StateManager;
 pub use store::{ChainStore, HeadChange, HeadChangeKind};
+pub use validate::{BlockError, FullBlock};

@@ -189,6 +189,71 @@ pub fn verify_signature(sig: &Signature, addr: &Address, data: &[u8]) -> Result<
     }
 }
 
+/// Aggregates BLS signatures (a block's `BLSAggregate`); no signatures aggregate to
+/// the identity signature, as Lotus's empty blocks carry.
+pub fn aggregate_bls(sigs: &[Signature]) -> Result<Signature, CryptoError> {
+    let parsed = sigs
+        .iter()
+        .map(|s| {
+            if s.sig_type != SignatureType::BLS {
+                return Err(CryptoError::BadSignature("not a BLS signature".into()));
+            }
+            bls_signatures::Signature::from_bytes(&s.bytes)
+                .map_err(|_| CryptoError::BadSignature("malformed BLS signature".into()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if parsed.is_empty() {
+        let mut identity = vec![0u8; 96];
+        identity[0] = 0xc0;
+        return Ok(Signature::new_bls(identity));
+    }
+    let agg = bls_signatures::aggregate(&parsed)
+        .map_err(|e| CryptoError::BadSignature(format!("cannot aggregate: {e}")))?;
+    Ok(Signature::new_bls(agg.as_bytes()))
+}
+
+/// Checks a BLS aggregate signature over `data[i]` signed by the key of `signers[i]`
+/// (f3 addresses). An empty set must carry the identity signature.
+pub fn verify_bls_aggregate(
+    agg: &Signature,
+    data: &[&[u8]],
+    signers: &[Address],
+) -> Result<(), CryptoError> {
+    let bad = |m: &str| Err(CryptoError::BadSignature(m.to_string()));
+    if agg.sig_type != SignatureType::BLS {
+        return bad("the aggregate is not a BLS signature");
+    }
+    if data.len() != signers.len() {
+        return bad("as many messages as signers are needed");
+    }
+    if data.is_empty() {
+        return if agg.bytes == aggregate_bls(&[])?.bytes {
+            Ok(())
+        } else {
+            bad("an empty aggregate must be the identity signature")
+        };
+    }
+    let sig = bls_signatures::Signature::from_bytes(&agg.bytes)
+        .map_err(|_| CryptoError::BadSignature("malformed BLS aggregate".into()))?;
+    let keys = signers
+        .iter()
+        .map(|a| {
+            if a.protocol() != Protocol::BLS {
+                return Err(CryptoError::BadSignature(format!(
+                    "{a} is not a BLS address"
+                )));
+            }
+            bls_signatures::PublicKey::from_bytes(&a.payload_bytes())
+                .map_err(|_| CryptoError::BadSignature("malformed BLS public key".into()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if bls_signatures::verify_messages(&sig, data, &keys) {
+        Ok(())
+    } else {
+        bad("BLS aggregate signature does not match")
+    }
+}
+
 fn recover_secp_address(sig: &[u8], data: &[u8]) -> Result<Address, CryptoError> {
     let err = |m: &str| CryptoError::BadSignature(m.to_string());
     if sig.len() != 65 {

@@ -1,0 +1,297 @@
+//! The chain service: what turns blocks into a moving head. It accepts blocks
+//! (validated, remembered as bad when invalid), groups them into the fullest tipset
+//! of their epoch, records its weight and takes it as the head when it is heavier;
+//! and it keeps the message pool in step with head changes.
+
+use crate::mpool::{MessagePool, MpoolConfig, MpoolState};
+use crate::sm::StateManager;
+use crate::state_view::StateView;
+use crate::store::{HeadChange, HeadChangeKind};
+use crate::validate::{compute_weight, validate_block, BlockError, FullBlock};
+use anyhow::Result;
+use cid::Cid;
+use fvm_shared::address::Address;
+use fvm_shared::crypto::signature::Signature;
+use fvm_shared::econ::TokenAmount;
+use padma_types::block::{TipSet, TipSetKey};
+use padma_types::message::message_cid;
+use padma_types::SignedMessage;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use tokio::sync::broadcast;
+
+/// Bad blocks remembered.
+const BAD_BLOCKS: usize = 8192;
+/// BLS signatures remembered (so reverted BLS messages can return to the pool).
+const BLS_SIGS: usize = 32768;
+
+/// The message pool's view of the head: the state after executing the head tipset.
+pub struct HeadState(Arc<StateManager>);
+
+impl HeadState {
+    fn view(&self) -> Result<StateView<Arc<padma_store::Store>>> {
+        StateView::new(self.0.store().clone(), &self.0.head_state()?)
+    }
+}
+
+impl MpoolState for HeadState {
+    fn nonce(&self, addr: &Address) -> Result<u64> {
+        Ok(self
+            .view()?
+            .actor(addr)?
+            .map(|(_, a)| a.sequence)
+            .unwrap_or(0))
+    }
+    fn balance(&self, addr: &Address) -> Result<TokenAmount> {
+        Ok(self
+            .view()?
+            .actor(addr)?
+            .map(|(_, a)| a.balance)
+            .unwrap_or_default())
+    }
+    fn key_address(&self, addr: &Address) -> Result<Address> {
+        self.view()?.key_address(addr)
+    }
+}
+
+/// A bounded map that forgets its oldest entries.
+struct Bounded<V> {
+    map: HashMap<Cid, V>,
+    order: VecDeque<Cid>,
+    cap: usize,
+}
+
+impl<V> Bounded<V> {
+    fn new(cap: usize) -> Self {
+        Bounded {
+            map: HashMap::new(),
+            order: VecDeque::new(),
+            cap,
+        }
+    }
+    fn put(&mut self, k: Cid, v: V) {
+        if self.map.insert(k, v).is_none() {
+            self.order.push_back(k);
+            while self.order.len() > self.cap {
+                if let Some(old) = self.order.pop_front() {
+                    self.map.remove(&old);
+                }
+            }
+        }
+    }
+}
+
+/// Accepted blocks not yet below finality, by (parents, height): the blocks a
+/// tipset of that epoch can be made of.
+type Candidates = HashMap<(TipSetKey, i64), Vec<padma_types::block::BlockHeader>>;
+
+/// The chain service.
+pub struct ChainService {
+    sm: Arc<StateManager>,
+    mpool: MessagePool<HeadState>,
+    bad: Mutex<Bounded<String>>,
+    bls_sigs: Mutex<Bounded<Signature>>,
+    candidates: Mutex<Candidates>,
+    accepting: Mutex<()>,
+    blocks: broadcast::Sender<FullBlock>,
+}
+
+impl ChainService {
+    /// A service over the state manager with a message pool of `config`.
+    pub fn new(sm: Arc<StateManager>, config: MpoolConfig) -> Arc<Self> {
+        let (blocks, _) = broadcast::channel(64);
+        Arc::new(ChainService {
+            mpool: MessagePool::new(HeadState(sm.clone()), config),
+            sm,
+            bad: Mutex::new(Bounded::new(BAD_BLOCKS)),
+            bls_sigs: Mutex::new(Bounded::new(BLS_SIGS)),
+            candidates: Mutex::new(HashMap::new()),
+            accepting: Mutex::new(()),
+            blocks,
+        })
+    }
+
+    /// The state manager.
+    pub fn sm(&self) -> &Arc<StateManager> {
+        &self.sm
+    }
+
+    /// The message pool.
+    pub fn mpool(&self) -> &MessagePool<HeadState> {
+        &self.mpool
+    }
+
+    /// Pushes a message into the pool (remembering BLS signatures).
+    pub fn push_message(
+        &self,
+        m: SignedMessage,
+        trusted: bool,
+    ) -> Result<Cid, crate::mpool::MpoolError> {
+        let sig = m.signature.clone();
+        let unsigned = message_cid(&m.message);
+        let cid = self.mpool.push(m, trusted)?;
+        if sig.sig_type == fvm_shared::crypto::signature::SignatureType::BLS {
+            self.bls_sigs
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .put(unsigned, sig);
+        }
+        Ok(cid)
+    }
+
+    /// Why block `cid` was rejected, if it was.
+    pub fn bad_block(&self, cid: &Cid) -> Option<String> {
+        self.bad
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .map
+            .get(cid)
+            .cloned()
+    }
+
+    /// Blocks accepted from now on (what a network layer would gossip).
+    pub fn subscribe_blocks(&self) -> broadcast::Receiver<FullBlock> {
+        self.blocks.subscribe()
+    }
+
+    /// Validates and accepts a block; returns whether the head changed. Invalid blocks
+    /// are remembered as bad (with their reason) and refused again at once.
+    pub fn submit_block(&self, b: FullBlock, now_ms: u64) -> Result<bool, BlockError> {
+        let cid = b.header.cid();
+        if let Some(reason) = self.bad_block(&cid) {
+            return Err(BlockError::Invalid(format!(
+                "block {cid} was marked bad: {reason}"
+            )));
+        }
+        let _one_at_a_time = self.accepting.lock().unwrap_or_else(|p| p.into_inner());
+        if self
+            .sm
+            .chain()
+            .get_header(&cid)
+            .map_err(|e| BlockError::Temporary(format!("{e:#}")))?
+            .is_some()
+            && self.is_candidate(&b)
+        {
+            return Ok(false);
+        }
+        if let Err(e) = validate_block(&self.sm, &b, now_ms) {
+            if let BlockError::Invalid(reason) = &e {
+                tracing::warn!(block = %cid, height = b.header.height, %reason, "invalid block");
+                self.bad
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .put(cid, reason.clone());
+            }
+            return Err(e);
+        }
+        let moved = self
+            .accept(&b)
+            .map_err(|e| BlockError::Temporary(format!("{e:#}")))?;
+        let _ = self.blocks.send(b);
+        Ok(moved)
+    }
+
+    fn is_candidate(&self, b: &FullBlock) -> bool {
+        let key = (TipSetKey(b.header.parents.clone()), b.header.height);
+        self.candidates
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .is_some_and(|v| v.iter().any(|h| h.cid() == b.header.cid()))
+    }
+
+    /// Records a validated block, forms the fullest tipset of its epoch and parents,
+    /// and takes it as the head if it is heavier.
+    fn accept(&self, b: &FullBlock) -> Result<bool> {
+        let cs = self.sm.chain();
+        cs.put_header(&b.header)?;
+        let key = (TipSetKey(b.header.parents.clone()), b.header.height);
+        let blocks = {
+            let mut c = self.candidates.lock().unwrap_or_else(|p| p.into_inner());
+            let floor = self.sm.head().height() - crate::consensus::CHAIN_FINALITY;
+            c.retain(|(_, h), _| *h >= floor);
+            let v = c.entry(key).or_default();
+            if !v.iter().any(|h| h.cid() == b.header.cid()) {
+                v.push(b.header.clone());
+            }
+            v.clone()
+        };
+        let ts = TipSet::new(blocks)?;
+        let weight = compute_weight(&self.sm, &ts).map_err(|e| anyhow::anyhow!("{e}"))?;
+        cs.put_tipset(&ts, &weight)?;
+        let moved = cs.maybe_take_heavier(ts.clone())?;
+        if moved {
+            tracing::info!(height = ts.height(), blocks = ts.blocks().len(), %weight, "new head");
+        }
+        Ok(moved)
+    }
+
+    /// Applies one batch of head changes to the message pool.
+    pub fn update_mpool(&self, batch: &[HeadChange]) {
+        let mut reverted = Vec::new();
+        let mut applied = Vec::new();
+        for ch in batch {
+            let msgs = match self.tipset_signed_messages(&ch.tipset) {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::warn!(height = ch.tipset.height(), "mpool update: {e:#}");
+                    continue;
+                }
+            };
+            match ch.kind {
+                HeadChangeKind::Revert => reverted.extend(msgs),
+                HeadChangeKind::Apply => applied.extend(msgs),
+                HeadChangeKind::Current => {}
+            }
+        }
+        // A message reverted and re-applied in the same batch stays out of the pool.
+        let applied_cids: std::collections::HashSet<Cid> =
+            applied.iter().map(|m: &SignedMessage| m.cid()).collect();
+        reverted.retain(|m| !applied_cids.contains(&m.cid()));
+        self.mpool.head_changed(&reverted, &applied);
+    }
+
+    /// The messages of a tipset as signed messages (BLS ones with their remembered
+    /// signature, or an empty one when it is not known).
+    fn tipset_signed_messages(&self, ts: &TipSet) -> Result<Vec<SignedMessage>> {
+        let mut out = Vec::new();
+        let sigs = self.bls_sigs.lock().unwrap_or_else(|p| p.into_inner());
+        for b in ts.blocks() {
+            let (bls, secp) =
+                crate::messages::block_messages(self.sm.store().as_ref(), &b.messages)?;
+            for m in bls {
+                let signature = sigs
+                    .map
+                    .get(&message_cid(&m))
+                    .cloned()
+                    .unwrap_or_else(|| Signature::new_bls(Vec::new()));
+                out.push(SignedMessage {
+                    message: m,
+                    signature,
+                });
+            }
+            out.extend(secp);
+        }
+        Ok(out)
+    }
+
+    /// Keeps the message pool in step with the head until the chain store goes away.
+    pub fn spawn_mpool_updater(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let mut rx = self.sm.chain().subscribe();
+        let svc = Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                let batch = match rx.recv().await {
+                    Ok(b) => b,
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!("mpool missed {n} head changes");
+                        continue;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                };
+                let Some(svc) = svc.upgrade() else { return };
+                let _ = tokio::task::spawn_blocking(move || svc.update_mpool(&batch)).await;
+            }
+        })
+    }
+}
