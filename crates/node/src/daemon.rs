@@ -88,13 +88,18 @@ pub async fn run(opts: DaemonOptions) -> Result<()> {
 
     let store = Arc::new(Store::open(&repo.datastore_dir())?);
     let chain = crate::api::chainstore::open_chain(store.clone(), genesis_car.as_deref())?;
+    let block_delay = chain
+        .as_ref()
+        .map(|c| c.sm().params().block_delay_secs())
+        .unwrap_or(DEFAULT_BLOCK_DELAY_SECS);
+    let mpool_updater = chain.as_ref().map(|c| c.svc.spawn_mpool_updater());
     let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
     let state = Arc::new(NodeState {
         wallet: Wallet::new(repo.keystore.clone()),
         auth: auth.clone(),
         store,
         session: uuid::Uuid::new_v4().to_string(),
-        block_delay: DEFAULT_BLOCK_DELAY_SECS,
+        block_delay,
         shutdown: shutdown_tx,
         chain,
     });
@@ -127,6 +132,9 @@ pub async fn run(opts: DaemonOptions) -> Result<()> {
     };
     let served = server.serve(listener, stop).await;
     let _ = state.shutdown.send(true);
+    if let Some(u) = mpool_updater {
+        u.abort();
+    }
 
     // Close the database: wait briefly for the last handlers to let go of the state.
     let mut state = Some(state);

@@ -1,41 +1,51 @@
-//! The node's chain as the API sees it: the genesis block over padma-chain's chain
-//! store (persisted head, indexes, head-change events), plus how the daemon obtains
+//! The node's chain as the API sees it: the genesis block and padma-chain's chain
+//! service (persisted head, state manager, message pool), plus how the daemon obtains
 //! its genesis (`--genesis` CAR or `--make-genesis` from a template).
 
 use anyhow::{anyhow, bail, Context, Result};
 use cid::Cid;
-use padma_chain::ChainStore;
+use padma_chain::network::NetworkParams;
+use padma_chain::state_view::StateView;
+use padma_chain::{ChainService, ChainStore, MpoolConfig, StateManager};
 use padma_state::genesis::Template;
 use padma_store::Store;
 use padma_types::block::{BlockHeader, TipSet, TipSetKey};
 use std::path::Path;
 use std::sync::Arc;
 
-/// The chain: its genesis and padma-chain's chain store (head, indexes, events).
+/// The chain: its genesis and padma-chain's chain service (chain store, state
+/// manager, message pool, block acceptance).
 pub struct Chain {
     /// The genesis block.
     pub genesis: BlockHeader,
-    /// The chain store.
-    pub store: ChainStore,
+    /// The chain service.
+    pub svc: Arc<ChainService>,
 }
 
 impl Chain {
+    /// The state manager.
+    pub fn sm(&self) -> &Arc<StateManager> {
+        self.svc.sm()
+    }
+
+    /// The chain store.
+    pub fn store(&self) -> &ChainStore {
+        self.svc.sm().chain()
+    }
+
     /// The genesis tipset.
     pub fn genesis_tipset(&self) -> TipSet {
-        TipSet::new(vec![self.genesis.clone()]).expect("one block is a tipset")
+        self.sm().genesis_tipset()
     }
 
     /// The current head (the genesis until blocks arrive).
     pub fn head(&self) -> TipSet {
-        self.store.head().unwrap_or_else(|| self.genesis_tipset())
+        self.sm().head()
     }
 
     /// The tipset of `key`; the empty key is the head.
     pub fn tipset(&self, key: &TipSetKey) -> Result<TipSet> {
-        if key.is_empty() {
-            return Ok(self.head());
-        }
-        self.store.load_tipset(key)
+        self.sm().tipset(key)
     }
 }
 
@@ -132,7 +142,26 @@ pub fn open_chain(store: Arc<Store>, car: Option<&[u8]>) -> Result<Option<Chain>
             None => return Ok(None),
         },
     };
-    let chain = Chain { genesis, store: cs };
+    let view = StateView::new(store.clone(), &genesis.parent_state_root)
+        .context("reading the genesis state")?;
+    let params = NetworkParams::parse(&view.network_name()?)?;
+    let verifier: Arc<dyn padma_proofs::ProofVerifier> = if params.mock_proofs {
+        tracing::warn!("this network uses mock proofs: nothing is really proven");
+        Arc::new(padma_proofs::MockVerifier)
+    } else {
+        Arc::new(padma_proofs::RealVerifier)
+    };
+    let sm = Arc::new(StateManager::new(
+        Arc::new(cs),
+        genesis.clone(),
+        params,
+        Arc::new(padma_chain::consensus::beacon::MockBeacon),
+        verifier,
+    ));
+    let chain = Chain {
+        genesis,
+        svc: ChainService::new(sm, MpoolConfig::default()),
+    };
     tracing::info!(genesis = %chain.genesis.cid(), height = chain.head().height(), "chain opened");
     Ok(Some(chain))
 }
