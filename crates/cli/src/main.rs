@@ -3,6 +3,7 @@
 mod cmd;
 mod fil;
 mod node;
+mod util;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -33,6 +34,19 @@ enum Command {
     /// Manage the node's wallet.
     #[command(subcommand)]
     Wallet(cmd::wallet::WalletCmd),
+    /// Send funds (or call a method) from a wallet address; prints the message CID.
+    Send(cmd::send::SendArgs),
+    /// Interact with the blockchain: head, blocks, messages, segments.
+    #[command(subcommand)]
+    Chain(cmd::chain::ChainCmd),
+    /// Inspect the message pool.
+    #[command(subcommand)]
+    Mpool(cmd::mpool::MpoolCmd),
+    /// Query chain state: actors, addresses, miners, power, messages, local calls.
+    State(cmd::state::StateArgs),
+    /// Inspect the chain syncer.
+    #[command(subcommand)]
+    Sync(cmd::sync::SyncCmd),
     /// Make sure the proof parameters for a sector size (2KiB, 8MiB, 512MiB, 32GiB, 64GiB or
     /// bytes) are in the parameter cache; missing devnet parameters are generated offline.
     FetchParams {
@@ -52,7 +66,14 @@ fn init_logging(default: &str) {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    // Usage errors exit with status 1, as Lotus's commands do; help and version with 0.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            std::process::exit(if e.use_stderr() { 1 } else { 0 });
+        }
+    };
     let is_daemon = matches!(&cli.command, Command::Daemon(a) if a.command.is_none());
     init_logging(if is_daemon { "info" } else { "warn" });
     let rt = match tokio::runtime::Runtime::new() {
@@ -77,6 +98,11 @@ fn main() {
             Command::Version => cmd::version(&target).await,
             Command::Auth(c) => cmd::auth::run(c, &target).await,
             Command::Wallet(c) => cmd::wallet::run(c, &target).await,
+            Command::Send(a) => cmd::send::run(a, &target).await,
+            Command::Chain(c) => cmd::chain::run(c, &target).await,
+            Command::Mpool(c) => cmd::mpool::run(c, &target).await,
+            Command::State(a) => cmd::state::run(a, &target).await,
+            Command::Sync(c) => cmd::sync::run(c, &target).await,
             Command::FetchParams { size } => cmd::fetch_params::run(size).await,
         }
     });

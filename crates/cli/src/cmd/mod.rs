@@ -1,8 +1,13 @@
 //! The subcommands.
 
 pub mod auth;
+pub mod chain;
 pub mod daemon;
 pub mod fetch_params;
+pub mod mpool;
+pub mod send;
+pub mod state;
+pub mod sync;
 pub mod wallet;
 
 use crate::node::Target;

@@ -1,0 +1,386 @@
+//! Helpers shared by the client commands: input checks (addresses, CIDs, tipsets) and
+//! the small formatting routines Lotus's CLI gets from Go (time stamps, durations).
+
+use anyhow::{anyhow, bail, Context, Result};
+use padma_rpc::client::RpcClient;
+use padma_types::cid::Cid;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::str::FromStr;
+
+/// Checks an address (either network prefix) and returns it as given.
+pub fn parse_addr(what: &str, s: &str) -> Result<String> {
+    padma_types::address::parse_address(s.trim())
+        .map(|_| s.trim().to_string())
+        .map_err(|e| anyhow!("{what}: {e}"))
+}
+
+/// Parses a CID.
+pub fn parse_cid(what: &str, s: &str) -> Result<Cid> {
+    Cid::from_str(s.trim()).map_err(|e| anyhow!("{what}: invalid CID '{}': {e}", s.trim()))
+}
+
+/// A CID in Lotus JSON.
+pub fn cid_json(c: &Cid) -> Value {
+    json!({ "/": c.to_string() })
+}
+
+/// The CID strings of a Lotus JSON CID list (`[{"/": ..}, ..]`).
+pub fn cid_strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c.get("/").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A CID list as Go prints a `[]cid.Cid`: `[c1 c2]`.
+pub fn go_cid_list(v: &Value) -> String {
+    format!("[{}]", cid_strings(v).join(" "))
+}
+
+/// Prints a value as Go's `json.MarshalIndent(v, "", "  ")` does.
+pub fn print_json<T: Serialize>(v: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+/// Resolves Lotus's `--tipset` (a comma-separated CID list, `@HEIGHT` or `@head`; the
+/// head when absent) to a tipset key in Lotus JSON. Like Lotus, the head is read once so
+/// a command's calls all see the same tipset.
+pub async fn tipset_key(c: &RpcClient, spec: Option<&str>) -> Result<Value> {
+    let spec = spec.map(str::trim).unwrap_or("");
+    if spec.is_empty() || spec == "@head" {
+        let head: Value = c.call("ChainHead", vec![]).await?;
+        return Ok(head["Cids"].clone());
+    }
+    if let Some(h) = spec.strip_prefix('@') {
+        let h: u64 = h
+            .parse()
+            .map_err(|_| anyhow!("parsing height tipset ref: '{spec}' is not @HEIGHT"))?;
+        let ts: Value = c
+            .call("ChainGetTipSetByHeight", vec![json!(h), json!([])])
+            .await?;
+        return Ok(ts["Cids"].clone());
+    }
+    let cids = spec
+        .split(',')
+        .map(|s| parse_cid("--tipset", s).map(|c| cid_json(&c)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Value::Array(cids))
+}
+
+/// Decodes a base64 field of Lotus JSON (`null` is empty).
+pub fn b64_field(v: &Value) -> Result<Vec<u8>> {
+    use base64::Engine;
+    match v.as_str() {
+        None | Some("") => Ok(Vec::new()),
+        Some(s) => base64::engine::general_purpose::STANDARD
+            .decode(s)
+            .context("the node returned invalid base64"),
+    }
+}
+
+/// Unix seconds as Go's `time.Stamp` (`Jan _2 15:04:05`) in the local time zone.
+pub fn go_stamp(unix: i64) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let t: libc::time_t = unix as libc::time_t;
+    // SAFETY: localtime_r only writes the struct we pass; a zeroed tm is a valid value.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let ok = unsafe { !libc::localtime_r(&t, &mut tm).is_null() };
+    if !ok {
+        return unix.to_string();
+    }
+    format!(
+        "{} {:>2} {:02}:{:02}:{:02}",
+        MONTHS[tm.tm_mon.clamp(0, 11) as usize],
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec
+    )
+}
+
+/// A duration in whole seconds as durafmt's `LimitFirstN(2)` writes it (`1 hour 20 minutes`).
+pub fn durafmt2(secs: u64) -> String {
+    const UNITS: [(&str, u64); 6] = [
+        ("year", 365 * 86400),
+        ("week", 7 * 86400),
+        ("day", 86400),
+        ("hour", 3600),
+        ("minute", 60),
+        ("second", 1),
+    ];
+    let mut left = secs;
+    let mut parts = Vec::new();
+    for (name, size) in UNITS {
+        let n = left / size;
+        left %= size;
+        if n > 0 && parts.len() < 2 {
+            parts.push(format!("{n} {name}{}", if n == 1 { "" } else { "s" }));
+        }
+    }
+    if parts.is_empty() {
+        "0 seconds".into()
+    } else {
+        parts.join(" ")
+    }
+}
+
+/// Lotus's `EpochTime(curr, e)`: `E (now)`, `E (D ago)` or `E (in D)`.
+pub fn epoch_time(curr: i64, e: i64, block_delay: u64) -> String {
+    let d = |n: i64| durafmt2(n.unsigned_abs() * block_delay);
+    match curr.cmp(&e) {
+        std::cmp::Ordering::Greater => format!("{e} ({} ago)", d(curr - e)),
+        std::cmp::Ordering::Equal => format!("{e} (now)"),
+        std::cmp::Ordering::Less => format!("{e} (in {})", d(e - curr)),
+    }
+}
+
+/// Go's `time.Duration.String()` for a number of nanoseconds (`1m2.5s`, `350ms`, `0s`).
+pub fn go_duration(nanos: i128) -> String {
+    if nanos == 0 {
+        return "0s".into();
+    }
+    let sign = if nanos < 0 { "-" } else { "" };
+    let n = nanos.unsigned_abs();
+    let frac = |v: u128, div: u128| {
+        let whole = v / div;
+        let rest = v % div;
+        if rest == 0 {
+            whole.to_string()
+        } else {
+            let width = div.to_string().len() - 1;
+            let r = format!("{rest:0width$}");
+            format!("{whole}.{}", r.trim_end_matches('0'))
+        }
+    };
+    if n < 1_000 {
+        return format!("{sign}{n}ns");
+    }
+    if n < 1_000_000 {
+        return format!("{sign}{}µs", frac(n, 1_000));
+    }
+    if n < 1_000_000_000 {
+        return format!("{sign}{}ms", frac(n, 1_000_000));
+    }
+    let secs = n / 1_000_000_000;
+    let sub = n % 1_000_000_000;
+    let s = frac(secs % 60 * 1_000_000_000 + sub, 1_000_000_000);
+    let m = secs / 60 % 60;
+    let h = secs / 3600;
+    if h > 0 {
+        format!("{sign}{h}h{m}m{s}s")
+    } else if m > 0 {
+        format!("{sign}{m}m{s}s")
+    } else {
+        format!("{sign}{s}s")
+    }
+}
+
+/// Parses an RFC 3339 time (as Go writes `time.Time` in JSON) to Unix nanoseconds;
+/// Go's zero time (year 1) and unreadable text are `None`.
+pub fn parse_rfc3339(s: &str) -> Option<i128> {
+    let b = s.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if y <= 1 {
+        return None;
+    }
+    let mut rest = &s[19..];
+    let mut nanos: i128 = 0;
+    if let Some(r) = rest.strip_prefix('.') {
+        let digits: String = r.chars().take_while(char::is_ascii_digit).collect();
+        rest = &r[digits.len()..];
+        let padded = format!("{:0<9}", &digits[..digits.len().min(9)]);
+        nanos = padded.parse().ok()?;
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let oh: i64 = rest.get(1..3)?.parse().ok()?;
+            let om: i64 = rest.get(4..6)?.parse().ok()?;
+            sign * (oh * 3600 + om * 60)
+        }
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let (yy, mm) = if mo <= 2 {
+        (y - 1, mo + 9)
+    } else {
+        (y, mo - 3)
+    };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * mm + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146097 + doe - 719468;
+    let unix = days * 86400 + h * 3600 + mi * 60 + sec - offset;
+    Some(unix as i128 * 1_000_000_000 + nanos)
+}
+
+/// Decodes a binary multiaddr (the common protocols) to its text form.
+pub fn multiaddr_text(bytes: &[u8]) -> Result<String> {
+    fn varint(b: &[u8], pos: &mut usize) -> Result<u64> {
+        let mut v: u64 = 0;
+        for shift in (0..63).step_by(7) {
+            let byte = *b.get(*pos).ok_or_else(|| anyhow!("truncated varint"))?;
+            *pos += 1;
+            v |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        bail!("varint too long")
+    }
+    let mut pos = 0;
+    let mut out = String::new();
+    while pos < bytes.len() {
+        let code = varint(bytes, &mut pos)?;
+        let mut take = |n: usize| -> Result<&[u8]> {
+            let s = bytes
+                .get(pos..pos + n)
+                .ok_or_else(|| anyhow!("truncated multiaddr"))?;
+            pos += n;
+            Ok(s)
+        };
+        match code {
+            4 => {
+                let a = take(4)?;
+                out += &format!("/ip4/{}.{}.{}.{}", a[0], a[1], a[2], a[3]);
+            }
+            41 => {
+                let a = take(16)?;
+                let mut ip = [0u8; 16];
+                ip.copy_from_slice(a);
+                out += &format!("/ip6/{}", std::net::Ipv6Addr::from(ip));
+            }
+            6 | 273 | 33 | 132 => {
+                let p = take(2)?;
+                let name = match code {
+                    6 => "tcp",
+                    273 => "udp",
+                    33 => "dccp",
+                    _ => "sctp",
+                };
+                out += &format!("/{name}/{}", u16::from_be_bytes([p[0], p[1]]));
+            }
+            53 | 54 | 55 | 56 | 421 => {
+                let n = varint(bytes, &mut pos)? as usize;
+                let v = bytes
+                    .get(pos..pos + n)
+                    .ok_or_else(|| anyhow!("truncated multiaddr"))?;
+                pos += n;
+                let (name, text) = match code {
+                    53 => ("dns", String::from_utf8_lossy(v).into_owned()),
+                    54 => ("dns4", String::from_utf8_lossy(v).into_owned()),
+                    55 => ("dns6", String::from_utf8_lossy(v).into_owned()),
+                    56 => ("dnsaddr", String::from_utf8_lossy(v).into_owned()),
+                    _ => ("p2p", bs58_encode(v)),
+                };
+                out += &format!("/{name}/{text}");
+            }
+            460 => out += "/quic",
+            461 => out += "/quic-v1",
+            448 => out += "/tls",
+            477 => out += "/ws",
+            478 => out += "/wss",
+            480 => out += "/http",
+            443 => out += "/https",
+            0x01d1 => out += "/webtransport",
+            c => bail!("unknown multiaddr protocol {c}"),
+        }
+    }
+    Ok(out)
+}
+
+/// Base58 (bitcoin alphabet), for peer IDs in multiaddrs.
+fn bs58_encode(data: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    let mut digits: Vec<u8> = Vec::new();
+    for &byte in data {
+        let mut carry = u32::from(byte);
+        for d in digits.iter_mut() {
+            carry += u32::from(*d) << 8;
+            *d = (carry % 58) as u8;
+            carry /= 58;
+        }
+        while carry > 0 {
+            digits.push((carry % 58) as u8);
+            carry /= 58;
+        }
+    }
+    let zeros = data.iter().take_while(|b| **b == 0).count();
+    std::iter::repeat_n('1', zeros)
+        .chain(digits.iter().rev().map(|d| ALPHABET[*d as usize] as char))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(durafmt2(0), "0 seconds");
+        assert_eq!(durafmt2(4), "4 seconds");
+        assert_eq!(durafmt2(3600 + 1200 + 5), "1 hour 20 minutes");
+        assert_eq!(durafmt2(86400 * 8), "1 week 1 day");
+        assert_eq!(epoch_time(10, 10, 4), "10 (now)");
+        assert_eq!(epoch_time(10, 5, 4), "5 (20 seconds ago)");
+        assert_eq!(epoch_time(0, 900, 4), "900 (in 1 hour)");
+        assert_eq!(go_duration(0), "0s");
+        assert_eq!(go_duration(1_500_000_000), "1.5s");
+        assert_eq!(go_duration(62_000_000_000), "1m2s");
+        assert_eq!(go_duration(3_600_000_000_000), "1h0m0s");
+        assert_eq!(go_duration(350_000_000), "350ms");
+        assert_eq!(go_duration(1_500), "1.5µs");
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(parse_rfc3339("0001-01-01T00:00:00Z"), None);
+        assert_eq!(
+            parse_rfc3339("2023-11-14T22:13:20Z"),
+            Some(1_700_000_000 * 1_000_000_000)
+        );
+        assert_eq!(
+            parse_rfc3339("2023-11-14T23:13:20.5+01:00"),
+            Some(1_700_000_000 * 1_000_000_000 + 500_000_000)
+        );
+        assert_eq!(parse_rfc3339("garbage"), None);
+    }
+
+    #[test]
+    fn multiaddrs() {
+        let ma = [4, 127, 0, 0, 1, 6, 0x04, 0xd2];
+        assert_eq!(multiaddr_text(&ma).unwrap(), "/ip4/127.0.0.1/tcp/1234");
+        assert!(multiaddr_text(&[4, 1]).is_err());
+        assert_eq!(bs58_encode(&[0, 0, 1]), "112");
+    }
+
+    #[test]
+    fn inputs() {
+        assert!(parse_addr("to", "t01000").is_ok());
+        assert!(parse_addr("to", "nope").is_err());
+        assert!(parse_cid(
+            "c",
+            "bafy2bzacecmda75ovposbdateg7eyhwij65zklgyijgcjwynlklmqazpwlhba"
+        )
+        .is_ok());
+        assert!(parse_cid("c", "bafyNOT").is_err());
+        assert_eq!(go_cid_list(&json!([{"/": "a"}, {"/": "b"}])), "[a b]");
+    }
+}
