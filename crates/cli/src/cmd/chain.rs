@@ -98,6 +98,18 @@ async fn get_message(c: &RpcClient, cid: &str) -> Result<()> {
         .await
         .map_err(|e| anyhow!("failed to read object: {e}"))?;
     let bytes = b64_field(&raw)?;
+    // Print addresses with the node's network prefix (`t` on test networks), as a Lotus
+    // binary built for that network would: the head block's miner shows which it is.
+    if let Ok(head) = c.call::<Value>("ChainHead", vec![]).await {
+        let testnet = head["Blocks"][0]["Miner"]
+            .as_str()
+            .is_some_and(|m| m.starts_with('t'));
+        padma_types::address::set_network(if testnet {
+            padma_types::Network::Testnet
+        } else {
+            padma_types::Network::Mainnet
+        });
+    }
     if let Ok(m) = padma_types::message::decode_message(&bytes) {
         return print_json(&MessageJson::from(&m));
     }

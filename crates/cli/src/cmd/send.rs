@@ -23,13 +23,13 @@ pub struct SendArgs {
     #[arg(long)]
     from: Option<String>,
     /// Gas premium in attoFIL (0: estimated by the node).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     gas_premium: Option<String>,
     /// Gas fee cap in attoFIL (0: estimated by the node).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     gas_feecap: Option<String>,
     /// Gas limit (0: estimated by the node).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     gas_limit: Option<i64>,
     /// Nonce to use (default: the node assigns the next one).
     #[arg(long)]
