@@ -635,6 +635,14 @@ async fn send_lands_in_the_mpool() {
 #[ignore = "needs the chain service"]
 async fn mpool_sub_streams_until_ctrl_c() {
     let (d, _owner, _dir) = genesis_daemon(now());
+    /// Kills the subscriber if the test fails before it is stopped.
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
     let mut sub = Command::new(PADMA)
         .arg("--repo")
         .arg(&d.repo)
@@ -645,6 +653,7 @@ async fn mpool_sub_streams_until_ctrl_c() {
         .spawn()
         .unwrap();
     let stdout = sub.stdout.take().unwrap();
+    let mut sub = KillOnDrop(sub);
     let (tx, rx) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -675,9 +684,9 @@ async fn mpool_sub_streams_until_ctrl_c() {
         text.starts_with("{\n  \"Type\": 0,\n  \"Message\": {"),
         "{text}"
     );
-    unsafe { libc::kill(sub.id() as i32, libc::SIGINT) };
+    unsafe { libc::kill(sub.0.id() as i32, libc::SIGINT) };
     let status = eventually(10, "mpool sub to exit on Ctrl-C", || {
-        sub.try_wait().unwrap()
+        sub.0.try_wait().unwrap()
     });
     assert!(status.success(), "{status}");
 }
