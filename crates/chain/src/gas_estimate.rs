@@ -99,10 +99,11 @@ pub fn lotus_noise(mut uniform: impl FnMut() -> f64) -> f64 {
 /// Lotus's `GasEstimateGasPremium`: the premium to offer for inclusion within about
 /// `nblocksincl` tipsets.
 ///
-/// `recent` holds the `(GasPremium, GasLimit)` of every message (as listed per block,
-/// duplicates included) in the last [`premium_history_tipsets`]`(nblocksincl)` tipsets
-/// before the one estimated against, and `blocks_seen` the number of blocks in those
-/// tipsets. The [`median_gas_premium`] is raised to at least 200,000 for
+/// `recent` holds the `(GasPremium, GasLimit)` of the messages of the last
+/// [`premium_history_tipsets`]`(nblocksincl)` tipsets before the one estimated
+/// against, each tipset's messages as it executes them (Lotus's `MessagesForTipset`:
+/// block order, BLS then secp, duplicates and out-of-sequence nonces dropped), and
+/// `blocks_seen` the number of blocks in those tipsets. The [`median_gas_premium`] is raised to at least 200,000 for
 /// `nblocksincl` 1 (or 0), 150,000 for 2 and [`MIN_GAS_PREMIUM`] otherwise, then
 /// scaled by `noise` ([`apply_premium_noise`]; pass [`lotus_noise`] for Lotus's
 /// behaviour, 1.0 for none).
