@@ -5,7 +5,6 @@
 //! state and receipts recomputed.
 
 use crate::base_info::{address_cbor, MinerBaseInfo};
-use crate::basefee::compute_next_base_fee;
 use crate::consensus::election::win_count;
 use crate::consensus::randomness::{draw_from_base, Tag};
 use crate::consensus::vrf::{election_input, ticket_input, verify_vrf};
@@ -158,12 +157,7 @@ pub fn validate_block(sm: &StateManager, b: &FullBlock, now_ms: u64) -> Result<(
     let outcome = sm.tipset_state(&parent).map_err(internal)?;
     check_messages(sm, b, bls_agg, &outcome.state_root)?;
     // 8. Base fee.
-    let parent_msgs = sm.block_messages(&parent).map_err(internal)?;
-    let per_block: Vec<Vec<&Message>> = parent_msgs
-        .iter()
-        .map(|bm| bm.messages.iter().map(|m| m.message()).collect())
-        .collect();
-    let base_fee = compute_next_base_fee(&parent.blocks()[0].parent_base_fee, &per_block);
+    let base_fee = sm.child_base_fee(&parent).map_err(internal)?;
     if h.parent_base_fee != base_fee {
         return invalid(format!(
             "base fee doesn't match: {} (header) != {base_fee} (computed)",

@@ -98,14 +98,7 @@ fn selection_dedupes_and_skips_out_of_sequence_messages() {
     ];
     let r = net.run(1, &blocks);
     let cids: Vec<_> = r.applied.iter().map(|(c, _)| *c).collect();
-    assert_eq!(
-        cids,
-        vec![
-            message_cid(m1.message()),
-            message_cid(m2.message()),
-            message_cid(m3.message())
-        ]
-    );
+    assert_eq!(cids, vec![m1.cid(), m2.cid(), m3.cid()]);
     let rs = receipts(&net, &r.receipts_root);
     assert_eq!(rs.len(), 3);
     for (x, (_, ap)) in rs.iter().zip(&r.applied) {

@@ -9,6 +9,7 @@
 
 mod builder;
 mod deals;
+pub mod fake;
 pub mod header;
 mod initial;
 mod miners;

@@ -40,6 +40,15 @@ impl ChainMessage {
         }
     }
 
+    /// The message's CID on chain: the unsigned message's for BLS, the signed
+    /// message's otherwise (what receipts and message lookups are keyed by).
+    pub fn cid(&self) -> Cid {
+        match self {
+            ChainMessage::Bls(m) => message_cid(m),
+            ChainMessage::Signed(s) => s.cid(),
+        }
+    }
+
     /// The size of the message's chain encoding, which inclusion gas is charged on.
     pub fn chain_length(&self) -> usize {
         match self {
@@ -68,7 +77,7 @@ pub struct TipsetResult {
     pub state_root: Cid,
     /// The receipts AMT v0 root (children's `ParentMessageReceipts`).
     pub receipts_root: Cid,
-    /// The explicit messages applied, in order: their CID and result.
+    /// The explicit messages applied, in order: their chain CID ([`ChainMessage::cid`]) and result.
     pub applied: Vec<(Cid, ApplyRet)>,
 }
 
@@ -192,7 +201,7 @@ pub fn execute_tipset<BS: Blockstore>(
         let mut gas_reward = TokenAmount::default();
         let mut penalty = TokenAmount::default();
         for cm in msgs {
-            let cid = message_cid(cm.message());
+            let cid = cm.cid();
             if !seen.insert(cid) {
                 continue;
             }

@@ -1,0 +1,271 @@
+//! The block-production loop (Lotus `miner.Miner`): for each epoch, on the heaviest
+//! tipset, check eligibility, compute the ticket, the election proof and its wins,
+//! prove WinningPoSt, select messages, create, sign and submit the block; nobody
+//! winning makes a null round. It talks to a full node through [`MiningNode`] (in
+//! process: [`LocalNode`]; `padma-miner` implements it over the JSON-RPC API) and
+//! proves through [`WinningProver`].
+
+use crate::base_info::{address_cbor, MinerBaseInfo};
+use crate::consensus::election::win_count;
+use crate::consensus::randomness::{draw_from_base, Tag};
+use crate::consensus::vrf::{election_input, ticket_input};
+use crate::network::now_ms;
+use crate::produce::BlockTemplate;
+use crate::service::ChainService;
+use crate::validate::FullBlock;
+use anyhow::{bail, Result};
+use fvm_shared::address::{Address, Payload};
+use fvm_shared::crypto::signature::Signature;
+use fvm_shared::sector::RegisteredPoStProof;
+use padma_types::block::{ElectionProof, PoStProof, Ticket, TipSet};
+use padma_types::crypto::KeyInfo;
+use padma_types::message::BLOCK_GAS_LIMIT;
+use padma_types::SignedMessage;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// What the mining loop needs from a full node.
+pub trait MiningNode: Send + Sync {
+    /// The heaviest tipset.
+    fn head(&self) -> impl Future<Output = Result<TipSet>> + Send;
+    /// `MinerGetBaseInfo`.
+    fn base_info(
+        &self,
+        miner: &Address,
+        round: i64,
+        base: &TipSet,
+    ) -> impl Future<Output = Result<Option<MinerBaseInfo>>> + Send;
+    /// `WalletSign` with the worker key.
+    fn sign(&self, key: &Address, data: &[u8]) -> impl Future<Output = Result<Signature>> + Send;
+    /// `MpoolSelect` on `base`.
+    fn select_messages(
+        &self,
+        base: &TipSet,
+    ) -> impl Future<Output = Result<Vec<SignedMessage>>> + Send;
+    /// `MinerCreateBlock`.
+    fn create_block(&self, t: BlockTemplate) -> impl Future<Output = Result<FullBlock>> + Send;
+    /// `SyncSubmitBlock`.
+    fn submit_block(&self, b: FullBlock) -> impl Future<Output = Result<()>> + Send;
+    /// The genesis timestamp and the block delay in milliseconds.
+    fn timing(&self) -> impl Future<Output = Result<(u64, u64)>> + Send;
+}
+
+/// Proves WinningPoSt over a miner's challenged sectors.
+pub trait WinningProver: Send + Sync {
+    /// The proofs for `info.sectors` with challenge randomness `rand`.
+    fn prove(&self, info: &MinerBaseInfo, miner_id: u64, rand: [u8; 32]) -> Result<Vec<PoStProof>>;
+}
+
+/// Mock WinningPoSt proofs, for networks that declare mock proofs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MockWinningProver;
+
+impl WinningProver for MockWinningProver {
+    fn prove(&self, info: &MinerBaseInfo, miner_id: u64, rand: [u8; 32]) -> Result<Vec<PoStProof>> {
+        let sectors = info
+            .sectors
+            .iter()
+            .map(|s| {
+                let d: [u8; 32] = s
+                    .sealed_cid
+                    .hash()
+                    .digest()
+                    .try_into()
+                    .map_err(|_| anyhow::anyhow!("sealed CID is not 32 bytes"))?;
+                Ok((s.number, d))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let i = padma_proofs::PoStVerifyInfo {
+            post_proof: info.winning_post_proof,
+            miner_id,
+            randomness: rand,
+            sectors,
+            proof: Vec::new(),
+        };
+        Ok(vec![PoStProof {
+            post_proof: RegisteredPoStProof::from(info.winning_post_proof),
+            proof_bytes: padma_proofs::verifier::mock::winning_post_proof(&i),
+        }])
+    }
+}
+
+/// The outcome of one mining attempt.
+#[derive(Debug)]
+pub enum Attempt {
+    /// The miner won and submitted this block.
+    Mined(Box<FullBlock>),
+    /// The miner did not win (or may not mine) this round.
+    Lost,
+}
+
+/// Tries to mine `round` on `base` once; the block's timestamp is the epoch's.
+pub async fn mine_one<N: MiningNode, P: WinningProver>(
+    node: &N,
+    prover: &P,
+    miner: &Address,
+    base: &TipSet,
+    round: i64,
+) -> Result<Attempt> {
+    let Payload::ID(miner_id) = *miner.payload() else {
+        bail!("miner {miner} is not an ID address");
+    };
+    let Some(info) = node.base_info(miner, round, base).await? else {
+        return Ok(Attempt::Lost);
+    };
+    if !info.eligible_for_mining {
+        return Ok(Attempt::Lost);
+    }
+    let rbase = info.randomness_base().clone();
+    let eproof = node
+        .sign(&info.worker_key, &election_input(&rbase, round, miner))
+        .await?;
+    let wins = win_count(&eproof.bytes, &info.miner_power, &info.network_power);
+    if wins < 1 {
+        return Ok(Attempt::Lost);
+    }
+    let parent_ticket = base
+        .min_ticket_block()
+        .ticket
+        .as_ref()
+        .map(|t| t.vrf_proof.clone())
+        .unwrap_or_default();
+    let ticket = node
+        .sign(
+            &info.worker_key,
+            &ticket_input(&rbase, round, miner, &parent_ticket),
+        )
+        .await?;
+    let prand = draw_from_base(
+        &rbase.data,
+        Tag::WinningPoStChallengeSeed,
+        round,
+        &address_cbor(miner),
+    );
+    let winning_post_proof = prover.prove(&info, miner_id, prand)?;
+    let messages = node.select_messages(base).await?;
+    let (genesis_ts, delay_ms) = node.timing().await?;
+    let timestamp = (genesis_ts * 1000 + u64::try_from(round)? * delay_ms) / 1000;
+    let block = node
+        .create_block(BlockTemplate {
+            miner: *miner,
+            parents: base.key().clone(),
+            ticket: Ticket {
+                vrf_proof: ticket.bytes,
+            },
+            eproof: ElectionProof {
+                win_count: wins,
+                vrf_proof: eproof.bytes,
+            },
+            beacon_values: info.beacon_entries.clone(),
+            messages,
+            epoch: round,
+            timestamp,
+            winning_post_proof,
+        })
+        .await?;
+    node.submit_block(block.clone()).await?;
+    Ok(Attempt::Mined(Box::new(block)))
+}
+
+/// Mines until `stop` turns true: one attempt per epoch, at the epoch's start, on the
+/// heaviest tipset known then. Errors of one attempt are logged and mining goes on.
+pub async fn run<N: MiningNode, P: WinningProver>(
+    node: &N,
+    prover: &P,
+    miner: Address,
+    mut stop: watch::Receiver<bool>,
+) -> Result<()> {
+    let (genesis_ts, delay_ms) = node.timing().await?;
+    let mut last: i64 = 0;
+    while !*stop.borrow() {
+        let head = node.head().await?;
+        let now_epoch = i64::try_from(now_ms().saturating_sub(genesis_ts * 1000) / delay_ms)?;
+        let round = (head.height() + 1).max(last + 1).max(now_epoch);
+        let start = genesis_ts * 1000 + u64::try_from(round)? * delay_ms;
+        let wait = start.saturating_sub(now_ms());
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_millis(wait)) => {}
+            _ = stop.wait_for(|s| *s) => break,
+        }
+        let base = node.head().await?;
+        if base.height() >= round {
+            continue;
+        }
+        last = round;
+        match mine_one(node, prover, &miner, &base, round).await {
+            Ok(Attempt::Mined(b)) => {
+                tracing::info!(height = round, block = %b.header.cid(), msgs = b.bls_messages.len() + b.secp_messages.len(), "mined a block");
+            }
+            Ok(Attempt::Lost) => tracing::debug!(height = round, "did not win"),
+            Err(e) => tracing::warn!(height = round, "mining failed: {e:#}"),
+        }
+    }
+    Ok(())
+}
+
+/// A [`MiningNode`] in the same process as the chain service, signing with keys it
+/// holds (the genesis miners' worker keys).
+pub struct LocalNode {
+    /// The chain service.
+    pub svc: Arc<ChainService>,
+    /// Keys by address.
+    pub keys: HashMap<Address, KeyInfo>,
+}
+
+impl LocalNode {
+    fn sm(&self) -> &crate::sm::StateManager {
+        self.svc.sm()
+    }
+}
+
+impl MiningNode for LocalNode {
+    async fn head(&self) -> Result<TipSet> {
+        Ok(self.sm().head())
+    }
+
+    async fn base_info(
+        &self,
+        miner: &Address,
+        round: i64,
+        base: &TipSet,
+    ) -> Result<Option<MinerBaseInfo>> {
+        self.sm().miner_base_info(miner, round, base)
+    }
+
+    async fn sign(&self, key: &Address, data: &[u8]) -> Result<Signature> {
+        let k = self
+            .keys
+            .get(key)
+            .ok_or_else(|| anyhow::anyhow!("no key for {key}"))?;
+        Ok(k.sign(data)?)
+    }
+
+    async fn select_messages(&self, base: &TipSet) -> Result<Vec<SignedMessage>> {
+        let base_fee = self.sm().child_base_fee(base)?;
+        Ok(self.svc.mpool().select(&base_fee, BLOCK_GAS_LIMIT)?)
+    }
+
+    async fn create_block(&self, t: BlockTemplate) -> Result<FullBlock> {
+        self.sm().create_block(&t, |a, d| {
+            let k = self
+                .keys
+                .get(a)
+                .ok_or_else(|| anyhow::anyhow!("no key for {a}"))?;
+            Ok(k.sign(d)?)
+        })
+    }
+
+    async fn submit_block(&self, b: FullBlock) -> Result<()> {
+        self.svc.submit_block(b, now_ms())?;
+        Ok(())
+    }
+
+    async fn timing(&self) -> Result<(u64, u64)> {
+        Ok((
+            self.sm().genesis().timestamp,
+            self.sm().params().block_delay_ms,
+        ))
+    }
+}

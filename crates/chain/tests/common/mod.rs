@@ -1,0 +1,157 @@
+//! An in-process chain for tests: a genesis with one mock-proof miner (f01000, fake
+//! sectors) and two funded secp accounts, on a real datastore in a temp dir, with the
+//! chain service and a local mining node holding the miner's worker key.
+
+#![allow(dead_code)]
+
+use fvm_shared::address::Address;
+use fvm_shared::econ::TokenAmount;
+use padma_chain::consensus::beacon::MockBeacon;
+use padma_chain::miner::{mine_one, Attempt, LocalNode, MockWinningProver};
+use padma_chain::network::{now_ms, NetworkParams};
+use padma_chain::{ChainService, ChainStore, MpoolConfig, StateManager};
+use padma_state::genesis::template::Actor;
+use padma_state::genesis::{fake::fake_miner, Template};
+use padma_store::Store;
+use padma_types::block::TipSet;
+use padma_types::crypto::{KeyInfo, KeyType};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The test chain.
+pub struct TestChain {
+    pub dir: tempfile::TempDir,
+    node: Option<LocalNode>,
+    pub miner: Address,
+    pub worker: KeyInfo,
+    pub accounts: Vec<KeyInfo>,
+    pub genesis_car: Vec<u8>,
+}
+
+pub fn bls_key(seed: u8) -> KeyInfo {
+    let mut sk = [seed; 32];
+    sk[31] &= 0x3f;
+    KeyInfo::new(KeyType::Bls, sk.to_vec()).unwrap()
+}
+
+pub fn secp_key(seed: u8) -> KeyInfo {
+    KeyInfo::new(KeyType::Secp256k1, [seed; 32].to_vec()).unwrap()
+}
+
+/// A genesis CAR whose timestamp is `age_secs` in the past.
+pub fn genesis_car(age_secs: u64, accounts: &[KeyInfo], worker: &KeyInfo) -> Vec<u8> {
+    let name = NetworkParams::name_for("padma-test", 4000, true);
+    let mut t = Template::new(name, now_ms() / 1000 - age_secs);
+    let m = fake_miner(1000, worker, 2048, 4, 1_000_000).unwrap();
+    let manifest = serde_json::json!({ "t01000": m });
+    t.add_miners_from_manifest(
+        manifest.to_string().as_bytes(),
+        TokenAmount::from_whole(1_000),
+    )
+    .unwrap();
+    for k in accounts {
+        t.accounts.push(Actor::account(
+            k.address().unwrap(),
+            TokenAmount::from_whole(1_000),
+        ));
+    }
+    padma_state::genesis::make_car(&t).unwrap().0
+}
+
+/// Opens a chain service on the datastore at `path` with `car` as its genesis.
+pub fn open(path: &Path, car: &[u8]) -> Arc<ChainService> {
+    let store = Arc::new(Store::open(path).unwrap());
+    let roots = padma_store::car::import(store.as_ref(), car).unwrap();
+    let cs = ChainStore::open(store.clone()).unwrap();
+    let bytes = fvm_ipld_blockstore::Blockstore::get(store.as_ref(), &roots[0])
+        .unwrap()
+        .unwrap();
+    let genesis = padma_types::block::BlockHeader::decode(&bytes).unwrap();
+    cs.set_genesis(&genesis).unwrap();
+    let view =
+        padma_chain::state_view::StateView::new(store.clone(), &genesis.parent_state_root).unwrap();
+    let params = NetworkParams::parse(&view.network_name().unwrap()).unwrap();
+    assert!(params.mock_proofs);
+    let sm = Arc::new(StateManager::new(
+        Arc::new(cs),
+        genesis,
+        params,
+        Arc::new(MockBeacon),
+        Arc::new(padma_proofs::MockVerifier),
+    ));
+    let svc = ChainService::new(sm, MpoolConfig::default());
+    svc.spawn_mpool_updater();
+    svc
+}
+
+impl TestChain {
+    /// A new chain whose genesis is `age_secs` old (so many epochs are in the past).
+    pub fn new(age_secs: u64) -> TestChain {
+        let worker = bls_key(42);
+        let accounts = vec![secp_key(7), secp_key(8)];
+        let car = genesis_car(age_secs, &accounts, &worker);
+        let dir = tempfile::tempdir().unwrap();
+        let svc = open(&dir.path().join("db"), &car);
+        TestChain {
+            node: Some(local(svc, &worker)),
+            dir,
+            miner: Address::new_id(1000),
+            worker,
+            accounts,
+            genesis_car: car,
+        }
+    }
+
+    /// Reopens the chain on the same datastore (a restart).
+    pub fn reopen(&mut self) {
+        let old = self.node.take().expect("a node");
+        let weak = Arc::downgrade(&old.svc);
+        drop(old);
+        while weak.strong_count() > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let svc = open(&self.dir.path().join("db"), &self.genesis_car);
+        self.node = Some(local(svc, &self.worker));
+    }
+
+    pub fn node(&self) -> &LocalNode {
+        self.node.as_ref().expect("a node")
+    }
+
+    pub fn svc(&self) -> &Arc<ChainService> {
+        &self.node().svc
+    }
+
+    pub fn head(&self) -> TipSet {
+        self.svc().sm().head()
+    }
+
+    /// Mines `round` on `base`; the new block's tipset when the miner won.
+    pub async fn mine_block(&self, base: &TipSet, round: i64) -> Option<TipSet> {
+        match mine_one(self.node(), &MockWinningProver, &self.miner, base, round)
+            .await
+            .unwrap()
+        {
+            Attempt::Mined(b) => Some(TipSet::new(vec![b.header]).unwrap()),
+            Attempt::Lost => None,
+        }
+    }
+
+    /// Mines `round` on `base`; true when a block was made.
+    pub async fn mine_on(&self, base: &TipSet, round: i64) -> bool {
+        self.mine_block(base, round).await.is_some()
+    }
+
+    /// Mines `round` on the head (a null round when the miner loses).
+    pub async fn mine_round(&self, round: i64) -> bool {
+        let head = self.head();
+        self.mine_on(&head, round).await
+    }
+}
+
+pub fn local(svc: Arc<ChainService>, worker: &KeyInfo) -> LocalNode {
+    let mut keys = HashMap::new();
+    keys.insert(worker.address().unwrap(), worker.clone());
+    LocalNode { svc, keys }
+}
