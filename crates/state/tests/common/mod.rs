@@ -332,3 +332,97 @@ pub fn fil(n: u64) -> TokenAmount {
 pub fn empty() -> Cid {
     empty_array_cid()
 }
+
+/// Deterministic randomness bases (`blake2b-256(label ‖ i64be(round))`, label
+/// `chain` or `beacon`) and a proof verifier whose verdicts a test sets; it records
+/// every proof it is asked to verify.
+#[derive(Default)]
+pub struct MockExterns {
+    /// Refuse seal proofs.
+    pub reject_seals: std::sync::atomic::AtomicBool,
+    /// Refuse Window PoSts.
+    pub reject_posts: std::sync::atomic::AtomicBool,
+    /// The seal proofs verified so far.
+    pub seals: std::sync::Mutex<Vec<fvm_shared::sector::SealVerifyInfo>>,
+    /// The Window PoSts verified so far.
+    pub posts: std::sync::Mutex<Vec<fvm_shared::sector::WindowPoStVerifyInfo>>,
+}
+
+impl MockExterns {
+    /// A mock that lives as long as the test process (the VM wants `'static`).
+    pub fn leak() -> &'static MockExterns {
+        Box::leak(Box::default())
+    }
+
+    /// Sets whether seal proofs verify.
+    pub fn accept_seals(&self, ok: bool) {
+        self.reject_seals
+            .store(!ok, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Sets whether Window PoSts verify.
+    pub fn accept_posts(&self, ok: bool) {
+        self.reject_posts
+            .store(!ok, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The mock randomness base for `label` at `round`.
+pub fn mock_base(label: &str, round: i64) -> [u8; 32] {
+    let mut data = label.as_bytes().to_vec();
+    data.extend_from_slice(&round.to_be_bytes());
+    padma_types::cid::blake2b_256(&data)
+}
+
+impl padma_state::runtime::Randomness for MockExterns {
+    fn chain_randomness(&self, round: i64) -> anyhow::Result<[u8; 32]> {
+        Ok(mock_base("chain", round))
+    }
+    fn beacon_randomness(&self, round: i64) -> anyhow::Result<[u8; 32]> {
+        Ok(mock_base("beacon", round))
+    }
+}
+
+impl padma_state::runtime::ProofVerifier for MockExterns {
+    fn verify_seal(&self, info: &fvm_shared::sector::SealVerifyInfo) -> anyhow::Result<()> {
+        self.seals.lock().unwrap().push(info.clone());
+        if self.reject_seals.load(std::sync::atomic::Ordering::SeqCst) {
+            anyhow::bail!("mock: seal proof rejected");
+        }
+        Ok(())
+    }
+    fn verify_aggregate_seals(
+        &self,
+        _: &fvm_shared::sector::AggregateSealVerifyProofAndInfos,
+    ) -> anyhow::Result<()> {
+        if self.reject_seals.load(std::sync::atomic::Ordering::SeqCst) {
+            anyhow::bail!("mock: aggregate seal proof rejected");
+        }
+        Ok(())
+    }
+    fn verify_window_post(
+        &self,
+        info: &fvm_shared::sector::WindowPoStVerifyInfo,
+    ) -> anyhow::Result<()> {
+        self.posts.lock().unwrap().push(info.clone());
+        if self.reject_posts.load(std::sync::atomic::Ordering::SeqCst) {
+            anyhow::bail!("mock: window post rejected");
+        }
+        Ok(())
+    }
+    fn verify_replica_update(
+        &self,
+        _: &fvm_shared::sector::ReplicaUpdateInfo,
+    ) -> anyhow::Result<()> {
+        anyhow::bail!("mock: no replica updates")
+    }
+}
+
+/// An execution environment at `epoch` whose randomness and proofs are `x`'s.
+pub fn env_with(epoch: i64, x: &'static MockExterns) -> VmEnv<'static> {
+    VmEnv {
+        randomness: x,
+        proofs: x,
+        ..env(epoch)
+    }
+}
