@@ -3,12 +3,16 @@
 
 mod call;
 mod chain;
+mod chain_read;
 pub mod chainstore;
 mod common;
 mod miner;
+mod msgsearch;
+mod randomness;
 mod readstate;
 mod state;
 mod supply;
+mod sync;
 mod wallet;
 
 use crate::wallet::Wallet;
@@ -134,6 +138,131 @@ pub fn methods() -> MethodTable<NodeState> {
         call("ChainReadObj", Read, one, h!(chain::chain_read_obj)),
         call("ChainHasObj", Read, one, h!(chain::chain_has_obj)),
         call("ChainPutObj", Admin, v1_only(1), h!(chain::chain_put_obj)),
+        // Chain: tipsets, messages, receipts, paths, weights, head changes.
+        call(
+            "ChainGetTipSet",
+            Read,
+            one,
+            h!(chain_read::chain_get_tipset),
+        ),
+        call(
+            "ChainGetTipSetByHeight",
+            Read,
+            two,
+            h!(chain_read::chain_get_tipset_by_height),
+        ),
+        call(
+            "ChainGetTipSetAfterHeight",
+            Read,
+            v1_only(2),
+            h!(chain_read::chain_get_tipset_after_height),
+        ),
+        call(
+            "ChainGetBlockMessages",
+            Read,
+            one,
+            h!(chain_read::chain_get_block_messages),
+        ),
+        call(
+            "ChainGetParentMessages",
+            Read,
+            one,
+            h!(chain_read::chain_get_parent_messages),
+        ),
+        call(
+            "ChainGetParentReceipts",
+            Read,
+            one,
+            h!(chain_read::chain_get_parent_receipts),
+        ),
+        call(
+            "ChainGetMessage",
+            Read,
+            one,
+            h!(chain_read::chain_get_message),
+        ),
+        call(
+            "ChainGetMessagesInTipset",
+            Read,
+            one,
+            h!(chain_read::chain_get_messages_in_tipset),
+        ),
+        call("ChainGetPath", Read, two, h!(chain_read::chain_get_path)),
+        call(
+            "ChainTipSetWeight",
+            Read,
+            one,
+            h!(chain_read::chain_tipset_weight),
+        ),
+        row(
+            "ChainNotify",
+            Read,
+            none,
+            Handler::Channel(|s, c, p| Box::pin(chain_read::chain_notify(s, c, p))),
+        ),
+        // Randomness and the beacon.
+        call(
+            "StateGetRandomnessFromTickets",
+            Read,
+            Arity::both(4),
+            h!(randomness::state_get_randomness_from_tickets),
+        ),
+        call(
+            "StateGetRandomnessFromBeacon",
+            Read,
+            Arity::both(4),
+            h!(randomness::state_get_randomness_from_beacon),
+        ),
+        call(
+            "StateGetBeaconEntry",
+            Read,
+            v1_only(1),
+            h!(randomness::state_get_beacon_entry),
+        ),
+        call(
+            "BeaconGetEntry",
+            Read,
+            Arity {
+                v0: Some(1),
+                v1: None,
+            },
+            h!(randomness::state_get_beacon_entry),
+        ),
+        // Message search and replay.
+        call(
+            "StateSearchMsg",
+            Read,
+            Arity::split(1, 4),
+            h!(msgsearch::state_search_msg),
+        ),
+        call(
+            "StateSearchMsgLimited",
+            Read,
+            Arity {
+                v0: Some(2),
+                v1: None,
+            },
+            h!(msgsearch::state_search_msg_limited),
+        ),
+        call(
+            "StateWaitMsg",
+            Read,
+            Arity::split(2, 4),
+            h!(msgsearch::state_wait_msg),
+        ),
+        call(
+            "StateWaitMsgLimited",
+            Read,
+            Arity {
+                v0: Some(3),
+                v1: None,
+            },
+            h!(msgsearch::state_wait_msg_limited),
+        ),
+        call("StateReplay", Read, two, h!(msgsearch::state_replay)),
+        // Sync.
+        call("SyncState", Read, none, h!(sync::sync_state)),
+        call("SyncCheckBad", Read, one, h!(sync::sync_check_bad)),
         // State.
         call("StateGetActor", Read, two, h!(state::state_get_actor)),
         call("StateReadState", Read, two, h!(state::state_read_state)),
