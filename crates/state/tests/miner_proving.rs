@@ -880,3 +880,53 @@ fn block_rewards_vest_and_withdrawals_honour_locked_funds() {
     assert_eq!(ret_of::<TokenAmount>(&r), vested);
     assert_eq!(c.miner().locked_funds, &st.locked_funds - &vested);
 }
+
+#[test]
+fn prove_commit_accepts_an_aggregate_proof() {
+    let mut c = Chain::new(1000);
+    let ns = [1, 2, 3, 4];
+    let pcs = ns.iter().map(|n| c.precommit_info(*n)).collect();
+    let r = c.precommit(pcs);
+    assert_eq!(code(&r), ExitCode::OK, "{:?}", r.error);
+    let e = c.net.epoch;
+    c.advance_to(e + devnet_policy().pre_commit_challenge_delay);
+    let prm = |aggregate_proof_type| miner::ProveCommitSectors3Params {
+        sector_activations: ns
+            .iter()
+            .map(|n| miner::SectorActivationManifest {
+                sector_number: *n,
+                pieces: vec![],
+            })
+            .collect(),
+        sector_proofs: vec![],
+        aggregate_proof: RawBytes::new(vec![3; 1024]),
+        aggregate_proof_type,
+        require_activation_success: true,
+        require_notification_success: false,
+    };
+    use fvm_shared::sector::RegisteredAggregateProof::SnarkPackV2;
+    // The aggregate type must be given; the verifier's verdict is final.
+    let r = c.send(0, method::miner::PROVE_COMMIT_SECTORS3, p(prm(None)));
+    assert_eq!(code(&r), ExitCode::USR_ILLEGAL_ARGUMENT);
+    c.x.accept_seals(false);
+    let r = c.send(
+        0,
+        method::miner::PROVE_COMMIT_SECTORS3,
+        p(prm(Some(SnarkPackV2))),
+    );
+    assert_eq!(code(&r), ExitCode::USR_ILLEGAL_ARGUMENT, "{:?}", r.error);
+    c.x.accept_seals(true);
+    let r = c.send(
+        0,
+        method::miner::PROVE_COMMIT_SECTORS3,
+        p(prm(Some(SnarkPackV2))),
+    );
+    assert_eq!(code(&r), ExitCode::OK, "{:?}", r.error);
+    let res: miner::ProveCommitSectors3Return = ret_of(&r);
+    assert_eq!(res.activation_results.success_count, 4);
+    let st = c.miner();
+    for n in ns {
+        assert!(st.get_sector(&c.net.store, n).unwrap().is_some());
+    }
+    assert_eq!(st.pre_commit_deposits, TokenAmount::default());
+}
