@@ -4,6 +4,7 @@
 //! prove-commit of committed-capacity sectors, Window PoSt, fault and recovery
 //! declarations, termination), on the full v18 state layout.
 
+mod activate;
 mod control;
 mod cron;
 mod faults;
