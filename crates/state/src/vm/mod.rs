@@ -14,6 +14,7 @@
 
 mod apply;
 mod call;
+mod explicit;
 pub mod gas;
 pub mod layers;
 pub mod outputs;
@@ -23,6 +24,7 @@ mod tipset;
 
 pub use apply::{call, check_message_syntax, ApplyRet, InvocResult, EVENTS_AMT_BIT_WIDTH};
 pub(crate) use call::CallError;
+pub use explicit::call_explicit;
 pub use outputs::GasOutputs;
 pub use supply::LotusSupply;
 pub use tipset::{execute_tipset, BlockMessages, ChainMessage, TipsetResult};
