@@ -91,6 +91,47 @@ impl WinningProver for MockWinningProver {
     }
 }
 
+/// Real WinningPoSt proofs over sealed sectors kept in Lotus's layout under `root`
+/// (`sealed/` and `cache/`, as `padma-seed pre-seal` writes them).
+#[derive(Clone, Debug)]
+pub struct FileWinningProver {
+    /// The sector storage root.
+    pub root: std::path::PathBuf,
+}
+
+impl WinningProver for FileWinningProver {
+    fn prove(&self, info: &MinerBaseInfo, miner_id: u64, rand: [u8; 32]) -> Result<Vec<PoStProof>> {
+        let sectors = info
+            .sectors
+            .iter()
+            .map(|s| {
+                let paths = padma_proofs::seal::SectorPaths::new(&self.root, miner_id, s.number);
+                Ok(padma_proofs::post::ProvingSector {
+                    number: s.number,
+                    comm_r: s
+                        .sealed_cid
+                        .hash()
+                        .digest()
+                        .try_into()
+                        .map_err(|_| anyhow::anyhow!("sealed CID is not 32 bytes"))?,
+                    sealed: paths.sealed,
+                    cache: paths.cache,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let proof = padma_proofs::post::generate_winning_post(
+            info.winning_post_proof,
+            padma_proofs::seal::prover_id(miner_id),
+            rand,
+            &sectors,
+        )?;
+        Ok(vec![PoStProof {
+            post_proof: RegisteredPoStProof::from(info.winning_post_proof),
+            proof_bytes: proof,
+        }])
+    }
+}
+
 /// The outcome of one mining attempt.
 #[derive(Debug)]
 pub enum Attempt {
@@ -101,7 +142,7 @@ pub enum Attempt {
 }
 
 /// Tries to mine `round` on `base` once; the block's timestamp is the epoch's.
-pub async fn mine_one<N: MiningNode, P: WinningProver>(
+pub async fn mine_one<N: MiningNode, P: WinningProver + ?Sized>(
     node: &N,
     prover: &P,
     miner: &Address,
@@ -171,7 +212,7 @@ pub async fn mine_one<N: MiningNode, P: WinningProver>(
 
 /// Mines until `stop` turns true: one attempt per epoch, at the epoch's start, on the
 /// heaviest tipset known then. Errors of one attempt are logged and mining goes on.
-pub async fn run<N: MiningNode, P: WinningProver>(
+pub async fn run<N: MiningNode, P: WinningProver + ?Sized>(
     node: &N,
     prover: &P,
     miner: Address,

@@ -19,7 +19,6 @@ use fvm_shared::sector::RegisteredPoStProof;
 use padma_state::actors::*;
 use padma_state::vm::{execute_tipset, BlockMessages, ChainMessage, TipsetResult};
 use padma_types::crypto::{KeyInfo, KeyType};
-use padma_types::message::message_cid;
 
 fn make_miner(net: &mut Net) -> Address {
     let owner = net.accounts[0].addr;

@@ -51,6 +51,7 @@ pub async fn run(args: DaemonArgs, target: &Target) -> Result<()> {
                 make_genesis: args.make_genesis,
                 genesis_template: args.genesis_template,
                 bootstrap: args.bootstrap,
+                miner: None,
             })
             .await
         }
