@@ -26,6 +26,9 @@ struct Cli {
 enum Command {
     /// Run the full node.
     Daemon(cmd::daemon::DaemonArgs),
+    /// Run a whole devnet in one command: keys, genesis sectors, genesis, the full node
+    /// and the genesis miner mining blocks.
+    Devnet(cmd::devnet::DevnetArgs),
     /// Print the node's and this client's versions.
     Version,
     /// Manage API tokens.
@@ -74,7 +77,8 @@ fn main() {
             std::process::exit(if e.use_stderr() { 1 } else { 0 });
         }
     };
-    let is_daemon = matches!(&cli.command, Command::Daemon(a) if a.command.is_none());
+    let is_daemon = matches!(&cli.command, Command::Daemon(a) if a.command.is_none())
+        || matches!(&cli.command, Command::Devnet(_));
     init_logging(if is_daemon { "info" } else { "warn" });
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -95,6 +99,7 @@ fn main() {
     let result = rt.block_on(async move {
         match cli.command {
             Command::Daemon(args) => cmd::daemon::run(args, &target).await,
+            Command::Devnet(args) => cmd::devnet::run(args).await,
             Command::Version => cmd::version(&target).await,
             Command::Auth(c) => cmd::auth::run(c, &target).await,
             Command::Wallet(c) => cmd::wallet::run(c, &target).await,

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod chain;
 pub mod daemon;
+pub mod devnet;
 pub mod fetch_params;
 pub mod mpool;
 pub mod send;

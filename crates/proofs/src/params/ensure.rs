@@ -261,6 +261,12 @@ fn io_err<'a>(
 /// `padma fetch-params SIZE`: ensure every file of the size, printing progress to stderr.
 /// The parameter set comes from `$PADMA_PROOF_PARAMS` (default: devnet).
 pub fn fetch_params_command(size: &str) -> anyhow::Result<()> {
+    fetch_params_with_progress(size, ParamsNeeded::All)
+}
+
+/// [`fetch_params_command`] for only the `needed` parameters (e.g. PoSt only for a
+/// miner with pre-sealed sectors), printing progress to stderr.
+pub fn fetch_params_with_progress(size: &str, needed: ParamsNeeded) -> anyhow::Result<()> {
     let sector_size = crate::types::parse_sector_size(size)?;
     let set = ParamSet::from_env()?;
     let dir = param_cache_dir();
@@ -273,7 +279,7 @@ pub fn fetch_params_command(size: &str) -> anyhow::Result<()> {
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let last_line = std::sync::atomic::AtomicU64::new(u64::MAX);
     let print = move |e: &ParamEvent| print_event(e, tty, &last_line);
-    ensure_params_in(&dir, sector_size, ParamsNeeded::All, set, &print)?;
+    ensure_params_in(&dir, sector_size, needed, set, &print)?;
     eprintln!(
         "fetch-params: all parameters for {} are in place",
         crate::types::format_sector_size(sector_size)

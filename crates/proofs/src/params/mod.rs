@@ -11,7 +11,9 @@ pub(crate) mod files;
 pub mod generate;
 pub mod manifest;
 
-pub use ensure::{ensure_params, ensure_params_in, fetch_params_command};
+pub use ensure::{
+    ensure_params, ensure_params_in, fetch_params_command, fetch_params_with_progress,
+};
 pub use generate::{circuits_for, Circuit, CircuitKind, DEVNET_SEED_DOMAIN};
 
 use std::path::PathBuf;
