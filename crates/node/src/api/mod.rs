@@ -3,6 +3,8 @@
 
 mod call;
 mod chain;
+#[cfg(test)]
+mod chain_api_tests;
 mod chain_read;
 pub mod chainstore;
 mod common;
