@@ -79,7 +79,11 @@ fn main() {
     };
     let is_daemon = matches!(&cli.command, Command::Daemon(a) if a.command.is_none())
         || matches!(&cli.command, Command::Devnet(_));
-    init_logging(if is_daemon { "info" } else { "warn" });
+    init_logging(if is_daemon {
+        "info,filecoin_proofs=warn,storage_proofs_core=warn,storage_proofs_porep=warn,storage_proofs_post=warn,bellperson=warn"
+    } else {
+        "warn"
+    });
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

@@ -6,6 +6,7 @@ pub mod config;
 pub mod daemon;
 pub mod keystore;
 pub mod lock;
+pub mod mining_client;
 pub mod repo;
 pub mod wallet;
 

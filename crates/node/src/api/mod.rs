@@ -8,7 +8,11 @@ mod chain_api_tests;
 mod chain_read;
 pub mod chainstore;
 mod common;
+mod gas;
 mod miner;
+mod mining;
+pub mod mining_json;
+mod mpool;
 mod msgsearch;
 mod randomness;
 mod readstate;
@@ -355,5 +359,75 @@ pub fn methods() -> MethodTable<NodeState> {
             v1_only(1),
             h!(miner::state_miner_creation_deposit),
         ),
+        // Message pool.
+        call("MpoolPush", Write, one, h!(mpool::mpool_push)),
+        call(
+            "MpoolPushUntrusted",
+            Write,
+            one,
+            h!(mpool::mpool_push_untrusted),
+        ),
+        call("MpoolPushMessage", Sign, two, h!(mpool::mpool_push_message)),
+        call("MpoolBatchPush", Write, one, h!(mpool::mpool_batch_push)),
+        call(
+            "MpoolBatchPushUntrusted",
+            Write,
+            one,
+            h!(mpool::mpool_batch_push_untrusted),
+        ),
+        call(
+            "MpoolBatchPushMessage",
+            Sign,
+            two,
+            h!(mpool::mpool_batch_push_message),
+        ),
+        call("MpoolGetNonce", Read, one, h!(mpool::mpool_get_nonce)),
+        call("MpoolPending", Read, one, h!(mpool::mpool_pending)),
+        call("MpoolSelect", Read, two, h!(mpool::mpool_select)),
+        row(
+            "MpoolSub",
+            Read,
+            none,
+            Handler::Channel(|s, c, p| Box::pin(mpool::mpool_sub(s, c, p))),
+        ),
+        // Gas estimation.
+        call(
+            "GasEstimateMessageGas",
+            Read,
+            three,
+            h!(gas::gas_estimate_message_gas),
+        ),
+        call(
+            "GasEstimateGasLimit",
+            Read,
+            two,
+            h!(gas::gas_estimate_gas_limit),
+        ),
+        call(
+            "GasEstimateFeeCap",
+            Read,
+            three,
+            h!(gas::gas_estimate_fee_cap),
+        ),
+        call(
+            "GasEstimateGasPremium",
+            Read,
+            Arity::both(4),
+            h!(gas::gas_estimate_gas_premium),
+        ),
+        // Block production.
+        call(
+            "MinerGetBaseInfo",
+            Read,
+            three,
+            h!(mining::miner_get_base_info),
+        ),
+        call(
+            "MinerCreateBlock",
+            Write,
+            one,
+            h!(mining::miner_create_block),
+        ),
+        call("SyncSubmitBlock", Write, one, h!(mining::sync_submit_block)),
     ])
 }

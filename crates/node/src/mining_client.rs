@@ -1,0 +1,177 @@
+//! [`RpcMiningNode`]: padma-chain's [`MiningNode`] over a full node's JSON-RPC API
+//! (`ChainHead`, `MinerGetBaseInfo`, `WalletSign`, `MpoolSelect`, `MinerCreateBlock`,
+//! `SyncSubmitBlock`; the timing from `ChainGetGenesis` and `StateNetworkName`), so a
+//! separate miner process (`padma-miner run`) runs the same mining loop as the
+//! in-process one.
+
+use crate::api::mining_json::{BlockMsgJson, BlockTemplateJson, MiningBaseInfoJson};
+use anyhow::{anyhow, Context, Result};
+use cid::Cid;
+use fvm_shared::address::Address;
+use fvm_shared::crypto::signature::{Signature, SignatureType};
+use padma_chain::base_info::MinerBaseInfo;
+use padma_chain::produce::BlockTemplate;
+use padma_chain::validate::FullBlock;
+use padma_rpc::client::RpcClient;
+use padma_types::block::{BlockHeader, TipSet};
+use padma_types::block_json::{TipSetJson, TipSetKeyJson};
+use padma_types::json::{AddressJson, BytesJson, SignatureJson, SignedMessageJson};
+use padma_types::message::message_cid;
+use padma_types::SignedMessage;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use tokio::sync::OnceCell;
+
+pub use padma_chain::miner::{
+    mine_one, run, Attempt, MiningNode, MockWinningProver, WinningProver,
+};
+pub use padma_chain::network::NetworkParams;
+
+/// A [`MiningNode`] that reaches the full node over JSON-RPC. The token needs `sign`
+/// permission (for `WalletSign`); the worker key must be in the node's wallet.
+pub struct RpcMiningNode {
+    client: RpcClient,
+    timing: OnceCell<(u64, u64)>,
+}
+
+impl RpcMiningNode {
+    /// A mining node over `client` (an `/rpc/v1` client).
+    pub fn new(client: RpcClient) -> Self {
+        RpcMiningNode {
+            client,
+            timing: OnceCell::new(),
+        }
+    }
+
+    async fn call<T: DeserializeOwned>(&self, method: &str, params: Vec<Value>) -> Result<T> {
+        self.client
+            .call(method, params)
+            .await
+            .map_err(|e| anyhow!("{method}: {e}"))
+    }
+}
+
+fn tipset(t: TipSetJson) -> Result<TipSet> {
+    TipSet::try_from(t).map_err(|e| anyhow!("bad tipset from the node: {e}"))
+}
+
+/// The full block a `BlockMsg` describes, its messages taken from the template
+/// they were created from.
+fn full_block(b: BlockMsgJson, messages: &[SignedMessage]) -> Result<FullBlock> {
+    let mut by_cid: HashMap<Cid, &SignedMessage> = HashMap::new();
+    for m in messages {
+        let c = if m.signature.sig_type == SignatureType::BLS {
+            message_cid(&m.message)
+        } else {
+            m.cid()
+        };
+        by_cid.insert(c, m);
+    }
+    let get = |c: &Cid| {
+        by_cid
+            .get(c)
+            .copied()
+            .ok_or_else(|| anyhow!("the node's block has message {c}, which was not asked for"))
+    };
+    let bls_messages = b
+        .bls_messages
+        .iter()
+        .map(|c| get(&c.0).map(|m| m.message.clone()))
+        .collect::<Result<_>>()?;
+    let secp_messages = b
+        .secpk_messages
+        .iter()
+        .map(|c| get(&c.0).cloned())
+        .collect::<Result<_>>()?;
+    Ok(FullBlock {
+        header: BlockHeader::try_from(b.header)
+            .map_err(|e| anyhow!("bad block header from the node: {e}"))?,
+        bls_messages,
+        secp_messages,
+    })
+}
+
+impl MiningNode for RpcMiningNode {
+    async fn head(&self) -> Result<TipSet> {
+        tipset(self.call("ChainHead", vec![]).await?)
+    }
+
+    async fn base_info(
+        &self,
+        miner: &Address,
+        round: i64,
+        base: &TipSet,
+    ) -> Result<Option<MinerBaseInfo>> {
+        let info: Option<MiningBaseInfoJson> = self
+            .call(
+                "MinerGetBaseInfo",
+                vec![
+                    json!(AddressJson(*miner)),
+                    json!(round),
+                    serde_json::to_value(TipSetKeyJson(base.key().clone()))?,
+                ],
+            )
+            .await?;
+        info.map(MinerBaseInfo::try_from).transpose()
+    }
+
+    async fn sign(&self, key: &Address, data: &[u8]) -> Result<Signature> {
+        let sig: SignatureJson = self
+            .call(
+                "WalletSign",
+                vec![json!(AddressJson(*key)), json!(BytesJson(data.to_vec()))],
+            )
+            .await?;
+        Signature::try_from(sig).map_err(|e| anyhow!("WalletSign: {e}"))
+    }
+
+    async fn select_messages(&self, base: &TipSet) -> Result<Vec<SignedMessage>> {
+        let msgs: Vec<SignedMessageJson> = self
+            .call(
+                "MpoolSelect",
+                vec![
+                    serde_json::to_value(TipSetKeyJson(base.key().clone()))?,
+                    json!(1.0),
+                ],
+            )
+            .await?;
+        msgs.into_iter()
+            .map(|m| SignedMessage::try_from(m).map_err(|e| anyhow!("MpoolSelect: {e}")))
+            .collect()
+    }
+
+    async fn create_block(&self, t: BlockTemplate) -> Result<FullBlock> {
+        let b: BlockMsgJson = self
+            .call(
+                "MinerCreateBlock",
+                vec![serde_json::to_value(BlockTemplateJson::from(&t))?],
+            )
+            .await?;
+        full_block(b, &t.messages)
+    }
+
+    async fn submit_block(&self, b: FullBlock) -> Result<()> {
+        let _: Value = self
+            .call(
+                "SyncSubmitBlock",
+                vec![serde_json::to_value(BlockMsgJson::from(&b))?],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn timing(&self) -> Result<(u64, u64)> {
+        let t = self
+            .timing
+            .get_or_try_init(|| async {
+                let genesis = tipset(self.call("ChainGetGenesis", vec![]).await?)?;
+                let name: String = self.call("StateNetworkName", vec![]).await?;
+                let params = NetworkParams::parse(&name)
+                    .with_context(|| format!("the node's network name '{name}'"))?;
+                Ok::<_, anyhow::Error>((genesis.min_timestamp(), params.block_delay_ms))
+            })
+            .await?;
+        Ok(*t)
+    }
+}
