@@ -51,7 +51,8 @@ pub enum BlockError {
     #[error("invalid block: {0}")]
     Invalid(String),
     /// It cannot be judged now (its parent is unknown, it is from the future, the
-    /// node failed to read its state): it may be submitted again.
+    /// node failed to read its state, the messages given are not the header's): it
+    /// may be submitted again.
     #[error("block not accepted for now: {0}")]
     Temporary(String),
 }
@@ -76,6 +77,18 @@ pub fn validate_block(sm: &StateManager, b: &FullBlock, now_ms: u64) -> Result<(
     let Payload::ID(miner_id) = *h.miner.payload() else {
         return invalid(format!("block miner {} is not an ID address", h.miner));
     };
+    // The messages must be the ones the header commits to. If they are not, what is
+    // wrong is the payload, not the header (which may be perfectly valid): refuse it
+    // without marking the header bad, as Lotus rejects such a gossip message. Every
+    // later message check then judges what the header commits to.
+    let meta = put_block_messages(sm.store().as_ref(), &b.bls_messages, &b.secp_messages)
+        .map_err(internal)?;
+    if meta != h.messages {
+        return Err(BlockError::Temporary(format!(
+            "messages CID {meta} does not match the block's messages {}",
+            h.messages
+        )));
+    }
     if b.bls_messages.len() + b.secp_messages.len() > BLOCK_MESSAGE_LIMIT {
         return invalid("block has more than 10000 messages");
     }
@@ -358,14 +371,6 @@ fn check_messages(
         let key = check(&s.message, s.cbor().len())?;
         verify_signature(&s.signature, &key, &message_signing_bytes(&s.message))
             .or_else(|e| invalid(format!("message {}: {e}", s.cid())))?;
-    }
-    let meta = put_block_messages(sm.store().as_ref(), &b.bls_messages, &b.secp_messages)
-        .map_err(internal)?;
-    if meta != b.header.messages {
-        return invalid(format!(
-            "messages CID {} does not match the block's messages {}",
-            meta, b.header.messages
-        ));
     }
     Ok(())
 }
