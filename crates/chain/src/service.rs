@@ -149,6 +149,29 @@ impl ChainService {
             .cloned()
     }
 
+    /// Marks block `cid` bad (`SyncMarkBad`): it will be refused.
+    pub fn mark_bad(&self, cid: Cid, reason: String) {
+        self.bad
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .put(cid, reason);
+    }
+
+    /// Forgets that block `cid` was bad (`SyncUnmarkBad`).
+    pub fn unmark_bad(&self, cid: &Cid) {
+        let mut bad = self.bad.lock().unwrap_or_else(|p| p.into_inner());
+        if bad.map.remove(cid).is_some() {
+            bad.order.retain(|c| c != cid);
+        }
+    }
+
+    /// Forgets every bad block (`SyncUnmarkAllBad`).
+    pub fn unmark_all_bad(&self) {
+        let mut bad = self.bad.lock().unwrap_or_else(|p| p.into_inner());
+        bad.map.clear();
+        bad.order.clear();
+    }
+
     /// Blocks accepted from now on (what a network layer would gossip).
     pub fn subscribe_blocks(&self) -> broadcast::Receiver<FullBlock> {
         self.blocks.subscribe()

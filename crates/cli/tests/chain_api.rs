@@ -235,6 +235,17 @@ async fn chain_reads_on_the_genesis() {
     assert!(syncs[0]["WorkerID"].is_u64());
     assert_eq!(ss["VMApplied"], 0);
     assert_eq!(rpc(&d, "SyncCheckBad", json!([gcid])).await, "");
+    // Marking bad and unmarking (admin).
+    assert_eq!(rpc(&d, "SyncMarkBad", json!([gcid])).await, Value::Null);
+    assert_eq!(
+        rpc(&d, "SyncCheckBad", json!([gcid])).await,
+        "marked bad manually"
+    );
+    rpc(&d, "SyncUnmarkBad", json!([gcid])).await;
+    assert_eq!(rpc(&d, "SyncCheckBad", json!([gcid])).await, "");
+    rpc(&d, "SyncMarkBad", json!([gcid])).await;
+    rpc(&d, "SyncUnmarkAllBad", json!([])).await;
+    assert_eq!(rpc(&d, "SyncCheckBad", json!([gcid])).await, "");
 
     // Bad params are errors, not panics; the node still answers afterwards.
     let e = rpc_err(&d, "v1", "ChainGetTipSetByHeight", json!(["x", null])).await;

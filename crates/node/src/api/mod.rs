@@ -269,6 +269,14 @@ pub fn methods() -> MethodTable<NodeState> {
         // Sync.
         call("SyncState", Read, none, h!(sync::sync_state)),
         call("SyncCheckBad", Read, one, h!(sync::sync_check_bad)),
+        call("SyncMarkBad", Admin, one, h!(sync::sync_mark_bad)),
+        call("SyncUnmarkBad", Admin, one, h!(sync::sync_unmark_bad)),
+        call(
+            "SyncUnmarkAllBad",
+            Admin,
+            none,
+            h!(sync::sync_unmark_all_bad),
+        ),
         // State.
         call("StateGetActor", Read, two, h!(state::state_get_actor)),
         call("StateReadState", Read, two, h!(state::state_read_state)),

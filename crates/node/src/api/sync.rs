@@ -63,6 +63,26 @@ pub async fn sync_check_bad(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallRe
     to_value(chain(&s)?.svc.bad_block(&c).unwrap_or_default())
 }
 
+/// `SyncMarkBad [cid]`: refuse this block from now on.
+pub async fn sync_mark_bad(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
+    let c = p.get::<CidJson>(0)?.0;
+    chain(&s)?.svc.mark_bad(c, "marked bad manually".into());
+    to_value(())
+}
+
+/// `SyncUnmarkBad [cid]`: forget that this block was bad.
+pub async fn sync_unmark_bad(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
+    let c = p.get::<CidJson>(0)?.0;
+    chain(&s)?.svc.unmark_bad(&c);
+    to_value(())
+}
+
+/// `SyncUnmarkAllBad`: forget every bad block.
+pub async fn sync_unmark_all_bad(s: Arc<NodeState>, _c: CallCtx, _p: Params) -> CallResult {
+    chain(&s)?.svc.unmark_all_bad();
+    to_value(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,216 @@
+//! `padma devnet` as a user runs it: a real process that makes keys, genesis sectors
+//! and a genesis, serves the API, mines blocks (mock and real 2KiB proofs), stops
+//! cleanly on SIGINT, resumes the same chain, and starts over with `--reset`.
+
+mod common;
+
+use common::{call, PADMA};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Devnet {
+    child: Child,
+    dir: std::path::PathBuf,
+    port: u16,
+    run: usize,
+}
+
+impl Devnet {
+    fn start(dir: &Path, port: u16, extra: &[&str], run: usize) -> Devnet {
+        std::fs::create_dir_all(dir).unwrap();
+        let out = std::fs::File::create(dir.join(format!("out-{run}.log"))).unwrap();
+        let err = std::fs::File::create(dir.join(format!("err-{run}.log"))).unwrap();
+        let child = Command::new(PADMA)
+            .args([
+                "devnet",
+                "--dir",
+                dir.to_str().unwrap(),
+                "--api",
+                &port.to_string(),
+            ])
+            .args(["--accounts", "2"])
+            .args(extra)
+            .env_remove("FULLNODE_API_INFO")
+            .stdout(Stdio::from(out))
+            .stderr(Stdio::from(err))
+            .spawn()
+            .unwrap();
+        Devnet {
+            child,
+            dir: dir.to_path_buf(),
+            port,
+            run,
+        }
+    }
+
+    fn stdout(&self) -> String {
+        std::fs::read_to_string(self.dir.join(format!("out-{}.log", self.run))).unwrap_or_default()
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.join(format!("err-{}.log", self.run))).unwrap_or_default()
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/rpc/v1", self.port)
+    }
+
+    /// Waits until the head is at least `h`; returns the head.
+    async fn wait_height(&mut self, h: i64, limit: Duration) -> Value {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                panic!("devnet exited early ({s}): {}", self.stderr());
+            }
+            let head = reqwest::Client::new()
+                .post(self.url())
+                .json(&json!({"jsonrpc":"2.0","id":1,"method":"Filecoin.ChainHead","params":[]}))
+                .send()
+                .await;
+            if let Ok(r) = head {
+                if let Ok(v) = r.json::<Value>().await {
+                    if v["result"]["Height"].as_i64().unwrap_or(-1) >= h {
+                        return v["result"].clone();
+                    }
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the devnet did not reach height {h}: {}",
+                self.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    fn interrupt(&mut self) -> std::process::ExitStatus {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "devnet did not stop");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Devnet {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn api_info(stdout: &str) -> String {
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("export FULLNODE_API_INFO="))
+        .expect("the devnet prints FULLNODE_API_INFO")
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mock_devnet_mines_stops_resumes_and_resets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("devnet");
+    let port = free_port();
+    let mut d = Devnet::start(&dir, port, &["--mock-proofs", "--block-time", "1s"], 0);
+    let head = d.wait_height(3, Duration::from_secs(120)).await;
+    let out = d.stdout();
+    assert!(out.contains("private key: "), "{out}");
+    let info = api_info(&out);
+    // The printed accounts are funded, and the printed API info works for clients.
+    let first = out
+        .lines()
+        .find_map(|l| l.strip_prefix("(0) "))
+        .expect("account 0 printed")
+        .to_string();
+    let bal = Command::new(PADMA)
+        .args(["wallet", "balance", &first])
+        .env("FULLNODE_API_INFO", &info)
+        .output()
+        .unwrap();
+    assert!(
+        bal.status.success(),
+        "{}",
+        String::from_utf8_lossy(&bal.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&bal.stdout).trim(), "100000 FIL");
+    let name = call(&d.url(), None, "StateNetworkName", json!([])).await;
+    assert_eq!(
+        name["result"],
+        "padma-devnet;block-delay-ms=1000;mock-proofs"
+    );
+    let genesis =
+        call(&d.url(), None, "ChainGetGenesis", json!([])).await["result"]["Cids"].clone();
+    assert!(d.interrupt().success());
+    let stopped_at = head["Height"].as_i64().unwrap();
+
+    // Again: the same chain goes on.
+    let mut d = Devnet::start(&dir, port, &["--mock-proofs", "--block-time", "1s"], 1);
+    let head = d
+        .wait_height(stopped_at + 2, Duration::from_secs(120))
+        .await;
+    assert!(head["Height"].as_i64().unwrap() > stopped_at);
+    let again = call(&d.url(), None, "ChainGetGenesis", json!([])).await["result"]["Cids"].clone();
+    assert_eq!(again, genesis);
+
+    // Killed in the middle of mining (SIGKILL): it restarts on a consistent head whose
+    // state can be read, and goes on.
+    let killed_at = d
+        .wait_height(
+            head["Height"].as_i64().unwrap() + 2,
+            Duration::from_secs(60),
+        )
+        .await;
+    d.child.kill().unwrap();
+    d.child.wait().unwrap();
+    let mut d = Devnet::start(&dir, port, &["--mock-proofs", "--block-time", "1s"], 3);
+    let h = killed_at["Height"].as_i64().unwrap();
+    let head = d.wait_height(h + 2, Duration::from_secs(120)).await;
+    let actor = call(
+        &d.url(),
+        None,
+        "StateGetActor",
+        json!(["t01000", head["Cids"]]),
+    )
+    .await;
+    assert!(actor["result"]["Balance"].is_string(), "{actor}");
+    assert!(d.interrupt().success());
+
+    // --reset: a new genesis.
+    let mut d = Devnet::start(
+        &dir,
+        port,
+        &["--mock-proofs", "--block-time", "1s", "--reset"],
+        2,
+    );
+    d.wait_height(1, Duration::from_secs(120)).await;
+    let fresh = call(&d.url(), None, "ChainGetGenesis", json!([])).await["result"]["Cids"].clone();
+    assert_ne!(fresh, genesis);
+    assert!(d.interrupt().success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_proof_devnet_mines_with_real_winning_post() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("devnet");
+    let mut d = Devnet::start(&dir, free_port(), &["--block-time", "2s"], 0);
+    d.wait_height(3, Duration::from_secs(600)).await;
+    let name = call(&d.url(), None, "StateNetworkName", json!([])).await;
+    assert_eq!(name["result"], "padma-devnet;block-delay-ms=2000");
+    // Real sectors were sealed for the genesis miner.
+    assert!(dir.join("sectors/sealed/s-t01000-0").exists());
+    assert!(d.interrupt().success());
+}
