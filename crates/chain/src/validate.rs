@@ -15,6 +15,7 @@ use crate::sm::StateManager;
 use crate::state_view::StateView;
 use fil_actor_power_state::v18::State as PowerState;
 use fvm_shared::address::{Address, Payload};
+use fvm_shared::crypto::signature::SignatureType;
 use fvm_shared::message::Message;
 use num_bigint::BigInt;
 use padma_state::genesis::ids;
@@ -368,6 +369,16 @@ fn check_messages(
     verify_bls_aggregate(bls_agg, &refs, &signers)
         .or_else(|e| invalid(format!("BLS aggregate: {e}")))?;
     for s in &b.secp_messages {
+        // Lotus `IsValidSecpkSigType`: a BLS-signed message may not hide among the
+        // secp ones, even with a valid signature (delegated signatures, also allowed
+        // there, have no representation here).
+        if s.signature.sig_type != SignatureType::Secp256k1 {
+            return invalid(format!(
+                "message {} in the secp list has a {:?} signature",
+                s.cid(),
+                s.signature.sig_type
+            ));
+        }
         let key = check(&s.message, s.cbor().len())?;
         verify_signature(&s.signature, &key, &message_signing_bytes(&s.message))
             .or_else(|e| invalid(format!("message {}: {e}", s.cid())))?;

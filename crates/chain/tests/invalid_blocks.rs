@@ -636,3 +636,25 @@ async fn a_flood_of_invalid_blocks_is_remembered_within_bounds() {
     // The node still works.
     f.assert_valid_accepted();
 }
+
+#[tokio::test]
+async fn a_bls_signed_message_among_the_secp_ones() {
+    // Lotus (`IsValidSecpkSigType`): the secp list holds secp256k1 or delegated
+    // signatures only, even when a BLS signature would verify.
+    let f = Fixture::new();
+    let mut b = f.with_messages(vec![send(&f.t.accounts[1], 0, 1)]);
+    let m = send(&f.t.worker, 0, 2);
+    assert_eq!(
+        m.signature.sig_type,
+        fvm_shared::crypto::signature::SignatureType::BLS
+    );
+    b.secp_messages.push(m);
+    b.header.messages = padma_chain::messages::put_block_messages(
+        f.t.svc().sm().store().as_ref(),
+        &b.bls_messages,
+        &b.secp_messages,
+    )
+    .unwrap();
+    resign(&mut b, &f.t.worker);
+    f.assert_invalid(&b, "in the secp list has a BLS signature");
+}
