@@ -62,10 +62,10 @@ pub(crate) fn estimate_gas_limit(s: &NodeState, msg: &Message) -> Result<u64, Rp
             msg.from
         ))
     })?;
-    let id = view.resolve(&msg.from).map_err(ah)?;
+    let id = view.resolve(&msg.from).map_err(ah)?.map(Address::new_id);
     let from_sender = |m: &SignedMessage| {
         let f = m.message.from;
-        f == key || f == msg.from || (id.is_some() && view.resolve(&f).ok().flatten() == id)
+        f == key || f == msg.from || Some(f) == id
     };
     let mut pending: Vec<SignedMessage> = ch
         .svc

@@ -193,10 +193,19 @@ pub async fn mpool_batch_push_message(s: Arc<NodeState>, _c: CallCtx, p: Params)
     to_value(out)
 }
 
-/// `MpoolGetNonce [addr]`: the next nonce, past the state nonce and pending messages.
+/// `MpoolGetNonce [addr]`: the next nonce, past the state nonce and pending messages
+/// (an ID address counts the pending messages of its key address).
 pub async fn mpool_get_nonce(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
     let a = p.get::<AddressJson>(0)?.0;
-    let n = blocking(move || chain(&s)?.svc.mpool().get_nonce(&a).map_err(err)).await?;
+    let n = blocking(move || {
+        let a = if a.protocol() == Protocol::ID {
+            key_address(&s, &a).unwrap_or(a)
+        } else {
+            a
+        };
+        chain(&s)?.svc.mpool().get_nonce(&a).map_err(err)
+    })
+    .await?;
     to_value(n)
 }
 
