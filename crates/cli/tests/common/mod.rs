@@ -86,6 +86,49 @@ impl Daemon {
         }
     }
 
+    /// Starts `padma devnet --mock-proofs` (a node whose genesis miner mines a block
+    /// every second) in `dir` with `accounts` funded accounts, the first one the
+    /// wallet's default; `repo` is the devnet node's repo.
+    pub fn devnet(dir: &Path, accounts: usize) -> Daemon {
+        std::fs::create_dir_all(dir).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let repo = dir.join("node");
+        let out = std::fs::File::create(dir.join("test-stdout.log")).unwrap();
+        let err = std::fs::File::create(dir.join("test-stderr.log")).unwrap();
+        let mut child = Command::new(PADMA)
+            .args(["devnet", "--mock-proofs", "--block-time", "1s"])
+            .args(["--dir", dir.to_str().unwrap(), "--api", &port.to_string()])
+            .args(["--accounts", &accounts.to_string()])
+            .env_remove("FULLNODE_API_INFO")
+            .stdout(Stdio::from(out))
+            .stderr(Stdio::from(err))
+            .spawn()
+            .expect("start padma devnet");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !repo.join("api").exists() {
+            if let Ok(Some(status)) = child.try_wait() {
+                let err = std::fs::read_to_string(dir.join("test-stderr.log")).unwrap_or_default();
+                panic!("devnet exited early ({status}): {err}");
+            }
+            assert!(Instant::now() < deadline, "devnet did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let admin = std::fs::read_to_string(repo.join("token"))
+            .unwrap()
+            .trim()
+            .to_string();
+        Daemon {
+            child,
+            repo,
+            port,
+            admin,
+        }
+    }
+
     /// What the daemon printed on stdout so far.
     pub fn stdout(&self) -> String {
         std::fs::read_to_string(self.repo.join("test-stdout.log")).unwrap_or_default()
