@@ -116,6 +116,18 @@ async fn a_heavier_branch_reorgs_the_head() {
     }
     let fork_base = t.head();
     let mut events = t.svc().sm().chain().subscribe();
+    // A message for branch A: it leaves the pool when A is applied and comes back
+    // when A is reverted.
+    let mut pool = t.svc().mpool().subscribe();
+    let a_key = t.accounts[0].clone();
+    let nonce = t
+        .svc()
+        .mpool()
+        .get_nonce(&a_key.address().unwrap())
+        .unwrap();
+    let m = send(&a_key, t.accounts[1].address().unwrap(), nonce, 5);
+    let mcid = m.cid();
+    t.svc().push_message(m, true).unwrap();
     // Branch A: one block on the fork base.
     let mut ra = fork_base.height() + 1;
     while !t.mine_on(&fork_base, ra).await {
@@ -123,6 +135,18 @@ async fn a_heavier_branch_reorgs_the_head() {
     }
     let a_tip = t.head();
     assert_eq!(a_tip.height(), ra);
+    let a_ts = t.svc().sm().chain().message_inclusion(&mcid).unwrap();
+    assert_eq!(a_ts.as_ref(), Some(&a_tip), "A includes the message");
+    for _ in 0..200 {
+        if t.svc().mpool().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        t.svc().mpool().is_empty(),
+        "the included message left the pool"
+    );
     // Branch B: two blocks on the fork base, after A's round. B1 alone weighs about
     // as much as A (it may or may not take the head); B2 on it is heavier.
     let mut rb = ra + 1;
@@ -153,6 +177,20 @@ async fn a_heavier_branch_reorgs_the_head() {
         }
     }
     assert_eq!(reverted, vec![ra], "A was reverted once");
+    // The pool saw the message added, removed (A applied) and added again (A reverted).
+    let mut kinds = Vec::new();
+    for _ in 0..200 {
+        while let Ok(u) = pool.try_recv() {
+            if u.message.cid() == mcid {
+                kinds.push(u.kind);
+            }
+        }
+        if kinds.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(kinds.get(..3), Some(&[0u8, 1, 0][..]), "{kinds:?}");
     assert_eq!(applied.first(), Some(&ra));
     assert_eq!(applied.last(), Some(&rb2));
 }
