@@ -1,0 +1,5 @@
+//! padma-miner: the storage miner Lotus's `lotus-miner` is — `init` (a new miner actor
+//! or a genesis miner's configuration), `run` (the miner API, mining, WindowPoSt and
+//! sealing against a full node), and the miner's client commands.
+
+pub mod fullnode;
