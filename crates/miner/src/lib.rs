@@ -3,3 +3,4 @@
 //! sealing against a full node), and the miner's client commands.
 
 pub mod fullnode;
+pub mod storage;
