@@ -13,65 +13,16 @@ use futures::{SinkExt, StreamExt};
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use padma_types::cid::blake2b_256;
-use padma_types::crypto::{KeyInfo, KeyType};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-/// A genesis template with one 2KiB miner (t01000) of two fake pre-sealed sectors and
-/// one funded BLS account; returns the account's address.
-fn write_template(path: &Path) -> String {
-    use fvm_shared::commcid::{data_commitment_v1_to_cid, replica_commitment_v1_to_cid};
-    let mut sk = [7u8; 32];
-    sk[31] &= 0x3f;
-    let key = KeyInfo::new(KeyType::Bls, sk.to_vec()).unwrap();
-    padma_types::address::set_network(padma_types::Network::Testnet);
-    let owner = key.address().unwrap().to_string();
-    let key_json = serde_json::to_value(padma_types::json::KeyInfoJson::from(&key)).unwrap();
-    let sectors: Vec<Value> = (0..2u8)
-        .map(|i| {
-            let comm_d = data_commitment_v1_to_cid(&[i + 1; 32]).unwrap().to_string();
-            let comm_r = replica_commitment_v1_to_cid(&[i + 9; 32])
-                .unwrap()
-                .to_string();
-            json!({
-                "CommR": {"/": comm_r}, "CommD": {"/": comm_d}, "SectorID": i,
-                "Deal": {
-                    "PieceCID": {"/": comm_d}, "PieceSize": 2048, "VerifiedDeal": false,
-                    "Client": owner, "Provider": "t01000", "Label": i.to_string(),
-                    "StartEpoch": 0, "EndEpoch": 9001, "StoragePricePerEpoch": "0",
-                    "ProviderCollateral": "0", "ClientCollateral": "0"
-                },
-                "DealClientKey": key_json, "ProofType": 5
-            })
-        })
-        .collect();
-    let signer = "t1ceb34gnsc6qk5dt6n7xg6ycwzasjhbxm3iylkiy";
-    let msig = json!({"Type": "multisig", "Balance": "0",
-        "Meta": {"Signers": [signer], "Threshold": 1, "VestingDuration": 0, "VestingStart": 0}});
-    let t = json!({
-        "NetworkVersion": 28,
-        "Accounts": [{"Type": "account", "Balance": "50000000000000000000000000", "Meta": {"Owner": owner}}],
-        "Miners": [{
-            "ID": "t01000", "Owner": owner, "Worker": owner,
-            "PeerId": "12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf",
-            "MarketBalance": "0", "PowerBalance": "0", "SectorSize": 2048, "Sectors": sectors
-        }],
-        "NetworkName": "localnet-padma-chain-api",
-        "Timestamp": 1700000000,
-        "VerifregRootKey": msig,
-        "RemainderAccount": msig,
-    });
-    std::fs::write(path, serde_json::to_string_pretty(&t).unwrap()).unwrap();
-    owner
-}
-
 /// A daemon on a freshly made genesis; also returns the funded account.
 fn start(dir: &Path) -> (Daemon, String) {
     let template = dir.join("localnet.json");
-    let owner = write_template(&template);
+    let owner = write_lotus_template(&template, "localnet-padma-chain-api", 1700000000);
     let car = dir.join("devgen.car");
     let d = Daemon::start_args(
         &dir.join("repo"),

@@ -7,72 +7,17 @@
 mod common;
 
 use common::*;
-use fvm_shared::commcid::{data_commitment_v1_to_cid, replica_commitment_v1_to_cid};
-use padma_types::crypto::{KeyInfo, KeyType};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-/// The genesis miner's owner key (BLS).
-fn owner_key() -> KeyInfo {
-    let mut sk = [7u8; 32];
-    sk[31] &= 0x3f;
-    KeyInfo::new(KeyType::Bls, sk.to_vec()).unwrap()
-}
-
-/// A genesis template with one 2KiB miner (t01000) of two fake pre-sealed sectors,
-/// owned by [`owner_key`]. Returns the owner's address.
-fn write_template(path: &Path, timestamp: u64) -> String {
-    let key = owner_key();
-    padma_types::address::set_network(padma_types::Network::Testnet);
-    let owner = key.address().unwrap().to_string();
-    let key_json = serde_json::to_value(padma_types::json::KeyInfoJson::from(&key)).unwrap();
-    let sectors: Vec<Value> = (0..2u8)
-        .map(|i| {
-            let comm_d = data_commitment_v1_to_cid(&[i + 1; 32]).unwrap().to_string();
-            let comm_r = replica_commitment_v1_to_cid(&[i + 9; 32])
-                .unwrap()
-                .to_string();
-            json!({
-                "CommR": {"/": comm_r}, "CommD": {"/": comm_d}, "SectorID": i,
-                "Deal": {
-                    "PieceCID": {"/": comm_d}, "PieceSize": 2048, "VerifiedDeal": false,
-                    "Client": owner, "Provider": "t01000", "Label": i.to_string(),
-                    "StartEpoch": 0, "EndEpoch": 9001, "StoragePricePerEpoch": "0",
-                    "ProviderCollateral": "0", "ClientCollateral": "0"
-                },
-                "DealClientKey": key_json, "ProofType": 5
-            })
-        })
-        .collect();
-    let signer = "t1ceb34gnsc6qk5dt6n7xg6ycwzasjhbxm3iylkiy";
-    let msig = json!({"Type": "multisig", "Balance": "0",
-        "Meta": {"Signers": [signer], "Threshold": 1, "VestingDuration": 0, "VestingStart": 0}});
-    let t = json!({
-        "NetworkVersion": 28,
-        "Accounts": [{"Type": "account", "Balance": "50000000000000000000000000", "Meta": {"Owner": owner}}],
-        "Miners": [{
-            "ID": "t01000", "Owner": owner, "Worker": owner,
-            "PeerId": "12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf",
-            "MarketBalance": "0", "PowerBalance": "0", "SectorSize": 2048, "Sectors": sectors
-        }],
-        "NetworkName": "localnet-padma-cli-test",
-        "Timestamp": timestamp,
-        "VerifregRootKey": msig,
-        "RemainderAccount": msig,
-    });
-    std::fs::write(path, serde_json::to_string_pretty(&t).unwrap()).unwrap();
-    owner
-}
 
 /// A daemon on a fresh genesis (made at `timestamp`) with the owner key imported as the
 /// wallet default. Returns the daemon, the owner address and the temp dir holding both.
 fn genesis_daemon(timestamp: u64) -> (Daemon, String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let template = dir.path().join("localnet.json");
-    let owner = write_template(&template, timestamp);
+    let owner = write_lotus_template(&template, "localnet-padma-cli-test", timestamp);
     let car = dir.path().join("devgen.car");
     let repo = dir.path().join("repo");
     let d = Daemon::start_args(
@@ -85,7 +30,8 @@ fn genesis_daemon(timestamp: u64) -> (Daemon, String, tempfile::TempDir) {
         ],
     );
     let key_file = dir.path().join("owner.key");
-    let key_json = serde_json::to_string(&padma_types::json::KeyInfoJson::from(&owner_key()));
+    let key_json =
+        serde_json::to_string(&padma_types::json::KeyInfoJson::from(&template_owner_key()));
     std::fs::write(&key_file, key_json.unwrap()).unwrap();
     let out = d.cli_ok(&[
         "wallet",

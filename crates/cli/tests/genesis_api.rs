@@ -4,56 +4,8 @@
 mod common;
 
 use common::*;
-use fvm_shared::commcid::{data_commitment_v1_to_cid, replica_commitment_v1_to_cid};
-use padma_types::crypto::{KeyInfo, KeyType};
 use serde_json::{json, Value};
 use std::path::Path;
-
-/// A genesis template with one 2KiB miner (t01000) of two fake pre-sealed sectors.
-fn write_template(path: &Path) -> String {
-    let mut sk = [7u8; 32];
-    sk[31] &= 0x3f;
-    let key = KeyInfo::new(KeyType::Bls, sk.to_vec()).unwrap();
-    padma_types::address::set_network(padma_types::Network::Testnet);
-    let owner = key.address().unwrap().to_string();
-    let key_json = serde_json::to_value(padma_types::json::KeyInfoJson::from(&key)).unwrap();
-    let sectors: Vec<Value> = (0..2u8)
-        .map(|i| {
-            let comm_d = data_commitment_v1_to_cid(&[i + 1; 32]).unwrap().to_string();
-            let comm_r = replica_commitment_v1_to_cid(&[i + 9; 32])
-                .unwrap()
-                .to_string();
-            json!({
-                "CommR": {"/": comm_r}, "CommD": {"/": comm_d}, "SectorID": i,
-                "Deal": {
-                    "PieceCID": {"/": comm_d}, "PieceSize": 2048, "VerifiedDeal": false,
-                    "Client": owner, "Provider": "t01000", "Label": i.to_string(),
-                    "StartEpoch": 0, "EndEpoch": 9001, "StoragePricePerEpoch": "0",
-                    "ProviderCollateral": "0", "ClientCollateral": "0"
-                },
-                "DealClientKey": key_json, "ProofType": 5
-            })
-        })
-        .collect();
-    let signer = "t1ceb34gnsc6qk5dt6n7xg6ycwzasjhbxm3iylkiy";
-    let msig = json!({"Type": "multisig", "Balance": "0",
-        "Meta": {"Signers": [signer], "Threshold": 1, "VestingDuration": 0, "VestingStart": 0}});
-    let t = json!({
-        "NetworkVersion": 28,
-        "Accounts": [{"Type": "account", "Balance": "50000000000000000000000000", "Meta": {"Owner": owner}}],
-        "Miners": [{
-            "ID": "t01000", "Owner": owner, "Worker": owner,
-            "PeerId": "12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf",
-            "MarketBalance": "0", "PowerBalance": "0", "SectorSize": 2048, "Sectors": sectors
-        }],
-        "NetworkName": "localnet-padma-test",
-        "Timestamp": 1700000000,
-        "VerifregRootKey": msig,
-        "RemainderAccount": msig,
-    });
-    std::fs::write(path, serde_json::to_string_pretty(&t).unwrap()).unwrap();
-    owner
-}
 
 fn start(repo: &Path, extra: &[&str]) -> Daemon {
     Daemon::start_args(repo, extra)
@@ -75,7 +27,7 @@ async fn rpc(d: &Daemon, method: &str, params: Value) -> Value {
 async fn genesis_made_reloaded_and_served() {
     let dir = tempfile::tempdir().unwrap();
     let template = dir.path().join("localnet.json");
-    let owner = write_template(&template);
+    let owner = write_lotus_template(&template, "localnet-padma-test", 1700000000);
     let car = dir.path().join("devgen.car");
     let repo1 = dir.path().join("repo1");
     let mut d = start(
