@@ -2,5 +2,11 @@
 //! or a genesis miner's configuration), `run` (the miner API, mining, WindowPoSt and
 //! sealing against a full node), and the miner's client commands.
 
+pub mod api;
+pub mod cli;
 pub mod fullnode;
+pub mod init;
+pub mod repo;
+pub mod run;
 pub mod storage;
+pub mod wdpost;

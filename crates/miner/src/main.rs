@@ -1,6 +1,209 @@
-//! `padma-miner`: the storage miner's command line.
+//! `padma-miner`: the storage miner's command line (Lotus's `lotus-miner`).
+
+use anyhow::{anyhow, Result};
+use clap::{Args, Parser, Subcommand};
+use padma_miner::cli::{self, Targets};
+use padma_miner::init::{InitOptions, DEFAULT_CONFIDENCE};
+use padma_miner::run::{RunOptions, DEFAULT_MINER_API_PORT};
+use std::path::PathBuf;
+
+/// padma-miner: a Filecoin storage miner with the Lotus workflow.
+#[derive(Parser)]
+#[command(name = "padma-miner", version, about)]
+struct Cli {
+    /// The full node's repo (where its `api` and `token` are found).
+    #[arg(long, global = true, env = "PADMA_PATH", hide = true)]
+    repo: Option<PathBuf>,
+    /// The miner repo.
+    #[arg(long, global = true, env = "PADMA_MINER_PATH", alias = "storagerepo")]
+    miner_repo: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Initialise a miner repo and its miner actor (new, or existing with --actor).
+    Init(InitArgs),
+    /// Run the miner: its API, mining, WindowPoSt and sealing.
+    Run(RunArgs),
+    /// Stop a running miner.
+    Stop,
+    /// The miner's power, balances, sectors and next deadline.
+    Info,
+    /// Manage sectors.
+    #[command(subcommand)]
+    Sectors(cli::sectors::SectorsCmd),
+    /// Proving: deadlines and faults.
+    #[command(subcommand)]
+    Proving(cli::proving::ProvingCmd),
+    /// The miner actor: control addresses, withdrawals, peer ID.
+    #[command(subcommand)]
+    Actor(cli::actor::ActorCmd),
+    /// Miner API tokens.
+    #[command(subcommand)]
+    Auth(cli::AuthCmd),
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// An existing miner actor.
+    #[arg(long, short = 'a')]
+    actor: Option<String>,
+    /// Enable genesis mining (don't use on a bootstrapped network).
+    #[arg(long, hide = true)]
+    genesis_miner: bool,
+    /// Create a new BLS worker key in the node's wallet.
+    #[arg(long)]
+    create_worker_key: bool,
+    /// Worker address.
+    #[arg(long, short = 'w')]
+    worker: Option<String>,
+    /// Owner address (default: the node's default wallet address).
+    #[arg(long, short = 'o')]
+    owner: Option<String>,
+    /// Sector size (2KiB, 8MiB, 512MiB, 32GiB, 64GiB or bytes).
+    #[arg(long, default_value = "32GiB")]
+    sector_size: String,
+    /// Directories of pre-sealed sectors.
+    #[arg(long)]
+    pre_sealed_sectors: Vec<PathBuf>,
+    /// The pre-seal manifest (pre-seal-<maddr>.json).
+    #[arg(long)]
+    pre_sealed_metadata: Option<PathBuf>,
+    /// Don't wait for the full node to sync.
+    #[arg(long)]
+    nosync: bool,
+    /// Gas premium of the init messages, in attoFIL.
+    #[arg(long, default_value = "0")]
+    gas_premium: String,
+    /// Address that sends the creation messages (default: the owner).
+    #[arg(long)]
+    from: Option<String>,
+    /// Epochs to wait after each message lands.
+    #[arg(long, default_value_t = DEFAULT_CONFIDENCE)]
+    confidence: u64,
+    /// Multiplies the miner creation deposit.
+    #[arg(long, default_value_t = 1.01)]
+    deposit_margin_factor: f64,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Port of the miner API on 127.0.0.1.
+    #[arg(long, default_value_t = DEFAULT_MINER_API_PORT)]
+    miner_api: u16,
+    /// Don't wait for the full node to sync.
+    #[arg(long)]
+    nosync: bool,
+}
+
+fn addr(what: &str, s: &Option<String>) -> Result<Option<fvm_shared::address::Address>> {
+    s.as_deref()
+        .map(|s| padma_types::address::parse_address(s.trim()).map_err(|e| anyhow!("{what}: {e}")))
+        .transpose()
+}
+
+fn init_options(a: InitArgs, miner_repo: PathBuf) -> Result<InitOptions> {
+    let gas_premium: fvm_shared::bigint::BigInt = a
+        .gas_premium
+        .trim()
+        .parse()
+        .map_err(|_| anyhow!("--gas-premium: bad amount '{}'", a.gas_premium))?;
+    Ok(InitOptions {
+        miner_repo,
+        actor: addr("--actor", &a.actor)?,
+        genesis_miner: a.genesis_miner,
+        owner: addr("--owner", &a.owner)?,
+        worker: addr("--worker", &a.worker)?,
+        create_worker_key: a.create_worker_key,
+        sector_size: padma_proofs::types::parse_sector_size(&a.sector_size)?,
+        pre_sealed_sectors: a.pre_sealed_sectors,
+        pre_sealed_metadata: a.pre_sealed_metadata,
+        nosync: a.nosync,
+        gas_premium: fvm_shared::econ::TokenAmount::from_atto(gas_premium),
+        from: addr("--from", &a.from)?,
+        confidence: a.confidence,
+        deposit_margin_factor: a.deposit_margin_factor,
+    })
+}
+
+fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+async fn main_async(cli: Cli) -> Result<()> {
+    let t = Targets {
+        miner_repo: cli
+            .miner_repo
+            .map(|p| padma_node::repo::expand_home(&p))
+            .unwrap_or_else(padma_miner::repo::default_miner_repo),
+        node_repo: cli
+            .repo
+            .map(|p| padma_node::repo::expand_home(&p))
+            .unwrap_or_else(padma_node::repo::default_repo_path),
+    };
+    match cli.command {
+        Command::Init(a) => {
+            let o = init_options(a, t.miner_repo.clone())?;
+            let node = cli::full_node(&t)?;
+            let maddr = padma_miner::init::init(&node, &o).await?;
+            println!(
+                "Miner {maddr} successfully created, you can now start it with 'padma-miner run'"
+            );
+            Ok(())
+        }
+        Command::Run(a) => {
+            let node = cli::full_node(&t)?;
+            padma_miner::run::run(
+                node,
+                RunOptions {
+                    miner_repo: t.miner_repo.clone(),
+                    api_port: a.miner_api,
+                    nosync: a.nosync,
+                },
+                std::future::pending(),
+            )
+            .await
+        }
+        Command::Stop => cli::stop(&t).await,
+        Command::Info => cli::info::run(&t).await,
+        Command::Sectors(c) => cli::sectors::run(c, &t).await,
+        Command::Proving(c) => cli::proving::run(c, &t).await,
+        Command::Actor(c) => cli::actor::run(c, &t).await,
+        Command::Auth(c) => cli::auth(c, &t).await,
+    }
+}
 
 fn main() {
-    eprintln!("padma-miner: no command yet");
-    std::process::exit(2);
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            std::process::exit(if e.use_stderr() { 1 } else { 0 });
+        }
+    };
+    let long_running = matches!(cli.command, Command::Run(_) | Command::Init(_));
+    init_logging(if long_running {
+        "info,filecoin_proofs=warn,storage_proofs_core=warn,storage_proofs_porep=warn,storage_proofs_post=warn,bellperson=warn"
+    } else {
+        "warn"
+    });
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ERROR: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = rt.block_on(main_async(cli)) {
+        eprintln!("ERROR: {e:#}");
+        std::process::exit(1);
+    }
 }

@@ -10,6 +10,7 @@ pub mod chainstore;
 mod common;
 mod gas;
 mod miner;
+mod miner_state;
 mod mining;
 pub mod mining_json;
 mod mpool;
@@ -355,6 +356,18 @@ pub fn methods() -> MethodTable<NodeState> {
             h!(miner::state_miner_partitions),
         ),
         call("StateMinerFaults", Read, two, h!(miner::state_miner_faults)),
+        call(
+            "StateMinerSectorCount",
+            Read,
+            two,
+            h!(miner_state::state_miner_sector_count),
+        ),
+        call(
+            "StateMinerRecoveries",
+            Read,
+            two,
+            h!(miner_state::state_miner_recoveries),
+        ),
         call(
             "StateMinerAvailableBalance",
             Read,

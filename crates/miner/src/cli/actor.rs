@@ -1,0 +1,173 @@
+//! `padma-miner actor control list|withdraw|set-peer-id`.
+
+use super::{fil, full_node, miner_address, Targets};
+use crate::init::{message, push_and_wait, METHOD_CHANGE_PEER_ID, METHOD_WITHDRAW_BALANCE};
+use anyhow::{anyhow, Context, Result};
+use clap::Subcommand;
+use fvm_ipld_encoding::RawBytes;
+use fvm_shared::econ::TokenAmount;
+use padma_types::json::AddressJson;
+use serde_json::{json, Value};
+
+/// Actor commands.
+#[derive(Subcommand)]
+pub enum ActorCmd {
+    /// Control addresses.
+    #[command(subcommand)]
+    Control(ControlCmd),
+    /// Withdraw available balance to the owner (all of it without AMOUNT, in FIL).
+    Withdraw {
+        /// Amount in FIL.
+        amount: Option<String>,
+        /// Epochs to wait after the message lands.
+        #[arg(long, default_value_t = 5)]
+        confidence: u64,
+    },
+    /// Set the miner's libp2p peer ID on chain.
+    SetPeerId {
+        /// The peer ID (base58, `12D3KooW…`).
+        peer_id: String,
+        /// Epochs to wait after the message lands.
+        #[arg(long, default_value_t = 5)]
+        confidence: u64,
+    },
+}
+
+/// `actor control` commands.
+#[derive(Subcommand)]
+pub enum ControlCmd {
+    /// The owner, worker and control addresses with their keys and balances.
+    List,
+}
+
+/// Parses FIL (`1.5`) into attoFIL.
+pub fn parse_fil(s: &str) -> Result<TokenAmount> {
+    let t = s.trim().trim_end_matches("FIL").trim();
+    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+    if int.is_empty() && frac.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || frac.len() > 18
+    {
+        return Err(anyhow!("bad FIL amount '{s}'"));
+    }
+    let atto = format!("{int}{frac:0<18}");
+    let n: fvm_shared::bigint::BigInt = atto.trim_start_matches('0').parse().unwrap_or_default();
+    Ok(TokenAmount::from_atto(n))
+}
+
+/// Runs an actor command.
+pub async fn run(cmd: ActorCmd, t: &Targets) -> Result<()> {
+    let node = full_node(t)?;
+    let maddr = miner_address(t).await?;
+    let m = json!(AddressJson(maddr));
+    let info: Value = node
+        .call("StateMinerInfo", vec![m.clone(), Value::Null])
+        .await?;
+    let addr = |k: &str| -> Result<AddressJson> {
+        serde_json::from_value(info[k].clone()).map_err(|e| anyhow!("StateMinerInfo {k}: {e}"))
+    };
+    match cmd {
+        ActorCmd::Control(ControlCmd::List) => {
+            let mut rows = vec![("owner".to_string(), info["Owner"].clone())];
+            rows.push(("worker".to_string(), info["Worker"].clone()));
+            for (i, c) in info["ControlAddresses"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                rows.push((format!("control-{i}"), c.clone()));
+            }
+            println!("{:<10} {:<8} {:<88} balance", "name", "ID", "key");
+            for (name, a) in rows {
+                let key: Value = node
+                    .call("StateAccountKey", vec![a.clone(), Value::Null])
+                    .await
+                    .unwrap_or(Value::Null);
+                let bal: String = node
+                    .call("WalletBalance", vec![a.clone()])
+                    .await
+                    .unwrap_or_else(|_| "0".into());
+                println!(
+                    "{name:<10} {:<8} {:<88} {}",
+                    a.as_str().unwrap_or("?"),
+                    key.as_str().unwrap_or("?"),
+                    fil(&bal)
+                );
+            }
+        }
+        ActorCmd::Withdraw { amount, confidence } => {
+            let available: String = node
+                .call("StateMinerAvailableBalance", vec![m.clone(), Value::Null])
+                .await?;
+            let available: fvm_shared::bigint::BigInt =
+                available.parse().context("bad available balance")?;
+            let amount = match amount {
+                Some(a) => parse_fil(&a)?,
+                None => TokenAmount::from_atto(available.clone()),
+            };
+            if amount.atto() > &available {
+                return Err(anyhow!(
+                    "can't withdraw more funds than available; requested: {}, available: {}",
+                    fil(&amount.atto().to_string()),
+                    fil(&available.to_string())
+                ));
+            }
+            let params = RawBytes::serialize(fil_actor_miner_state::v18::WithdrawBalanceParams {
+                amount_requested: amount.clone(),
+            })?;
+            let msg = message(
+                addr("Owner")?.0,
+                maddr,
+                METHOD_WITHDRAW_BALANCE,
+                TokenAmount::from_atto(0),
+                params,
+            );
+            push_and_wait(&node, &msg, confidence, "WithdrawBalance").await?;
+            println!("Withdrew {}", fil(&amount.atto().to_string()));
+        }
+        ActorCmd::SetPeerId {
+            peer_id,
+            confidence,
+        } => {
+            let bytes = bs58::decode(peer_id.trim())
+                .into_vec()
+                .map_err(|e| anyhow!("bad peer ID '{peer_id}': {e}"))?;
+            let params = RawBytes::serialize(fil_actor_miner_state::v18::ChangePeerIDParams {
+                new_id: bytes,
+            })?;
+            let msg = message(
+                addr("Worker")?.0,
+                maddr,
+                METHOD_CHANGE_PEER_ID,
+                TokenAmount::from_atto(0),
+                params,
+            );
+            push_and_wait(&node, &msg, confidence, "ChangePeerID").await?;
+            println!("peer ID of {maddr} set to {}", peer_id.trim());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fil_amounts() {
+        assert_eq!(
+            parse_fil("1.5").unwrap().atto().to_string(),
+            "1500000000000000000"
+        );
+        assert_eq!(
+            parse_fil("2 FIL").unwrap().atto().to_string(),
+            "2000000000000000000"
+        );
+        assert_eq!(parse_fil("0").unwrap().atto().to_string(), "0");
+        for bad in ["", "x", "1.2.3", "-1", "0.0000000000000000001"] {
+            assert!(parse_fil(bad).is_err(), "{bad}");
+        }
+    }
+}

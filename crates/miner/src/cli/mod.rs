@@ -1,0 +1,202 @@
+//! The miner's client commands, as Lotus's `lotus-miner`: `info`, `sectors`,
+//! `proving`, `actor`, `auth` and `stop`. They reach the running miner through
+//! `MINER_API_INFO` or the miner repo's `api` and `token` files, and the full node as
+//! the other commands do.
+
+pub mod actor;
+pub mod info;
+pub mod proving;
+pub mod sectors;
+
+use anyhow::{anyhow, Context, Result};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use clap::Subcommand;
+use fvm_shared::address::Address;
+use padma_rpc::client::{ApiInfo, RpcClient};
+use padma_rpc::Permission;
+use padma_types::json::AddressJson;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// Where the client commands find the miner and the node.
+#[derive(Clone, Debug)]
+pub struct Targets {
+    /// The miner repo.
+    pub miner_repo: PathBuf,
+    /// The full node's repo.
+    pub node_repo: PathBuf,
+}
+
+/// A connection to the running miner's API.
+pub struct MinerClient {
+    /// The address text (multiaddr or URL), for `api-info`.
+    pub addr: String,
+    client: RpcClient,
+}
+
+impl MinerClient {
+    /// The miner named by `MINER_API_INFO` (or `STORAGE_API_INFO`), else by the miner
+    /// repo's `api` and `token` files.
+    pub fn discover(t: &Targets) -> Result<MinerClient> {
+        for var in ["MINER_API_INFO", "STORAGE_API_INFO"] {
+            if let Ok(v) = std::env::var(var) {
+                if !v.trim().is_empty() {
+                    let info = ApiInfo::parse(&v).map_err(|e| anyhow!("{var}: {e}"))?;
+                    let addr = match v.trim().split_once(':') {
+                        Some((_, rest)) if !v.starts_with('/') && !rest.starts_with("//") => {
+                            rest.to_string()
+                        }
+                        _ => v.trim().to_string(),
+                    };
+                    return Ok(MinerClient {
+                        addr,
+                        client: RpcClient::new(&info, "v0"),
+                    });
+                }
+            }
+        }
+        let (api, token) = padma_node::repo::read_api_files(&t.miner_repo).map_err(|_| {
+            anyhow!(
+                "no running miner found: cannot read {} (is `padma-miner run` running? or set MINER_API_INFO)",
+                t.miner_repo.join("api").display()
+            )
+        })?;
+        let info = ApiInfo::parse(&api)
+            .map_err(|e| anyhow!("{}: {e}", t.miner_repo.join("api").display()))?;
+        Ok(MinerClient {
+            addr: api,
+            client: RpcClient::new(&ApiInfo { token, ..info }, "v0"),
+        })
+    }
+
+    /// Calls `Filecoin.<method>` on the miner.
+    pub async fn call<T: DeserializeOwned>(&self, method: &str, params: Vec<Value>) -> Result<T> {
+        self.client
+            .call(method, params)
+            .await
+            .map_err(|e| anyhow!("{method}: {e}"))
+    }
+
+    /// The miner's actor address.
+    pub async fn actor_address(&self) -> Result<Address> {
+        let a: AddressJson = self.call("ActorAddress", vec![]).await?;
+        Ok(a.0)
+    }
+}
+
+/// The miner actor's address: from the running miner, else from the miner repo.
+pub async fn miner_address(t: &Targets) -> Result<Address> {
+    if let Ok(m) = MinerClient::discover(t) {
+        if let Ok(a) = m.actor_address().await {
+            return Ok(a);
+        }
+    }
+    let repo = crate::repo::MinerRepo::open(&t.miner_repo)
+        .context("the miner is not running and its repo cannot be opened")?;
+    repo.miner_address()?
+        .ok_or_else(|| anyhow!("no miner address in {}", t.miner_repo.display()))
+}
+
+/// The full node.
+pub fn full_node(t: &Targets) -> Result<crate::fullnode::FullNode> {
+    crate::fullnode::FullNode::discover(&t.node_repo)
+}
+
+/// Token commands of the miner.
+#[derive(Subcommand)]
+pub enum AuthCmd {
+    /// Create a miner API token with permission PERM (and all below it).
+    CreateToken {
+        /// read, write, sign or admin.
+        #[arg(long)]
+        perm: String,
+    },
+    /// Print MINER_API_INFO=<token>:<address> for permission PERM.
+    ApiInfo {
+        /// read, write, sign or admin.
+        #[arg(long)]
+        perm: String,
+    },
+}
+
+/// Runs an auth command.
+pub async fn auth(cmd: AuthCmd, t: &Targets) -> Result<()> {
+    let m = MinerClient::discover(t)?;
+    let perm = match &cmd {
+        AuthCmd::CreateToken { perm } | AuthCmd::ApiInfo { perm } => perm,
+    };
+    let perm = Permission::from_str(perm).map_err(|e| anyhow!(e))?;
+    let b64: String = m
+        .call("AuthNew", vec![serde_json::json!(perm.up_to())])
+        .await?;
+    let token = String::from_utf8(B64.decode(b64).context("AuthNew returned bad base64")?)
+        .context("AuthNew returned a non-text token")?;
+    match cmd {
+        AuthCmd::CreateToken { .. } => println!("{token}"),
+        AuthCmd::ApiInfo { .. } => println!("MINER_API_INFO={token}:{}", m.addr),
+    }
+    Ok(())
+}
+
+/// `padma-miner stop`.
+pub async fn stop(t: &Targets) -> Result<()> {
+    let m = MinerClient::discover(t)?;
+    let _: Value = m.call("Shutdown", vec![]).await?;
+    println!("miner stopping");
+    Ok(())
+}
+
+/// attoFIL as Lotus prints FIL amounts (`1.5 FIL`, `0 FIL`).
+pub fn fil(atto: &str) -> String {
+    let neg = atto.starts_with('-');
+    let digits = atto.trim_start_matches('-');
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return format!("{atto} attoFIL");
+    }
+    let padded = format!("{digits:0>19}");
+    let (int, frac) = padded.split_at(padded.len() - 18);
+    let int = int.trim_start_matches('0');
+    let int = if int.is_empty() { "0" } else { int };
+    let frac = frac.trim_end_matches('0');
+    let sign = if neg { "-" } else { "" };
+    if frac.is_empty() {
+        format!("{sign}{int} FIL")
+    } else {
+        format!("{sign}{int}.{frac} FIL")
+    }
+}
+
+/// Bytes as Lotus's `types.SizeStr` prints them (`2 KiB`, `1.5 MiB`).
+pub fn size(bytes: &str) -> String {
+    let Ok(mut v) = bytes.parse::<f64>() else {
+        return bytes.to_string();
+    };
+    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut i = 0;
+    while v >= 1024.0 && i + 1 < units.len() {
+        v /= 1024.0;
+        i += 1;
+    }
+    let s = format!("{v:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s} {}", units[i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(fil("0"), "0 FIL");
+        assert_eq!(fil("1500000000000000000"), "1.5 FIL");
+        assert_eq!(fil("-1"), "-0.000000000000000001 FIL");
+        assert_eq!(fil("x"), "x attoFIL");
+        assert_eq!(size("2048"), "2 KiB");
+        assert_eq!(size("0"), "0 B");
+        assert_eq!(size("1536"), "1.5 KiB");
+    }
+}

@@ -1,0 +1,691 @@
+//! `padma-miner init`, as Lotus's `lotus-miner init`: check the full node (API
+//! versions, sync), the proof parameters, create the miner repo (storage roots, the
+//! libp2p identity), then either configure an existing miner actor (`--actor`: its
+//! peer ID set on chain by `ChangePeerID` from the worker; a genesis miner mines while
+//! it waits and imports its pre-sealed sectors) or create a new one through the power
+//! actor's `CreateMiner`. The miner's address goes under `miner-address` in the repo's
+//! metadata; any failure removes the half-made repo.
+
+use crate::fullnode::FullNode;
+use crate::repo::MinerRepo;
+use crate::storage::Storage;
+use anyhow::{anyhow, bail, Context, Result};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use fvm_ipld_encoding::RawBytes;
+use fvm_shared::address::{Address, Payload, Protocol};
+use fvm_shared::econ::TokenAmount;
+use fvm_shared::sector::RegisteredPoStProof;
+use padma_chain::network::NetworkParams;
+use padma_node::mining_client::RpcMiningNode;
+use padma_rpc::client::RpcClient;
+use padma_types::json::{AddressJson, MessageJson};
+use padma_types::Message;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Miner actor method `ChangePeerID`.
+pub const METHOD_CHANGE_PEER_ID: u64 = 4;
+/// Miner actor method `WithdrawBalance`.
+pub const METHOD_WITHDRAW_BALANCE: u64 = 16;
+/// Power actor method `CreateMiner`.
+pub const METHOD_CREATE_MINER: u64 = 2;
+/// Metadata key prefix of the miner's sector records (`sectors/<number>`).
+pub const SECTOR_KEY_PREFIX: &str = "sectors/";
+/// Metadata key of the next sector number to allocate.
+pub const NEXT_SECTOR_KEY: &str = "storage/nextid";
+
+/// Flags of `padma-miner init`.
+#[derive(Clone, Debug)]
+pub struct InitOptions {
+    /// The miner repo to create.
+    pub miner_repo: PathBuf,
+    /// `--actor`: an existing miner actor.
+    pub actor: Option<Address>,
+    /// `--genesis-miner`: the actor is a genesis miner; mine while initialising.
+    pub genesis_miner: bool,
+    /// `--owner`.
+    pub owner: Option<Address>,
+    /// `--worker`.
+    pub worker: Option<Address>,
+    /// `--create-worker-key`: a new BLS worker key in the node's wallet.
+    pub create_worker_key: bool,
+    /// `--sector-size` in bytes.
+    pub sector_size: u64,
+    /// `--pre-sealed-sectors`: directories holding pre-sealed sectors.
+    pub pre_sealed_sectors: Vec<PathBuf>,
+    /// `--pre-sealed-metadata`: the pre-seal manifest.
+    pub pre_sealed_metadata: Option<PathBuf>,
+    /// `--nosync`: do not wait for the chain to sync.
+    pub nosync: bool,
+    /// `--gas-premium` in attoFIL.
+    pub gas_premium: TokenAmount,
+    /// `--from`: sender of the creation messages.
+    pub from: Option<Address>,
+    /// `--confidence`: epochs to wait after a message lands.
+    pub confidence: u64,
+    /// `--deposit-margin-factor`.
+    pub deposit_margin_factor: f64,
+}
+
+/// Lotus's default `--confidence` (`MessageConfidence`).
+pub const DEFAULT_CONFIDENCE: u64 = 5;
+
+/// An API version packed as Lotus packs it (`major<<16 | minor<<8 | patch`).
+fn split_version(v: u64) -> (u64, u64, u64) {
+    (v >> 16, (v >> 8) & 0xff, v & 0xff)
+}
+
+/// Checks the full node's API versions: v0 1.5.x and v1 2.3.x (`exact_v1`: 2.3.0).
+/// Returns the node's network parameters.
+pub async fn check_node(node: &FullNode, exact_v1: bool) -> Result<NetworkParams> {
+    let v0 = RpcClient::new(&node.info, "v0");
+    let ver0: Value = v0
+        .call("Version", vec![])
+        .await
+        .map_err(|e| anyhow!("cannot reach the full node: {e}"))?;
+    let api0 = ver0["APIVersion"].as_u64().unwrap_or(0);
+    let (ma, mi, _) = split_version(api0);
+    if (ma, mi) != (1, 5) {
+        bail!("the full node's v0 API is {ma}.{mi}, expected 1.5.x (is it a Lotus-compatible full node?)");
+    }
+    let ver1: Value = node.call("Version", vec![]).await?;
+    let api1 = ver1["APIVersion"].as_u64().unwrap_or(0);
+    let (ma, mi, pa) = split_version(api1);
+    if (ma, mi) != (2, 3) || (exact_v1 && pa != 0) {
+        bail!(
+            "the full node's v1 API is {ma}.{mi}.{pa}, expected {}",
+            if exact_v1 { "2.3.0" } else { "2.3.x" }
+        );
+    }
+    let name: String = node.call("StateNetworkName", vec![]).await?;
+    NetworkParams::parse(&name).with_context(|| format!("the node's network name '{name}'"))
+}
+
+/// Makes sure the proof parameters are present (generating missing devnet files);
+/// PoSt only when the miner does not seal (a genesis miner). Nothing is needed on a
+/// mock-proof network.
+pub async fn check_params(sector_size: u64, post_only: bool, net: &NetworkParams) -> Result<()> {
+    if net.mock_proofs {
+        return Ok(());
+    }
+    let needed = if post_only {
+        padma_proofs::ParamsNeeded::PostOnly
+    } else {
+        padma_proofs::ParamsNeeded::All
+    };
+    tokio::task::spawn_blocking(move || {
+        let set = padma_proofs::params::ParamSet::from_env()?;
+        padma_proofs::ensure_params(sector_size, needed, set, &|e| {
+            if let padma_proofs::ParamEvent::Generating { what, .. } = e {
+                tracing::info!("generating proof parameters: {what}");
+            }
+        })
+        .map_err(|e| anyhow!("proof parameters: {e}"))
+    })
+    .await?
+}
+
+/// Waits until the node's head is recent (Lotus `SyncWait`).
+pub async fn sync_wait(node: &FullNode) -> Result<()> {
+    let ver: Value = node.call("Version", vec![]).await?;
+    let delay = ver["BlockDelay"].as_u64().unwrap_or(30).max(1);
+    let mut last_print = std::time::Instant::now() - Duration::from_secs(60);
+    loop {
+        let head: Value = node.call("ChainHead", vec![]).await?;
+        let ts = head["Blocks"]
+            .as_array()
+            .and_then(|b| b.iter().filter_map(|b| b["Timestamp"].as_u64()).min())
+            .unwrap_or(0);
+        let now = padma_chain::network::now_ms() / 1000;
+        if now.saturating_sub(ts) < delay {
+            return Ok(());
+        }
+        if last_print.elapsed() > Duration::from_secs(10) {
+            eprintln!(
+                "waiting for the full node to sync: head at height {} is {} s old (use --nosync to skip)",
+                head["Height"],
+                now.saturating_sub(ts)
+            );
+            last_print = std::time::Instant::now();
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// A message receipt as `StateWaitMsg` returns it.
+#[derive(Debug, Clone)]
+pub struct Receipt {
+    /// Exit code.
+    pub exit_code: i64,
+    /// Return bytes.
+    pub ret: Vec<u8>,
+    /// The tipset height the message landed in.
+    pub height: i64,
+}
+
+/// Pushes `msg` through `MpoolPushMessage` (the node fills nonce and gas and signs);
+/// returns the signed message's CID.
+pub async fn push(node: &FullNode, msg: &Message) -> Result<String> {
+    let signed: Value = node
+        .call(
+            "MpoolPushMessage",
+            vec![serde_json::to_value(MessageJson::from(msg))?, Value::Null],
+        )
+        .await?;
+    signed["CID"]["/"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow!("MpoolPushMessage returned no CID: {signed}"))
+}
+
+/// Waits for a message with `confidence` epochs on top (`StateWaitMsg`, no lookback limit).
+pub async fn wait(node: &FullNode, cid: &str, confidence: u64) -> Result<Receipt> {
+    let r: Value = node
+        .call(
+            "StateWaitMsg",
+            vec![
+                json!({ "/": cid }),
+                json!(confidence),
+                json!(-1),
+                json!(true),
+            ],
+        )
+        .await?;
+    let rc = &r["Receipt"];
+    Ok(Receipt {
+        exit_code: rc["ExitCode"]
+            .as_i64()
+            .ok_or_else(|| anyhow!("StateWaitMsg: no exit code in {r}"))?,
+        ret: match rc["Return"].as_str() {
+            None | Some("") => Vec::new(),
+            Some(s) => B64.decode(s).context("StateWaitMsg: bad Return")?,
+        },
+        height: r["Height"].as_i64().unwrap_or(0),
+    })
+}
+
+/// Pushes a message, waits for it and requires exit code 0.
+pub async fn push_and_wait(
+    node: &FullNode,
+    msg: &Message,
+    confidence: u64,
+    what: &str,
+) -> Result<Receipt> {
+    let cid = push(node, msg)
+        .await
+        .with_context(|| format!("sending {what}"))?;
+    eprintln!("{what}: message {cid} sent, waiting for it to land");
+    let r = wait(node, &cid, confidence)
+        .await
+        .with_context(|| format!("waiting for {what} ({cid})"))?;
+    if r.exit_code != 0 {
+        bail!("{what} ({cid}) failed with exit code {}", r.exit_code);
+    }
+    Ok(r)
+}
+
+/// A message with the node left to fill nonce and gas.
+pub fn message(
+    from: Address,
+    to: Address,
+    method: u64,
+    value: TokenAmount,
+    params: RawBytes,
+) -> Message {
+    Message {
+        version: 0,
+        from,
+        to,
+        sequence: 0,
+        value,
+        method_num: method,
+        params,
+        gas_limit: 0,
+        gas_fee_cap: TokenAmount::from_atto(0),
+        gas_premium: TokenAmount::from_atto(0),
+    }
+}
+
+/// The WindowPoSt proof type (V1_1, current network versions) for a sector size.
+pub fn window_post_proof(sector_size: u64) -> Result<RegisteredPoStProof> {
+    Ok(match sector_size {
+        2048 => RegisteredPoStProof::StackedDRGWindow2KiBV1P1,
+        8_388_608 => RegisteredPoStProof::StackedDRGWindow8MiBV1P1,
+        536_870_912 => RegisteredPoStProof::StackedDRGWindow512MiBV1P1,
+        34_359_738_368 => RegisteredPoStProof::StackedDRGWindow32GiBV1P1,
+        68_719_476_736 => RegisteredPoStProof::StackedDRGWindow64GiBV1P1,
+        s => bail!("unsupported sector size {s}"),
+    })
+}
+
+/// A miner sector record in the miner's store (`sectors/<n>`, JSON).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct SectorRecord {
+    /// Sector number.
+    pub sector_number: u64,
+    /// Lotus sector state name (`Proving` for pre-sealed sectors).
+    pub state: String,
+    /// Registered seal proof.
+    pub seal_proof: i64,
+    /// Sealed CID.
+    #[serde(rename = "CommR")]
+    pub comm_r: String,
+    /// Unsealed CID.
+    #[serde(rename = "CommD")]
+    pub comm_d: String,
+    /// Whether the sector was pre-sealed for genesis.
+    pub pre_sealed: bool,
+}
+
+/// Imports the pre-seal manifest of `maddr`: each sector recorded as `Proving`, and
+/// the next sector number past them.
+pub fn import_pre_seals(repo: &MinerRepo, manifest: &Path, maddr: &Address) -> Result<usize> {
+    let text = std::fs::read(manifest)
+        .with_context(|| format!("reading the pre-seal manifest {}", manifest.display()))?;
+    let m: padma_seed::manifest::PreSealManifest = serde_json::from_slice(&text)
+        .with_context(|| format!("parsing the pre-seal manifest {}", manifest.display()))?;
+    let entry = m
+        .iter()
+        .find(|(k, _)| padma_types::address::parse_address(k).ok().as_ref() == Some(maddr))
+        .map(|(_, v)| v)
+        .ok_or_else(|| {
+            anyhow!(
+                "the pre-seal manifest {} has no entry for {maddr}",
+                manifest.display()
+            )
+        })?;
+    let mut next = 0u64;
+    let mut changes = Vec::new();
+    for s in &entry.sectors {
+        let rec = SectorRecord {
+            sector_number: s.sector_id,
+            state: "Proving".into(),
+            seal_proof: s.proof_type,
+            comm_r: s.comm_r.0.to_string(),
+            comm_d: s.comm_d.0.to_string(),
+            pre_sealed: true,
+        };
+        changes.push((
+            padma_store::COL_META,
+            format!("{SECTOR_KEY_PREFIX}{}", s.sector_id).into_bytes(),
+            Some(serde_json::to_vec(&rec)?),
+        ));
+        next = next.max(s.sector_id + 1);
+    }
+    changes.push((
+        padma_store::COL_META,
+        NEXT_SECTOR_KEY.as_bytes().to_vec(),
+        Some(next.to_string().into_bytes()),
+    ));
+    repo.store.commit(changes)?;
+    Ok(entry.sectors.len())
+}
+
+/// Sends `ChangePeerID` from the miner's worker and waits for it (Lotus
+/// `configureStorageMiner`).
+async fn configure_miner(
+    node: &FullNode,
+    maddr: &Address,
+    peer: Vec<u8>,
+    o: &InitOptions,
+) -> Result<()> {
+    let info: Value = node
+        .call(
+            "StateMinerInfo",
+            vec![json!(AddressJson(*maddr)), Value::Null],
+        )
+        .await
+        .with_context(|| format!("reading miner {maddr}"))?;
+    let worker: AddressJson = serde_json::from_value(info["Worker"].clone())
+        .map_err(|e| anyhow!("StateMinerInfo: bad Worker: {e}"))?;
+    let params =
+        RawBytes::serialize(fil_actor_miner_state::v18::ChangePeerIDParams { new_id: peer })?;
+    let mut msg = message(
+        worker.0,
+        *maddr,
+        METHOD_CHANGE_PEER_ID,
+        TokenAmount::from_atto(0),
+        params,
+    );
+    msg.gas_premium = o.gas_premium.clone();
+    push_and_wait(node, &msg, o.confidence, "ChangePeerID").await?;
+    Ok(())
+}
+
+/// Makes sure an account actor exists at `a`, sending it a zero-value message from
+/// `from` otherwise.
+async fn ensure_account(
+    node: &FullNode,
+    a: &Address,
+    from: &Address,
+    o: &InitOptions,
+) -> Result<()> {
+    if a.protocol() == Protocol::ID {
+        return Ok(());
+    }
+    let r = node
+        .client()
+        .call_raw("StateLookupID", vec![json!(AddressJson(*a)), Value::Null])
+        .await;
+    if r.is_ok() {
+        return Ok(());
+    }
+    eprintln!("creating the account actor of {a}");
+    let mut msg = message(*from, *a, 0, TokenAmount::from_atto(0), RawBytes::default());
+    msg.gas_premium = o.gas_premium.clone();
+    push_and_wait(
+        node,
+        &msg,
+        o.confidence,
+        &format!("creating the account of {a}"),
+    )
+    .await?;
+    Ok(())
+}
+
+/// `CreateMiner` through the power actor (Lotus `createStorageMiner`); returns the new
+/// miner's ID address.
+async fn create_miner(node: &FullNode, peer: Vec<u8>, o: &InitOptions) -> Result<Address> {
+    let owner = match o.owner {
+        Some(a) => a,
+        None => {
+            let a: AddressJson = node
+                .call("WalletDefaultAddress", vec![])
+                .await
+                .context("no --owner and no default wallet address on the node")?;
+            a.0
+        }
+    };
+    let worker = match (o.worker, o.create_worker_key) {
+        (Some(w), _) => w,
+        (None, true) => {
+            let a: AddressJson = node.call("WalletNew", vec![json!("bls")]).await?;
+            eprintln!("created the worker key {}", a.0);
+            a.0
+        }
+        (None, false) => owner,
+    };
+    let sender = o.from.unwrap_or(owner);
+    ensure_account(node, &owner, &sender, o).await?;
+    ensure_account(node, &worker, &sender, o).await?;
+    let proof = window_post_proof(o.sector_size)?;
+    let deposit: String = node
+        .call("StateMinerCreationDeposit", vec![Value::Null])
+        .await?;
+    let deposit: num_bigint_like::Big = deposit.parse()?;
+    let value = deposit.times_margin(o.deposit_margin_factor)?;
+    let params = RawBytes::serialize(fil_actor_power_state::v18::CreateMinerParams {
+        owner,
+        worker,
+        window_post_proof_type: proof,
+        peer,
+        multiaddrs: vec![],
+    })?;
+    let mut msg = message(
+        sender,
+        Address::new_id(4),
+        METHOD_CREATE_MINER,
+        value.clone(),
+        params,
+    );
+    msg.gas_premium = o.gas_premium.clone();
+    eprintln!(
+        "creating a miner: owner {owner}, worker {worker}, deposit {} attoFIL",
+        value.atto()
+    );
+    let r = push_and_wait(node, &msg, o.confidence, "CreateMiner").await?;
+    let ret: fil_actor_power_state::v18::CreateMinerReturn =
+        fvm_ipld_encoding::from_slice(&r.ret).context("decoding the CreateMiner return")?;
+    Ok(ret.id_address)
+}
+
+/// Big-integer helpers for the deposit margin.
+mod num_bigint_like {
+    use anyhow::{anyhow, Result};
+    use fvm_shared::econ::TokenAmount;
+
+    /// A non-negative attoFIL amount parsed from a decimal string.
+    pub struct Big(pub TokenAmount);
+
+    impl std::str::FromStr for Big {
+        type Err = anyhow::Error;
+        fn from_str(s: &str) -> Result<Big> {
+            let n: fvm_shared::bigint::BigInt = s
+                .trim()
+                .parse()
+                .map_err(|e| anyhow!("bad amount '{s}': {e}"))?;
+            Ok(Big(TokenAmount::from_atto(n)))
+        }
+    }
+
+    impl Big {
+        /// The amount times `margin` (to 1/10000).
+        pub fn times_margin(&self, margin: f64) -> Result<TokenAmount> {
+            if !(margin.is_finite() && margin >= 0.0) {
+                return Err(anyhow!("bad --deposit-margin-factor {margin}"));
+            }
+            let m = (margin * 10_000.0).round() as u64;
+            Ok(TokenAmount::from_atto(
+                self.0.atto() * fvm_shared::bigint::BigInt::from(m)
+                    / fvm_shared::bigint::BigInt::from(10_000u64),
+            ))
+        }
+    }
+}
+
+/// Everything after the repo exists; failures here remove the repo.
+async fn init_in_repo(
+    node: &FullNode,
+    repo: &MinerRepo,
+    net: &NetworkParams,
+    o: &InitOptions,
+) -> Result<Address> {
+    // Storage: the repo itself seals new sectors; pre-sealed directories are more roots.
+    let mut roots = vec![repo.path().to_path_buf()];
+    for d in &o.pre_sealed_sectors {
+        let d = padma_node::repo::expand_home(d);
+        let d = d
+            .canonicalize()
+            .with_context(|| format!("pre-sealed sectors directory {}", d.display()))?;
+        roots.push(d);
+    }
+    Storage { roots }.save(repo.path())?;
+    std::fs::write(
+        repo.path().join("sectorstore.json"),
+        serde_json::to_string_pretty(&json!({
+            "ID": uuid_v4(),
+            "Weight": 10,
+            "CanSeal": true,
+            "CanStore": true,
+        }))?,
+    )?;
+    let identity = repo.identity()?;
+    eprintln!("miner peer ID: {}", identity.peer_id());
+
+    let maddr = match o.actor {
+        Some(maddr) if o.genesis_miner => {
+            let Payload::ID(_) = maddr.payload() else {
+                bail!("--actor must be an ID address (t0…), got {maddr}");
+            };
+            repo.set_miner_address(&maddr)?;
+            // Nobody else mines on a fresh devnet: mine while waiting for ChangePeerID.
+            let storage = Storage::load(repo.path())?;
+            let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+            let mining = spawn_mining(node, maddr, storage, net, stop_rx);
+            let configured = configure_miner(node, &maddr, identity.peer_id_bytes(), o).await;
+            let _ = stop_tx.send(true);
+            let _ = mining.await;
+            configured?;
+            let manifest = o
+                .pre_sealed_metadata
+                .as_ref()
+                .ok_or_else(|| anyhow!("--genesis-miner needs --pre-sealed-metadata"))?;
+            let n = import_pre_seals(repo, &padma_node::repo::expand_home(manifest), &maddr)?;
+            eprintln!("imported {n} pre-sealed sectors");
+            maddr
+        }
+        Some(maddr) => {
+            if let Some(manifest) = &o.pre_sealed_metadata {
+                let n = import_pre_seals(repo, &padma_node::repo::expand_home(manifest), &maddr)?;
+                eprintln!("imported {n} pre-sealed sectors");
+            }
+            configure_miner(node, &maddr, identity.peer_id_bytes(), o).await?;
+            repo.set_miner_address(&maddr)?;
+            maddr
+        }
+        None => {
+            let maddr = create_miner(node, identity.peer_id_bytes(), o).await?;
+            repo.set_miner_address(&maddr)?;
+            maddr
+        }
+    };
+    Ok(maddr)
+}
+
+fn uuid_v4() -> String {
+    let mut b: [u8; 16] = rand::random();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// Starts the mining loop over the node's API (the worker key in the node's wallet).
+pub fn spawn_mining(
+    node: &FullNode,
+    maddr: Address,
+    storage: Storage,
+    net: &NetworkParams,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let mining_node = RpcMiningNode::new(node.client().clone());
+    let prover = crate::run::winning_prover(net, storage);
+    tokio::spawn(async move {
+        if let Err(e) = padma_chain::miner::run(&mining_node, prover.as_ref(), maddr, stop).await {
+            tracing::error!("mining stopped: {e:#}");
+        }
+    })
+}
+
+/// Removes what init made in `path` (the whole directory when init created it).
+struct Cleanup {
+    path: PathBuf,
+    created_dir: bool,
+    before: Vec<std::ffi::OsString>,
+    armed: bool,
+}
+
+impl Cleanup {
+    fn new(path: &Path) -> Cleanup {
+        let before = std::fs::read_dir(path)
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.file_name())).collect())
+            .unwrap_or_default();
+        Cleanup {
+            path: path.to_path_buf(),
+            created_dir: !path.exists(),
+            before,
+            armed: true,
+        }
+    }
+
+    fn run(&self) {
+        if self.created_dir {
+            let _ = std::fs::remove_dir_all(&self.path);
+            return;
+        }
+        if let Ok(d) = std::fs::read_dir(&self.path) {
+            for e in d.flatten() {
+                if !self.before.contains(&e.file_name()) {
+                    let p = e.path();
+                    let _ = if p.is_dir() {
+                        std::fs::remove_dir_all(&p)
+                    } else {
+                        std::fs::remove_file(&p)
+                    };
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if self.armed {
+            self.run();
+        }
+    }
+}
+
+/// Runs `padma-miner init` against `node`; returns the miner's address.
+pub async fn init(node: &FullNode, o: &InitOptions) -> Result<Address> {
+    eprintln!("checking the full node's version");
+    let net = check_node(node, false).await?;
+    eprintln!("checking proof parameters");
+    check_params(o.sector_size, o.genesis_miner, &net).await?;
+    if !(o.nosync || o.genesis_miner) {
+        eprintln!("checking the full node's sync status");
+        sync_wait(node).await?;
+    }
+    if o.genesis_miner && o.actor.is_none() {
+        bail!("--genesis-miner needs --actor");
+    }
+    if crate::repo::exists(&o.miner_repo) {
+        bail!(
+            "a miner repo already exists at {} (remove it or pick another --miner-repo)",
+            o.miner_repo.display()
+        );
+    }
+    let mut cleanup = Cleanup::new(&o.miner_repo);
+    eprintln!("initialising the miner repo {}", o.miner_repo.display());
+    let result = async {
+        let repo = MinerRepo::create(&o.miner_repo)?;
+        init_in_repo(node, &repo, &net, o).await
+    }
+    .await;
+    match result {
+        Ok(a) => {
+            cleanup.armed = false;
+            Ok(a)
+        }
+        Err(e) => {
+            cleanup.run();
+            cleanup.armed = false;
+            Err(e.context(format!(
+                "miner init failed; removed the miner repo {}",
+                o.miner_repo.display()
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_and_margins() {
+        assert_eq!(split_version(0x020300), (2, 3, 0));
+        assert_eq!(split_version(66816), (1, 5, 0));
+        let b: num_bigint_like::Big = "1000000".parse().unwrap();
+        assert_eq!(b.times_margin(1.01).unwrap().atto().to_string(), "1010000");
+        assert!(b.times_margin(f64::NAN).is_err());
+        assert!("x".parse::<num_bigint_like::Big>().is_err());
+        assert_eq!(
+            window_post_proof(2048).unwrap(),
+            RegisteredPoStProof::StackedDRGWindow2KiBV1P1
+        );
+        assert!(window_post_proof(4096).is_err());
+        assert_eq!(uuid_v4().len(), 36);
+    }
+}

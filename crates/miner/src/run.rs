@@ -1,0 +1,249 @@
+//! `padma-miner run`, as Lotus's `lotus-miner run`: open the initialised repo, check
+//! the full node (v1 API exactly 2.3.0) and the proof parameters, serve the
+//! StorageMiner API on `127.0.0.1:2345` (`/rpc/v0`, its own JWT secret, `api` and
+//! `token` in the miner repo), mine blocks over the node's API, run the WindowPoSt
+//! scheduler and the sealing pipeline, and stop cleanly on SIGINT, SIGTERM or the
+//! `Shutdown` method (`padma-miner stop`).
+
+use crate::api::{methods, MinerApi};
+use crate::fullnode::FullNode;
+use crate::init::{check_node, check_params, sync_wait};
+use crate::repo::MinerRepo;
+use crate::storage::Storage;
+use anyhow::{anyhow, bail, Context, Result};
+use fvm_shared::address::{Address, Payload};
+use fvm_shared::sector::RegisteredPoStProof;
+use padma_chain::base_info::MinerBaseInfo;
+use padma_chain::miner::{MockWinningProver, WinningProver};
+use padma_chain::network::NetworkParams;
+use padma_rpc::{JwtAuth, Permission, RpcServer, ServerConfig};
+use padma_types::block::PoStProof;
+use padma_types::json::AddressJson;
+use serde_json::{json, Value};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// The miner API's version (1.5.0), as Lotus's miner reports it.
+pub const MINER_API_VERSION: u32 = 0x010500;
+/// The default port of the miner API.
+pub const DEFAULT_MINER_API_PORT: u16 = 2345;
+
+/// Flags of `padma-miner run`.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// The miner repo.
+    pub miner_repo: PathBuf,
+    /// `--miner-api PORT` (default 2345) on 127.0.0.1.
+    pub api_port: u16,
+    /// `--nosync`: do not wait for the chain to sync.
+    pub nosync: bool,
+}
+
+/// Real WinningPoSt over sectors found in the miner's storage roots.
+#[derive(Clone, Debug)]
+pub struct StorageWinningProver {
+    /// The storage roots.
+    pub storage: Storage,
+}
+
+impl WinningProver for StorageWinningProver {
+    fn prove(&self, info: &MinerBaseInfo, miner_id: u64, rand: [u8; 32]) -> Result<Vec<PoStProof>> {
+        let sectors = info
+            .sectors
+            .iter()
+            .map(|s| {
+                let paths = self.storage.find(miner_id, s.number).ok_or_else(|| {
+                    anyhow!(
+                        "challenged sector {} of t0{miner_id} is in none of the storage roots {:?}",
+                        s.number,
+                        self.storage.roots
+                    )
+                })?;
+                Ok(padma_proofs::post::ProvingSector {
+                    number: s.number,
+                    comm_r: s
+                        .sealed_cid
+                        .hash()
+                        .digest()
+                        .try_into()
+                        .map_err(|_| anyhow!("sealed CID is not 32 bytes"))?,
+                    sealed: paths.sealed,
+                    cache: paths.cache,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let proof = padma_proofs::post::generate_winning_post(
+            info.winning_post_proof,
+            padma_proofs::seal::prover_id(miner_id),
+            rand,
+            &sectors,
+        )?;
+        Ok(vec![PoStProof {
+            post_proof: RegisteredPoStProof::from(info.winning_post_proof),
+            proof_bytes: proof,
+        }])
+    }
+}
+
+/// The WinningPoSt prover for a network: mock proofs on a `mock-proofs` network,
+/// else real proofs over the storage roots.
+pub fn winning_prover(net: &NetworkParams, storage: Storage) -> Arc<dyn WinningProver> {
+    if net.mock_proofs {
+        Arc::new(MockWinningProver)
+    } else {
+        Arc::new(StorageWinningProver { storage })
+    }
+}
+
+fn api_multiaddr(addr: &SocketAddr) -> String {
+    match addr {
+        SocketAddr::V4(a) => format!("/ip4/{}/tcp/{}/http", a.ip(), a.port()),
+        SocketAddr::V6(a) => format!("/ip6/{}/tcp/{}/http", a.ip(), a.port()),
+    }
+}
+
+/// Checks that the worker's key is in the node's wallet (the node signs blocks and
+/// messages for the miner, as with Lotus).
+async fn check_worker_key(node: &FullNode, worker: &Address) -> Result<()> {
+    let key: AddressJson = node
+        .call(
+            "StateAccountKey",
+            vec![json!(AddressJson(*worker)), Value::Null],
+        )
+        .await
+        .with_context(|| format!("resolving the worker {worker}"))?;
+    let has: bool = node.call("WalletHas", vec![json!(key)]).await?;
+    if !has {
+        bail!(
+            "the worker key {} (worker {worker}) is not in the full node's wallet: import it with `padma wallet import`",
+            key.0
+        );
+    }
+    Ok(())
+}
+
+/// Starts the WindowPoSt scheduler and the sealing pipeline.
+fn start_proving_and_sealing(
+    _node: &FullNode,
+    _maddr: Address,
+    _storage: &Storage,
+    _net: &NetworkParams,
+    _stop: &watch::Sender<bool>,
+) -> Vec<(&'static str, tokio::task::JoinHandle<()>)> {
+    tracing::warn!(
+        "this build has no WindowPoSt scheduler or sealing pipeline yet: the miner only mines"
+    );
+    Vec::new()
+}
+
+/// Runs the miner until `stop` resolves, SIGINT/SIGTERM arrive, or `Shutdown` is called.
+pub async fn run(
+    node: FullNode,
+    o: RunOptions,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let repo = MinerRepo::open(&o.miner_repo)?;
+    let maddr = repo
+        .miner_address()?
+        .ok_or_else(|| anyhow!("no miner address in the repo: run `padma-miner init`"))?;
+    let Payload::ID(miner_id) = *maddr.payload() else {
+        bail!("the repo's miner address {maddr} is not an ID address");
+    };
+    let net = check_node(&node, true).await?;
+    if !o.nosync {
+        eprintln!("checking the full node's sync status");
+        sync_wait(&node).await?;
+    }
+    let info: Value = node
+        .call(
+            "StateMinerInfo",
+            vec![json!(AddressJson(maddr)), Value::Null],
+        )
+        .await
+        .with_context(|| format!("reading miner {maddr}"))?;
+    let sector_size = info["SectorSize"]
+        .as_u64()
+        .ok_or_else(|| anyhow!("StateMinerInfo: no SectorSize"))?;
+    let worker: AddressJson = serde_json::from_value(info["Worker"].clone())
+        .map_err(|e| anyhow!("StateMinerInfo: bad Worker: {e}"))?;
+    check_params(sector_size, true, &net).await?;
+    check_worker_key(&node, &worker.0).await?;
+    let storage = Storage::load(repo.path())?;
+
+    let secret = repo.jwt_secret()?;
+    let auth = JwtAuth::new(&secret);
+    repo.write_token(&auth.issue(&Permission::Admin.up_to()))?;
+    let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
+    let ver: Value = node.call("Version", vec![]).await?;
+    let repo = Arc::new(repo);
+    let api = Arc::new(MinerApi {
+        auth: auth.clone(),
+        miner: maddr,
+        miner_id,
+        sector_size,
+        block_delay: ver["BlockDelay"].as_u64().unwrap_or(0),
+        node: node.clone(),
+        shutdown: shutdown_tx.clone(),
+        session: format!("{:032x}", rand::random::<u128>()),
+        sectors: None,
+    });
+
+    let addr = SocketAddr::from(([127, 0, 0, 1], o.api_port));
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen for the miner API on {addr}"))?;
+    let bound = listener.local_addr()?;
+    let server = RpcServer::new(
+        api.clone(),
+        methods(),
+        auth,
+        ServerConfig {
+            api_versions: (MINER_API_VERSION, MINER_API_VERSION),
+            ..ServerConfig::default()
+        },
+    );
+    repo.write_api(&api_multiaddr(&bound))?;
+    tracing::info!(address = %bound, miner = %maddr, "miner API listening on /rpc/v0");
+
+    let mining =
+        crate::init::spawn_mining(&node, maddr, storage.clone(), &net, shutdown_tx.subscribe());
+    let mut tasks = vec![("mining", mining)];
+    tasks.extend(start_proving_and_sealing(
+        &node,
+        maddr,
+        &storage,
+        &net,
+        &shutdown_tx,
+    ));
+
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let until = async move {
+        tokio::select! {
+            _ = sigint.recv() => tracing::info!("SIGINT received, stopping the miner"),
+            _ = sigterm.recv() => tracing::info!("SIGTERM received, stopping the miner"),
+            _ = shutdown_rx.wait_for(|s| *s) => tracing::info!("shutdown requested"),
+            _ = stop => tracing::info!("stopping the miner"),
+        }
+    };
+    let served = server.serve(listener, until).await;
+    let _ = shutdown_tx.send(true);
+    for (what, t) in tasks {
+        if tokio::time::timeout(Duration::from_secs(30), t)
+            .await
+            .is_err()
+        {
+            tracing::warn!("{what} did not stop in time");
+        }
+    }
+    drop(api);
+    repo.remove_api();
+    served.context("miner API server failed")?;
+    tracing::info!("miner stopped");
+    Ok(())
+}
