@@ -5,12 +5,9 @@
 use fil_actor_miner_state::v18 as miner;
 use fil_actor_power_state::v18 as power;
 use fvm_ipld_encoding::RawBytes;
-use fvm_shared::address::Address;
-use fvm_shared::commcid::{data_commitment_v1_to_cid, replica_commitment_v1_to_cid};
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::ExitCode;
 use fvm_shared::message::Message;
-use padma_state::genesis::template::{DealProposalJson, Miner, PreSeal};
 use padma_state::genesis::{self, Template, INITIAL_BASE_FEE};
 use padma_state::ipld::get_cbor;
 use padma_state::policy::{devnet_policy, NETWORK_VERSION};
@@ -18,7 +15,6 @@ use padma_state::runtime::NoExterns;
 use padma_state::tree::StateTree;
 use padma_state::vm::{execute_tipset, BlockMessages, ChainMessage, LotusSupply, VmEnv};
 use padma_types::crypto::{KeyInfo, KeyType};
-use padma_types::json::{CidJson, KeyInfoJson};
 
 static NO: NoExterns = NoExterns;
 
@@ -43,43 +39,7 @@ fn owner_key() -> KeyInfo {
 /// One 2KiB miner (f01000) with `n` fake pre-sealed sectors.
 fn template(n: u64) -> Template {
     let k = owner_key();
-    let owner = k.address().unwrap();
-    let maddr = Address::new_id(1000);
-    let sectors = (0..n)
-        .map(|i| {
-            let comm_d = data_commitment_v1_to_cid(&[i as u8 + 1; 32]).unwrap();
-            PreSeal {
-                comm_r: CidJson(replica_commitment_v1_to_cid(&[i as u8 + 9; 32]).unwrap()),
-                comm_d: CidJson(comm_d),
-                sector_id: i,
-                deal: DealProposalJson {
-                    piece_cid: CidJson(comm_d),
-                    piece_size: 2048,
-                    verified_deal: false,
-                    client: owner,
-                    provider: maddr,
-                    label: i.to_string(),
-                    start_epoch: 0,
-                    end_epoch: 9001,
-                    storage_price_per_epoch: TokenAmount::default(),
-                    provider_collateral: TokenAmount::default(),
-                    client_collateral: TokenAmount::default(),
-                },
-                deal_client_key: KeyInfoJson::from(&k),
-                proof_type: 5,
-            }
-        })
-        .collect();
-    let m = Miner {
-        id: maddr,
-        owner,
-        worker: owner,
-        peer_id: "12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf".into(),
-        market_balance: TokenAmount::default(),
-        power_balance: TokenAmount::default(),
-        sector_size: 2048,
-        sectors,
-    };
+    let m = genesis::fake::fake_miner(1000, &k, 2048, n, 9001).unwrap();
     let mut t = Template::new("localnet-vm".into(), 1_700_000_000);
     let manifest = serde_json::json!({ "t01000": m });
     t.add_miners_from_manifest(

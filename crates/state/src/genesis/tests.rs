@@ -11,10 +11,8 @@ use fil_actor_miner_state::v18::{MinerInfo, State as MinerState};
 use fil_actor_power_state::v18::State as PowerState;
 use fil_actor_verifreg_state::v18::State as VerifregState;
 use fvm_ipld_blockstore::MemoryBlockstore;
-use fvm_shared::commcid::{data_commitment_v1_to_cid, replica_commitment_v1_to_cid};
 use padma_types::crypto::{KeyInfo, KeyType};
 use padma_types::json::KeyInfoJson;
-use template::{DealProposalJson, Miner, PreSeal};
 
 /// A BLS key from a fixed seed byte.
 fn key(seed: u8) -> KeyInfo {
@@ -27,45 +25,7 @@ fn key(seed: u8) -> KeyInfo {
 /// `genesis new` + `add-miner` would write it.
 pub(crate) fn test_template(sectors: u64) -> Template {
     let k = key(7);
-    let owner = k.address().unwrap();
-    let maddr = Address::new_id(1000);
-    let sectors = (0..sectors)
-        .map(|i| {
-            let comm_d = data_commitment_v1_to_cid(&[i as u8 + 1; 32]).unwrap();
-            PreSeal {
-                comm_r: padma_types::json::CidJson(
-                    replica_commitment_v1_to_cid(&[i as u8 + 9; 32]).unwrap(),
-                ),
-                comm_d: padma_types::json::CidJson(comm_d),
-                sector_id: i,
-                deal: DealProposalJson {
-                    piece_cid: padma_types::json::CidJson(comm_d),
-                    piece_size: 2048,
-                    verified_deal: false,
-                    client: owner,
-                    provider: maddr,
-                    label: i.to_string(),
-                    start_epoch: 0,
-                    end_epoch: 9001,
-                    storage_price_per_epoch: TokenAmount::default(),
-                    provider_collateral: TokenAmount::default(),
-                    client_collateral: TokenAmount::default(),
-                },
-                deal_client_key: KeyInfoJson::from(&k),
-                proof_type: 5,
-            }
-        })
-        .collect();
-    let miner = Miner {
-        id: maddr,
-        owner,
-        worker: owner,
-        peer_id: "12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf".into(),
-        market_balance: TokenAmount::default(),
-        power_balance: TokenAmount::default(),
-        sector_size: 2048,
-        sectors,
-    };
+    let miner = super::fake::fake_miner(1000, &k, 2048, sectors, 9001).unwrap();
     let mut t = Template::new("localnet-test".into(), 1_700_000_000);
     let manifest = serde_json::json!({ "t01000": miner });
     t.add_miners_from_manifest(
