@@ -155,6 +155,49 @@ fn single_proof(mut out: Vec<(RegisteredPoStProof, Vec<u8>)>) -> Result<Vec<u8>>
     Ok(out.remove(0).1)
 }
 
+/// Proves a PoSt of `kind`: the checks and maps both kinds share, then the API call.
+fn generate(
+    kind: PoStType,
+    post: i64,
+    prover: ProverId,
+    randomness: [u8; 32],
+    sectors: &[ProvingSector],
+) -> Result<Vec<u8>> {
+    let p = post_proof(post, kind.clone())?;
+    require_params(p)?;
+    let map = private_map(p, sectors)?;
+    let r = post_randomness(randomness);
+    let out = match kind {
+        PoStType::Winning => api::generate_winning_post(&r, &map, prover).context("WinningPoSt")?,
+        PoStType::Window => api::generate_window_post(&r, &map, prover).context("WindowPoSt")?,
+    };
+    single_proof(out)
+}
+
+/// Verifies a PoSt of `kind`. `Ok(false)` or an error both mean invalid.
+fn verify(
+    kind: PoStType,
+    post: i64,
+    prover: ProverId,
+    randomness: [u8; 32],
+    sectors: &[PublicSector],
+    proof: &[u8],
+) -> Result<bool> {
+    let p = post_proof(post, kind.clone())?;
+    ensure!(!proof.is_empty(), "empty {kind:?} PoSt proof");
+    require_vk(p)?;
+    let map = public_map(p, sectors)?;
+    let r = post_randomness(randomness);
+    match kind {
+        PoStType::Winning => {
+            api::verify_winning_post(&r, proof, &map, prover).context("verify WinningPoSt")
+        }
+        PoStType::Window => {
+            api::verify_window_post(&r, &[(p, proof)], &map, prover).context("verify WindowPoSt")
+        }
+    }
+}
+
 /// Prove a WinningPoSt over the challenged sectors (seconds of CPU).
 pub fn generate_winning_post(
     post: i64,
@@ -162,13 +205,7 @@ pub fn generate_winning_post(
     randomness: [u8; 32],
     sectors: &[ProvingSector],
 ) -> Result<Vec<u8>> {
-    let p = post_proof(post, PoStType::Winning)?;
-    require_params(p)?;
-    let map = private_map(p, sectors)?;
-    single_proof(
-        api::generate_winning_post(&post_randomness(randomness), &map, prover)
-            .context("WinningPoSt")?,
-    )
+    generate(PoStType::Winning, post, prover, randomness, sectors)
 }
 
 /// Verify a WinningPoSt. `Ok(false)` or an error both mean the proof is not valid.
@@ -179,12 +216,7 @@ pub fn verify_winning_post(
     sectors: &[PublicSector],
     proof: &[u8],
 ) -> Result<bool> {
-    let p = post_proof(post, PoStType::Winning)?;
-    ensure!(!proof.is_empty(), "empty WinningPoSt proof");
-    require_vk(p)?;
-    let map = public_map(p, sectors)?;
-    api::verify_winning_post(&post_randomness(randomness), proof, &map, prover)
-        .context("verify WinningPoSt")
+    verify(PoStType::Winning, post, prover, randomness, sectors, proof)
 }
 
 /// Prove a WindowPoSt over `sectors` (all partitions, concatenated as Lotus submits them).
@@ -194,13 +226,7 @@ pub fn generate_window_post(
     randomness: [u8; 32],
     sectors: &[ProvingSector],
 ) -> Result<Vec<u8>> {
-    let p = post_proof(post, PoStType::Window)?;
-    require_params(p)?;
-    let map = private_map(p, sectors)?;
-    single_proof(
-        api::generate_window_post(&post_randomness(randomness), &map, prover)
-            .context("WindowPoSt")?,
-    )
+    generate(PoStType::Window, post, prover, randomness, sectors)
 }
 
 /// Verify a WindowPoSt over the challenged sectors. `Ok(false)` or an error both mean invalid.
@@ -211,12 +237,7 @@ pub fn verify_window_post(
     sectors: &[PublicSector],
     proof: &[u8],
 ) -> Result<bool> {
-    let p = post_proof(post, PoStType::Window)?;
-    ensure!(!proof.is_empty(), "empty WindowPoSt proof");
-    require_vk(p)?;
-    let map = public_map(p, sectors)?;
-    api::verify_window_post(&post_randomness(randomness), &[(p, proof)], &map, prover)
-        .context("verify WindowPoSt")
+    verify(PoStType::Window, post, prover, randomness, sectors, proof)
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 //! re-encode to the bytes they came from.
 
 use padma_types::address::parse_address;
+use padma_types::block::{BlockHeader, MsgMeta};
+use padma_types::block_json::BlockHeaderJson;
 use padma_types::json::{key_from_lotus_text, MessageJson, SignedMessageJson};
 use padma_types::message::{decode_message, decode_signed_message, message_cbor};
 use rand::{Rng, SeedableRng};
@@ -22,6 +24,12 @@ fn seeds() -> Vec<Vec<u8>> {
                 .as_bytes()
                 .to_vec(),
         );
+    }
+    let headers: serde_json::Value =
+        serde_json::from_str(include_str!("../../../testdata/block_headers.json")).unwrap();
+    for h in headers.as_array().unwrap() {
+        out.push(hex::decode(h["cbor_hex"].as_str().unwrap()).unwrap());
+        out.push(h["block"].to_string().into_bytes());
     }
     out
 }
@@ -46,6 +54,15 @@ fn exercise(data: &[u8]) {
         }
     }
     let _ = padma_types::Address::from_bytes(data);
+    if let Ok(h) = BlockHeader::decode(data) {
+        assert_eq!(h.cbor(), data);
+        let json = BlockHeaderJson::from(&h);
+        assert_eq!(BlockHeader::try_from(json).ok().as_ref(), Some(&h));
+    }
+    let _ = padma_types::block::decode_canonical::<MsgMeta>(data, "message meta");
+    if let Ok(j) = serde_json::from_slice::<BlockHeaderJson>(data) {
+        let _ = BlockHeader::try_from(j);
+    }
 }
 
 #[test]
