@@ -3,6 +3,7 @@
 //! and the state its handlers share.
 
 use crate::fullnode::FullNode;
+use crate::init::{SectorRecord, NEXT_SECTOR_KEY, SECTOR_KEY_PREFIX};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use fvm_shared::address::Address;
@@ -195,4 +196,129 @@ async fn sectors_status(s: Arc<MinerApi>, _c: CallCtx, p: Params) -> CallResult 
 /// `SectorsSummary`: sector counts by state.
 async fn sectors_summary(s: Arc<MinerApi>, _c: CallCtx, _p: Params) -> CallResult {
     sectors(&s)?.summary().await.map_err(ah)
+}
+
+/// The miner's sectors: those of the sealing pipeline, and the pre-sealed genesis
+/// sectors `init` imported (`Proving` from the start).
+pub struct MinerSectors {
+    /// The sealing pipeline.
+    pub pipeline: crate::sealing::Pipeline,
+    /// The miner repo's store (the pre-sealed sector records).
+    pub store: Arc<padma_store::Store>,
+    /// The full node (for on-chain sector information).
+    pub node: FullNode,
+    /// The miner actor.
+    pub miner: Address,
+}
+
+impl MinerSectors {
+    /// The pre-sealed sectors' records.
+    fn pre_sealed(&self) -> anyhow::Result<std::collections::BTreeMap<u64, SectorRecord>> {
+        let next: u64 = match self.store.get_meta(NEXT_SECTOR_KEY)? {
+            Some(b) => String::from_utf8_lossy(&b).trim().parse().unwrap_or(0),
+            None => 0,
+        };
+        let mut out = std::collections::BTreeMap::new();
+        for n in 0..next.min(1 << 20) {
+            if let Some(b) = self.store.get_meta(&format!("{SECTOR_KEY_PREFIX}{n}"))? {
+                out.insert(n, serde_json::from_slice(&b)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn pre_sealed_status(&self, r: &SectorRecord, on_chain: bool) -> anyhow::Result<Value> {
+        let chain = if on_chain {
+            self.node
+                .call::<Value>(
+                    "StateSectorGetInfo",
+                    vec![
+                        json!(AddressJson(self.miner)),
+                        json!(r.sector_number),
+                        Value::Null,
+                    ],
+                )
+                .await?
+        } else {
+            Value::Null
+        };
+        let c = |k: &str, d: Value| chain.get(k).cloned().unwrap_or(d);
+        Ok(json!({
+            "SectorID": r.sector_number,
+            "State": r.state,
+            "CommD": { "/": r.comm_d },
+            "CommR": { "/": r.comm_r },
+            "Proof": null,
+            "Deals": [],
+            "Pieces": null,
+            "Ticket": { "Value": null, "Epoch": 0 },
+            "Seed": { "Value": null, "Epoch": 0 },
+            "PreCommitMsg": null,
+            "CommitMsg": null,
+            "Retries": 0,
+            "ToUpgrade": false,
+            "ReplicaUpdateMessage": null,
+            "LastErr": "",
+            "Log": [],
+            "SealProof": r.seal_proof,
+            "Activation": c("Activation", json!(0)),
+            "Expiration": c("Expiration", json!(0)),
+            "DealWeight": c("DealWeight", json!("0")),
+            "VerifiedDealWeight": c("VerifiedDealWeight", json!("0")),
+            "InitialPledge": c("InitialPledge", json!("0")),
+            "OnTime": c("Expiration", json!(0)),
+            "Early": 0,
+        }))
+    }
+}
+
+impl Sectors for MinerSectors {
+    fn pledge(&self) -> BoxFuture<anyhow::Result<u64>> {
+        let p = self.pipeline.clone();
+        Box::pin(async move { p.pledge().await })
+    }
+
+    fn list(&self) -> BoxFuture<anyhow::Result<Vec<u64>>> {
+        let p = self.pipeline.clone();
+        let pre = self.pre_sealed();
+        Box::pin(async move {
+            let mut all: std::collections::BTreeSet<u64> = pre?.into_keys().collect();
+            all.extend(p.list().await.into_iter().map(|s| s.number));
+            Ok(all.into_iter().collect())
+        })
+    }
+
+    fn status(&self, number: u64, on_chain: bool) -> BoxFuture<anyhow::Result<Value>> {
+        let me = MinerSectors {
+            pipeline: self.pipeline.clone(),
+            store: self.store.clone(),
+            node: self.node.clone(),
+            miner: self.miner,
+        };
+        Box::pin(async move {
+            if me.pipeline.status(number).await.is_some() {
+                return me.pipeline.status_json(number).await;
+            }
+            match me.pre_sealed()?.get(&number) {
+                Some(r) => me.pre_sealed_status(r, on_chain).await,
+                None => Err(anyhow::anyhow!("sector {number} not found")),
+            }
+        })
+    }
+
+    fn summary(&self) -> BoxFuture<anyhow::Result<Value>> {
+        let p = self.pipeline.clone();
+        let pre = self.pre_sealed();
+        Box::pin(async move {
+            let mut m = match p.summary_json().await {
+                Value::Object(m) => m,
+                _ => serde_json::Map::new(),
+            };
+            for r in pre?.values() {
+                let n = m.get(&r.state).and_then(Value::as_u64).unwrap_or(0);
+                m.insert(r.state.clone(), json!(n + 1));
+            }
+            Ok(Value::Object(m))
+        })
+    }
 }

@@ -139,6 +139,9 @@ fn init_logging(default: &str) {
 }
 
 async fn main_async(cli: Cli) -> Result<()> {
+    // Addresses print with the test-network prefix, as padma's networks use (the
+    // node's default `address_network`).
+    padma_types::address::set_network(padma_types::Network::Testnet);
     let t = Targets {
         miner_repo: cli
             .miner_repo

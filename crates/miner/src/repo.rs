@@ -14,6 +14,7 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Metadata key of the miner actor's address (its bytes, as Lotus stores it).
 pub const MINER_ADDRESS_KEY: &str = "miner-address";
@@ -44,7 +45,7 @@ pub struct MinerRepo {
     /// The miner's keystore.
     pub keystore: Keystore,
     /// The miner's datastore (metadata and sector records).
-    pub store: Store,
+    pub store: Arc<Store>,
 }
 
 impl MinerRepo {
@@ -82,7 +83,7 @@ impl MinerRepo {
     fn open_dir(path: &Path) -> Result<MinerRepo> {
         let lock = RepoLock::acquire(path)?;
         let keystore = Keystore::open(&path.join("keystore"))?;
-        let store = Store::open(&path.join("datastore"))?;
+        let store = Arc::new(Store::open(&path.join("datastore"))?);
         Ok(MinerRepo {
             path: path.to_path_buf(),
             _lock: lock,

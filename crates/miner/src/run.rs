@@ -5,7 +5,7 @@
 //! scheduler and the sealing pipeline, and stop cleanly on SIGINT, SIGTERM or the
 //! `Shutdown` method (`padma-miner stop`).
 
-use crate::api::{methods, MinerApi};
+use crate::api::{methods, MinerApi, MinerSectors, Sectors};
 use crate::fullnode::FullNode;
 use crate::init::{check_node, check_params, sync_wait};
 use crate::repo::MinerRepo;
@@ -127,18 +127,54 @@ async fn check_worker_key(node: &FullNode, worker: &Address) -> Result<()> {
     Ok(())
 }
 
-/// Starts the WindowPoSt scheduler and the sealing pipeline.
+/// A named background task of the miner.
+type Task = (&'static str, tokio::task::JoinHandle<()>);
+
+/// Starts the WindowPoSt scheduler and the sealing pipeline; returns their tasks and
+/// the sector methods' backend.
 fn start_proving_and_sealing(
-    _node: &FullNode,
-    _maddr: Address,
-    _storage: &Storage,
-    _net: &NetworkParams,
-    _stop: &watch::Sender<bool>,
-) -> Vec<(&'static str, tokio::task::JoinHandle<()>)> {
-    tracing::warn!(
-        "this build has no WindowPoSt scheduler or sealing pipeline yet: the miner only mines"
+    node: &FullNode,
+    maddr: Address,
+    worker: Address,
+    storage: &Storage,
+    store: Arc<padma_store::Store>,
+    net: &NetworkParams,
+    stop: &watch::Sender<bool>,
+) -> Result<(Vec<Task>, Arc<dyn Sectors>)> {
+    let sched = crate::wdpost::WindowPoStScheduler::new(
+        node.clone(),
+        maddr,
+        storage.clone(),
+        net.mock_proofs,
     );
-    Vec::new()
+    let rx = stop.subscribe();
+    let wdpost = tokio::spawn(async move {
+        if let Err(e) = sched.run(rx).await {
+            tracing::error!("the WindowPoSt scheduler stopped: {e:#}");
+        }
+    });
+    let pipeline = crate::sealing::Pipeline::new(
+        node.clone(),
+        maddr,
+        worker,
+        storage.clone(),
+        store.clone(),
+        net.mock_proofs,
+    )?;
+    let p = pipeline.clone();
+    let rx = stop.subscribe();
+    let sealing = tokio::spawn(async move {
+        if let Err(e) = p.run(rx).await {
+            tracing::error!("the sealing pipeline stopped: {e:#}");
+        }
+    });
+    let sectors = Arc::new(MinerSectors {
+        pipeline,
+        store,
+        node: node.clone(),
+        miner: maddr,
+    });
+    Ok((vec![("WindowPoSt", wdpost), ("sealing", sealing)], sectors))
 }
 
 /// Runs the miner until `stop` resolves, SIGINT/SIGTERM arrive, or `Shutdown` is called.
@@ -179,6 +215,15 @@ pub async fn run(
     let auth = JwtAuth::new(&secret);
     repo.write_token(&auth.issue(&Permission::Admin.up_to()))?;
     let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
+    let (subsystems, sectors) = start_proving_and_sealing(
+        &node,
+        maddr,
+        worker.0,
+        &storage,
+        repo.store.clone(),
+        &net,
+        &shutdown_tx,
+    )?;
     let ver: Value = node.call("Version", vec![]).await?;
     let repo = Arc::new(repo);
     let api = Arc::new(MinerApi {
@@ -190,7 +235,7 @@ pub async fn run(
         node: node.clone(),
         shutdown: shutdown_tx.clone(),
         session: format!("{:032x}", rand::random::<u128>()),
-        sectors: None,
+        sectors: Some(sectors),
     });
 
     let addr = SocketAddr::from(([127, 0, 0, 1], o.api_port));
@@ -213,13 +258,7 @@ pub async fn run(
     let mining =
         crate::init::spawn_mining(&node, maddr, storage.clone(), &net, shutdown_tx.subscribe());
     let mut tasks = vec![("mining", mining)];
-    tasks.extend(start_proving_and_sealing(
-        &node,
-        maddr,
-        &storage,
-        &net,
-        &shutdown_tx,
-    ));
+    tasks.extend(subsystems);
 
     let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
