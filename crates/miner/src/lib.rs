@@ -10,3 +10,4 @@ pub mod repo;
 pub mod run;
 pub mod storage;
 pub mod wdpost;
+pub mod wdpost;

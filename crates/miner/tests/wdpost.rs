@@ -1,0 +1,450 @@
+//! The WindowPoSt scheduler against a real full node (the daemon runs in this test
+//! process on a made mock-proof genesis): a genesis miner with sectors in two
+//! deadlines mines over the API while its scheduler proves the first deadline (the
+//! PoSt lands with exit 0 and the miner keeps its power); with the scheduler stopped
+//! the second deadline passes without a proof and its sectors are faulted; a new
+//! scheduler declares their recovery before the next period's fault cutoff and proves
+//! both deadlines again, and the power comes back. The chain is driven fast: null
+//! rounds skip the epochs where nothing happens, and blocks are mined one per epoch
+//! (waiting for the scheduler to handle each head) around the deadlines.
+
+use fvm_shared::address::Address;
+use fvm_shared::econ::TokenAmount;
+use padma_miner::fullnode::FullNode;
+use padma_miner::storage::Storage;
+use padma_miner::wdpost::core::Deadline;
+use padma_miner::wdpost::{PoStEvent, WindowPoStScheduler};
+use padma_node::daemon::DaemonOptions;
+use padma_node::mining_client::{
+    mine_one, Attempt, MiningNode, MockWinningProver, NetworkParams, RpcMiningNode,
+};
+use padma_proofs::seal::SectorPaths;
+use padma_rpc::client::{ApiInfo, RpcClient};
+use padma_state::genesis::{fake::fake_miner, Template};
+use padma_types::crypto::{KeyInfo, KeyType};
+use padma_types::json::KeyInfoJson;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tokio::sync::{broadcast, watch};
+
+const BLOCK_DELAY_MS: u64 = 1000;
+const SECTORS: u64 = 4;
+const SECTOR_SIZE: u64 = 2048;
+/// Epochs skipped at once (null rounds) where nothing is due.
+const FAR_JUMP: i64 = 200;
+/// Epochs skipped at once while declarations are due.
+const NEAR_JUMP: i64 = 15;
+
+fn worker() -> KeyInfo {
+    let mut sk = [42u8; 32];
+    sk[31] &= 0x3f;
+    KeyInfo::new(KeyType::Bls, sk.to_vec()).unwrap()
+}
+
+fn miner() -> Address {
+    Address::new_id(1000)
+}
+
+/// A full node running in this process, stopped with `Shutdown`.
+struct Node {
+    info: ApiInfo,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    client: RpcClient,
+}
+
+impl Node {
+    async fn start(dir: &Path) -> Node {
+        let name = NetworkParams::name_for("padma-wdpost", BLOCK_DELAY_MS, true);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        // A genesis three hours old: two proving periods of rounds are in the past.
+        let mut t = Template::new(name, now - 3 * 3600);
+        let m = fake_miner(1000, &worker(), SECTOR_SIZE, SECTORS, 1_000_000).unwrap();
+        t.add_miners_from_manifest(
+            json!({ "t01000": m }).to_string().as_bytes(),
+            TokenAmount::from_whole(1_000),
+        )
+        .unwrap();
+        let template = dir.join("template.json");
+        std::fs::write(&template, t.to_json()).unwrap();
+        let repo = dir.join("repo");
+        let opts = DaemonOptions {
+            repo: repo.clone(),
+            api_port: Some(0),
+            make_genesis: Some(dir.join("devgen.car")),
+            genesis_template: Some(template),
+            ..Default::default()
+        };
+        let task = tokio::spawn(padma_node::daemon::run(opts));
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let (api, token) = loop {
+            if let Ok((api, token)) = padma_node::repo::read_api_files(&repo) {
+                break (api, token);
+            }
+            assert!(!task.is_finished(), "the daemon stopped early");
+            assert!(Instant::now() < deadline, "the daemon did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let info = ApiInfo::parse(&api).unwrap();
+        let info = ApiInfo { token, ..info };
+        let client = RpcClient::new(&info, "v1");
+        let node = Node { info, task, client };
+        let ki = serde_json::to_value(KeyInfoJson::from(&worker())).unwrap();
+        node.call("WalletImport", json!([ki])).await;
+        node
+    }
+
+    async fn call(&self, method: &str, params: Value) -> Value {
+        let params = params.as_array().cloned().unwrap_or_default();
+        self.client
+            .call::<Value>(method, params)
+            .await
+            .unwrap_or_else(|e| panic!("{method}: {e}"))
+    }
+
+    async fn stop(self) {
+        let _ = self.client.call::<Value>("Shutdown", vec![]).await;
+        let _ = tokio::time::timeout(Duration::from_secs(30), self.task).await;
+    }
+
+    async fn faults(&self) -> Vec<u64> {
+        let v = self
+            .call("StateMinerFaults", json!([miner().to_string(), null]))
+            .await;
+        let bf = padma_miner::wdpost::core::bitfield_from_json(&v).unwrap();
+        bf.iter().collect()
+    }
+
+    async fn raw_power(&self) -> u64 {
+        let v = self
+            .call("StateMinerPower", json!([miner().to_string(), null]))
+            .await;
+        v["MinerPower"]["RawBytePower"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
+    async fn deadline(&self) -> Deadline {
+        let v = self
+            .call(
+                "StateMinerProvingDeadline",
+                json!([miner().to_string(), null]),
+            )
+            .await;
+        serde_json::from_value(v).unwrap()
+    }
+
+    /// Deadline index → sectors, for every deadline with sectors.
+    async fn sector_deadlines(&self, period_deadlines: u64) -> Vec<(u64, Vec<u64>)> {
+        let mut out = Vec::new();
+        for i in 0..period_deadlines {
+            let parts = self
+                .call(
+                    "StateMinerPartitions",
+                    json!([miner().to_string(), i, null]),
+                )
+                .await;
+            let mut sectors = Vec::new();
+            for p in parts.as_array().unwrap() {
+                let bf = padma_miner::wdpost::core::bitfield_from_json(&p["AllSectors"]).unwrap();
+                sectors.extend(bf.iter());
+            }
+            if !sectors.is_empty() {
+                out.push((i, sectors));
+            }
+        }
+        out
+    }
+
+    async fn exit_code(&self, cid: &cid::Cid) -> i64 {
+        let v = self
+            .call(
+                "StateWaitMsg",
+                json!([{ "/": cid.to_string() }, 1, -1, true]),
+            )
+            .await;
+        v["Receipt"]["ExitCode"].as_i64().unwrap()
+    }
+}
+
+/// The chain driver: mines rounds over the API, one epoch at a time inside the
+/// `busy` ranges and skipping ahead elsewhere.
+struct Driver {
+    mining: RpcMiningNode,
+}
+
+impl Driver {
+    /// Mines until the head is at `target` or beyond. In `busy` ranges (inclusive)
+    /// every round is mined; in `near` ranges rounds are at most NEAR_JUMP apart. After
+    /// each block, waits for `sched` (if any) to have handled it.
+    async fn drive(
+        &self,
+        target: i64,
+        busy: &[(i64, i64)],
+        near: &[(i64, i64)],
+        mut sched: Option<&mut watch::Receiver<i64>>,
+    ) {
+        let within = |r: i64, ranges: &[(i64, i64)]| ranges.iter().any(|(a, b)| *a <= r && r <= *b);
+        loop {
+            let base = self.mining.head().await.unwrap();
+            let h = base.height();
+            if h >= target {
+                return;
+            }
+            let next = h + 1;
+            let round = if within(next, busy) {
+                next
+            } else {
+                // The furthest round that stays out of the busy ranges ahead.
+                let jump = if within(next, near) {
+                    NEAR_JUMP
+                } else {
+                    FAR_JUMP
+                };
+                let mut r = (h + jump).min(target);
+                for (a, _) in busy {
+                    if *a > h && *a <= r {
+                        r = *a;
+                    }
+                }
+                for (a, _) in near {
+                    if *a > h && *a < r {
+                        r = *a;
+                    }
+                }
+                r
+            };
+            let mut round = round;
+            let height = loop {
+                match mine_one(&self.mining, &MockWinningProver, &miner(), &base, round).await {
+                    Ok(Attempt::Mined(b)) => break b.header.height,
+                    Ok(Attempt::Lost) => round += 1,
+                    Err(e) => panic!("mining at {round} failed: {e:#}"),
+                }
+                assert!(
+                    round < base.height() + 1000,
+                    "the miner cannot win any more"
+                );
+            };
+            if let Some(rx) = sched.as_deref_mut() {
+                let wait = rx.wait_for(|handled| *handled >= height);
+                if tokio::time::timeout(Duration::from_secs(30), wait)
+                    .await
+                    .is_err()
+                {
+                    panic!("the scheduler did not handle height {height} in time");
+                }
+            }
+        }
+    }
+}
+
+/// Events received so far, without waiting.
+fn drain(rx: &mut broadcast::Receiver<PoStEvent>, into: &mut Vec<PoStEvent>) {
+    while let Ok(e) = rx.try_recv() {
+        into.push(e);
+    }
+}
+
+fn landed(events: &[PoStEvent], message: &cid::Cid) -> Option<i64> {
+    events.iter().find_map(|e| match e {
+        PoStEvent::Landed {
+            message: m,
+            exit_code,
+            ..
+        } if m == message => Some(*exit_code),
+        _ => None,
+    })
+}
+
+fn submissions(events: &[PoStEvent], deadline: u64) -> Vec<(cid::Cid, Vec<u64>)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            PoStEvent::Submitted {
+                deadline: d,
+                message,
+                skipped,
+                ..
+            } if *d == deadline => Some((*message, skipped.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn failures(events: &[PoStEvent]) -> Vec<&PoStEvent> {
+    events
+        .iter()
+        .filter(|e| matches!(e, PoStEvent::Failed { .. }))
+        .collect()
+}
+
+/// Busy range of a deadline: from just before its challenge to just past its close.
+fn window(d: &Deadline) -> (i64, i64) {
+    (d.challenge - 2, d.close + 2)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn window_post_proves_faults_and_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = Node::start(dir.path()).await;
+    let mining = RpcMiningNode::new(RpcClient::new(&node.info, "v1"));
+    let driver = Driver { mining };
+
+    // Every genesis sector has its files in storage.
+    let root = dir.path().join("storage");
+    for n in 0..SECTORS {
+        SectorPaths::new(&root, 1000, n).prepare().unwrap();
+    }
+    let storage = Storage::new(root.clone());
+
+    let current = node.deadline().await;
+    let with_sectors = node.sector_deadlines(current.period_deadlines).await;
+    assert!(
+        with_sectors.len() >= 2,
+        "the genesis sectors fill two deadlines: {with_sectors:?}"
+    );
+    let full_power = SECTORS * SECTOR_SIZE;
+    assert_eq!(node.raw_power().await, full_power);
+    // The next instance of each deadline with sectors, in time order.
+    let mut upcoming: Vec<(Deadline, Vec<u64>)> = with_sectors
+        .iter()
+        .map(|(i, s)| {
+            let mut d = current.instance(current.period_start, *i, current.current_epoch);
+            if d.elapsed_at(current.current_epoch) || d.challenge <= current.current_epoch {
+                d = d.instance(d.period_start + d.proving_period, *i, d.current_epoch);
+            }
+            (d, s.clone())
+        })
+        .collect();
+    upcoming.sort_by_key(|(d, _)| d.open);
+    let (x, x_sectors) = upcoming[0].clone();
+    let (y, y_sectors) = upcoming[1].clone();
+    let period = x.proving_period;
+    let next = |d: &Deadline| d.instance(d.period_start + period, d.index, d.current_epoch);
+    let (x2, y2) = (next(&x), next(&y));
+    eprintln!(
+        "deadlines with sectors: {with_sectors:?}; proving {} (open {}) then {} (open {})",
+        x.index, x.open, y.index, y.open
+    );
+
+    let fullnode = FullNode::new(node.info.clone());
+    let new_scheduler = || {
+        WindowPoStScheduler::new(fullnode.clone(), miner(), storage.clone(), true)
+            .with_poll_interval(Duration::from_millis(20))
+    };
+
+    // --- 1. The scheduler proves deadline X; the miner keeps its power. ---
+    let s1 = new_scheduler();
+    let mut ev1 = s1.subscribe();
+    let mut handled1 = s1.handled();
+    let (stop1, stop_rx) = watch::channel(false);
+    let t1 = tokio::spawn(s1.run(stop_rx));
+    // Let it see the current head first.
+    let h0 = driver.mining.head().await.unwrap().height();
+    tokio::time::timeout(Duration::from_secs(30), handled1.wait_for(|h| *h >= h0))
+        .await
+        .expect("the scheduler handles the head")
+        .unwrap();
+    driver
+        .drive(x.close + 1, &[window(&x)], &[], Some(&mut handled1))
+        .await;
+    let mut events = Vec::new();
+    drain(&mut ev1, &mut events);
+    let subs = submissions(&events, x.index);
+    assert_eq!(
+        subs.len(),
+        1,
+        "one PoSt for deadline {}: {events:?}",
+        x.index
+    );
+    assert!(subs[0].1.is_empty(), "nothing skipped");
+    assert_eq!(node.exit_code(&subs[0].0).await, 0);
+    assert_eq!(landed(&events, &subs[0].0), Some(0), "{events:?}");
+    assert!(failures(&events).is_empty(), "{events:?}");
+    assert_eq!(
+        node.raw_power().await,
+        full_power,
+        "power kept past the deadline"
+    );
+    assert!(node.faults().await.is_empty());
+    stop1.send(true).unwrap();
+    t1.await.unwrap().unwrap();
+
+    // --- 2. No scheduler: deadline Y passes unproven and its sectors fault. ---
+    driver.drive(y.close + 1, &[window(&y)], &[], None).await;
+    let mut faulty = node.faults().await;
+    faulty.sort();
+    assert_eq!(
+        faulty, y_sectors,
+        "deadline {}'s sectors are faulty",
+        y.index
+    );
+    assert_eq!(
+        node.raw_power().await,
+        full_power - y_sectors.len() as u64 * SECTOR_SIZE
+    );
+
+    // --- 3. A new scheduler declares the recovery and proves both deadlines again. ---
+    let s2 = new_scheduler();
+    let mut ev2 = s2.subscribe();
+    let mut handled2 = s2.handled();
+    let (stop2, stop_rx) = watch::channel(false);
+    let t2 = tokio::spawn(s2.run(stop_rx));
+    let h0 = driver.mining.head().await.unwrap().height();
+    tokio::time::timeout(Duration::from_secs(30), handled2.wait_for(|h| *h >= h0))
+        .await
+        .expect("the scheduler handles the head")
+        .unwrap();
+    let declare_zone = (
+        y2.open - padma_miner::wdpost::core::DECLARE_HORIZON,
+        y2.fault_cutoff,
+    );
+    driver
+        .drive(
+            y2.close + 1,
+            &[window(&x2), window(&y2)],
+            &[declare_zone],
+            Some(&mut handled2),
+        )
+        .await;
+    let mut events = Vec::new();
+    drain(&mut ev2, &mut events);
+    let recovery = events.iter().find_map(|e| match e {
+        PoStEvent::RecoveriesDeclared {
+            deadline,
+            sectors,
+            message,
+        } if *deadline == y.index => Some((sectors.clone(), *message)),
+        _ => None,
+    });
+    let (recovered, rcid) = recovery.unwrap_or_else(|| panic!("no recovery declared: {events:?}"));
+    assert_eq!(recovered, y_sectors);
+    assert_eq!(node.exit_code(&rcid).await, 0);
+    for (d, sectors) in [(&x2, &x_sectors), (&y2, &y_sectors)] {
+        let subs = submissions(&events, d.index);
+        assert_eq!(
+            subs.len(),
+            1,
+            "one PoSt for deadline {}: {events:?}",
+            d.index
+        );
+        assert_eq!(node.exit_code(&subs[0].0).await, 0, "sectors {sectors:?}");
+    }
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, PoStEvent::FaultsDeclared { .. })),
+        "every sector is readable: {events:?}"
+    );
+    assert!(node.faults().await.is_empty(), "recovered");
+    assert_eq!(node.raw_power().await, full_power, "power back");
+    stop2.send(true).unwrap();
+    t2.await.unwrap().unwrap();
+    node.stop().await;
+}
