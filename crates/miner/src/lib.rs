@@ -10,4 +10,3 @@ pub mod repo;
 pub mod run;
 pub mod storage;
 pub mod wdpost;
-pub mod wdpost;
