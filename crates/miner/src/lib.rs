@@ -8,5 +8,6 @@ pub mod fullnode;
 pub mod init;
 pub mod repo;
 pub mod run;
+pub mod sealing;
 pub mod storage;
 pub mod wdpost;

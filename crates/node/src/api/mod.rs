@@ -10,6 +10,7 @@ pub mod chainstore;
 mod common;
 mod gas;
 mod miner;
+mod miner_sectors;
 mod miner_state;
 mod mining;
 pub mod mining_json;
@@ -379,6 +380,31 @@ pub fn methods() -> MethodTable<NodeState> {
             Read,
             v1_only(1),
             h!(miner::state_miner_creation_deposit),
+        ),
+        // Sealing: deposits, pledge, pre-commitments, allocated numbers.
+        call(
+            "StateMinerPreCommitDepositForPower",
+            Read,
+            three,
+            h!(miner_sectors::state_miner_pre_commit_deposit_for_power),
+        ),
+        call(
+            "StateMinerInitialPledgeCollateral",
+            Read,
+            three,
+            h!(miner_sectors::state_miner_initial_pledge_collateral),
+        ),
+        call(
+            "StateSectorPreCommitInfo",
+            Read,
+            three,
+            h!(miner_sectors::state_sector_pre_commit_info),
+        ),
+        call(
+            "StateMinerAllocated",
+            Read,
+            v1_only(2),
+            h!(miner_sectors::state_miner_allocated),
         ),
         // Message pool.
         call("MpoolPush", Write, one, h!(mpool::mpool_push)),
