@@ -39,6 +39,7 @@ impl Devnet {
                 &port.to_string(),
             ])
             .args(["--accounts", "2"])
+            .args(["--miner-api", &free_port().to_string()])
             .args(extra)
             .env_remove("FULLNODE_API_INFO")
             .stdout(Stdio::from(out))
@@ -98,6 +99,9 @@ impl Devnet {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(s) = self.child.try_wait().unwrap() {
+                if !s.success() {
+                    eprintln!("devnet exited with {s}: {}", self.stderr());
+                }
                 return s;
             }
             assert!(Instant::now() < deadline, "devnet did not stop");
@@ -130,6 +134,41 @@ async fn mock_devnet_mines_stops_resumes_and_resets() {
     let out = d.stdout();
     assert!(out.contains("private key: "), "{out}");
     let info = api_info(&out);
+    // The genesis miner runs as padma-miner does, and its API works for miner clients.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let miner_info = loop {
+        let out = d.stdout();
+        if let Some(l) = out
+            .lines()
+            .find_map(|l| l.strip_prefix("export MINER_API_INFO="))
+        {
+            break l.to_string();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the devnet prints MINER_API_INFO: {}",
+            d.stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let (tok, ma) = miner_info.split_once(':').unwrap();
+    let mport = ma.split('/').nth(4).unwrap();
+    // The miner API comes up right after the MINER_API_INFO line is printed.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let addr = loop {
+        let r = reqwest::Client::new()
+            .post(format!("http://127.0.0.1:{mport}/rpc/v0"))
+            .bearer_auth(tok)
+            .json(&json!({"jsonrpc":"2.0","id":1,"method":"Filecoin.ActorAddress","params":[]}))
+            .send()
+            .await;
+        if let Ok(r) = r {
+            break r.json::<Value>().await.unwrap();
+        }
+        assert!(Instant::now() < deadline, "the miner API did not come up");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(addr["result"], "t01000", "{addr}");
     // The printed accounts are funded, and the printed API info works for clients.
     let first = out
         .lines()

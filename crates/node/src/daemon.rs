@@ -19,26 +19,6 @@ use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
 
-/// A miner the daemon runs in its own process, with its worker key (what `padma
-/// devnet` uses; `padma-miner run` mines over the API instead).
-#[derive(Clone)]
-pub struct InProcessMiner {
-    /// The miner actor (ID address).
-    pub miner: fvm_shared::address::Address,
-    /// The worker key.
-    pub worker: padma_types::crypto::KeyInfo,
-    /// How WinningPoSt proofs are made.
-    pub prover: Arc<dyn padma_chain::miner::WinningProver>,
-}
-
-impl std::fmt::Debug for InProcessMiner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InProcessMiner")
-            .field("miner", &self.miner)
-            .finish()
-    }
-}
-
 /// Options of `padma daemon`.
 #[derive(Clone, Debug, Default)]
 pub struct DaemonOptions {
@@ -54,8 +34,6 @@ pub struct DaemonOptions {
     pub genesis_template: Option<PathBuf>,
     /// `--bootstrap`: dial bootstrap peers.
     pub bootstrap: bool,
-    /// A miner to run inside the daemon.
-    pub miner: Option<InProcessMiner>,
 }
 
 /// Parses `/ip4/A/tcp/P[/http]` or `/ip6/A/tcp/P[/http]` into a socket address.
@@ -82,22 +60,6 @@ fn api_multiaddr(addr: &SocketAddr) -> String {
         SocketAddr::V4(a) => format!("/ip4/{}/tcp/{}/http", a.ip(), a.port()),
         SocketAddr::V6(a) => format!("/ip6/{}/tcp/{}/http", a.ip(), a.port()),
     }
-}
-
-fn spawn_miner(
-    m: InProcessMiner,
-    svc: Arc<padma_chain::ChainService>,
-    stop: watch::Receiver<bool>,
-) -> Result<tokio::task::JoinHandle<()>> {
-    let mut keys = std::collections::HashMap::new();
-    keys.insert(m.worker.address()?, m.worker.clone());
-    let node = padma_chain::miner::LocalNode { svc, keys };
-    tracing::info!(miner = %m.miner, "mining in process");
-    Ok(tokio::spawn(async move {
-        if let Err(e) = padma_chain::miner::run(&node, m.prover.as_ref(), m.miner, stop).await {
-            tracing::error!("the miner stopped: {e:#}");
-        }
-    }))
 }
 
 /// Runs the daemon until it is told to stop.
@@ -142,16 +104,6 @@ pub async fn run(opts: DaemonOptions) -> Result<()> {
         chain,
     });
 
-    let miner_task = match (&opts.miner, &state.chain) {
-        (Some(m), Some(c)) => Some(spawn_miner(
-            m.clone(),
-            c.svc.clone(),
-            state.shutdown.subscribe(),
-        )?),
-        (Some(_), None) => bail!("cannot mine without a chain: give the daemon a genesis"),
-        _ => None,
-    };
-
     let addr = match opts.api_port {
         Some(port) => SocketAddr::from(([127, 0, 0, 1], port)),
         None => listen_addr(&repo.config.api.listen_address)?,
@@ -183,15 +135,6 @@ pub async fn run(opts: DaemonOptions) -> Result<()> {
     if let Some(u) = mpool_updater {
         u.abort();
     }
-    if let Some(m) = miner_task {
-        if tokio::time::timeout(Duration::from_secs(30), m)
-            .await
-            .is_err()
-        {
-            tracing::warn!("the miner did not stop in time");
-        }
-    }
-
     // Close the database: wait briefly for the last handlers to let go of the state.
     let mut state = Some(state);
     for _ in 0..50 {

@@ -51,7 +51,6 @@ pub async fn run(args: DaemonArgs, target: &Target) -> Result<()> {
                 make_genesis: args.make_genesis,
                 genesis_template: args.genesis_template,
                 bootstrap: args.bootstrap,
-                miner: None,
             })
             .await
         }

@@ -2,18 +2,23 @@
 //! the keys (a miner worker and funded accounts), the genesis sectors (real 2KiB
 //! sectors pre-sealed, with the PoSt parameters prepared, or fake ones with
 //! `--mock-proofs`) and a genesis whose network name declares the block time and proof
-//! mode; then it runs the full node with the genesis miner mining inside it. Later
-//! runs resume the same chain (`--reset` starts over).
+//! mode; then it runs the full node and, in the same process, the genesis miner as
+//! `padma-miner` runs it (`init --genesis-miner` on the first run, then `run`, over the
+//! node's API on loopback, serving the miner API). Later runs resume the same chain
+//! (`--reset` starts over).
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
-use padma_chain::miner::{FileWinningProver, MockWinningProver, WinningProver};
 use padma_chain::network::{now_ms, NetworkParams};
-use padma_node::daemon::{DaemonOptions, InProcessMiner};
+use padma_miner::fullnode::FullNode;
+use padma_miner::init::InitOptions;
+use padma_miner::run::RunOptions;
+use padma_node::daemon::DaemonOptions;
 use padma_node::repo::{expand_home, Repo};
 use padma_node::wallet::Wallet;
+use padma_rpc::client::ApiInfo;
 use padma_rpc::{JwtAuth, Permission};
 use padma_state::genesis::template::Actor;
 use padma_state::genesis::Template;
@@ -21,7 +26,7 @@ use padma_types::crypto::{KeyInfo, KeyType};
 use padma_types::json::{key_from_lotus_text, key_to_lotus_hex};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use tokio::signal::unix::{signal, SignalKind};
 
 /// The genesis miner.
 const MINER_ID: u64 = 1000;
@@ -49,6 +54,9 @@ pub struct DevnetArgs {
     /// Port of the full node's API on 127.0.0.1.
     #[arg(long, default_value_t = 1234)]
     pub api: u16,
+    /// Port of the genesis miner's API on 127.0.0.1.
+    #[arg(long, default_value_t = 2345)]
+    pub miner_api: u16,
 }
 
 /// What the first run decided, kept in `devnet.json` (0600: it holds private keys).
@@ -92,15 +100,19 @@ fn write_private(path: &Path, data: &[u8]) -> Result<()> {
 }
 
 fn genesis_miner(dir: &Path, worker: &KeyInfo, mock: bool) -> Result<serde_json::Value> {
-    if mock {
-        let m = padma_state::genesis::fake::fake_miner(MINER_ID, worker, 2048, 2, 10_000_000)?;
-        return Ok(serde_json::json!({ format!("t0{MINER_ID}"): m }));
+    if !mock {
+        eprintln!("preparing the 2KiB PoSt parameters (generated offline the first time)");
+        padma_proofs::params::fetch_params_with_progress(
+            "2KiB",
+            padma_proofs::ParamsNeeded::PostOnly,
+        )?;
     }
-    eprintln!("preparing the 2KiB PoSt parameters (generated offline the first time)");
-    padma_proofs::params::fetch_params_with_progress("2KiB", padma_proofs::ParamsNeeded::PostOnly)?;
     let key_file = dir.join("worker.key");
     write_private(&key_file, key_to_lotus_hex(worker).as_bytes())?;
-    eprintln!("pre-sealing two real 2KiB genesis sectors");
+    eprintln!(
+        "pre-sealing two {} 2KiB genesis sectors",
+        if mock { "fake" } else { "real" }
+    );
     let out = padma_seed::preseal::pre_seal(&padma_seed::preseal::PreSealOptions {
         miner_addr: format!("t0{MINER_ID}"),
         sector_size: 2048,
@@ -108,7 +120,7 @@ fn genesis_miner(dir: &Path, worker: &KeyInfo, mock: bool) -> Result<serde_json:
         sector_offset: 0,
         sector_dir: dir.join("sectors"),
         key_file: Some(key_file),
-        fake_sectors: false,
+        fake_sectors: mock,
         ticket_preimage: "padma devnet".into(),
     })?;
     let text = std::fs::read(&out.manifest)?;
@@ -230,27 +242,143 @@ pub async fn run(args: DevnetArgs) -> Result<()> {
     println!("export PADMA_PATH={}", node_repo.display());
     println!();
 
-    let prover: Arc<dyn WinningProver> = if d.mock_proofs {
-        Arc::new(MockWinningProver)
-    } else {
-        Arc::new(FileWinningProver {
-            root: dir.join("sectors"),
-        })
-    };
-    padma_node::daemon::run(DaemonOptions {
+    let daemon = tokio::spawn(padma_node::daemon::run(DaemonOptions {
         repo: node_repo,
         api_port: Some(args.api),
         genesis: Some(dir.join("genesis.car")),
         make_genesis: None,
         genesis_template: None,
         bootstrap: false,
-        miner: Some(InProcessMiner {
-            miner: Address::new_id(MINER_ID),
-            worker,
-            prover,
-        }),
-    })
-    .await
+    }));
+    let node = FullNode::new(ApiInfo {
+        base_url: format!("http://127.0.0.1:{}", args.api),
+        token: Some(token),
+    });
+    // The genesis miner runs as `padma-miner` does, against this node over loopback.
+    let miner_repo = dir.join("miner");
+    let started = async {
+        wait_for_node(&node, &daemon).await?;
+        if !padma_miner::repo::exists(&miner_repo) {
+            let manifest = dir.join(format!("sectors/pre-seal-t0{MINER_ID}.json"));
+            if !manifest.exists() {
+                bail!(
+                    "{} is missing (a devnet made by an older padma): start over with --reset",
+                    manifest.display()
+                );
+            }
+            eprintln!("initialising the genesis miner t0{MINER_ID}");
+            padma_miner::init::init(
+                &node,
+                &InitOptions {
+                    miner_repo: miner_repo.clone(),
+                    actor: Some(Address::new_id(MINER_ID)),
+                    genesis_miner: true,
+                    owner: None,
+                    worker: None,
+                    create_worker_key: false,
+                    sector_size: 2048,
+                    pre_sealed_sectors: vec![dir.join("sectors")],
+                    pre_sealed_metadata: Some(manifest),
+                    nosync: true,
+                    gas_premium: TokenAmount::from_atto(0),
+                    from: None,
+                    confidence: 1,
+                    deposit_margin_factor: 1.01,
+                },
+            )
+            .await?;
+        }
+        let token = {
+            let repo = padma_miner::repo::MinerRepo::open(&miner_repo)?;
+            JwtAuth::new(&repo.jwt_secret()?).issue(&Permission::Admin.up_to())
+        };
+        println!(
+            "export MINER_API_INFO={token}:/ip4/127.0.0.1/tcp/{}/http",
+            args.miner_api
+        );
+        println!("export PADMA_MINER_PATH={}", miner_repo.display());
+        println!();
+        Ok(())
+    };
+    // Ctrl-C while the miner is being set up: the node stops (it has its own signal
+    // handling) and an unfinished miner init is dropped, removing its half-made repo.
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let started = tokio::select! {
+        r = started => Some(r),
+        _ = sigint.recv() => None,
+        _ = sigterm.recv() => None,
+    };
+    drop((sigint, sigterm));
+    let Some(started) = started else {
+        return stopped_early(daemon).await;
+    };
+    if let Err(e) = started {
+        let _ = node.call::<serde_json::Value>("Shutdown", vec![]).await;
+        let _ = daemon.await;
+        return Err(e);
+    }
+
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let mut miner = tokio::spawn(padma_miner::run::run(
+        node.clone(),
+        RunOptions {
+            miner_repo,
+            api_port: args.miner_api,
+            nosync: true,
+        },
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
+    let mut daemon = daemon;
+    tokio::select! {
+        d = &mut daemon => {
+            let _ = stop_tx.send(());
+            let m = miner.await;
+            d??;
+            m??;
+        }
+        m = &mut miner => {
+            if !matches!(m, Ok(Ok(()))) {
+                let _ = node.call::<serde_json::Value>("Shutdown", vec![]).await;
+            }
+            let d = daemon.await;
+            m??;
+            d??;
+        }
+    }
+    Ok(())
+}
+
+/// The devnet was stopped before its miner ran: wait for the node to stop.
+async fn stopped_early(daemon: tokio::task::JoinHandle<Result<()>>) -> Result<()> {
+    eprintln!("stopped before the genesis miner started");
+    daemon.await?
+}
+
+/// Waits until the node in `daemon` answers on its API.
+async fn wait_for_node(
+    node: &FullNode,
+    daemon: &tokio::task::JoinHandle<Result<()>>,
+) -> Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        if daemon.is_finished() {
+            bail!("the full node stopped before its API came up");
+        }
+        if node
+            .call::<serde_json::Value>("Version", vec![])
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            bail!("the full node's API did not come up");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 #[cfg(test)]
