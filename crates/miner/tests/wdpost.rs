@@ -4,7 +4,9 @@
 //! PoSt lands with exit 0 and the miner keeps its power); with the scheduler stopped
 //! the second deadline passes without a proof and its sectors are faulted; a new
 //! scheduler declares their recovery before the next period's fault cutoff and proves
-//! both deadlines again, and the power comes back. The chain is driven fast: null
+//! both deadlines again, while a sector whose file went missing is declared faulty,
+//! then recovered once its file is back. A second test proves with real proofs over
+//! fauxrep sectors. The chain is driven fast: null
 //! rounds skip the epochs where nothing happens, and blocks are mined one per epoch
 //! (waiting for the scheduler to handle each head) around the deadlines.
 
@@ -16,7 +18,7 @@ use padma_miner::wdpost::core::Deadline;
 use padma_miner::wdpost::{PoStEvent, WindowPoStScheduler};
 use padma_node::daemon::DaemonOptions;
 use padma_node::mining_client::{
-    mine_one, Attempt, MiningNode, MockWinningProver, NetworkParams, RpcMiningNode,
+    mine_one, Attempt, MiningNode, MockWinningProver, NetworkParams, RpcMiningNode, WinningProver,
 };
 use padma_proofs::seal::SectorPaths;
 use padma_rpc::client::{ApiInfo, RpcClient};
@@ -54,17 +56,17 @@ struct Node {
 }
 
 impl Node {
-    async fn start(dir: &Path) -> Node {
-        let name = NetworkParams::name_for("padma-wdpost", BLOCK_DELAY_MS, true);
+    /// A node on a genesis with miner t01000 from the pre-seal `manifest`.
+    async fn start(dir: &Path, mock: bool, manifest: Value) -> Node {
+        let name = NetworkParams::name_for("padma-wdpost", BLOCK_DELAY_MS, mock);
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs();
         // A genesis three hours old: two proving periods of rounds are in the past.
         let mut t = Template::new(name, now - 3 * 3600);
-        let m = fake_miner(1000, &worker(), SECTOR_SIZE, SECTORS, 1_000_000).unwrap();
         t.add_miners_from_manifest(
-            json!({ "t01000": m }).to_string().as_bytes(),
+            manifest.to_string().as_bytes(),
             TokenAmount::from_whole(1_000),
         )
         .unwrap();
@@ -176,6 +178,7 @@ impl Node {
 /// `busy` ranges and skipping ahead elsewhere.
 struct Driver {
     mining: RpcMiningNode,
+    prover: Box<dyn WinningProver>,
 }
 
 impl Driver {
@@ -221,7 +224,7 @@ impl Driver {
             };
             let mut round = round;
             let height = loop {
-                match mine_one(&self.mining, &MockWinningProver, &miner(), &base, round).await {
+                match mine_one(&self.mining, self.prover.as_ref(), &miner(), &base, round).await {
                     Ok(Attempt::Mined(b)) => break b.header.height,
                     Ok(Attempt::Lost) => round += 1,
                     Err(e) => panic!("mining at {round} failed: {e:#}"),
@@ -292,9 +295,12 @@ fn window(d: &Deadline) -> (i64, i64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn window_post_proves_faults_and_recovers() {
     let dir = tempfile::tempdir().unwrap();
-    let node = Node::start(dir.path()).await;
-    let mining = RpcMiningNode::new(RpcClient::new(&node.info, "v1"));
-    let driver = Driver { mining };
+    let m = fake_miner(1000, &worker(), SECTOR_SIZE, SECTORS, 1_000_000).unwrap();
+    let node = Node::start(dir.path(), true, json!({ "t01000": m })).await;
+    let driver = Driver {
+        mining: RpcMiningNode::new(RpcClient::new(&node.info, "v1")),
+        prover: Box::new(MockWinningProver),
+    };
 
     // Every genesis sector has its files in storage.
     let root = dir.path().join("storage");
@@ -303,33 +309,20 @@ async fn window_post_proves_faults_and_recovers() {
     }
     let storage = Storage::new(root.clone());
 
-    let current = node.deadline().await;
-    let with_sectors = node.sector_deadlines(current.period_deadlines).await;
+    let upcoming = upcoming(&node).await;
     assert!(
-        with_sectors.len() >= 2,
-        "the genesis sectors fill two deadlines: {with_sectors:?}"
+        upcoming.len() >= 2,
+        "the genesis sectors fill two deadlines: {upcoming:?}"
     );
     let full_power = SECTORS * SECTOR_SIZE;
     assert_eq!(node.raw_power().await, full_power);
-    // The next instance of each deadline with sectors, in time order.
-    let mut upcoming: Vec<(Deadline, Vec<u64>)> = with_sectors
-        .iter()
-        .map(|(i, s)| {
-            let mut d = current.instance(current.period_start, *i, current.current_epoch);
-            if d.elapsed_at(current.current_epoch) || d.challenge <= current.current_epoch {
-                d = d.instance(d.period_start + d.proving_period, *i, d.current_epoch);
-            }
-            (d, s.clone())
-        })
-        .collect();
-    upcoming.sort_by_key(|(d, _)| d.open);
     let (x, x_sectors) = upcoming[0].clone();
     let (y, y_sectors) = upcoming[1].clone();
     let period = x.proving_period;
     let next = |d: &Deadline| d.instance(d.period_start + period, d.index, d.current_epoch);
     let (x2, y2) = (next(&x), next(&y));
     eprintln!(
-        "deadlines with sectors: {with_sectors:?}; proving {} (open {}) then {} (open {})",
+        "proving deadline {} (open {}, sectors {x_sectors:?}) then {} (open {}, sectors {y_sectors:?})",
         x.index, x.open, y.index, y.open
     );
 
@@ -390,7 +383,10 @@ async fn window_post_proves_faults_and_recovers() {
         full_power - y_sectors.len() as u64 * SECTOR_SIZE
     );
 
-    // --- 3. A new scheduler declares the recovery and proves both deadlines again. ---
+    // --- 3. A new scheduler declares the recovery and proves both deadlines again;
+    // one of X's sectors has lost its file meanwhile: it is declared faulty. ---
+    let lost = x_sectors[1];
+    std::fs::remove_file(SectorPaths::new(&root, 1000, lost).sealed).unwrap();
     let s2 = new_scheduler();
     let mut ev2 = s2.subscribe();
     let mut handled2 = s2.handled();
@@ -401,32 +397,26 @@ async fn window_post_proves_faults_and_recovers() {
         .await
         .expect("the scheduler handles the head")
         .unwrap();
-    let declare_zone = (
-        y2.open - padma_miner::wdpost::core::DECLARE_HORIZON,
-        y2.fault_cutoff,
-    );
     driver
         .drive(
             y2.close + 1,
             &[window(&x2), window(&y2)],
-            &[declare_zone],
+            &[declare_zone(&x2), declare_zone(&y2)],
             Some(&mut handled2),
         )
         .await;
     let mut events = Vec::new();
     drain(&mut ev2, &mut events);
-    let recovery = events.iter().find_map(|e| match e {
-        PoStEvent::RecoveriesDeclared {
-            deadline,
-            sectors,
-            message,
-        } if *deadline == y.index => Some((sectors.clone(), *message)),
-        _ => None,
-    });
-    let (recovered, rcid) = recovery.unwrap_or_else(|| panic!("no recovery declared: {events:?}"));
+    let (recovered, rcid) = declared(&events, y.index, true)
+        .unwrap_or_else(|| panic!("no recovery declared: {events:?}"));
     assert_eq!(recovered, y_sectors);
     assert_eq!(node.exit_code(&rcid).await, 0);
-    for (d, sectors) in [(&x2, &x_sectors), (&y2, &y_sectors)] {
+    assert_eq!(landed(&events, &rcid), Some(0));
+    let (faulted, fcid) = declared(&events, x.index, false)
+        .unwrap_or_else(|| panic!("no fault declared: {events:?}"));
+    assert_eq!(faulted, vec![lost]);
+    assert_eq!(node.exit_code(&fcid).await, 0);
+    for d in [&x2, &y2] {
         let subs = submissions(&events, d.index);
         assert_eq!(
             subs.len(),
@@ -434,17 +424,217 @@ async fn window_post_proves_faults_and_recovers() {
             "one PoSt for deadline {}: {events:?}",
             d.index
         );
-        assert_eq!(node.exit_code(&subs[0].0).await, 0, "sectors {sectors:?}");
+        assert_eq!(node.exit_code(&subs[0].0).await, 0);
+        assert!(
+            subs[0].1.is_empty(),
+            "the lost sector was declared, not skipped"
+        );
     }
-    assert!(
-        !events
-            .iter()
-            .any(|e| matches!(e, PoStEvent::FaultsDeclared { .. })),
-        "every sector is readable: {events:?}"
+    assert!(failures(&events).is_empty(), "{events:?}");
+    assert_eq!(
+        node.faults().await,
+        vec![lost],
+        "Y recovered, the lost sector faulty"
     );
+    assert_eq!(node.raw_power().await, full_power - SECTOR_SIZE);
+
+    // --- 4. The file comes back: the sector is recovered in X's next instance. ---
+    SectorPaths::new(&root, 1000, lost).prepare().unwrap();
+    let x3 = next(&x2);
+    driver
+        .drive(
+            x3.close + 1,
+            &[window(&x3)],
+            &[declare_zone(&x3)],
+            Some(&mut handled2),
+        )
+        .await;
+    let mut events = Vec::new();
+    drain(&mut ev2, &mut events);
+    let (recovered, rcid) = declared(&events, x.index, true)
+        .unwrap_or_else(|| panic!("no recovery declared: {events:?}"));
+    assert_eq!(recovered, vec![lost]);
+    assert_eq!(node.exit_code(&rcid).await, 0);
+    let subs = submissions(&events, x.index);
+    assert_eq!(
+        subs.len(),
+        1,
+        "one PoSt for deadline {}: {events:?}",
+        x.index
+    );
+    assert_eq!(node.exit_code(&subs[0].0).await, 0);
     assert!(node.faults().await.is_empty(), "recovered");
     assert_eq!(node.raw_power().await, full_power, "power back");
     stop2.send(true).unwrap();
     t2.await.unwrap().unwrap();
     node.stop().await;
+}
+
+/// Where declarations for `d` are due: from the declaration horizon to its cutoff.
+fn declare_zone(d: &Deadline) -> (i64, i64) {
+    (
+        d.open - padma_miner::wdpost::core::DECLARE_HORIZON,
+        d.fault_cutoff,
+    )
+}
+
+/// The first declaration of recoveries (or faults) for deadline `index`: its sectors
+/// and message.
+fn declared(events: &[PoStEvent], index: u64, recoveries: bool) -> Option<(Vec<u64>, cid::Cid)> {
+    events.iter().find_map(|e| match (e, recoveries) {
+        (
+            PoStEvent::RecoveriesDeclared {
+                deadline,
+                sectors,
+                message,
+            },
+            true,
+        )
+        | (
+            PoStEvent::FaultsDeclared {
+                deadline,
+                sectors,
+                message,
+            },
+            false,
+        ) if *deadline == index => Some((sectors.clone(), *message)),
+        _ => None,
+    })
+}
+
+/// The next instance of each deadline with sectors, in time order.
+async fn upcoming(node: &Node) -> Vec<(Deadline, Vec<u64>)> {
+    let current = node.deadline().await;
+    let with_sectors = node.sector_deadlines(current.period_deadlines).await;
+    let mut out: Vec<(Deadline, Vec<u64>)> = with_sectors
+        .iter()
+        .map(|(i, s)| {
+            let mut d = current.instance(current.period_start, *i, current.current_epoch);
+            if d.challenge <= current.current_epoch {
+                d = d.instance(d.period_start + d.proving_period, *i, d.current_epoch);
+            }
+            (d, s.clone())
+        })
+        .collect();
+    out.sort_by_key(|(d, _)| d.open);
+    out
+}
+
+/// Real proofs: fauxrep 2KiB genesis sectors on disk (`padma-seed pre-seal
+/// --fake-sectors`), real WinningPoSt for the blocks, and a real WindowPoSt over the
+/// first deadline's sectors that the actor verifies at submission.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn window_post_with_real_proofs_over_fauxrep_sectors() {
+    padma_proofs::params::fetch_params_with_progress("2KiB", padma_proofs::ParamsNeeded::PostOnly)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sectors = dir.path().join("sectors");
+    std::fs::create_dir_all(&sectors).unwrap();
+    let key_file = dir.path().join("worker.key");
+    std::fs::write(&key_file, padma_types::json::key_to_lotus_hex(&worker())).unwrap();
+    let out = padma_seed::preseal::pre_seal(&padma_seed::preseal::PreSealOptions {
+        miner_addr: "t01000".into(),
+        sector_size: SECTOR_SIZE,
+        num_sectors: SECTORS,
+        sector_offset: 0,
+        sector_dir: sectors.clone(),
+        key_file: Some(key_file),
+        fake_sectors: true,
+        ticket_preimage: "padma wdpost test".into(),
+    })
+    .unwrap();
+    let manifest: Value = serde_json::from_slice(&std::fs::read(&out.manifest).unwrap()).unwrap();
+    let node = Node::start(dir.path(), false, manifest).await;
+    let driver = Driver {
+        mining: RpcMiningNode::new(RpcClient::new(&node.info, "v1")),
+        prover: Box::new(padma_chain::miner::FileWinningProver {
+            root: sectors.clone(),
+        }),
+    };
+    let (x, _) = upcoming(&node).await[0].clone();
+    let full_power = SECTORS * SECTOR_SIZE;
+    assert_eq!(node.raw_power().await, full_power);
+
+    let s = WindowPoStScheduler::new(
+        FullNode::new(node.info.clone()),
+        miner(),
+        Storage::new(sectors),
+        false,
+    )
+    .with_poll_interval(Duration::from_millis(20));
+    let mut ev = s.subscribe();
+    let mut handled = s.handled();
+    let (stop, stop_rx) = watch::channel(false);
+    let t = tokio::spawn(s.run(stop_rx));
+    // Few blocks (each carries a real WinningPoSt): one where the PoSt is due, one
+    // that includes it, one that executes it; then one past the deadline.
+    let submit = x.open + padma_miner::wdpost::core::SUBMIT_CONFIDENCE;
+    driver
+        .drive(
+            x.close + 1,
+            &[(submit, submit + 2)],
+            &[],
+            Some(&mut handled),
+        )
+        .await;
+    let mut events = Vec::new();
+    drain(&mut ev, &mut events);
+    let subs = submissions(&events, x.index);
+    assert_eq!(
+        subs.len(),
+        1,
+        "one PoSt for deadline {}: {events:?}",
+        x.index
+    );
+    assert_eq!(
+        node.exit_code(&subs[0].0).await,
+        0,
+        "the actor verified the proof"
+    );
+    assert!(failures(&events).is_empty(), "{events:?}");
+    assert_eq!(
+        node.raw_power().await,
+        full_power,
+        "power kept past the deadline"
+    );
+    assert!(node.faults().await.is_empty());
+    stop.send(true).unwrap();
+    t.await.unwrap().unwrap();
+    node.stop().await;
+}
+
+/// A node that does not answer: the scheduler reports the failure, keeps trying, and
+/// stops when told.
+#[tokio::test]
+async fn scheduler_survives_an_unreachable_node() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let info = ApiInfo {
+        base_url: format!("http://127.0.0.1:{port}"),
+        token: None,
+    };
+    let s = WindowPoStScheduler::new(FullNode::new(info), miner(), Storage::default(), true)
+        .with_poll_interval(Duration::from_millis(10));
+    let mut ev = s.subscribe();
+    let (stop, stop_rx) = watch::channel(false);
+    let t = tokio::spawn(s.run(stop_rx));
+    for _ in 0..2 {
+        let e = tokio::time::timeout(Duration::from_secs(10), ev.recv())
+            .await
+            .expect("a failure is reported")
+            .unwrap();
+        assert!(
+            matches!(&e, PoStEvent::Failed { deadline: None, error } if error.contains("ChainHead")),
+            "{e:?}"
+        );
+    }
+    stop.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), t)
+        .await
+        .expect("the scheduler stops")
+        .unwrap()
+        .unwrap();
 }
