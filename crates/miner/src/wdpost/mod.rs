@@ -138,7 +138,8 @@ impl WindowPoStScheduler {
         self.events.subscribe()
     }
 
-    /// The height of the last head fully handled (every message it called for pushed).
+    /// The height of the last head handled (every message it called for pushed, or
+    /// the failure reported as a [`PoStEvent::Failed`]).
     pub fn handled(&self) -> watch::Receiver<ChainEpoch> {
         self.handled.subscribe()
     }
@@ -323,10 +324,7 @@ impl RunState {
                 error: format!("{e:#}"),
             });
         }
-        if !errors.is_empty() {
-            // Handled again at the next poll.
-            return Ok(None);
-        }
+        // What failed is tried again at the next head.
         self.last_head = Some(tsk);
         Ok(Some(height))
     }
