@@ -50,11 +50,11 @@ fn write_template(path: &Path, worker: &KeyInfo) {
     std::fs::write(path, t.to_json()).expect("template");
 }
 
-/// A daemon running in this process on `repo`; its API info once it listens.
+/// A daemon running in this process on `dir/node`, on a genesis made from
+/// `dir/template.json`; its API info once it listens.
 async fn start_daemon(dir: &Path) -> (ApiInfo, tokio::task::JoinHandle<anyhow::Result<()>>) {
     let repo = dir.join("node");
     let template = dir.join("template.json");
-    write_template(&template, &worker_key());
     let opts = DaemonOptions {
         repo: repo.clone(),
         api_port: Some(0),
@@ -82,6 +82,20 @@ async fn start_daemon(dir: &Path) -> (ApiInfo, tokio::task::JoinHandle<anyhow::R
 }
 
 fn pipeline(node: &FullNode, dir: &Path) -> (Pipeline, Arc<Store>) {
+    pipeline_for(
+        node,
+        dir,
+        worker_key().address().expect("worker address"),
+        true,
+    )
+}
+
+fn pipeline_for(
+    node: &FullNode,
+    dir: &Path,
+    worker: Address,
+    mock: bool,
+) -> (Pipeline, Arc<Store>) {
     let store = Arc::new(Store::open(&dir.join("miner-datastore")).expect("store"));
     let config = Config {
         poll: Duration::from_millis(100),
@@ -93,10 +107,10 @@ fn pipeline(node: &FullNode, dir: &Path) -> (Pipeline, Arc<Store>) {
     let p = Pipeline::with_config(
         node.clone(),
         Address::new_id(MINER),
-        worker_key().address().expect("worker address"),
+        worker,
         Storage::new(dir.join("sealing")),
         store.clone(),
-        true,
+        mock,
         config,
     )
     .expect("pipeline");
@@ -105,12 +119,22 @@ fn pipeline(node: &FullNode, dir: &Path) -> (Pipeline, Arc<Store>) {
 
 /// Runs the pipeline until sector `n` satisfies `done`, then stops it.
 async fn run_until(p: &Pipeline, n: u64, what: &str, done: impl Fn(SectorState) -> bool) {
+    run_until_within(p, n, what, Duration::from_secs(180), done).await
+}
+
+async fn run_until_within(
+    p: &Pipeline,
+    n: u64,
+    what: &str,
+    limit: Duration,
+    done: impl Fn(SectorState) -> bool,
+) {
     let (tx, rx) = watch::channel(false);
     let task = tokio::spawn({
         let p = p.clone();
         async move { p.run(rx).await }
     });
-    let deadline = Instant::now() + Duration::from_secs(180);
+    let deadline = Instant::now() + limit;
     loop {
         let s = p.status(n).await.expect("the sector exists");
         if done(s.state) {
@@ -137,6 +161,7 @@ async fn run_until(p: &Pipeline, n: u64, what: &str, done: impl Fn(SectorState) 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_pledged_sector_is_sealed_on_a_mock_proof_devnet_across_a_restart() {
     let dir = tempfile::tempdir().expect("tempdir");
+    write_template(&dir.path().join("template.json"), &worker_key());
     let (info, daemon) = start_daemon(dir.path()).await;
     let node = FullNode::new(info.clone());
     let ki = serde_json::to_value(KeyInfoJson::from(&worker_key())).expect("key json");
@@ -220,6 +245,118 @@ async fn a_pledged_sector_is_sealed_on_a_mock_proof_devnet_across_a_restart() {
 
     stop_mining.send(true).expect("stop mining");
     let _ = tokio::time::timeout(Duration::from_secs(30), miner_task).await;
+    let _: Value = node.call("Shutdown", vec![]).await.expect("Shutdown");
+    let _ = tokio::time::timeout(Duration::from_secs(30), daemon).await;
+}
+
+/// Real proofs: a genesis miner with two faux-replicated sectors mining with real
+/// WinningPoSt, and a pledged sector really sealed (PreCommit1/2, Commit1/2 with the
+/// 2KiB PoRep parameters, generated into the parameter cache first if missing) whose
+/// seal proof the node verifies with its real verifier at prove-commit. About 4 to 8
+/// minutes of CPU on 2 cores (Commit2 and a real WinningPoSt per block), so it runs
+/// with `cargo test -p padma-miner --test sealing -- --ignored`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "real 2KiB sealing takes minutes: run with --ignored"]
+async fn a_pledged_sector_is_really_sealed_on_a_real_proof_devnet() {
+    tokio::task::spawn_blocking(|| {
+        let print = |e: &padma_proofs::ParamEvent| eprintln!("params: {e:?}");
+        padma_proofs::ensure_params(
+            2048,
+            padma_proofs::ParamsNeeded::All,
+            padma_proofs::ParamSet::Devnet,
+            &print,
+        )
+        .expect("2KiB parameters")
+    })
+    .await
+    .expect("params task");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sectors = dir.path().join("genesis-sectors");
+    let out = padma_seed::preseal::pre_seal(&padma_seed::preseal::PreSealOptions {
+        miner_addr: format!("t0{MINER}"),
+        sector_size: 2048,
+        num_sectors: 2,
+        sector_offset: 0,
+        sector_dir: sectors.clone(),
+        key_file: None,
+        fake_sectors: true,
+        ticket_preimage: "padma sealing test".into(),
+    })
+    .expect("pre-seal");
+    let worker = padma_types::json::key_from_lotus_text(
+        &std::fs::read_to_string(&out.key).expect("key file"),
+    )
+    .expect("worker key");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let mut t = Template::new(
+        NetworkParams::name_for("padma-sealing-real", 1000, false),
+        now - 1,
+    );
+    t.add_miners_from_manifest(
+        &std::fs::read(&out.manifest).expect("manifest"),
+        TokenAmount::from_whole(1_000),
+    )
+    .expect("add miner");
+    std::fs::write(dir.path().join("template.json"), t.to_json()).expect("template");
+    let (info, daemon) = start_daemon(dir.path()).await;
+    let node = FullNode::new(info.clone());
+    let ki = serde_json::to_value(KeyInfoJson::from(&worker)).expect("key json");
+    let _: Value = node
+        .call("WalletImport", vec![ki])
+        .await
+        .expect("WalletImport");
+
+    let (stop_mining, mining_rx) = watch::channel(false);
+    let miner_task = tokio::spawn({
+        let info = info.clone();
+        async move {
+            let n = RpcMiningNode::new(RpcClient::new(&info, "v1"));
+            let prover = padma_chain::miner::FileWinningProver { root: sectors };
+            padma_chain::miner::run(&n, &prover, Address::new_id(MINER), mining_rx).await
+        }
+    });
+
+    let (p, _store) = pipeline_for(
+        &node,
+        dir.path(),
+        worker.address().expect("worker address"),
+        false,
+    );
+    let n = p.pledge().await.expect("pledge");
+    assert_eq!(n, 2);
+    let started = Instant::now();
+    run_until_within(&p, n, "Proving", Duration::from_secs(1200), |s| {
+        s == SectorState::Proving
+    })
+    .await;
+    let s = p.status(n).await.expect("sector");
+    for l in &s.log {
+        eprintln!("sector {n}: {} {}", l.kind, l.message);
+    }
+    eprintln!("sealed in {:?}", started.elapsed());
+    let proof = s.proof.clone().expect("proof");
+    assert_eq!(proof.len(), 192, "a real Groth16 seal proof");
+    let comm_r = s.sealed_cid().expect("cid").expect("CommR");
+    let on_chain: Value = node
+        .call(
+            "StateSectorGetInfo",
+            vec![json!(format!("t0{MINER}")), json!(n), Value::Null],
+        )
+        .await
+        .expect("StateSectorGetInfo");
+    assert_eq!(on_chain["SealedCID"]["/"], comm_r.to_string());
+    // The sector's files stay for PoSt; the unsealed copy and the layers are gone.
+    let paths = Storage::new(dir.path().join("sealing"))
+        .new_sector(MINER, n)
+        .expect("paths");
+    assert!(paths.sealed.is_file() && paths.cache.join("p_aux").is_file());
+    assert!(!paths.unsealed.exists());
+
+    stop_mining.send(true).expect("stop mining");
+    let _ = tokio::time::timeout(Duration::from_secs(60), miner_task).await;
     let _: Value = node.call("Shutdown", vec![]).await.expect("Shutdown");
     let _ = tokio::time::timeout(Duration::from_secs(30), daemon).await;
 }

@@ -295,6 +295,8 @@ impl<N: SealingNode> Pipeline<N> {
                 tasks.spawn(async move {
                     if let Err(e) = me.drive(n, st).await {
                         tracing::error!(sector = n, "sealing stopped: {e:#}");
+                        // Not at once again (the datastore may be failing).
+                        tokio::time::sleep(me.inner.config.retry_delay).await;
                     }
                     n
                 });
