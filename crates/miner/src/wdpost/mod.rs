@@ -599,7 +599,11 @@ impl RunState {
     async fn declare(&mut self, s: &WindowPoStScheduler, d: &Deadline, tsk: &Value) -> Result<()> {
         let fk = (Kind::Faults, d.index, d.open);
         let rk = (Kind::Recoveries, d.index, d.open);
-        if self.tracker().busy(&fk) && self.tracker().busy(&rk) {
+        let (faults_busy, recoveries_busy) = {
+            let t = self.tracker();
+            (t.busy(&fk), t.busy(&rk))
+        };
+        if faults_busy && recoveries_busy {
             return Ok(());
         }
         let partitions = self.partitions(s, d.index, tsk).await?;
@@ -615,7 +619,7 @@ impl RunState {
         let info = self.miner_info(s, tsk).await?;
         let sectors =
             |v: &[(u64, BitField)]| -> Vec<u64> { v.iter().flat_map(|(_, b)| b.iter()).collect() };
-        if !decl.faults.is_empty() && !self.tracker().busy(&fk) {
+        if !decl.faults.is_empty() && !faults_busy {
             let params = declare_faults_params(d.index, &decl.faults);
             let cid = self
                 .push(s, &info, METHOD_DECLARE_FAULTS, &params, fk)
@@ -628,7 +632,7 @@ impl RunState {
                 message: cid,
             });
         }
-        if !decl.recoveries.is_empty() && !self.tracker().busy(&rk) {
+        if !decl.recoveries.is_empty() && !recoveries_busy {
             let params = declare_recoveries_params(d.index, &decl.recoveries);
             let cid = self
                 .push(s, &info, METHOD_DECLARE_FAULTS_RECOVERED, &params, rk)
