@@ -69,7 +69,8 @@ pub struct ChainRandomness<'a> {
 
 impl Randomness for ChainRandomness<'_> {
     fn chain_randomness(&self, round: ChainEpoch) -> Result<[u8; 32]> {
-        let ts = tipset_at_or_after(self.cs, &self.ts, round)?;
+        // As Lotus: a negative round searches from genesis (the draw keeps the round).
+        let ts = tipset_at_or_after(self.cs, &self.ts, round.max(0))?;
         let ticket = ts.min_ticket_block().ticket.as_ref().ok_or_else(|| {
             anyhow!(
                 "the min-ticket block at height {} has no ticket",
