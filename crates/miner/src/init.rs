@@ -629,6 +629,14 @@ impl Drop for Cleanup {
 
 /// Runs `padma-miner init` against `node`; returns the miner's address.
 pub async fn init(node: &FullNode, o: &InitOptions) -> Result<Address> {
+    // Refused before anything else (Lotus checks after the node and parameters; an
+    // early refusal costs nothing and spares a parameter download).
+    if crate::repo::exists(&o.miner_repo) {
+        bail!(
+            "a miner repo already exists at {} (remove it or pick another --miner-repo)",
+            o.miner_repo.display()
+        );
+    }
     eprintln!("checking the full node's version");
     let net = check_node(node, false).await?;
     eprintln!("checking proof parameters");

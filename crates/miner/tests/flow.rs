@@ -361,7 +361,10 @@ async fn flow(mock: bool, block_ms: u64) {
         .unwrap();
     assert_eq!(r.status(), 401);
     let sl = rpc(&murl, t, "SectorsList", json!([])).await;
-    eprintln!("SectorsList: {sl}");
+    assert_eq!(sl["result"], json!([0, 1]), "the pre-sealed sectors: {sl}");
+    let st = rpc(&murl, t, "SectorsStatus", json!([0, true])).await;
+    assert_eq!(st["result"]["State"], "Proving", "{st}");
+    assert!(st["result"]["Expiration"].as_i64().unwrap_or(0) > 0, "{st}");
 
     // Client commands.
     let info = check(&net.miner("miner", &["info"]), "padma-miner info");
@@ -407,7 +410,15 @@ async fn flow(mock: bool, block_ms: u64) {
     // 1. The repo exists: refused, and the existing repo is untouched.
     let again = net.miner(
         "miner",
-        &["init", "--genesis-miner", "--actor", "t01000", "--nosync"],
+        &[
+            "init",
+            "--genesis-miner",
+            "--actor",
+            "t01000",
+            "--sector-size",
+            "2KiB",
+            "--nosync",
+        ],
     );
     assert!(!again.status.success());
     assert!(
@@ -487,6 +498,58 @@ async fn flow(mock: bool, block_ms: u64) {
     );
     let info2 = check(&net.miner("miner2", &["info"]), "info of miner 2");
     assert!(info2.contains(&format!("Miner: {maddr2}")), "{info2}");
+
+    // The second miner pledges a committed-capacity sector: sealed through the
+    // pipeline, it reaches Proving and the miner gains power.
+    if mock {
+        let out = check(
+            &net.miner("miner2", &["sectors", "pledge"]),
+            "sectors pledge",
+        );
+        let n: u64 = out
+            .trim()
+            .strip_prefix("Created CC sector: ")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{out}"));
+        let deadline = Instant::now() + Duration::from_secs(240);
+        loop {
+            miner2.alive();
+            let st = rpc(
+                &murl2,
+                Some(token2.trim()),
+                "SectorsStatus",
+                json!([n, false]),
+            )
+            .await;
+            if st["result"]["State"] == "Proving" {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "sector {n} did not reach Proving: {st}"
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        let list = check(&net.miner("miner2", &["sectors", "list"]), "sectors list");
+        assert!(list.contains("Proving"), "{list}");
+        // On chain: the sector is live (its power counts from its first WindowPoSt).
+        let on_chain = rpc(
+            &net.node_url,
+            None,
+            "StateSectorGetInfo",
+            json!([maddr2, n, null]),
+        )
+        .await;
+        assert_eq!(on_chain["result"]["SectorNumber"], json!(n), "{on_chain}");
+        let count = rpc(
+            &net.node_url,
+            None,
+            "StateMinerSectorCount",
+            json!([maddr2, null]),
+        )
+        .await;
+        assert_eq!(count["result"]["Live"], 1, "{count}");
+    }
 
     // Stop both: clean exits, api files removed; the chain goes on no more from t01000.
     check(&net.miner("miner2", &["stop"]), "stop miner 2");
