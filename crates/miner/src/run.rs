@@ -207,7 +207,10 @@ pub async fn run(
         .ok_or_else(|| anyhow!("StateMinerInfo: no SectorSize"))?;
     let worker: AddressJson = serde_json::from_value(info["Worker"].clone())
         .map_err(|e| anyhow!("StateMinerInfo: bad Worker: {e}"))?;
-    check_params(sector_size, true, &net).await?;
+    // PoSt parameters to mine and prove; the PoRep ones too for a miner that seals
+    // (one that init made without pre-sealed sectors).
+    let pre_sealed = repo.store.get_meta(crate::init::NEXT_SECTOR_KEY)?.is_some();
+    check_params(sector_size, pre_sealed, &net).await?;
     check_worker_key(&node, &worker.0).await?;
     let storage = Storage::load(repo.path())?;
 
