@@ -406,6 +406,32 @@ async fn flow(mock: bool, block_ms: u64) {
     );
     assert!(ctl.contains("owner") && ctl.contains("worker"), "{ctl}");
 
+    // The peer ID changed on chain from the worker; a withdrawal past the available
+    // balance is refused.
+    let new_peer = "12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN";
+    check(
+        &net.miner(
+            "miner",
+            &["actor", "set-peer-id", new_peer, "--confidence", "1"],
+        ),
+        "actor set-peer-id",
+    );
+    let info = rpc(
+        &net.node_url,
+        None,
+        "StateMinerInfo",
+        json!(["t01000", null]),
+    )
+    .await;
+    assert_eq!(info["result"]["PeerId"], new_peer, "{info}");
+    let w = net.miner("miner", &["actor", "withdraw", "100000000"]);
+    assert!(!w.status.success());
+    assert!(
+        String::from_utf8_lossy(&w.stderr).contains("more funds than available"),
+        "{}",
+        String::from_utf8_lossy(&w.stderr)
+    );
+
     // Init failures leave no repo behind.
     // 1. The repo exists: refused, and the existing repo is untouched.
     let again = net.miner(
