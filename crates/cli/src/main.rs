@@ -1,7 +1,6 @@
 //! `padma`: the full node daemon and the Lotus-style client commands.
 
 mod cmd;
-mod fil;
 mod node;
 mod util;
 

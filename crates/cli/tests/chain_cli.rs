@@ -235,7 +235,10 @@ async fn read_only_commands_on_a_genesis() {
     let info = d.cli_ok(&["state", "miner-info", "t01000"]);
     let avail = rpc(&d, "StateMinerAvailableBalance", json!(["t01000", null])).await;
     let expect_start = [
-        format!("Available Balance: {}", fil_text(avail.as_str().unwrap())),
+        format!(
+            "Available Balance: {}",
+            padma_types::fil::format_fil(avail.as_str().unwrap())
+        ),
         "Owner:\tt0100".into(),
         "Worker:\tt0100".into(),
         "Beneficiary:\tt0100".into(),
@@ -314,20 +317,6 @@ async fn read_only_commands_on_a_genesis() {
         "invocation failed (exit: 5",
         "call to a missing actor",
     );
-}
-
-/// `N FIL` as Lotus prints an attoFIL amount.
-fn fil_text(atto: &str) -> String {
-    let padded = format!("{atto:0>19}");
-    let (int, frac) = padded.split_at(padded.len() - 18);
-    let int = int.trim_start_matches('0');
-    let int = if int.is_empty() { "0" } else { int };
-    let frac = frac.trim_end_matches('0');
-    if frac.is_empty() {
-        format!("{int} FIL")
-    } else {
-        format!("{int}.{frac} FIL")
-    }
 }
 
 #[test]

@@ -6,6 +6,7 @@ pub mod block;
 pub mod block_json;
 pub mod cid;
 pub mod crypto;
+pub mod fil;
 pub mod json;
 pub mod message;
 

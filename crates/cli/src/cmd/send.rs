@@ -1,6 +1,5 @@
 //! `padma send`: build a message and have the node sign and push it, as `lotus send`.
 
-use crate::fil::{parse_atto, parse_fil};
 use crate::node::Target;
 use crate::util::{b64_field, parse_addr};
 use anyhow::{anyhow, bail, Result};
@@ -8,6 +7,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use clap::Args;
 use padma_rpc::client::RpcClient;
+use padma_types::fil::{parse_atto, parse_fil};
 use padma_types::json::SignedMessageJson;
 use serde_json::{json, Value};
 

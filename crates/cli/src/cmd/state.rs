@@ -1,7 +1,6 @@
 //! `padma state ...`: actors, addresses, miners, power, messages on chain and local calls,
 //! printed as Lotus's `lotus state` prints them.
 
-use crate::fil::{deci_str, format_fil, parse_fil, size_str};
 use crate::node::Target;
 use crate::util::{
     b64_field, cid_json, epoch_time, go_cid_list, multiaddr_text, parse_addr, parse_cid, tipset_key,
@@ -12,6 +11,7 @@ use base64::Engine;
 use clap::{Args, Subcommand};
 use padma_rpc::client::RpcClient;
 use padma_state::ActorKind;
+use padma_types::fil::{deci_str, format_fil, parse_fil, size_str};
 use serde_json::{json, Value};
 use std::str::FromStr;
 use std::time::Duration;

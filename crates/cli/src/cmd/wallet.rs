@@ -1,11 +1,11 @@
 //! `padma wallet ...`.
 
-use crate::fil::format_fil;
 use crate::node::Target;
 use anyhow::{anyhow, bail, Context, Result};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use clap::Subcommand;
+use padma_types::fil::format_fil;
 use padma_types::json::{key_from_lotus_text, key_to_lotus_hex, KeyInfoJson, SignatureJson};
 use serde_json::{json, Value};
 use std::io::Read;

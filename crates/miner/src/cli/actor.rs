@@ -1,11 +1,12 @@
 //! `padma-miner actor control list|withdraw|set-peer-id`.
 
-use super::{fil, full_node, miner_address, Targets};
+use super::{full_node, miner_address, Targets};
 use crate::init::{message, push_and_wait, METHOD_CHANGE_PEER_ID, METHOD_WITHDRAW_BALANCE};
 use anyhow::{anyhow, Context, Result};
 use clap::Subcommand;
 use fvm_ipld_encoding::RawBytes;
 use fvm_shared::econ::TokenAmount;
+use padma_types::fil::format_fil;
 use padma_types::json::AddressJson;
 use serde_json::{json, Value};
 
@@ -40,19 +41,14 @@ pub enum ControlCmd {
     List,
 }
 
-/// Parses FIL (`1.5`) into attoFIL.
+/// Parses a non-negative FIL amount as Lotus's `types.ParseFIL` does (`1.5`, `2 FIL`,
+/// `7 attoFIL`).
 pub fn parse_fil(s: &str) -> Result<TokenAmount> {
-    let t = s.trim().trim_end_matches("FIL").trim();
-    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
-    if int.is_empty() && frac.is_empty()
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-        || frac.len() > 18
-    {
-        return Err(anyhow!("bad FIL amount '{s}'"));
+    let atto = padma_types::fil::parse_fil(s).map_err(|e| anyhow!("bad FIL amount '{s}': {e}"))?;
+    if atto.starts_with('-') {
+        return Err(anyhow!("bad FIL amount '{s}': negative"));
     }
-    let atto = format!("{int}{frac:0<18}");
-    let n: fvm_shared::bigint::BigInt = atto.trim_start_matches('0').parse().unwrap_or_default();
+    let n: fvm_shared::bigint::BigInt = atto.parse().context("bad FIL amount")?;
     Ok(TokenAmount::from_atto(n))
 }
 
@@ -93,7 +89,7 @@ pub async fn run(cmd: ActorCmd, t: &Targets) -> Result<()> {
                     "{name:<10} {:<8} {:<88} {}",
                     a.as_str().unwrap_or("?"),
                     key.as_str().unwrap_or("?"),
-                    fil(&bal)
+                    format_fil(&bal)
                 );
             }
         }
@@ -110,8 +106,8 @@ pub async fn run(cmd: ActorCmd, t: &Targets) -> Result<()> {
             if amount.atto() > &available {
                 return Err(anyhow!(
                     "can't withdraw more funds than available; requested: {}, available: {}",
-                    fil(&amount.atto().to_string()),
-                    fil(&available.to_string())
+                    format_fil(&amount.atto().to_string()),
+                    format_fil(&available.to_string())
                 ));
             }
             let params = RawBytes::serialize(fil_actor_miner_state::v18::WithdrawBalanceParams {
@@ -125,7 +121,7 @@ pub async fn run(cmd: ActorCmd, t: &Targets) -> Result<()> {
                 params,
             );
             push_and_wait(&node, &msg, confidence, "WithdrawBalance").await?;
-            println!("Withdrew {}", fil(&amount.atto().to_string()));
+            println!("Withdrew {}", format_fil(&amount.atto().to_string()));
         }
         ActorCmd::SetPeerId {
             peer_id,
@@ -166,6 +162,7 @@ mod tests {
             "2000000000000000000"
         );
         assert_eq!(parse_fil("0").unwrap().atto().to_string(), "0");
+        assert_eq!(parse_fil("7 attoFIL").unwrap().atto().to_string(), "7");
         for bad in ["", "x", "1.2.3", "-1", "0.0000000000000000001"] {
             assert!(parse_fil(bad).is_err(), "{bad}");
         }

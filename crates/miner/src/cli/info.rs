@@ -1,7 +1,8 @@
 //! `padma-miner info`: the miner's power, balances, sector counts and next deadline.
 
-use super::{fil, full_node, miner_address, size, MinerClient, Targets};
+use super::{full_node, miner_address, MinerClient, Targets};
 use anyhow::Result;
+use padma_types::fil::{format_fil, size_str};
 use padma_types::json::AddressJson;
 use serde_json::{json, Value};
 
@@ -53,18 +54,18 @@ pub async fn run(t: &Targets) -> Result<()> {
         .await?;
 
     let ssize = info["SectorSize"].as_u64().unwrap_or(0);
-    println!("Miner: {maddr} ({} sectors)", size(&ssize.to_string()));
+    println!("Miner: {maddr} ({} sectors)", size_str(&ssize.to_string()));
     let (mp, tp) = (&power["MinerPower"], &power["TotalPower"]);
     println!(
         "Power: {} / {} ({})",
-        size(&s(&mp["QualityAdjPower"])),
-        size(&s(&tp["QualityAdjPower"])),
+        size_str(&s(&mp["QualityAdjPower"])),
+        size_str(&s(&tp["QualityAdjPower"])),
         pct(&mp["QualityAdjPower"], &tp["QualityAdjPower"])
     );
     println!(
         "\tRaw: {} / {} ({})",
-        size(&s(&mp["RawBytePower"])),
-        size(&s(&tp["RawBytePower"])),
+        size_str(&s(&mp["RawBytePower"])),
+        size_str(&s(&tp["RawBytePower"])),
         pct(&mp["RawBytePower"], &tp["RawBytePower"])
     );
     if power["HasMinPower"].as_bool() != Some(true) {
@@ -72,12 +73,21 @@ pub async fn run(t: &Targets) -> Result<()> {
     }
     println!();
     let state = &st["State"];
-    println!("Miner Balance:    {}", fil(&s(&actor["Balance"])));
-    println!("      PreCommit:  {}", fil(&s(&state["PreCommitDeposits"])));
-    println!("      Pledge:     {}", fil(&s(&state["InitialPledge"])));
-    println!("      Vesting:    {}", fil(&s(&state["LockedFunds"])));
-    println!("      Available:  {}", fil(&avail));
-    println!("Worker Balance:   {}", fil(&worker_bal));
+    println!("Miner Balance:    {}", format_fil(&s(&actor["Balance"])));
+    println!(
+        "      PreCommit:  {}",
+        format_fil(&s(&state["PreCommitDeposits"]))
+    );
+    println!(
+        "      Pledge:     {}",
+        format_fil(&s(&state["InitialPledge"]))
+    );
+    println!(
+        "      Vesting:    {}",
+        format_fil(&s(&state["LockedFunds"]))
+    );
+    println!("      Available:  {}", format_fil(&avail));
+    println!("Worker Balance:   {}", format_fil(&worker_bal));
     println!();
     println!("Sectors:");
     println!("\tLive: {}", counts["Live"]);

@@ -1,12 +1,16 @@
 //! FIL amounts and sizes as Lotus parses and prints them: `N FIL`, `types.ParseFIL`,
 //! `types.SizeStr` and `types.DeciStr`.
 
-/// Formats an attoFIL decimal string as `N FIL` with trailing zeros trimmed.
+/// Formats an attoFIL decimal string as `N FIL` with trailing zeros trimmed (`1.5 FIL`,
+/// `0 FIL`); text that is not a whole number is shown as it is, as `<text> attoFIL`.
 pub fn format_fil(atto: &str) -> String {
     let (neg, digits) = match atto.strip_prefix('-') {
         Some(d) => (true, d),
         None => (false, atto),
     };
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return format!("{atto} attoFIL");
+    }
     let digits = digits.trim_start_matches('0');
     let padded = format!("{digits:0>19}");
     let (int, frac) = padded.split_at(padded.len() - 18);
@@ -138,6 +142,8 @@ mod tests {
         assert_eq!(format_fil("1500000000000000000"), "1.5 FIL");
         assert_eq!(format_fil("1"), "0.000000000000000001 FIL");
         assert_eq!(format_fil("-2000000000000000000"), "-2 FIL");
+        assert_eq!(format_fil("-1"), "-0.000000000000000001 FIL");
+        assert_eq!(format_fil("x"), "x attoFIL");
     }
 
     #[test]
@@ -176,6 +182,7 @@ mod tests {
         assert_eq!(size_str("34359738368"), "32 GiB");
         assert_eq!(size_str("1536"), "1.5 KiB");
         assert_eq!(size_str("1048575"), "1024 KiB");
+        assert_eq!(size_str("1264"), "1.234 KiB");
         assert_eq!(deci_str("40960"), "40 Ki");
         assert_eq!(deci_str("5"), "5 ");
         assert_eq!(go_g(1234.5, 4), "1234");
