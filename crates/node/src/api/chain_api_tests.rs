@@ -283,6 +283,16 @@ async fn mined_chain_search_wait_replay_and_reads() {
             rp["GasCost"]["GasUsed"],
             found["Receipt"]["GasUsed"].as_u64().unwrap().to_string()
         );
+        // Lotus's MakeMsgGasCost: the total is feeCap × gasLimit less the refund, which
+        // is what the burns and the tip add up to.
+        let atto = |k: &str| -> u128 { rp["GasCost"][k].as_str().unwrap().parse().unwrap() };
+        let fee_cap: u128 = rp["Msg"]["GasFeeCap"].as_str().unwrap().parse().unwrap();
+        let limit = rp["Msg"]["GasLimit"].as_u64().unwrap() as u128;
+        assert_eq!(atto("TotalCost"), fee_cap * limit - atto("Refund"));
+        assert_eq!(
+            atto("TotalCost"),
+            atto("BaseFeeBurn") + atto("OverEstimationBurn") + atto("MinerTip")
+        );
         assert_eq!(rp["Error"], "");
     }
 

@@ -4,6 +4,7 @@
 //! limit bounds the walk back, and a replacement (same sender and nonce, same call,
 //! another CID) counts as the message when the caller allows it.
 
+use super::call::invoc_result_json;
 use super::chain_read::{load_chain_message, receipt_json, tipset_messages, ChainMsg};
 use super::chainstore::Chain;
 use super::state::{ah, chain, err, tipset_param, View};
@@ -17,8 +18,7 @@ use padma_rpc::method::CallResult;
 use padma_rpc::{ApiVersion, CallCtx, Params, RpcError};
 use padma_types::block::TipSet;
 use padma_types::block_json::TipSetKeyJson;
-use padma_types::json::{BytesJson, CidJson, MessageJson};
-use padma_types::message::message_cid;
+use padma_types::json::CidJson;
 use padma_types::Message;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -388,10 +388,6 @@ pub async fn state_wait_msg_limited(s: Arc<NodeState>, _c: CallCtx, p: Params) -
     wait(&s, cid, confidence, limit, true).await
 }
 
-fn amount(t: &TokenAmount) -> Value {
-    Value::String(t.atto().to_string())
-}
-
 /// `StateReplay [TipSetKey, CID]`: re-executes the tipset that included the message
 /// (the given tipset, or with the empty key the one found by searching the chain) and
 /// answers the message's `InvocResult` (the shape `StateCall` answers).
@@ -430,59 +426,14 @@ pub async fn state_replay(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResu
         .find(|(c, _)| *c == mcid)
         .map(|(_, m)| m)
         .ok_or_else(|| err("given message not found in tipset"))?;
-    Ok(invoc_result_json(mcid, &msg, ret, started))
-}
-
-/// An `InvocResult` for an applied message (as `StateCall` answers it).
-fn invoc_result_json(
-    mcid: Cid,
-    msg: &Message,
-    ret: &padma_state::vm::ApplyRet,
-    started: Instant,
-) -> Value {
-    let rct = &ret.receipt;
-    let gas = &ret.gas;
-    let required = &msg.gas_fee_cap * msg.gas_limit;
-    let total = &required - &gas.refund;
-    let msg_json = serde_json::to_value(MessageJson::from(msg)).unwrap_or(Value::Null);
-    let rct_json = receipt_json(rct);
-    json!({
-        "MsgCid": CidJson(mcid),
-        "Msg": msg_json,
-        "MsgRct": rct_json,
-        "GasCost": {
-            "Message": CidJson(message_cid(msg)),
-            "GasUsed": rct.gas_used.to_string(),
-            "BaseFeeBurn": amount(&gas.base_fee_burn),
-            "OverEstimationBurn": amount(&gas.over_estimation_burn),
-            "MinerPenalty": amount(&gas.miner_penalty),
-            "MinerTip": amount(&gas.miner_tip),
-            "Refund": amount(&gas.refund),
-            "TotalCost": amount(&total),
-        },
-        "ExecutionTrace": {
-            "Msg": {
-                "From": msg_json["From"],
-                "To": msg_json["To"],
-                "Value": msg_json["Value"],
-                "Method": msg_json["Method"],
-                "Params": msg_json["Params"],
-                "ParamsCodec": 81,
-                "GasLimit": msg_json["GasLimit"],
-                "ReadOnly": false,
-            },
-            "MsgRct": {
-                "ExitCode": rct.exit_code.value(),
-                "Return": BytesJson(rct.return_data.to_vec()),
-                "ReturnCodec": 81,
-            },
-            "InvokedActor": null,
-            "GasCharges": [],
-            "Subcalls": [],
-        },
-        "Error": ret.error.clone().unwrap_or_default(),
-        "Duration": started.elapsed().as_nanos() as u64,
-    })
+    Ok(invoc_result_json(
+        mcid,
+        &msg,
+        &ret.receipt,
+        Some(&ret.gas),
+        ret.error.as_deref(),
+        started,
+    ))
 }
 
 #[cfg(test)]
