@@ -154,6 +154,49 @@ pub fn max_in_runs(runs: &[u64]) -> Option<u64> {
     max
 }
 
+/// Chain randomness from the node's `method` (tickets or beacon) at the head.
+async fn randomness(
+    node: &FullNode,
+    method: &str,
+    tag: i64,
+    round: i64,
+    entropy: Vec<u8>,
+) -> Result<[u8; 32]> {
+    let v: Value = node
+        .call(
+            method,
+            vec![
+                json!(tag),
+                json!(round),
+                json!(BytesJson(entropy)),
+                Value::Null,
+            ],
+        )
+        .await?;
+    bytes32(v, method)
+}
+
+/// The collateral the node's `method` (pre-commit deposit or initial pledge) asks of
+/// `miner` for the pre-commitment `pci` at the head.
+async fn collateral(
+    node: &FullNode,
+    method: &str,
+    miner: Address,
+    pci: &SectorPreCommitInfo,
+) -> Result<TokenAmount> {
+    let v: Value = node
+        .call(
+            method,
+            vec![
+                json!(AddressJson(miner)),
+                pre_commit_info_json(pci)?,
+                Value::Null,
+            ],
+        )
+        .await?;
+    token(&v, method)
+}
+
 impl SealingNode for FullNode {
     async fn head_height(&self) -> Result<i64> {
         let h: Value = self.call("ChainHead", vec![]).await?;
@@ -200,33 +243,11 @@ impl SealingNode for FullNode {
     }
 
     async fn ticket_randomness(&self, tag: i64, round: i64, entropy: Vec<u8>) -> Result<[u8; 32]> {
-        let v: Value = self
-            .call(
-                "StateGetRandomnessFromTickets",
-                vec![
-                    json!(tag),
-                    json!(round),
-                    json!(BytesJson(entropy)),
-                    Value::Null,
-                ],
-            )
-            .await?;
-        bytes32(v, "ticket randomness")
+        randomness(self, "StateGetRandomnessFromTickets", tag, round, entropy).await
     }
 
     async fn beacon_randomness(&self, tag: i64, round: i64, entropy: Vec<u8>) -> Result<[u8; 32]> {
-        let v: Value = self
-            .call(
-                "StateGetRandomnessFromBeacon",
-                vec![
-                    json!(tag),
-                    json!(round),
-                    json!(BytesJson(entropy)),
-                    Value::Null,
-                ],
-            )
-            .await?;
-        bytes32(v, "beacon randomness")
+        randomness(self, "StateGetRandomnessFromBeacon", tag, round, entropy).await
     }
 
     async fn precommit_deposit(
@@ -234,17 +255,7 @@ impl SealingNode for FullNode {
         miner: Address,
         pci: &SectorPreCommitInfo,
     ) -> Result<TokenAmount> {
-        let v: Value = self
-            .call(
-                "StateMinerPreCommitDepositForPower",
-                vec![
-                    json!(AddressJson(miner)),
-                    pre_commit_info_json(pci)?,
-                    Value::Null,
-                ],
-            )
-            .await?;
-        token(&v, "pre-commit deposit")
+        collateral(self, "StateMinerPreCommitDepositForPower", miner, pci).await
     }
 
     async fn initial_pledge(
@@ -252,17 +263,7 @@ impl SealingNode for FullNode {
         miner: Address,
         pci: &SectorPreCommitInfo,
     ) -> Result<TokenAmount> {
-        let v: Value = self
-            .call(
-                "StateMinerInitialPledgeCollateral",
-                vec![
-                    json!(AddressJson(miner)),
-                    pre_commit_info_json(pci)?,
-                    Value::Null,
-                ],
-            )
-            .await?;
-        token(&v, "initial pledge")
+        collateral(self, "StateMinerInitialPledgeCollateral", miner, pci).await
     }
 
     async fn push_message(&self, msg: Message) -> Result<Cid> {
