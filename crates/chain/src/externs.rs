@@ -105,10 +105,7 @@ impl Randomness for ChainRandomness<'_> {
 pub struct ActorProofs(pub Arc<dyn padma_proofs::ProofVerifier>);
 
 fn commitment(c: &cid::Cid, what: &str) -> Result<[u8; 32]> {
-    c.hash()
-        .digest()
-        .try_into()
-        .map_err(|_| anyhow!("{what} {c} is not a 32-byte commitment"))
+    padma_types::cid::commitment(c).map_err(|e| anyhow!("{what} {e}"))
 }
 
 fn bytes32(b: &[u8], what: &str) -> Result<[u8; 32]> {

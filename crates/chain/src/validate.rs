@@ -301,12 +301,8 @@ fn check_winning_post(
     let sectors = sectors
         .iter()
         .map(|s| {
-            let d: [u8; 32] = s
-                .sealed_cid
-                .hash()
-                .digest()
-                .try_into()
-                .map_err(|_| BlockError::Invalid("sealed CID is not 32 bytes".into()))?;
+            let d = padma_types::cid::commitment(&s.sealed_cid)
+                .map_err(|e| BlockError::Invalid(format!("sealed CID {e}")))?;
             Ok((s.number, d))
         })
         .collect::<Result<Vec<_>, BlockError>>()?;

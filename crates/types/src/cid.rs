@@ -23,6 +23,15 @@ pub fn cbor_cid(encoded: &[u8]) -> Cid {
     Cid::new_v1(DAG_CBOR, mh)
 }
 
+/// The 32-byte commitment (CommR, CommD) a sealed or unsealed sector CID carries as
+/// its multihash digest.
+pub fn commitment(c: &Cid) -> Result<[u8; 32], String> {
+    c.hash()
+        .digest()
+        .try_into()
+        .map_err(|_| format!("{c} is not a 32-byte commitment"))
+}
+
 /// Calls `f` with every CID linked (CBOR tag 42) from a DAG-CBOR block, descending into
 /// arrays and maps. Malformed or truncated CBOR is an error, never a panic.
 pub fn scan_links(data: &[u8], f: &mut dyn FnMut(Cid)) -> Result<(), String> {

@@ -437,10 +437,7 @@ pub fn declare_recoveries_params(
 
 /// The 32 bytes of a CommR from a sealed CID.
 pub fn comm_r_of(c: &cid::Cid) -> Result<[u8; 32]> {
-    c.hash()
-        .digest()
-        .try_into()
-        .map_err(|_| anyhow!("sealed CID {c} is not a 32-byte commitment"))
+    padma_types::cid::commitment(c).map_err(|e| anyhow!("sealed CID {e}"))
 }
 
 #[cfg(test)]
