@@ -67,15 +67,7 @@ impl WinningProver for MockWinningProver {
         let sectors = info
             .sectors
             .iter()
-            .map(|s| {
-                let d: [u8; 32] = s
-                    .sealed_cid
-                    .hash()
-                    .digest()
-                    .try_into()
-                    .map_err(|_| anyhow::anyhow!("sealed CID is not 32 bytes"))?;
-                Ok((s.number, d))
-            })
+            .map(|s| Ok((s.number, sealed_commitment(&s.sealed_cid)?)))
             .collect::<Result<Vec<_>>>()?;
         let i = padma_proofs::PoStVerifyInfo {
             post_proof: info.winning_post_proof,
@@ -91,6 +83,44 @@ impl WinningProver for MockWinningProver {
     }
 }
 
+fn sealed_commitment(c: &cid::Cid) -> Result<[u8; 32]> {
+    padma_types::cid::commitment(c).map_err(|e| anyhow::anyhow!("sealed CID {e}"))
+}
+
+/// Real WinningPoSt over the sectors `info` challenges, each sector's sealed replica
+/// and cache where `locate` (given the sector number) finds them: the one proof a
+/// block carries.
+pub fn prove_winning_post(
+    info: &MinerBaseInfo,
+    miner_id: u64,
+    rand: [u8; 32],
+    locate: impl Fn(u64) -> Result<padma_proofs::seal::SectorPaths>,
+) -> Result<Vec<PoStProof>> {
+    let sectors = info
+        .sectors
+        .iter()
+        .map(|s| {
+            let paths = locate(s.number)?;
+            Ok(padma_proofs::post::ProvingSector {
+                number: s.number,
+                comm_r: sealed_commitment(&s.sealed_cid)?,
+                sealed: paths.sealed,
+                cache: paths.cache,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let proof = padma_proofs::post::generate_winning_post(
+        info.winning_post_proof,
+        padma_proofs::seal::prover_id(miner_id),
+        rand,
+        &sectors,
+    )?;
+    Ok(vec![PoStProof {
+        post_proof: RegisteredPoStProof::from(info.winning_post_proof),
+        proof_bytes: proof,
+    }])
+}
+
 /// Real WinningPoSt proofs over sealed sectors kept in Lotus's layout under `root`
 /// (`sealed/` and `cache/`, as `padma-seed pre-seal` writes them).
 #[derive(Clone, Debug)]
@@ -101,34 +131,11 @@ pub struct FileWinningProver {
 
 impl WinningProver for FileWinningProver {
     fn prove(&self, info: &MinerBaseInfo, miner_id: u64, rand: [u8; 32]) -> Result<Vec<PoStProof>> {
-        let sectors = info
-            .sectors
-            .iter()
-            .map(|s| {
-                let paths = padma_proofs::seal::SectorPaths::new(&self.root, miner_id, s.number);
-                Ok(padma_proofs::post::ProvingSector {
-                    number: s.number,
-                    comm_r: s
-                        .sealed_cid
-                        .hash()
-                        .digest()
-                        .try_into()
-                        .map_err(|_| anyhow::anyhow!("sealed CID is not 32 bytes"))?,
-                    sealed: paths.sealed,
-                    cache: paths.cache,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let proof = padma_proofs::post::generate_winning_post(
-            info.winning_post_proof,
-            padma_proofs::seal::prover_id(miner_id),
-            rand,
-            &sectors,
-        )?;
-        Ok(vec![PoStProof {
-            post_proof: RegisteredPoStProof::from(info.winning_post_proof),
-            proof_bytes: proof,
-        }])
+        prove_winning_post(info, miner_id, rand, |n| {
+            Ok(padma_proofs::seal::SectorPaths::new(
+                &self.root, miner_id, n,
+            ))
+        })
     }
 }
 

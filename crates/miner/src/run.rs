@@ -12,9 +12,8 @@ use crate::repo::MinerRepo;
 use crate::storage::Storage;
 use anyhow::{anyhow, bail, Context, Result};
 use fvm_shared::address::{Address, Payload};
-use fvm_shared::sector::RegisteredPoStProof;
 use padma_chain::base_info::MinerBaseInfo;
-use padma_chain::miner::{MockWinningProver, WinningProver};
+use padma_chain::miner::{prove_winning_post, MockWinningProver, WinningProver};
 use padma_chain::network::NetworkParams;
 use padma_rpc::{JwtAuth, Permission, RpcServer, ServerConfig};
 use padma_types::block::PoStProof;
@@ -53,40 +52,14 @@ pub struct StorageWinningProver {
 
 impl WinningProver for StorageWinningProver {
     fn prove(&self, info: &MinerBaseInfo, miner_id: u64, rand: [u8; 32]) -> Result<Vec<PoStProof>> {
-        let sectors = info
-            .sectors
-            .iter()
-            .map(|s| {
-                let paths = self.storage.find(miner_id, s.number).ok_or_else(|| {
-                    anyhow!(
-                        "challenged sector {} of t0{miner_id} is in none of the storage roots {:?}",
-                        s.number,
-                        self.storage.roots
-                    )
-                })?;
-                Ok(padma_proofs::post::ProvingSector {
-                    number: s.number,
-                    comm_r: s
-                        .sealed_cid
-                        .hash()
-                        .digest()
-                        .try_into()
-                        .map_err(|_| anyhow!("sealed CID is not 32 bytes"))?,
-                    sealed: paths.sealed,
-                    cache: paths.cache,
-                })
+        prove_winning_post(info, miner_id, rand, |n| {
+            self.storage.find(miner_id, n).ok_or_else(|| {
+                anyhow!(
+                    "challenged sector {n} of t0{miner_id} is in none of the storage roots {:?}",
+                    self.storage.roots
+                )
             })
-            .collect::<Result<Vec<_>>>()?;
-        let proof = padma_proofs::post::generate_winning_post(
-            info.winning_post_proof,
-            padma_proofs::seal::prover_id(miner_id),
-            rand,
-            &sectors,
-        )?;
-        Ok(vec![PoStProof {
-            post_proof: RegisteredPoStProof::from(info.winning_post_proof),
-            proof_bytes: proof,
-        }])
+        })
     }
 }
 
