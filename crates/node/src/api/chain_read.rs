@@ -8,20 +8,20 @@ use super::NodeState;
 use anyhow::{anyhow, bail, Context, Result};
 use cid::Cid;
 use fvm_ipld_blockstore::Blockstore;
-use fvm_shared::address::{Address, Payload};
+use fvm_shared::address::Address;
 use fvm_shared::receipt::Receipt;
 use padma_chain::messages::block_messages;
 use padma_chain::state_view::StateView;
 use padma_chain::{ChainStore, HeadChange, HeadChangeKind};
 use padma_rpc::method::{to_value, CallResult, ChannelResult};
 use padma_rpc::{CallCtx, Params};
+use padma_state::vm::select_messages;
 use padma_types::block::{TipSet, TipSetKey};
 use padma_types::block_json::TipSetJson;
 use padma_types::json::{BytesJson, CidJson, MessageJson, SignedMessageJson};
 use padma_types::message::{decode_message, decode_signed_message, message_cid};
 use padma_types::{Message, SignedMessage};
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -74,43 +74,6 @@ pub(crate) fn load_chain_message(s: &NodeState, c: &Cid) -> Result<Option<ChainM
         }))
 }
 
-/// Lotus's message selection for a tipset (`BlockMsgsForTipset`): blocks in order, each
-/// block's BLS then secp messages; per sender only the next nonce in sequence is taken
-/// (the first message seen sets it). Senders are keyed by address as written until an
-/// ID-addressed sender appears, then all by the ID `resolve` gives.
-pub(crate) fn select_messages<T>(
-    blocks: Vec<Vec<(T, Message)>>,
-    mut resolve: impl FnMut(&Address) -> Result<Address>,
-) -> Result<Vec<(T, Message)>> {
-    let mut next: HashMap<Address, u64> = HashMap::new();
-    let mut use_ids = false;
-    let mut out = Vec::new();
-    for block in blocks {
-        for (tag, m) in block {
-            let sender = if use_ids {
-                resolve(&m.from)?
-            } else if matches!(m.from.payload(), Payload::ID(_)) {
-                use_ids = true;
-                let mut re = HashMap::new();
-                for (a, n) in next.drain() {
-                    re.insert(resolve(&a)?, n);
-                }
-                next = re;
-                resolve(&m.from)?
-            } else {
-                m.from
-            };
-            let expected = next.entry(sender).or_insert(m.sequence);
-            if *expected != m.sequence {
-                continue;
-            }
-            *expected += 1;
-            out.push((tag, m));
-        }
-    }
-    Ok(out)
-}
-
 /// The messages a tipset executes, in execution (and receipt) order, with the CIDs the
 /// chain knows them by (Lotus `MessagesForTipset`).
 pub(crate) fn tipset_messages(ch: &Chain, ts: &TipSet) -> Result<Vec<(Cid, Message)>> {
@@ -124,16 +87,21 @@ pub(crate) fn tipset_messages(ch: &Chain, ts: &TipSet) -> Result<Vec<(Cid, Messa
         blocks.push(msgs);
     }
     let mut view: Option<StateView<Arc<padma_store::Store>>> = None;
-    select_messages(blocks, |a| {
-        if view.is_none() {
-            view = Some(StateView::new(store.clone(), &ts.parent_state())?);
-        }
-        let v = view.as_ref().ok_or_else(|| anyhow!("no state view"))?;
-        let id = v
-            .resolve(a)?
-            .ok_or_else(|| anyhow!("failed to resolve sender {a}"))?;
-        Ok(Address::new_id(id))
-    })
+    let picked = select_messages(
+        blocks,
+        |(_, m): &(Cid, Message)| m,
+        |a| {
+            if view.is_none() {
+                view = Some(StateView::new(store.clone(), &ts.parent_state())?);
+            }
+            let v = view.as_ref().ok_or_else(|| anyhow!("no state view"))?;
+            let id = v
+                .resolve(a)?
+                .ok_or_else(|| anyhow!("failed to resolve sender {a}"))?;
+            Ok(Address::new_id(id))
+        },
+    )?;
+    Ok(picked.into_iter().flatten().collect())
 }
 
 /// The receipts of `ts`'s messages (what its children's `ParentMessageReceipts` hold).
@@ -411,47 +379,6 @@ mod tests {
     use padma_chain::messages::put_block_messages;
     use padma_store::Store;
     use padma_types::block::{BlockHeader, Ticket};
-
-    fn msg(from: u64, nonce: u64) -> Message {
-        Message {
-            version: 0,
-            to: Address::new_id(99),
-            from: Address::new_id(from),
-            sequence: nonce,
-            value: TokenAmount::from_atto(1),
-            method_num: 0,
-            params: Default::default(),
-            gas_limit: 1000,
-            gas_fee_cap: TokenAmount::from_atto(1),
-            gas_premium: TokenAmount::from_atto(1),
-        }
-    }
-
-    #[test]
-    fn selection_takes_each_senders_nonces_in_sequence() {
-        let robust = Address::new_secp256k1(&[3u8; 65]).unwrap();
-        let mut r0 = msg(0, 5);
-        r0.from = robust;
-        let mut r1 = msg(0, 6);
-        r1.from = robust;
-        let blocks = vec![
-            vec![(1, r0.clone()), (2, msg(7, 0)), (3, msg(7, 2))],
-            // Duplicate of message 1, then the robust sender's next nonce by ID.
-            vec![(4, r0), (5, msg(100, 6)), (6, msg(7, 1)), (7, r1)],
-        ];
-        let picked = select_messages(blocks, |a| {
-            Ok(if *a == robust {
-                Address::new_id(100)
-            } else {
-                *a
-            })
-        })
-        .unwrap();
-        let tags: Vec<i32> = picked.iter().map(|(t, _)| *t).collect();
-        // 3 skipped (gap), 4 duplicate nonce, 5 is f0100 nonce 6 (next after the robust
-        // address's 5, once senders are keyed by ID), 6 next for f07, 7 repeats nonce 6.
-        assert_eq!(tags, vec![1, 2, 5, 6]);
-    }
 
     fn header(parent: Option<&TipSet>, height: i64, ticket: u8, messages: Cid) -> BlockHeader {
         BlockHeader {

@@ -27,7 +27,7 @@ pub(crate) use call::CallError;
 pub use explicit::call_explicit;
 pub use outputs::GasOutputs;
 pub use supply::LotusSupply;
-pub use tipset::{execute_tipset, BlockMessages, ChainMessage, TipsetResult};
+pub use tipset::{execute_tipset, select_messages, BlockMessages, ChainMessage, TipsetResult};
 
 use crate::policy::Policy;
 use crate::runtime::{CircSupply, ProofVerifier, Randomness, SupplyParts};

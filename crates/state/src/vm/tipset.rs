@@ -115,49 +115,67 @@ fn run_cron<BS: Blockstore>(vm: &mut Vm<'_, BS>, epoch: ChainEpoch) -> Result<()
     Ok(())
 }
 
-/// Picks the messages that execute: per sender, only the next nonce in sequence
-/// (the first message seen sets it), senders keyed by address as written until an
-/// ID-addressed sender appears (then all by ID, resolved in the parent state).
-fn select<'m, BS: Blockstore>(
-    vm: &Vm<'_, BS>,
-    blocks: &'m [BlockMessages],
-) -> Result<Vec<Vec<&'m ChainMessage>>> {
+/// Lotus's message selection for a tipset (`BlockMsgsForTipset`): blocks in order, each
+/// block's messages in order (BLS, then secp); per sender only the next nonce in
+/// sequence is taken (the first message seen sets it). Senders are keyed by address as
+/// written until an ID-addressed sender appears, then all by the ID `resolve` gives.
+/// Answers each block's picked items; `message` reads an item's message.
+pub fn select_messages<T, B: IntoIterator<Item = T>>(
+    blocks: impl IntoIterator<Item = B>,
+    message: impl Fn(&T) -> &Message,
+    mut resolve: impl FnMut(&Address) -> Result<Address>,
+) -> Result<Vec<Vec<T>>> {
     let mut next: HashMap<Address, u64> = HashMap::new();
     let mut use_ids = false;
-    let resolve = |a: &Address| -> Result<Address> {
-        let id = vm
-            .lookup_id(a)?
-            .with_context(|| format!("failed to resolve sender {a}"))?;
-        Ok(Address::new_id(id))
-    };
-    let mut out = Vec::with_capacity(blocks.len());
-    for b in blocks {
+    let mut out = Vec::new();
+    for block in blocks {
         let mut picked = Vec::new();
-        for cm in &b.messages {
-            let m = cm.message();
+        for item in block {
+            let (from, sequence) = {
+                let m = message(&item);
+                (m.from, m.sequence)
+            };
             let sender = if use_ids {
-                resolve(&m.from)?
-            } else if matches!(m.from.payload(), Payload::ID(_)) {
+                resolve(&from)?
+            } else if matches!(from.payload(), Payload::ID(_)) {
                 use_ids = true;
                 let mut re = HashMap::new();
                 for (a, n) in next.drain() {
                     re.insert(resolve(&a)?, n);
                 }
                 next = re;
-                resolve(&m.from)?
+                resolve(&from)?
             } else {
-                m.from
+                from
             };
-            let expected = next.entry(sender).or_insert(m.sequence);
-            if *expected != m.sequence {
+            let expected = next.entry(sender).or_insert(sequence);
+            if *expected != sequence {
                 continue;
             }
             *expected += 1;
-            picked.push(cm);
+            picked.push(item);
         }
         out.push(picked);
     }
     Ok(out)
+}
+
+/// Picks the messages of `blocks` that execute ([`select_messages`]), senders resolved
+/// in `vm`'s (the parent) state.
+fn select<'m, BS: Blockstore>(
+    vm: &Vm<'_, BS>,
+    blocks: &'m [BlockMessages],
+) -> Result<Vec<Vec<&'m ChainMessage>>> {
+    select_messages(
+        blocks.iter().map(|b| b.messages.iter()),
+        |cm: &&ChainMessage| cm.message(),
+        |a| {
+            let id = vm
+                .lookup_id(a)?
+                .with_context(|| format!("failed to resolve sender {a}"))?;
+            Ok(Address::new_id(id))
+        },
+    )
 }
 
 /// Executes a tipset at `env.epoch` on the state `parent_state` of its parent (at
@@ -250,4 +268,57 @@ pub fn execute_tipset<BS: Blockstore>(
         receipts_root,
         applied,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(from: u64, nonce: u64) -> Message {
+        Message {
+            version: 0,
+            to: Address::new_id(99),
+            from: Address::new_id(from),
+            sequence: nonce,
+            value: TokenAmount::from_atto(1),
+            method_num: 0,
+            params: Default::default(),
+            gas_limit: 1000,
+            gas_fee_cap: TokenAmount::from_atto(1),
+            gas_premium: TokenAmount::from_atto(1),
+        }
+    }
+
+    #[test]
+    fn selection_takes_each_senders_nonces_in_sequence() {
+        let robust = Address::new_secp256k1(&[3u8; 65]).unwrap();
+        let mut r0 = msg(0, 5);
+        r0.from = robust;
+        let mut r1 = msg(0, 6);
+        r1.from = robust;
+        let blocks = vec![
+            vec![(1, r0.clone()), (2, msg(7, 0)), (3, msg(7, 2))],
+            // Duplicate of message 1, then the robust sender's next nonce by ID.
+            vec![(4, r0), (5, msg(100, 6)), (6, msg(7, 1)), (7, r1)],
+        ];
+        let picked = select_messages(
+            blocks,
+            |(_, m): &(i32, Message)| m,
+            |a| {
+                Ok(if *a == robust {
+                    Address::new_id(100)
+                } else {
+                    *a
+                })
+            },
+        )
+        .unwrap();
+        let tags: Vec<Vec<i32>> = picked
+            .iter()
+            .map(|b| b.iter().map(|(t, _)| *t).collect())
+            .collect();
+        // 3 skipped (gap), 4 duplicate nonce, 5 is f0100 nonce 6 (next after the robust
+        // address's 5, once senders are keyed by ID), 6 next for f07, 7 repeats nonce 6.
+        assert_eq!(tags, vec![vec![1, 2], vec![5, 6]]);
+    }
 }
