@@ -57,39 +57,11 @@ enum Command {
     },
 }
 
-fn init_logging(default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
-}
-
 fn main() {
-    // Usage errors exit with status 1, as Lotus's commands do; help and version with 0.
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            std::process::exit(if e.use_stderr() { 1 } else { 0 });
-        }
-    };
+    let cli: Cli = padma_node::process::parse_args();
     let is_daemon = matches!(&cli.command, Command::Daemon(a) if a.command.is_none())
         || matches!(&cli.command, Command::Devnet(_));
-    init_logging(if is_daemon {
-        "info,filecoin_proofs=warn,storage_proofs_core=warn,storage_proofs_porep=warn,storage_proofs_post=warn,bellperson=warn"
-    } else {
-        "warn"
-    });
-    let rt = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("ERROR: cannot start the async runtime: {e}");
-            std::process::exit(1);
-        }
-    };
+    padma_node::process::init_logging(is_daemon);
     let repo = cli
         .repo
         .clone()
@@ -99,7 +71,7 @@ fn main() {
         repo: repo.clone(),
         api_url: cli.api_url.clone(),
     };
-    let result = rt.block_on(async move {
+    padma_node::process::run_main(async move {
         match cli.command {
             Command::Daemon(args) => cmd::daemon::run(args, &target).await,
             Command::Devnet(args) => cmd::devnet::run(args).await,
@@ -114,8 +86,4 @@ fn main() {
             Command::FetchParams { size } => cmd::fetch_params::run(size).await,
         }
     });
-    if let Err(e) = result {
-        eprintln!("ERROR: {e:#}");
-        std::process::exit(1);
-    }
 }

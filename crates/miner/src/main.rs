@@ -128,16 +128,6 @@ fn init_options(a: InitArgs, miner_repo: PathBuf) -> Result<InitOptions> {
     })
 }
 
-fn init_logging(default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
-}
-
 async fn main_async(cli: Cli) -> Result<()> {
     // Addresses print with the test-network prefix, as padma's networks use (the
     // node's default `address_network`).
@@ -185,28 +175,7 @@ async fn main_async(cli: Cli) -> Result<()> {
 }
 
 fn main() {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            std::process::exit(if e.use_stderr() { 1 } else { 0 });
-        }
-    };
-    let long_running = matches!(cli.command, Command::Run(_) | Command::Init(_));
-    init_logging(if long_running {
-        "info,filecoin_proofs=warn,storage_proofs_core=warn,storage_proofs_porep=warn,storage_proofs_post=warn,bellperson=warn"
-    } else {
-        "warn"
-    });
-    let rt = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("ERROR: cannot start the async runtime: {e}");
-            std::process::exit(1);
-        }
-    };
-    if let Err(e) = rt.block_on(main_async(cli)) {
-        eprintln!("ERROR: {e:#}");
-        std::process::exit(1);
-    }
+    let cli: Cli = padma_node::process::parse_args();
+    padma_node::process::init_logging(matches!(cli.command, Command::Run(_) | Command::Init(_)));
+    padma_node::process::run_main(main_async(cli));
 }

@@ -7,6 +7,7 @@ pub mod daemon;
 pub mod keystore;
 pub mod lock;
 pub mod mining_client;
+pub mod process;
 pub mod repo;
 pub mod wallet;
 

@@ -1,0 +1,53 @@
+//! What the `padma` and `padma-miner` binaries share around their commands: the command
+//! line parsed with Lotus's exit statuses, logs on stderr, and a runtime to run on.
+
+use std::future::Future;
+
+/// The log filter of a long-running process (the daemon, the miner): `info`, with the
+/// proof libraries at `warn`.
+const LONG_RUNNING_LOG: &str = "info,filecoin_proofs=warn,storage_proofs_core=warn,storage_proofs_porep=warn,storage_proofs_post=warn,bellperson=warn";
+
+/// Parses the command line. A usage error exits with status 1, as Lotus's commands do;
+/// help and version exit with 0.
+pub fn parse_args<C: clap::Parser>() -> C {
+    match C::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            std::process::exit(if e.use_stderr() { 1 } else { 0 });
+        }
+    }
+}
+
+/// Logs to stderr (in colour on a terminal) with `RUST_LOG`'s filter, else `info` for a
+/// long-running process (proof libraries at `warn`) and `warn` for a command.
+pub fn init_logging(long_running: bool) {
+    let default = if long_running {
+        LONG_RUNNING_LOG
+    } else {
+        "warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+/// Runs `main` to completion on a new multi-threaded runtime. When the runtime cannot
+/// start or `main` fails, prints `ERROR: …` and exits with status 1.
+pub fn run_main(main: impl Future<Output = anyhow::Result<()>>) {
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ERROR: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = rt.block_on(main) {
+        eprintln!("ERROR: {e:#}");
+        std::process::exit(1);
+    }
+}
