@@ -11,6 +11,7 @@ use crate::crypto::{KeyInfo, KeyType};
 use crate::message::{message_cid, SignedMessage};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
+use fvm_ipld_bitfield::BitField;
 use fvm_ipld_encoding::RawBytes;
 use fvm_shared::address::Address;
 use fvm_shared::crypto::signature::{Signature, SignatureType};
@@ -319,4 +320,85 @@ pub fn key_from_lotus_text(text: &str) -> Result<KeyInfo, String> {
     let ki: KeyInfoJson =
         serde_json::from_slice(&json_bytes).map_err(|e| format!("invalid KeyInfo JSON: {e}"))?;
     KeyInfo::try_from(ki).map_err(|e| e.to_string())
+}
+
+/// The largest bit a bitfield read from JSON may set (no sector number is larger).
+const MAX_BITFIELD_BIT: u64 = i64::MAX as u64;
+
+/// A bitfield in Lotus JSON: run lengths, starting with a run of unset bits (`[0]` when
+/// empty).
+pub fn bitfield_json(bf: &BitField) -> serde_json::Value {
+    let mut runs = Vec::new();
+    let mut next = 0u64;
+    for r in bf.ranges() {
+        runs.push(r.start - next);
+        runs.push(r.end - r.start);
+        next = r.end;
+    }
+    if runs.is_empty() {
+        runs.push(0);
+    }
+    serde_json::Value::from(runs)
+}
+
+/// Reads a Lotus JSON bitfield (run lengths starting with unset bits; `null` is empty).
+/// Adjacent set runs (a zero-length gap) merge; no bit may pass `i64::MAX`.
+pub fn bitfield_from_json(v: &serde_json::Value) -> anyhow::Result<BitField> {
+    if v.is_null() {
+        return Ok(BitField::new());
+    }
+    let runs: Vec<u64> =
+        serde_json::from_value(v.clone()).map_err(|e| anyhow::anyhow!("invalid bitfield: {e}"))?;
+    let mut ranges: Vec<std::ops::Range<u64>> = Vec::new();
+    let mut pos = 0u64;
+    for (i, len) in runs.into_iter().enumerate() {
+        let end = pos
+            .checked_add(len)
+            .ok_or_else(|| anyhow::anyhow!("bitfield too large"))?;
+        if i % 2 == 1 && len > 0 {
+            match ranges.last_mut() {
+                Some(last) if last.end == pos => last.end = end,
+                _ => ranges.push(pos..end),
+            }
+        }
+        pos = end;
+    }
+    if pos > MAX_BITFIELD_BIT {
+        anyhow::bail!("bitfield too large");
+    }
+    Ok(BitField::from_ranges(fvm_ipld_bitfield::iter::Ranges::new(
+        ranges,
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn bits(b: &BitField) -> Vec<u64> {
+        b.iter().collect()
+    }
+
+    #[test]
+    fn bitfields_as_lotus_run_lengths() {
+        let mut bf = BitField::new();
+        assert_eq!(bitfield_json(&bf), json!([0]));
+        bf.set(1);
+        assert_eq!(bitfield_json(&bf), json!([1, 1]));
+        for b in [0, 2, 3, 7] {
+            bf.set(b);
+        }
+        let j = bitfield_json(&bf);
+        assert_eq!(j, json!([0, 4, 3, 1]));
+        assert_eq!(bits(&bitfield_from_json(&j).unwrap()), vec![0, 1, 2, 3, 7]);
+        assert!(bitfield_from_json(&Value::Null).unwrap().is_empty());
+        // A zero-length gap joins two runs.
+        let b = bitfield_from_json(&json!([1, 2, 0, 1])).unwrap();
+        assert_eq!(bits(&b), vec![1, 2, 3]);
+        assert_eq!(bitfield_json(&b), json!([1, 3]));
+        assert!(bitfield_from_json(&json!(["x"])).is_err());
+        assert!(bitfield_from_json(&json!([u64::MAX, 1])).is_err());
+        assert!(bitfield_from_json(&json!([i64::MAX as u64, 1])).is_err());
+    }
 }

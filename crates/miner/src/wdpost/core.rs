@@ -12,6 +12,7 @@ use fvm_ipld_bitfield::BitField;
 use fvm_shared::clock::ChainEpoch;
 use fvm_shared::randomness::Randomness;
 use fvm_shared::sector::{PoStProof, RegisteredPoStProof};
+pub use padma_types::json::{bitfield_from_json, bitfield_json};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -195,54 +196,6 @@ impl Partition {
         let terminated = &self.all - &self.live;
         &(&(&self.faulty - &self.recovering) | skipped) | &terminated
     }
-}
-
-/// Reads a Lotus bitfield (run lengths starting with unset bits; `null` is empty).
-pub fn bitfield_from_json(v: &Value) -> Result<BitField> {
-    if v.is_null() {
-        return Ok(BitField::new());
-    }
-    let runs: Vec<u64> = serde_json::from_value(v.clone())?;
-    let mut ranges: Vec<std::ops::Range<u64>> = Vec::new();
-    let mut pos = 0u64;
-    for (i, len) in runs.into_iter().enumerate() {
-        let end = pos
-            .checked_add(len)
-            .ok_or_else(|| anyhow!("bitfield too large"))?;
-        if i % 2 == 1 && len > 0 {
-            match ranges.last_mut() {
-                // Adjacent runs (a zero-length gap) merge.
-                Some(last) if last.end == pos => last.end = end,
-                _ => ranges.push(pos..end),
-            }
-        }
-        pos = end;
-    }
-    if pos > MAX_BITFIELD_BIT {
-        bail!("bitfield too large");
-    }
-    Ok(BitField::from_ranges(fvm_ipld_bitfield::iter::Ranges::new(
-        ranges,
-    )))
-}
-
-/// The largest bit a bitfield from the node may set (that is, no sector number is
-/// larger than this).
-const MAX_BITFIELD_BIT: u64 = i64::MAX as u64;
-
-/// Writes a bitfield as Lotus JSON run lengths.
-pub fn bitfield_json(bf: &BitField) -> Value {
-    let mut runs = Vec::new();
-    let mut next = 0u64;
-    for r in bf.ranges() {
-        runs.push(r.start - next);
-        runs.push(r.end - r.start);
-        next = r.end;
-    }
-    if runs.is_empty() {
-        runs.push(0);
-    }
-    Value::from(runs)
 }
 
 /// Faults and recoveries to declare for one deadline.

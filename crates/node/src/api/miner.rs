@@ -14,48 +14,12 @@ use padma_rpc::method::{to_value, CallResult};
 use padma_rpc::{CallCtx, Params, RpcError};
 use padma_state::genesis::ids;
 use padma_state::ActorKind;
-use padma_types::json::{AddressJson, BytesJson, CidJson};
+use padma_types::json::{bitfield_from_json, bitfield_json, AddressJson, BytesJson, CidJson};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-/// A bitfield in Lotus JSON: run lengths, starting with a run of unset bits (`[0]` when empty).
-pub fn bitfield_json(bf: &BitField) -> Value {
-    let mut runs = Vec::new();
-    let mut next = 0u64;
-    for r in bf.ranges() {
-        runs.push(r.start - next);
-        runs.push(r.end - r.start);
-        next = r.end;
-    }
-    if runs.is_empty() {
-        runs.push(0);
-    }
-    json!(runs)
-}
-
-/// Reads Lotus bitfield JSON (`null` is empty).
-pub fn bitfield_from_json(v: &Value) -> Result<BitField, RpcError> {
-    if v.is_null() {
-        return Ok(BitField::new());
-    }
-    let runs: Vec<u64> = serde_json::from_value(v.clone())
-        .map_err(|e| RpcError::invalid_params(format!("invalid bitfield: {e}")))?;
-    let mut bf = BitField::new();
-    let mut pos = 0u64;
-    for (i, len) in runs.into_iter().enumerate() {
-        let end = pos
-            .checked_add(len)
-            .ok_or_else(|| RpcError::invalid_params("bitfield too large"))?;
-        if i % 2 == 1 {
-            if len > 1 << 20 {
-                return Err(RpcError::invalid_params("bitfield run too long"));
-            }
-            (pos..end).for_each(|b| bf.set(b));
-        }
-        pos = end;
-    }
-    Ok(bf)
-}
+/// The most sectors a `StateMinerSectors` bitfield may name (each is looked up).
+const MAX_SECTORS_QUERIED: u64 = 1 << 20;
 
 fn tok(t: &TokenAmount) -> String {
     t.atto().to_string()
@@ -222,7 +186,10 @@ pub async fn state_miner_sectors(s: Arc<NodeState>, _c: CallCtx, p: Params) -> C
     if raw.is_null() {
         return sectors_json(&v, &st, None);
     }
-    let bf = bitfield_from_json(&raw)?;
+    let bf = bitfield_from_json(&raw).map_err(|e| RpcError::invalid_params(format!("{e:#}")))?;
+    if bf.len() > MAX_SECTORS_QUERIED {
+        return Err(RpcError::invalid_params("bitfield names too many sectors"));
+    }
     // Sectors that do not exist are skipped, as Lotus does.
     let mut present = BitField::new();
     for n in bf.iter() {
@@ -388,27 +355,4 @@ pub async fn state_miner_creation_deposit(s: Arc<NodeState>, _c: CallCtx, p: Par
         pw.ramp_duration_epochs,
     );
     to_value(tok(&deposit))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bitfields_as_lotus_run_lengths() {
-        let mut bf = BitField::new();
-        assert_eq!(bitfield_json(&bf), json!([0]));
-        bf.set(1);
-        assert_eq!(bitfield_json(&bf), json!([1, 1]));
-        for b in [0, 2, 3, 7] {
-            bf.set(b);
-        }
-        let j = bitfield_json(&bf);
-        assert_eq!(j, json!([0, 4, 3, 1]));
-        let back = bitfield_from_json(&j).unwrap();
-        assert_eq!(back.iter().collect::<Vec<_>>(), vec![0, 1, 2, 3, 7]);
-        assert!(bitfield_from_json(&Value::Null).unwrap().is_empty());
-        assert!(bitfield_from_json(&json!(["x"])).is_err());
-        assert!(bitfield_from_json(&json!([0, 1u64 << 30])).is_err());
-    }
 }

@@ -2,7 +2,7 @@
 //! `StateMinerPreCommitDepositForPower`, `StateMinerInitialPledgeCollateral` (both
 //! with Lotus's 110% margin), `StateSectorPreCommitInfo` and `StateMinerAllocated`.
 
-use super::miner::bitfield_json;
+use padma_types::json::bitfield_json;
 use super::state::{err, View};
 use super::NodeState;
 use fil_actor_miner_state::v18::{

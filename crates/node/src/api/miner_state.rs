@@ -2,7 +2,6 @@
 //! (live, active and faulty sectors, for `padma-miner info`) and
 //! `StateMinerRecoveries` (sectors declared recovering), with Lotus's semantics.
 
-use super::miner::bitfield_json;
 use super::state::{err, View};
 use super::NodeState;
 use fil_actor_miner_state::v18::State as MinerState;
@@ -11,6 +10,7 @@ use fvm_shared::address::Address;
 use padma_rpc::method::CallResult;
 use padma_rpc::{CallCtx, Params, RpcError};
 use padma_state::ActorKind;
+use padma_types::json::bitfield_json;
 use padma_types::json::AddressJson;
 use serde_json::json;
 use std::sync::Arc;

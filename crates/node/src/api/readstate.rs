@@ -171,7 +171,7 @@ fn convert(v: &Ipld, f: F) -> Result<Value> {
         (F::Bits, Ipld::Bytes(b)) => {
             let bf = fvm_ipld_bitfield::BitField::from_bytes(b)
                 .map_err(|e| anyhow!("invalid bitfield: {e}"))?;
-            super::miner::bitfield_json(&bf)
+            padma_types::json::bitfield_json(&bf)
         }
         (F::Filter, _) => convert(v, F::Struct(FILTER))?,
         (F::Struct(fields), Ipld::List(items)) => {

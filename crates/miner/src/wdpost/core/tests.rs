@@ -98,20 +98,6 @@ fn declarations_only_before_the_fault_cutoff() {
 }
 
 #[test]
-fn bitfields_read_and_write_lotus_runs() {
-    let b = bitfield_from_json(&json!([0, 4, 3, 1])).unwrap();
-    assert_eq!(bits(&b), vec![0, 1, 2, 3, 7]);
-    assert_eq!(bitfield_json(&b), json!([0, 4, 3, 1]));
-    assert!(bitfield_from_json(&Value::Null).unwrap().is_empty());
-    assert_eq!(bitfield_json(&BitField::new()), json!([0]));
-    // A zero-length gap joins two runs.
-    let b = bitfield_from_json(&json!([1, 2, 0, 1])).unwrap();
-    assert_eq!(bits(&b), vec![1, 2, 3]);
-    assert!(bitfield_from_json(&json!(["x"])).is_err());
-    assert!(bitfield_from_json(&json!([u64::MAX, 1])).is_err());
-}
-
-#[test]
 fn partitions_from_lotus_json() {
     let p = Partition::from_json(&json!({
         "AllSectors": [0, 4],
