@@ -48,7 +48,7 @@ pub fn sector_json(s: &SectorOnChainInfo) -> Value {
 }
 
 /// The miner at parameter 0 and its state, at the tipset of parameter `tsk`.
-fn miner_at<'a>(
+pub(super) fn miner_at<'a>(
     s: &'a NodeState,
     p: &Params,
     tsk: usize,

@@ -2,24 +2,23 @@
 //! `StateMinerPreCommitDepositForPower`, `StateMinerInitialPledgeCollateral` (both
 //! with Lotus's 110% margin), `StateSectorPreCommitInfo` and `StateMinerAllocated`.
 
-use padma_types::json::bitfield_json;
+use super::miner::miner_at;
 use super::state::{err, View};
 use super::NodeState;
 use fil_actor_miner_state::v18::{
     pre_commit_deposit_for_power, qa_power_for_weight, qa_power_max, SectorPreCommitInfo,
-    SectorPreCommitOnChainInfo, State as MinerState,
+    SectorPreCommitOnChainInfo,
 };
 use fil_actor_power_state::v18::State as PowerState;
 use fil_actor_reward_state::v18::State as RewardState;
-use fvm_shared::address::Address;
 use fvm_shared::bigint::BigInt;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::sector::RegisteredSealProof;
 use padma_rpc::method::{to_value, CallResult};
 use padma_rpc::{ApiVersion, CallCtx, Params, RpcError};
 use padma_state::genesis::ids;
-use padma_state::ActorKind;
-use padma_types::json::{AddressJson, CidJson};
+use padma_types::json::bitfield_json;
+use padma_types::json::CidJson;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -82,26 +81,6 @@ pub fn pre_commit_on_chain_json(p: &SectorPreCommitOnChainInfo) -> Value {
         "PreCommitDeposit": p.pre_commit_deposit.atto().to_string(),
         "PreCommitEpoch": p.pre_commit_epoch,
     })
-}
-
-/// The storage miner at parameter 0 and its state, at the tipset of parameter `tsk`.
-fn miner_state<'a>(
-    s: &'a NodeState,
-    p: &Params,
-    tsk: usize,
-) -> Result<(View<'a>, MinerState), RpcError> {
-    let v = View::at(s, p, tsk)?;
-    let a: Address = p.get::<AddressJson>(0)?.0;
-    let (_, act) = v
-        .must_actor(&a)
-        .map_err(|e| err(format!("failed to load miner actor: {}", e.message)))?;
-    if ActorKind::from_code(&act.code) != Some(ActorKind::StorageMiner) {
-        return Err(err(format!(
-            "failed to load miner actor state: {a} is not a storage miner"
-        )));
-    }
-    let st: MinerState = v.load(&act.state)?;
-    Ok((v, st))
 }
 
 /// `StateMinerPreCommitDepositForPower [miner, SectorPreCommitInfo, tsk]`: the deposit
@@ -167,7 +146,7 @@ pub async fn state_miner_initial_pledge_collateral(
 /// `StateSectorPreCommitInfo [miner, number, tsk]`: the on-chain pre-commitment, or
 /// `null` when there is none (v1; Lotus v0 errors instead).
 pub async fn state_sector_pre_commit_info(s: Arc<NodeState>, c: CallCtx, p: Params) -> CallResult {
-    let (v, st) = miner_state(&s, &p, 2)?;
+    let (v, _, _, st) = miner_at(&s, &p, 2)?;
     let n: u64 = p.get(1)?;
     match st.get_precommitted_sector(v.store, n).map_err(err)? {
         Some(pc) => Ok(pre_commit_on_chain_json(&pc)),
@@ -178,7 +157,7 @@ pub async fn state_sector_pre_commit_info(s: Arc<NodeState>, c: CallCtx, p: Para
 
 /// `StateMinerAllocated [miner, tsk]`: every sector number the miner has allocated.
 pub async fn state_miner_allocated(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let (v, st) = miner_state(&s, &p, 1)?;
+    let (v, _, _, st) = miner_at(&s, &p, 1)?;
     let bf: fvm_ipld_bitfield::BitField = v.load(&st.allocated_sectors)?;
     Ok(bitfield_json(&bf))
 }
