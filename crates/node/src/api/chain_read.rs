@@ -247,33 +247,38 @@ fn messages_json(msgs: &[(Cid, Message)]) -> Value {
     )
 }
 
-/// `ChainGetParentMessages [CID]`: `[{"Cid", "Message"}]` of the messages the block's
-/// parent tipset executed, in receipt order (`null` for the genesis or none).
-pub async fn chain_get_parent_messages(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let b = load_block(&s, &cid_param(&p, 0)?)?;
+/// The parent tipset of the block named by parameter 0 (`None` for the genesis block).
+fn parent_tipset<'a>(
+    s: &'a NodeState,
+    p: &Params,
+) -> Result<Option<(&'a Chain, TipSet)>, padma_rpc::RpcError> {
+    let b = load_block(s, &cid_param(p, 0)?)?;
     if b.height == 0 {
-        return Ok(Value::Null);
+        return Ok(None);
     }
-    let ch = chain(&s)?;
+    let ch = chain(s)?;
     let pts = ch
         .store()
         .load_tipset(&TipSetKey(b.parents.clone()))
         .map_err(ah)?;
+    Ok(Some((ch, pts)))
+}
+
+/// `ChainGetParentMessages [CID]`: `[{"Cid", "Message"}]` of the messages the block's
+/// parent tipset executed, in receipt order (`null` for the genesis or none).
+pub async fn chain_get_parent_messages(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
+    let Some((ch, pts)) = parent_tipset(&s, &p)? else {
+        return Ok(Value::Null);
+    };
     Ok(messages_json(&tipset_messages(ch, &pts).map_err(ah)?))
 }
 
 /// `ChainGetParentReceipts [CID]`: the receipts of the block's parent tipset's messages
 /// (`null` for the genesis).
 pub async fn chain_get_parent_receipts(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let b = load_block(&s, &cid_param(&p, 0)?)?;
-    if b.height == 0 {
+    let Some((ch, pts)) = parent_tipset(&s, &p)? else {
         return Ok(Value::Null);
-    }
-    let ch = chain(&s)?;
-    let pts = ch
-        .store()
-        .load_tipset(&TipSetKey(b.parents.clone()))
-        .map_err(ah)?;
+    };
     let receipts = tipset_receipts(ch, &pts).map_err(ah)?;
     Ok(Value::Array(receipts.iter().map(receipt_json).collect()))
 }
