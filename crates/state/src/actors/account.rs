@@ -2,7 +2,6 @@
 //! `AuthenticateMessage`. Exported methods it does not know succeed as no-ops (so
 //! it can receive FRC-46 tokens and `Receive` calls).
 
-use super::SYSTEM_ACTOR_ID;
 use super::{
     method, no_params, params, ret, unhandled, MethodResult, FIRST_EXPORTED_METHOD_NUMBER,
 };
@@ -14,7 +13,7 @@ use fil_actor_account_state::v18::State;
 use fil_actors_shared::v18::ActorError;
 use fvm_ipld_blockstore::Blockstore;
 use fvm_ipld_encoding::ipld_block::IpldBlock;
-use fvm_shared::address::{Address, Protocol};
+use fvm_shared::address::Protocol;
 use fvm_shared::crypto::signature::{Signature, SignatureType};
 use fvm_shared::MethodNum;
 
@@ -26,8 +25,7 @@ pub fn invoke<BS: Blockstore>(
 ) -> MethodResult {
     match m {
         1 => {
-            let ConstructorParams { address } = params(p)?;
-            rt.validate_immediate_caller_is([&Address::new_id(SYSTEM_ACTOR_ID)])?;
+            let ConstructorParams { address } = super::constructor_params(rt, p)?;
             match address.protocol() {
                 Protocol::Secp256k1 | Protocol::BLS => {}
                 other => {

@@ -1,7 +1,7 @@
 //! The datacap token actor (f07): constructed with its governor (the verified
 //! registry); token methods arrive with verified deals.
 
-use super::{params, unhandled, MethodResult, SYSTEM_ACTOR_ID};
+use super::{unhandled, MethodResult};
 use crate::runtime::Runtime;
 use fil_actor_datacap_state::v18::State;
 use fil_actors_shared::v18::ActorError;
@@ -19,8 +19,7 @@ pub fn invoke<BS: Blockstore>(
     match m {
         1 => {
             // Transparent: the governor address.
-            let governor: Address = params(p)?;
-            rt.validate_immediate_caller_is([&Address::new_id(SYSTEM_ACTOR_ID)])?;
+            let governor: Address = super::constructor_params(rt, p)?;
             rt.resolve_address(&governor).ok_or_else(|| {
                 ActorError::illegal_argument(format!("failed to resolve governor {governor}"))
             })?;

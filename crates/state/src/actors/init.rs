@@ -2,8 +2,8 @@
 //! robust f2 address). Anyone may create multisigs and payment channels; only the
 //! power actor may create miners.
 
+use super::POWER_ACTOR_ID;
 use super::{method, params, send_result, unhandled, MethodResult, EAM_ACTOR_ID};
-use super::{POWER_ACTOR_ID, SYSTEM_ACTOR_ID};
 use crate::code::ActorKind;
 use crate::runtime::Runtime;
 use fil_actor_init_state::v18::{ConstructorParams, Exec4Params, ExecParams, ExecReturn, State};
@@ -21,8 +21,7 @@ pub fn invoke<BS: Blockstore>(
 ) -> MethodResult {
     match m {
         1 => {
-            let prm: ConstructorParams = params(p)?;
-            rt.validate_immediate_caller_is([&Address::new_id(SYSTEM_ACTOR_ID)])?;
+            let prm: ConstructorParams = super::constructor_params(rt, p)?;
             let st = State::new(rt.store(), prm.network_name)?;
             rt.create(&st)?;
             Ok(None)

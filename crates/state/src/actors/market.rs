@@ -5,7 +5,7 @@
 //! `deal-terminated` events. Publishing and activating deals arrive with the deals
 //! issue.
 
-use super::{decode_return, CRON_ACTOR_ID, SYSTEM_ACTOR_ID};
+use super::{decode_return, CRON_ACTOR_ID};
 use super::{method, params, ret, send_result, unhandled, MethodResult};
 use crate::code::ActorKind;
 use crate::runtime::Runtime;
@@ -33,8 +33,7 @@ pub fn invoke<BS: Blockstore>(
     use method::market::*;
     match m {
         1 => {
-            super::no_params(p)?;
-            rt.validate_immediate_caller_is([&Address::new_id(SYSTEM_ACTOR_ID)])?;
+            super::constructor_no_params(rt, p)?;
             let st = State::new(rt.store())?;
             rt.create(&st)?;
             Ok(None)

@@ -304,6 +304,31 @@ pub fn no_params(p: Option<IpldBlock>) -> Result<(), ActorError> {
     }
 }
 
+/// Reads a singleton actor's constructor parameters and checks that the system actor
+/// called it (parameters first, as the builtin actors' dispatch reads them).
+pub fn constructor_params<T: DeserializeOwned, BS: Blockstore>(
+    rt: &Runtime<'_, '_, BS>,
+    p: Option<IpldBlock>,
+) -> Result<T, ActorError> {
+    let prm = params(p)?;
+    validate_caller_is_system(rt)?;
+    Ok(prm)
+}
+
+/// Checks that a singleton actor's constructor without parameters got none and that the
+/// system actor called it.
+pub fn constructor_no_params<BS: Blockstore>(
+    rt: &Runtime<'_, '_, BS>,
+    p: Option<IpldBlock>,
+) -> Result<(), ActorError> {
+    no_params(p)?;
+    validate_caller_is_system(rt)
+}
+
+fn validate_caller_is_system<BS: Blockstore>(rt: &Runtime<'_, '_, BS>) -> Result<(), ActorError> {
+    rt.validate_immediate_caller_is([&fvm_shared::address::Address::new_id(SYSTEM_ACTOR_ID)])
+}
+
 /// Encodes a method's return value.
 pub fn ret<T: Serialize>(v: &T) -> MethodResult {
     Ok(IpldBlock::serialize_cbor(v)?)

@@ -2,7 +2,7 @@
 //! the network totals, runs deferred miner cron events, and drives the reward
 //! actor's per-epoch update.
 
-use super::{decode_return, CRON_ACTOR_ID, INIT_ACTOR_ID, REWARD_ACTOR_ID, SYSTEM_ACTOR_ID};
+use super::{decode_return, CRON_ACTOR_ID, INIT_ACTOR_ID, REWARD_ACTOR_ID};
 use super::{
     method, no_params, params, request_this_epoch_reward, ret, send_result, unhandled, MethodResult,
 };
@@ -43,8 +43,7 @@ pub fn invoke<BS: Blockstore>(
     use method::power::*;
     match m {
         1 => {
-            no_params(p)?;
-            rt.validate_immediate_caller_is([&Address::new_id(SYSTEM_ACTOR_ID)])?;
+            super::constructor_no_params(rt, p)?;
             let st = State::new(rt.store())
                 .map_err(|e| ActorError::illegal_state(format!("failed to create state: {e}")))?;
             rt.create(&st)?;

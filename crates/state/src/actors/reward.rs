@@ -31,8 +31,7 @@ pub fn invoke<BS: Blockstore>(
 ) -> MethodResult {
     match m {
         1 => {
-            let prm: ConstructorParams = params(p)?;
-            rt.validate_immediate_caller_is([&Address::new_id(SYSTEM_ACTOR_ID)])?;
+            let prm: ConstructorParams = super::constructor_params(rt, p)?;
             let power = prm
                 .power
                 .ok_or_else(|| ActorError::illegal_argument("argument should not be nil".into()))?;

@@ -1,12 +1,11 @@
 //! The system actor (f00): a constructor that writes an empty builtin-actor registry.
 
-use super::{no_params, unhandled, MethodResult, SYSTEM_ACTOR_ID};
+use super::{unhandled, MethodResult};
 use crate::runtime::Runtime;
 use fil_actor_system_state::v18::State;
 use fil_actors_shared::v18::ActorError;
 use fvm_ipld_blockstore::Blockstore;
 use fvm_ipld_encoding::ipld_block::IpldBlock;
-use fvm_shared::address::Address;
 use fvm_shared::MethodNum;
 
 /// Dispatches a call to the system actor.
@@ -17,8 +16,7 @@ pub fn invoke<BS: Blockstore>(
 ) -> MethodResult {
     match method {
         1 => {
-            no_params(p)?;
-            rt.validate_immediate_caller_is([&Address::new_id(SYSTEM_ACTOR_ID)])?;
+            super::constructor_no_params(rt, p)?;
             let st = State::new(rt.store()).map_err(|e| {
                 ActorError::illegal_state(format!("failed to construct state: {e}"))
             })?;

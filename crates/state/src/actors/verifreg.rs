@@ -1,7 +1,7 @@
 //! The verified registry actor (f06): constructed with its root key; the rest of
 //! its methods arrive with verified deals.
 
-use super::{params, unhandled, MethodResult, SYSTEM_ACTOR_ID};
+use super::{unhandled, MethodResult};
 use crate::runtime::Runtime;
 use fil_actor_verifreg_state::v18::State;
 use fil_actors_shared::v18::ActorError;
@@ -19,8 +19,7 @@ pub fn invoke<BS: Blockstore>(
     match m {
         1 => {
             // Transparent: the root key address.
-            let root: Address = params(p)?;
-            rt.validate_immediate_caller_is([&Address::new_id(SYSTEM_ACTOR_ID)])?;
+            let root: Address = super::constructor_params(rt, p)?;
             let id = rt.resolve_address(&root).ok_or_else(|| {
                 ActorError::illegal_argument(format!("root should be an ID address, was {root}"))
             })?;
