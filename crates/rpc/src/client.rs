@@ -3,6 +3,7 @@
 use crate::error::RpcError;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
+use std::str::FromStr;
 
 /// Where and how to reach an API: an HTTP base URL (without `/rpc/vN`) and a token.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -151,6 +152,21 @@ impl RpcClient {
     ) -> Result<T, ClientError> {
         let v = self.call_raw(method, params).await?;
         serde_json::from_value(v).map_err(|e| ClientError::BadResponse(format!("{method}: {e}")))
+    }
+
+    /// `AuthNew`: a new token with permission `perm` (`read`, `write`, `sign` or `admin`)
+    /// and every permission below it, as text.
+    pub async fn auth_new(&self, perm: &str) -> anyhow::Result<String> {
+        use base64::Engine;
+        let perm = crate::Permission::from_str(perm).map_err(|e| anyhow::anyhow!(e))?;
+        let b64: String = self
+            .call("AuthNew", vec![json!(perm.up_to())])
+            .await
+            .map_err(|e| anyhow::anyhow!("AuthNew: {e}"))?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|e| anyhow::anyhow!("AuthNew returned invalid base64: {e}"))?;
+        String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("AuthNew returned a non-text token"))
     }
 }
 

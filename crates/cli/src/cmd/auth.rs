@@ -1,12 +1,8 @@
 //! `padma auth create-token` and `padma auth api-info`.
 
 use crate::node::Target;
-use anyhow::{anyhow, Context, Result};
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
+use anyhow::Result;
 use clap::Subcommand;
-use padma_rpc::Permission;
-use std::str::FromStr;
 
 /// Token commands.
 #[derive(Subcommand)]
@@ -26,13 +22,7 @@ pub enum AuthCmd {
 }
 
 async fn new_token(target: &Target, perm: &str) -> Result<String> {
-    let perm = Permission::from_str(perm).map_err(|e| anyhow!(e))?;
-    let b64: String = target
-        .client()?
-        .call("AuthNew", vec![serde_json::json!(perm.up_to())])
-        .await?;
-    let bytes = B64.decode(b64).context("AuthNew returned invalid base64")?;
-    String::from_utf8(bytes).context("AuthNew returned a non-text token")
+    target.client()?.auth_new(perm).await
 }
 
 /// Runs an auth command.

@@ -9,17 +9,13 @@ pub mod proving;
 pub mod sectors;
 
 use anyhow::{anyhow, Context, Result};
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
 use clap::Subcommand;
 use fvm_shared::address::Address;
 use padma_rpc::client::{ApiInfo, RpcClient};
-use padma_rpc::Permission;
 use padma_types::json::AddressJson;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::path::PathBuf;
-use std::str::FromStr;
 
 /// Where the client commands find the miner and the node.
 #[derive(Clone, Debug)]
@@ -128,12 +124,7 @@ pub async fn auth(cmd: AuthCmd, t: &Targets) -> Result<()> {
     let perm = match &cmd {
         AuthCmd::CreateToken { perm } | AuthCmd::ApiInfo { perm } => perm,
     };
-    let perm = Permission::from_str(perm).map_err(|e| anyhow!(e))?;
-    let b64: String = m
-        .call("AuthNew", vec![serde_json::json!(perm.up_to())])
-        .await?;
-    let token = String::from_utf8(B64.decode(b64).context("AuthNew returned bad base64")?)
-        .context("AuthNew returned a non-text token")?;
+    let token = m.client.auth_new(perm).await?;
     match cmd {
         AuthCmd::CreateToken { .. } => println!("{token}"),
         AuthCmd::ApiInfo { .. } => println!("MINER_API_INFO={token}:{}", m.addr),
