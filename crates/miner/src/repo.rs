@@ -11,8 +11,6 @@ use padma_node::lock::RepoLock;
 use padma_node::repo::{JWT_KEY_NAME, JWT_KEY_TYPE};
 use padma_store::Store;
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -154,15 +152,7 @@ impl MinerRepo {
     pub fn write_token(&self, token: &str) -> Result<()> {
         let p = self.path.join("token");
         let tmp = self.path.join("token.tmp");
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)
-            .with_context(|| format!("writing {}", tmp.display()))?;
-        f.write_all(token.as_bytes())?;
-        f.sync_all()?;
+        padma_node::repo::write_private_file(&tmp, token.as_bytes())?;
         fs::rename(&tmp, &p).with_context(|| format!("writing {}", p.display()))
     }
 

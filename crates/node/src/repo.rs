@@ -114,7 +114,7 @@ impl Repo {
 }
 
 /// Writes `data` to `path` as a private (0600) file and syncs it to disk.
-pub(crate) fn write_private_file(path: &Path, data: &[u8]) -> Result<()> {
+pub fn write_private_file(path: &Path, data: &[u8]) -> Result<()> {
     let mut f = fs::OpenOptions::new()
         .write(true)
         .create(true)

@@ -85,20 +85,6 @@ pub fn parse_block_time(s: &str) -> Result<u64> {
     Ok(ms)
 }
 
-fn write_private(path: &Path, data: &[u8]) -> Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    f.write_all(data)?;
-    Ok(())
-}
-
 fn genesis_miner(dir: &Path, worker: &KeyInfo, mock: bool) -> Result<serde_json::Value> {
     if !mock {
         eprintln!("preparing the 2KiB PoSt parameters (generated offline the first time)");
@@ -108,7 +94,7 @@ fn genesis_miner(dir: &Path, worker: &KeyInfo, mock: bool) -> Result<serde_json:
         )?;
     }
     let key_file = dir.join("worker.key");
-    write_private(&key_file, key_to_lotus_hex(worker).as_bytes())?;
+    padma_node::repo::write_private_file(&key_file, key_to_lotus_hex(worker).as_bytes())?;
     eprintln!(
         "pre-sealing two {} 2KiB genesis sectors",
         if mock { "fake" } else { "real" }
@@ -156,7 +142,7 @@ fn create(dir: &Path, args: &DevnetArgs, block_delay_ms: u64) -> Result<Devnet> 
         worker: key_to_lotus_hex(&worker),
         accounts: accounts.iter().map(key_to_lotus_hex).collect(),
     };
-    write_private(
+    padma_node::repo::write_private_file(
         &dir.join("devnet.json"),
         serde_json::to_string_pretty(&d)?.as_bytes(),
     )?;
