@@ -5,294 +5,22 @@
 //! miner created by `padma-miner init` (a new actor); init failures that leave no repo
 //! behind; `padma-miner stop`. Once with mock proofs, once with real 2KiB proofs.
 //!
-//! The `padma` and `padma-seed` binaries are taken from the same target directory
-//! (`cargo test --workspace` builds them).
+//! The setup and helpers are in `common` (shared with `second_miner.rs`).
 
-use padma_chain::network::NetworkParams;
+mod common;
+
+use common::{check, free_port, rpc, run_miner, start_miner, start_net, MINER};
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
-
-const MINER: &str = env!("CARGO_BIN_EXE_padma-miner");
-
-fn sibling_bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    let p = dir.join(name);
-    assert!(
-        p.exists(),
-        "{} is missing: build it first (cargo build -p padma -p padma-seed, or cargo test --workspace)",
-        p.display()
-    );
-    p
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn check(o: &Output, what: &str) -> String {
-    assert!(
-        o.status.success(),
-        "{what} failed: {}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// A long-running process with its output in files; killed on drop.
-struct Proc {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Proc {
-    fn spawn(mut cmd: Command, log: PathBuf) -> Proc {
-        let out = std::fs::File::create(&log).unwrap();
-        let err = out.try_clone().unwrap();
-        let child = cmd
-            .stdout(Stdio::from(out))
-            .stderr(Stdio::from(err))
-            .spawn()
-            .unwrap();
-        Proc { child, log }
-    }
-
-    fn output(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn alive(&mut self) {
-        if let Ok(Some(s)) = self.child.try_wait() {
-            panic!("process exited early ({s}): {}", self.output());
-        }
-    }
-
-    fn wait_exit(&mut self, limit: Duration) -> std::process::ExitStatus {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                return s;
-            }
-            assert!(Instant::now() < deadline, "did not stop: {}", self.output());
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn rpc(url: &str, token: Option<&str>, method: &str, params: Value) -> Value {
-    let mut req = reqwest::Client::new().post(url).json(&json!({
-        "jsonrpc": "2.0", "id": 1, "method": format!("Filecoin.{method}"), "params": params
-    }));
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    match req.send().await {
-        Ok(r) => r.json().await.unwrap_or(Value::Null),
-        Err(e) => json!({ "error": { "message": e.to_string() } }),
-    }
-}
-
-/// Waits for a file to appear (a process writing its `api` file).
-fn wait_file(p: &Path, proc: &mut Proc, limit: Duration) {
-    let deadline = Instant::now() + limit;
-    while !p.exists() {
-        proc.alive();
-        assert!(
-            Instant::now() < deadline,
-            "{} never appeared: {}",
-            p.display(),
-            proc.output()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-struct Net {
-    tmp: tempfile::TempDir,
-    padma: PathBuf,
-    node_url: String,
-    daemon: Proc,
-}
-
-impl Net {
-    fn dir(&self) -> &Path {
-        self.tmp.path()
-    }
-
-    fn node_repo(&self) -> PathBuf {
-        self.dir().join("node")
-    }
-
-    fn padma(&self, args: &[&str]) -> Output {
-        Command::new(&self.padma)
-            .arg("--repo")
-            .arg(self.node_repo())
-            .args(args)
-            .env_remove("FULLNODE_API_INFO")
-            .output()
-            .unwrap()
-    }
-
-    fn miner_cmd(&self, repo: &str, args: &[&str]) -> Command {
-        let mut c = Command::new(MINER);
-        c.arg("--repo")
-            .arg(self.node_repo())
-            .arg("--miner-repo")
-            .arg(self.dir().join(repo))
-            .args(args)
-            .env_remove("FULLNODE_API_INFO")
-            .env_remove("MINER_API_INFO");
-        c
-    }
-
-    fn miner(&self, repo: &str, args: &[&str]) -> Output {
-        self.miner_cmd(repo, args).output().unwrap()
-    }
-
-    async fn height(&self) -> i64 {
-        rpc(&self.node_url, None, "ChainHead", json!([])).await["result"]["Height"]
-            .as_i64()
-            .unwrap_or(-1)
-    }
-
-    async fn wait_height(&mut self, h: i64, limit: Duration) -> i64 {
-        let deadline = Instant::now() + limit;
-        loop {
-            self.daemon.alive();
-            let now = self.height().await;
-            if now >= h {
-                return now;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the chain did not reach {h} (at {now})"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-}
-
-/// pre-seal → genesis → daemon → wallet import.
-fn start_net(mock: bool, block_ms: u64) -> Net {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    let seed = sibling_bin("padma-seed");
-    let padma = sibling_bin("padma");
-    let sectors = dir.join("sectors");
-    let mut pre = Command::new(&seed);
-    pre.arg("--sector-dir").arg(&sectors).args([
-        "pre-seal",
-        "--sector-size",
-        "2KiB",
-        "--num-sectors",
-        "2",
-    ]);
-    if mock {
-        pre.arg("--fake-sectors");
-    }
-    check(&pre.output().unwrap(), "padma-seed pre-seal");
-    let name = NetworkParams::name_for("padma-flow", block_ms, mock);
-    let template = dir.join("localnet.json");
-    check(
-        &Command::new(&seed)
-            .args(["genesis", "new"])
-            .arg(&template)
-            .args(["--network-name", &name])
-            .output()
-            .unwrap(),
-        "genesis new",
-    );
-    check(
-        &Command::new(&seed)
-            .args(["genesis", "add-miner"])
-            .arg(&template)
-            .arg(sectors.join("pre-seal-t01000.json"))
-            .output()
-            .unwrap(),
-        "genesis add-miner",
-    );
-    let port = free_port();
-    let node_repo = dir.join("node");
-    let mut cmd = Command::new(&padma);
-    cmd.arg("--repo")
-        .arg(&node_repo)
-        .args(["daemon", "--api", &port.to_string(), "--make-genesis"])
-        .arg(dir.join("devgen.car"))
-        .arg("--genesis-template")
-        .arg(&template)
-        .arg("--bootstrap=false")
-        .env_remove("FULLNODE_API_INFO");
-    std::fs::create_dir_all(&node_repo).unwrap();
-    let mut daemon = Proc::spawn(cmd, dir.join("daemon.log"));
-    wait_file(
-        &node_repo.join("api"),
-        &mut daemon,
-        Duration::from_secs(120),
-    );
-    let net = Net {
-        node_url: format!("http://127.0.0.1:{port}/rpc/v1"),
-        padma,
-        daemon,
-        tmp,
-    };
-    let key = net.dir().join("sectors/pre-seal-t01000.key");
-    check(
-        &net.padma(&["wallet", "import", "--as-default", key.to_str().unwrap()]),
-        "wallet import",
-    );
-    net
-}
-
-/// Starts `padma-miner run` on `repo` and waits for its API; returns it and its URL.
-fn run_miner(net: &Net, repo: &str) -> (Proc, String) {
-    let port = free_port();
-    let cmd = net.miner_cmd(repo, &["run", "--miner-api", &port.to_string(), "--nosync"]);
-    let mut p = Proc::spawn(cmd, net.dir().join(format!("{repo}-run.log")));
-    wait_file(
-        &net.dir().join(repo).join("api"),
-        &mut p,
-        Duration::from_secs(120),
-    );
-    (p, format!("http://127.0.0.1:{port}/rpc/v0"))
-}
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
 
 async fn flow(mock: bool, block_ms: u64) {
     let mut net = start_net(mock, block_ms);
     let sectors = net.dir().join("sectors");
-    let manifest = sectors.join("pre-seal-t01000.json");
 
     // The genesis miner: init mines its own ChangePeerID in.
-    let out = net.miner(
-        "miner",
-        &[
-            "init",
-            "--genesis-miner",
-            "--actor",
-            "t01000",
-            "--sector-size",
-            "2KiB",
-            "--pre-sealed-sectors",
-            sectors.to_str().unwrap(),
-            "--pre-sealed-metadata",
-            manifest.to_str().unwrap(),
-            "--nosync",
-        ],
-    );
-    let text = check(&out, "padma-miner init --genesis-miner");
+    let text = net.init_genesis_miner("miner");
     assert!(text.contains("t01000"), "{text}");
     let mrepo = net.dir().join("miner");
     assert!(mrepo.join("keystore").is_dir() && mrepo.join("datastore").is_dir());
@@ -491,23 +219,7 @@ async fn flow(mock: bool, block_ms: u64) {
     assert!(!net.dir().join("down").exists());
 
     // A second miner: a new actor through CreateMiner, owner = the wallet default.
-    let out = net.miner(
-        "miner2",
-        &[
-            "init",
-            "--sector-size",
-            "2KiB",
-            "--nosync",
-            "--confidence",
-            "1",
-        ],
-    );
-    let text = check(&out, "padma-miner init (new actor)");
-    let maddr2 = text
-        .split_whitespace()
-        .find(|w| w.starts_with("t0"))
-        .unwrap_or_else(|| panic!("no miner address in {text}"))
-        .to_string();
+    let maddr2 = net.init_new_miner("miner2");
     assert_ne!(maddr2, "t01000");
     let listed = rpc(&net.node_url, None, "StateListMiners", json!([null])).await;
     assert!(
@@ -516,10 +228,9 @@ async fn flow(mock: bool, block_ms: u64) {
             .is_some_and(|a| a.iter().any(|m| m == &json!(maddr2))),
         "{listed}"
     );
-    let (mut miner2, murl2) = run_miner(&net, "miner2");
-    let token2 = std::fs::read_to_string(net.dir().join("miner2/token")).unwrap();
+    let mut miner2 = start_miner(&net, "miner2");
     assert_eq!(
-        rpc(&murl2, Some(token2.trim()), "ActorAddress", json!([])).await["result"],
+        miner2.call("ActorAddress", json!([])).await["result"],
         json!(maddr2)
     );
     let info2 = check(&net.miner("miner2", &["info"]), "info of miner 2");
@@ -528,34 +239,10 @@ async fn flow(mock: bool, block_ms: u64) {
     // The second miner pledges a committed-capacity sector: sealed through the
     // pipeline, it reaches Proving and the miner gains power.
     if mock {
-        let out = check(
-            &net.miner("miner2", &["sectors", "pledge"]),
-            "sectors pledge",
-        );
-        let n: u64 = out
-            .trim()
-            .strip_prefix("Created CC sector: ")
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("{out}"));
-        let deadline = Instant::now() + Duration::from_secs(240);
-        loop {
-            miner2.alive();
-            let st = rpc(
-                &murl2,
-                Some(token2.trim()),
-                "SectorsStatus",
-                json!([n, false]),
-            )
+        let n = net.pledge("miner2");
+        miner2
+            .wait_sector_state(n, "Proving", Duration::from_secs(240))
             .await;
-            if st["result"]["State"] == "Proving" {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "sector {n} did not reach Proving: {st}"
-            );
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
         let list = check(&net.miner("miner2", &["sectors", "list"]), "sectors list");
         assert!(list.contains("Proving"), "{list}");
         // On chain: the sector is live (its power counts from its first WindowPoSt).
@@ -580,9 +267,9 @@ async fn flow(mock: bool, block_ms: u64) {
     // Stop both: clean exits, api files removed; the chain goes on no more from t01000.
     check(&net.miner("miner2", &["stop"]), "stop miner 2");
     assert!(
-        miner2.wait_exit(Duration::from_secs(60)).success(),
+        miner2.proc.wait_exit(Duration::from_secs(60)).success(),
         "{}",
-        miner2.output()
+        miner2.proc.output()
     );
     check(&net.miner("miner", &["stop"]), "stop");
     assert!(
