@@ -1,83 +1,20 @@
 //! Lotus's pre-seal manifest (`pre-seal-<maddr>.json`): `{maddr: Miner}`, with the JSON field
 //! names of Lotus's `genesis.Miner`, `genesis.PreSeal` and market `DealProposal`.
 
-use padma_types::json::{CidJson, KeyInfoJson};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The whole manifest file: miner address to miner.
 pub type PreSealManifest = BTreeMap<String, GenesisMiner>;
 
-/// A genesis miner (Lotus `genesis.Miner`).
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GenesisMiner {
-    /// The miner actor's ID address, e.g. `t01000`.
-    #[serde(rename = "ID")]
-    pub id: String,
-    /// Owner address.
-    pub owner: String,
-    /// Worker address.
-    pub worker: String,
-    /// libp2p peer id (base58).
-    pub peer_id: String,
-    /// Market escrow to deposit at genesis (attoFIL, decimal string).
-    pub market_balance: String,
-    /// Power actor balance (attoFIL, decimal string).
-    pub power_balance: String,
-    /// Sector size in bytes.
-    pub sector_size: u64,
-    /// The pre-sealed sectors.
-    pub sectors: Vec<PreSeal>,
-}
-
+/// A genesis storage deal proposal (Lotus market `DealProposal`).
+pub use padma_state::genesis::template::DealProposalJson as DealProposal;
+/// A genesis miner (Lotus `genesis.Miner`): the genesis template's miner type, so the
+/// manifest `pre-seal` writes is exactly what `genesis add-miner` and `padma-miner
+/// init` read.
+pub use padma_state::genesis::template::Miner as GenesisMiner;
 /// One pre-sealed sector (Lotus `genesis.PreSeal`).
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PreSeal {
-    /// Sealed CID (CommR).
-    pub comm_r: CidJson,
-    /// Unsealed CID (CommD).
-    pub comm_d: CidJson,
-    /// Sector number.
-    #[serde(rename = "SectorID")]
-    pub sector_id: u64,
-    /// The genesis deal that fills the sector.
-    pub deal: DealProposal,
-    /// The deal client's key (it signs the deal at genesis).
-    pub deal_client_key: KeyInfoJson,
-    /// Registered seal proof number.
-    pub proof_type: i64,
-}
-
-/// A storage deal proposal (go-state-types market v9 `DealProposal`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DealProposal {
-    /// Piece CID (the sector's CommD for genesis deals).
-    #[serde(rename = "PieceCID")]
-    pub piece_cid: CidJson,
-    /// Padded piece size.
-    pub piece_size: u64,
-    /// Whether the deal is verified.
-    pub verified_deal: bool,
-    /// Client address.
-    pub client: String,
-    /// Provider (miner) address.
-    pub provider: String,
-    /// Deal label (a string label).
-    pub label: String,
-    /// Start epoch.
-    pub start_epoch: i64,
-    /// End epoch.
-    pub end_epoch: i64,
-    /// Price per epoch (attoFIL).
-    pub storage_price_per_epoch: String,
-    /// Provider collateral (attoFIL).
-    pub provider_collateral: String,
-    /// Client collateral (attoFIL).
-    pub client_collateral: String,
-}
+pub use padma_state::genesis::template::PreSeal;
 
 /// Lotus's `sectorstore.json` for a read-only storage path holding pre-sealed sectors.
 #[derive(Clone, Serialize, Deserialize)]

@@ -4,6 +4,7 @@ use crate::manifest::{DealProposal, GenesisMiner, LocalStorageMeta, PreSeal, Pre
 use anyhow::{bail, Context, Result};
 use fvm_shared::address::{Address, Network};
 use fvm_shared::commcid::{data_commitment_v1_to_cid, replica_commitment_v1_to_cid};
+use fvm_shared::econ::TokenAmount;
 use padma_proofs::seal::{self, SectorCommitments, SectorPaths};
 use padma_types::crypto::{KeyInfo, KeyType};
 use padma_types::json::{key_from_lotus_text, key_to_lotus_hex, CidJson, KeyInfoJson};
@@ -103,12 +104,12 @@ pub fn pre_seal(opts: &PreSealOptions) -> Result<PreSealOutput> {
     }
 
     let miner = GenesisMiner {
-        id: maddr.to_string(),
-        owner: key_addr.to_string(),
-        worker: key_addr.to_string(),
+        id: maddr,
+        owner: key_addr,
+        worker: key_addr,
         peer_id: random_peer_id(),
-        market_balance: "0".into(),
-        power_balance: "0".into(),
+        market_balance: TokenAmount::default(),
+        power_balance: TokenAmount::default(),
         sector_size: opts.sector_size,
         sectors,
     };
@@ -187,14 +188,14 @@ fn preseal_entry(
             piece_cid: CidJson(comm_d),
             piece_size: sector_size,
             verified_deal: false,
-            client: key_addr.to_string(),
-            provider: maddr.to_string(),
+            client: *key_addr,
+            provider: *maddr,
             label: index.to_string(),
             start_epoch: 0,
             end_epoch: 9001,
-            storage_price_per_epoch: "0".into(),
-            provider_collateral: "0".into(),
-            client_collateral: "0".into(),
+            storage_price_per_epoch: TokenAmount::default(),
+            provider_collateral: TokenAmount::default(),
+            client_collateral: TokenAmount::default(),
         },
         deal_client_key: KeyInfoJson::from(key),
         proof_type: seal_proof,

@@ -31,18 +31,23 @@ fn read_back(dir: &Path, expected_sectors: &[u64]) -> Vec<ProvingSector> {
     let text = std::fs::read_to_string(dir.join("pre-seal-t01000.json")).expect("manifest");
     let manifest: PreSealManifest = serde_json::from_str(&text).expect("manifest parses");
     let miner = &manifest["t01000"];
-    assert_eq!(miner.id, "t01000");
+    let raw: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(
+        raw["t01000"]["ID"], "t01000",
+        "testnet addresses as written"
+    );
+    assert_eq!(miner.id, fvm_shared::address::Address::new_id(1000));
     assert_eq!(miner.sector_size, 2048);
     assert_eq!(miner.owner, miner.worker);
     assert!(miner.peer_id.starts_with("12D3KooW"));
     let key_hex = std::fs::read_to_string(dir.join("pre-seal-t01000.key")).expect("key file");
     let key = key_from_lotus_text(&key_hex).expect("key parses");
-    assert!(miner.owner.starts_with("t3"), "{}", miner.owner);
-    let owner = padma_types::address::parse_address(&miner.owner).expect("owner address");
+    let owner_text = raw["t01000"]["Owner"].as_str().expect("owner");
+    assert!(owner_text.starts_with("t3"), "{owner_text}");
+    let owner = miner.owner;
     assert_eq!(key.address().expect("address"), owner);
     let numbers: Vec<u64> = miner.sectors.iter().map(|s| s.sector_id).collect();
     assert_eq!(numbers, expected_sectors);
-    let raw: serde_json::Value = serde_json::from_str(&text).expect("json");
     let first = &raw["t01000"]["Sectors"][0];
     for field in [
         "CommR",
