@@ -253,10 +253,8 @@ async fn a_pledged_sector_is_sealed_on_a_mock_proof_devnet_across_a_restart() {
 /// WinningPoSt, and a pledged sector really sealed (PreCommit1/2, Commit1/2 with the
 /// 2KiB PoRep parameters, generated into the parameter cache first if missing) whose
 /// seal proof the node verifies with its real verifier at prove-commit. About 4 to 8
-/// minutes of CPU on 2 cores (Commit2 and a real WinningPoSt per block), so it runs
-/// with `cargo test -p padma-miner --test sealing -- --ignored`.
+/// minutes of CPU on 2 cores (Commit2 and a real WinningPoSt per block).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "real 2KiB sealing takes minutes: run with --ignored"]
 async fn a_pledged_sector_is_really_sealed_on_a_real_proof_devnet() {
     tokio::task::spawn_blocking(|| {
         let print = |e: &padma_proofs::ParamEvent| eprintln!("params: {e:?}");
