@@ -64,6 +64,15 @@ pub const DEVNET_DIGESTS: &[(&str, &str)] = &[
         "v28-proof-of-spacetime-fallback-merkletree-poseidon_hasher-8-0-0-0170db1f394b35d995252228ee359194b13199d259380541dc529fb0099096b0.vk",
         "309c81f0d85fde2c174e8a28132360f7",
     ),
+    // 8MiB PoRep (all StackedDrg8MiB seal types): 1.4 GB, about 15 min on 2 cores.
+    (
+        "v28-stacked-proof-of-replication-merkletree-poseidon_hasher-8-0-0-sha256_hasher-ecd683648512ab1765faa2a5f14bab48f676e633467f0aa8aad4b55dcb0652bb.params",
+        "cbc73645ef24137e4f68e401a6f6a759",
+    ),
+    (
+        "v28-stacked-proof-of-replication-merkletree-poseidon_hasher-8-0-0-sha256_hasher-ecd683648512ab1765faa2a5f14bab48f676e633467f0aa8aad4b55dcb0652bb.vk",
+        "da849b92dabdda3756263f5e1f16dbfd",
+    ),
     // 8MiB WinningPoSt: 113 MB, about 2.5 min.
     (
         "v28-proof-of-spacetime-fallback-merkletree-poseidon_hasher-8-0-0-50c7368dea9593ed0989e70974d28024efa9d156d585b7eea1be22b2e753f331.params",
@@ -73,7 +82,7 @@ pub const DEVNET_DIGESTS: &[(&str, &str)] = &[
         "v28-proof-of-spacetime-fallback-merkletree-poseidon_hasher-8-0-0-50c7368dea9593ed0989e70974d28024efa9d156d585b7eea1be22b2e753f331.vk",
         "1be84d4461d0a76242cf5be747f40829",
     ),
-    // 8MiB WindowPoSt: 31 MB, about 40 s. (No 8MiB PoRep devnet parameters are recorded yet.)
+    // 8MiB WindowPoSt: 31 MB, about 40 s.
     (
         "v28-proof-of-spacetime-fallback-merkletree-poseidon_hasher-8-0-0-5294475db5237a2e83c3e52fd6c2b03859a1831d45ed08c4f35dbf9a803165a9.params",
         "81b60be5b70d8742787e4344b649f269",
