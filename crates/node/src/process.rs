@@ -36,8 +36,15 @@ pub fn init_logging(long_running: bool) {
         .try_init();
 }
 
+/// How long, once `main` is done, blocking work (a proof step that cannot be
+/// interrupted) may hold the process before it is abandoned.
+pub const BLOCKING_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Runs `main` to completion on a new multi-threaded runtime. When the runtime cannot
-/// start or `main` fails, prints `ERROR: …` and exits with status 1.
+/// start or `main` fails, prints `ERROR: …` and exits with status 1. Proof steps still
+/// running on blocking threads at the end (they cannot be interrupted inside a step)
+/// are abandoned after [`BLOCKING_SHUTDOWN_GRACE`], so a shutdown is not held up by
+/// minutes of Commit2; what they were doing is redone from its last persisted step.
 pub fn run_main(main: impl Future<Output = anyhow::Result<()>>) {
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -49,5 +56,21 @@ pub fn run_main(main: impl Future<Output = anyhow::Result<()>>) {
     if let Err(e) = rt.block_on(main) {
         eprintln!("ERROR: {e:#}");
         std::process::exit(1);
+    }
+    rt.shutdown_timeout(BLOCKING_SHUTDOWN_GRACE);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocking_work_does_not_hold_the_shutdown() {
+        let started = std::time::Instant::now();
+        run_main(async {
+            tokio::task::spawn_blocking(|| std::thread::sleep(std::time::Duration::from_secs(30)));
+            Ok(())
+        });
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
     }
 }
