@@ -5,6 +5,7 @@
 
 pub mod base_info;
 pub mod basefee;
+mod bounded;
 pub mod consensus;
 pub mod externs;
 pub mod gas_estimate;

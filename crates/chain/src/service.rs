@@ -3,6 +3,7 @@
 //! of their epoch, records its weight and takes it as the head when it is heavier;
 //! and it keeps the message pool in step with head changes.
 
+use crate::bounded::BoundedMap;
 use crate::mpool::{MessagePool, MpoolConfig, MpoolState};
 use crate::sm::StateManager;
 use crate::state_view::StateView;
@@ -16,7 +17,7 @@ use fvm_shared::econ::TokenAmount;
 use padma_types::block::{TipSet, TipSetKey};
 use padma_types::message::message_cid;
 use padma_types::SignedMessage;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
@@ -54,33 +55,6 @@ impl MpoolState for HeadState {
     }
 }
 
-/// A bounded map that forgets its oldest entries.
-struct Bounded<V> {
-    map: HashMap<Cid, V>,
-    order: VecDeque<Cid>,
-    cap: usize,
-}
-
-impl<V> Bounded<V> {
-    fn new(cap: usize) -> Self {
-        Bounded {
-            map: HashMap::new(),
-            order: VecDeque::new(),
-            cap,
-        }
-    }
-    fn put(&mut self, k: Cid, v: V) {
-        if self.map.insert(k, v).is_none() {
-            self.order.push_back(k);
-            while self.order.len() > self.cap {
-                if let Some(old) = self.order.pop_front() {
-                    self.map.remove(&old);
-                }
-            }
-        }
-    }
-}
-
 /// Accepted blocks not yet below finality, by (parents, height): the blocks a
 /// tipset of that epoch can be made of.
 type Candidates = HashMap<(TipSetKey, i64), Vec<padma_types::block::BlockHeader>>;
@@ -89,8 +63,8 @@ type Candidates = HashMap<(TipSetKey, i64), Vec<padma_types::block::BlockHeader>
 pub struct ChainService {
     sm: Arc<StateManager>,
     mpool: MessagePool<HeadState>,
-    bad: Mutex<Bounded<String>>,
-    bls_sigs: Mutex<Bounded<Signature>>,
+    bad: Mutex<BoundedMap<Cid, String>>,
+    bls_sigs: Mutex<BoundedMap<Cid, Signature>>,
     candidates: Mutex<Candidates>,
     accepting: Mutex<()>,
     blocks: broadcast::Sender<FullBlock>,
@@ -103,8 +77,8 @@ impl ChainService {
         Arc::new(ChainService {
             mpool: MessagePool::new(HeadState(sm.clone()), config),
             sm,
-            bad: Mutex::new(Bounded::new(BAD_BLOCKS)),
-            bls_sigs: Mutex::new(Bounded::new(BLS_SIGS)),
+            bad: Mutex::new(BoundedMap::new(BAD_BLOCKS)),
+            bls_sigs: Mutex::new(BoundedMap::new(BLS_SIGS)),
             candidates: Mutex::new(HashMap::new()),
             accepting: Mutex::new(()),
             blocks,
@@ -134,7 +108,7 @@ impl ChainService {
             self.bls_sigs
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .put(unsigned, sig);
+                .insert(unsigned, sig);
         }
         Ok(cid)
     }
@@ -144,7 +118,6 @@ impl ChainService {
         self.bad
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .map
             .get(cid)
             .cloned()
     }
@@ -154,22 +127,20 @@ impl ChainService {
         self.bad
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .put(cid, reason);
+            .insert(cid, reason);
     }
 
     /// Forgets that block `cid` was bad (`SyncUnmarkBad`).
     pub fn unmark_bad(&self, cid: &Cid) {
-        let mut bad = self.bad.lock().unwrap_or_else(|p| p.into_inner());
-        if bad.map.remove(cid).is_some() {
-            bad.order.retain(|c| c != cid);
-        }
+        self.bad
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(cid);
     }
 
     /// Forgets every bad block (`SyncUnmarkAllBad`).
     pub fn unmark_all_bad(&self) {
-        let mut bad = self.bad.lock().unwrap_or_else(|p| p.into_inner());
-        bad.map.clear();
-        bad.order.clear();
+        self.bad.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
     /// Blocks accepted from now on (what a network layer would gossip).
@@ -203,7 +174,7 @@ impl ChainService {
                 self.bad
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
-                    .put(cid, reason.clone());
+                    .insert(cid, reason.clone());
             }
             return Err(e);
         }
@@ -284,7 +255,6 @@ impl ChainService {
                 crate::messages::block_messages(self.sm.store().as_ref(), &b.messages)?;
             for m in bls {
                 let signature = sigs
-                    .map
                     .get(&message_cid(&m))
                     .cloned()
                     .unwrap_or_else(|| Signature::new_bls(Vec::new()));

@@ -3,6 +3,7 @@
 //! them), the VM environment for a tipset, receipts, and the consensus views of a
 //! miner (see [`base_info`](crate::base_info)).
 
+use crate::bounded::BoundedMap;
 use crate::consensus::beacon::Beacon;
 use crate::externs::{ActorProofs, ChainRandomness};
 use crate::messages::block_messages;
@@ -19,7 +20,6 @@ use padma_state::vm::{
 use padma_store::{Store, COL_META};
 use padma_types::block::{BlockHeader, TipSet, TipSetKey};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 /// Tipset outcomes kept in memory.
@@ -35,25 +35,6 @@ pub struct ExecOutcome {
     pub receipts_root: Cid,
     /// CIDs of the applied messages, in receipt order.
     pub applied: Vec<Cid>,
-}
-
-#[derive(Default)]
-struct OutcomeCache {
-    map: HashMap<TipSetKey, Arc<ExecOutcome>>,
-    order: VecDeque<TipSetKey>,
-}
-
-impl OutcomeCache {
-    fn put(&mut self, k: TipSetKey, v: Arc<ExecOutcome>) {
-        if self.map.insert(k.clone(), v).is_none() {
-            self.order.push_back(k);
-            while self.order.len() > EXEC_CACHE {
-                if let Some(old) = self.order.pop_front() {
-                    self.map.remove(&old);
-                }
-            }
-        }
-    }
 }
 
 fn outcome_key(k: &TipSetKey) -> Vec<u8> {
@@ -72,7 +53,7 @@ pub struct StateManager {
     proofs: ActorProofs,
     verifier: Arc<dyn padma_proofs::ProofVerifier>,
     supply: LotusSupply,
-    cache: Mutex<OutcomeCache>,
+    cache: Mutex<BoundedMap<TipSetKey, Arc<ExecOutcome>>>,
     executing: Mutex<()>,
 }
 
@@ -94,7 +75,7 @@ impl StateManager {
             proofs: ActorProofs(verifier.clone()),
             verifier,
             supply: LotusSupply::devnet(),
-            cache: Mutex::new(OutcomeCache::default()),
+            cache: Mutex::new(BoundedMap::new(EXEC_CACHE)),
             executing: Mutex::new(()),
         }
     }
@@ -217,7 +198,6 @@ impl StateManager {
         self.cache
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .map
             .get(key)
             .cloned()
     }
@@ -226,7 +206,7 @@ impl StateManager {
         self.cache
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .put(key.clone(), o);
+            .insert(key.clone(), o);
     }
 
     /// The outcome of executing `ts`: from memory, the datastore, or a fresh execution

@@ -4,6 +4,7 @@
 //! an index of message CID → inclusion tipset, and head-change events as batches of
 //! reverts then applies.
 
+use crate::bounded::BoundedMap;
 use crate::messages::block_message_cids;
 use anyhow::{anyhow, bail, Context, Result};
 use cid::Cid;
@@ -11,7 +12,7 @@ use fvm_ipld_blockstore::Blockstore;
 use num_bigint::BigInt;
 use padma_store::{Store, COL_META};
 use padma_types::block::{BlockHeader, TipSet, TipSetKey};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::broadcast;
 
@@ -79,34 +80,11 @@ fn decode_key(bytes: &[u8]) -> Result<TipSetKey> {
     ))
 }
 
-/// A small bounded cache of tipsets (oldest entries evicted first).
-#[derive(Default)]
-struct TipSetCache {
-    map: HashMap<TipSetKey, TipSet>,
-    order: VecDeque<TipSetKey>,
-}
-
-impl TipSetCache {
-    fn get(&self, k: &TipSetKey) -> Option<TipSet> {
-        self.map.get(k).cloned()
-    }
-    fn put(&mut self, ts: &TipSet) {
-        if self.map.insert(ts.key().clone(), ts.clone()).is_none() {
-            self.order.push_back(ts.key().clone());
-            if self.order.len() > TIPSET_CACHE {
-                if let Some(old) = self.order.pop_front() {
-                    self.map.remove(&old);
-                }
-            }
-        }
-    }
-}
-
 /// The chain store.
 pub struct ChainStore {
     store: Arc<Store>,
     head: RwLock<Option<TipSet>>,
-    cache: Mutex<TipSetCache>,
+    cache: Mutex<BoundedMap<TipSetKey, TipSet>>,
     changes: broadcast::Sender<Vec<HeadChange>>,
 }
 
@@ -117,7 +95,7 @@ impl ChainStore {
         let cs = ChainStore {
             store,
             head: RwLock::new(None),
-            cache: Mutex::new(TipSetCache::default()),
+            cache: Mutex::new(BoundedMap::new(TIPSET_CACHE)),
             changes,
         };
         if let Some(bytes) = cs.meta(HEAD_KEY)? {
@@ -162,6 +140,7 @@ impl ChainStore {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(key)
+            .cloned()
         {
             return Ok(ts);
         }
@@ -179,7 +158,7 @@ impl ChainStore {
         self.cache
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .put(&ts);
+            .insert(ts.key().clone(), ts.clone());
         Ok(ts)
     }
 
@@ -234,7 +213,10 @@ impl ChainStore {
             weight_key(ts.key()),
             Some(weight.to_signed_bytes_be()),
         )])?;
-        self.cache.lock().unwrap_or_else(|p| p.into_inner()).put(ts);
+        self.cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(ts.key().clone(), ts.clone());
         Ok(())
     }
 
