@@ -166,7 +166,7 @@ pub fn validate_block(sm: &StateManager, b: &FullBlock, now_ms: u64) -> Result<(
     let tinput = ticket_input(rbase, h.height, &h.miner, &parent_ticket);
     verify_vrf(&info.worker_key, &tinput, &ticket.vrf_proof)
         .or_else(|e| invalid(format!("ticket VRF: {e}")))?;
-    check_winning_post(sm, h, miner_id, &info, &parent)?;
+    check_winning_post(sm, h, miner_id, &info)?;
     // 7. Messages against the state after the parent.
     let outcome = sm.tipset_state(&parent).map_err(internal)?;
     check_messages(sm, b, bls_agg, &outcome.state_root)?;
@@ -278,12 +278,13 @@ fn check_beacon(
     Ok(())
 }
 
+/// Verifies the WinningPoSt over the sectors the base info challenged: the same
+/// randomness base and lookback state the block's miner had to use.
 fn check_winning_post(
     sm: &StateManager,
     h: &BlockHeader,
     miner_id: u64,
     info: &MinerBaseInfo,
-    parent: &TipSet,
 ) -> Result<(), BlockError> {
     let rand = draw_from_base(
         &info.randomness_base().data,
@@ -291,14 +292,10 @@ fn check_winning_post(
         h.height,
         &address_cbor(&h.miner),
     );
-    let (lbts, lbst) = sm.lookback(parent, h.height).map_err(internal)?;
-    let _ = lbts;
-    let sectors = sm
-        .winning_post_sectors(&lbst, &h.miner, rand)
-        .map_err(internal)?;
     let (kind, proof) =
         post_proof_bytes(&h.win_post_proof).or_else(|e| invalid(format!("WinningPoSt: {e}")))?;
-    let sectors = sectors
+    let sectors = info
+        .sectors
         .iter()
         .map(|s| {
             let d = padma_types::cid::commitment(&s.sealed_cid)
