@@ -24,6 +24,15 @@ pub struct NetworkConfig {
     pub address_network: String,
 }
 
+/// The datastore section.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct DatastoreConfig {
+    /// Free disk space (bytes) the datastore's filesystem must keep: below it the node
+    /// stops writing with a clear error and keeps serving reads (0 disables the check).
+    pub min_free_space: u64,
+}
+
 /// The whole node configuration.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -34,6 +43,9 @@ pub struct Config {
     /// Network settings.
     #[serde(rename = "Network")]
     pub network: NetworkConfig,
+    /// Datastore settings.
+    #[serde(rename = "Datastore")]
+    pub datastore: DatastoreConfig,
 }
 
 impl Default for Config {
@@ -45,6 +57,9 @@ impl Default for Config {
             },
             network: NetworkConfig {
                 address_network: "testnet".into(),
+            },
+            datastore: DatastoreConfig {
+                min_free_space: padma_store::space::DEFAULT_MIN_FREE_SPACE,
             },
         }
     }
@@ -64,8 +79,15 @@ pub fn default_config_text() -> String {
          #MaxRequestSize = {}\n\n\
          [Network]\n\
          # Prefix used to print addresses: \"testnet\" (t...) or \"mainnet\" (f...).\n\
-         #AddressNetwork = \"{}\"\n",
-        d.api.listen_address, d.api.max_request_size, d.network.address_network
+         #AddressNetwork = \"{}\"\n\n\
+         [Datastore]\n\
+         # Free disk space (bytes) to keep: below it the node stops writing, keeps serving\n\
+         # reads, and resumes by itself once space is freed (0 disables the check).\n\
+         #MinFreeSpace = {}\n",
+        d.api.listen_address,
+        d.api.max_request_size,
+        d.network.address_network,
+        d.datastore.min_free_space
     )
 }
 

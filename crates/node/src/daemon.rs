@@ -9,7 +9,7 @@ use crate::wallet::Wallet;
 use crate::{DEFAULT_BLOCK_DELAY_SECS, FULL_API_VERSION_V0, FULL_API_VERSION_V1};
 use anyhow::{bail, Context, Result};
 use padma_rpc::{JwtAuth, Permission, RpcServer, ServerConfig};
-use padma_store::Store;
+use padma_store::{Store, StoreOptions};
 use padma_types::Network;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -86,8 +86,22 @@ pub async fn run(opts: DaemonOptions) -> Result<()> {
         tracing::info!("bootstrap disabled");
     }
 
-    let store = Arc::new(Store::open(&repo.datastore_dir())?);
+    let store = Arc::new(Store::open_with(
+        &repo.datastore_dir(),
+        &StoreOptions {
+            min_free_space: repo.config.datastore.min_free_space,
+        },
+    )?);
+    let held = padma_chain::ChainStore::open(store.clone())?
+        .genesis()?
+        .map(|g| g.cid().to_string());
+    repo.check_datastore_chain(held.as_deref())?;
     let chain = crate::api::chainstore::open_chain(store.clone(), genesis_car.as_deref())?;
+    if let Some(c) = &chain {
+        if held.is_none() {
+            repo.record_genesis(&c.genesis.cid().to_string())?;
+        }
+    }
     let block_delay = chain
         .as_ref()
         .map(|c| c.sm().params().block_delay_secs())

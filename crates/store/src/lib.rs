@@ -3,6 +3,8 @@
 
 pub mod car;
 mod db;
+pub mod space;
 
-pub use db::{Store, COL_BLOCKS, COL_META};
+pub use db::{Corrupt, Store, StoreOptions, COL_BLOCKS, COL_META};
 pub use fvm_ipld_blockstore::{Blockstore, MemoryBlockstore};
+pub use space::LowDiskSpace;

@@ -23,6 +23,21 @@ pub fn cbor_cid(encoded: &[u8]) -> Cid {
     Cid::new_v1(DAG_CBOR, mh)
 }
 
+/// Whether `data` hashes to the digest `c` names. `None` when `c` uses a hash function
+/// other than blake2b-256 (every chain and state object uses that one) or the identity
+/// hash, so the bytes cannot be checked here.
+pub fn digest_matches(c: &Cid, data: &[u8]) -> Option<bool> {
+    let mh = c.hash();
+    match mh.code() {
+        BLAKE2B_256 => Some(mh.size() == 32 && mh.digest() == blake2b_256(data)),
+        IDENTITY => Some(mh.digest() == data),
+        _ => None,
+    }
+}
+
+/// Multihash code of the identity "hash" (the data inline).
+pub const IDENTITY: u64 = 0x00;
+
 /// The 32-byte commitment (CommR, CommD) a sealed or unsealed sector CID carries as
 /// its multihash digest.
 pub fn commitment(c: &Cid) -> Result<[u8; 32], String> {
@@ -117,5 +132,18 @@ mod tests {
         ] {
             assert!(scan_links(bad, &mut |_| {}).is_err());
         }
+    }
+
+    #[test]
+    fn digests_are_checked() {
+        let data = b"\x82\x01\x02";
+        let c = cbor_cid(data);
+        assert_eq!(digest_matches(&c, data), Some(true));
+        assert_eq!(digest_matches(&c, b"\x82\x01\x03"), Some(false));
+        let inline = Cid::new_v1(DAG_CBOR, Multihash::wrap(IDENTITY, data).unwrap());
+        assert_eq!(digest_matches(&inline, data), Some(true));
+        assert_eq!(digest_matches(&inline, b"x"), Some(false));
+        let sha = Cid::new_v1(DAG_CBOR, Multihash::wrap(0x12, &[0u8; 32]).unwrap());
+        assert_eq!(digest_matches(&sha, data), None);
     }
 }
