@@ -16,7 +16,7 @@ use padma_miner::fullnode::FullNode;
 use padma_miner::init::InitOptions;
 use padma_miner::run::RunOptions;
 use padma_node::daemon::DaemonOptions;
-use padma_node::repo::{expand_home, Repo};
+use padma_node::repo::{expand_home, ChainMissing, Repo};
 use padma_node::wallet::Wallet;
 use padma_rpc::client::ApiInfo;
 use padma_rpc::{JwtAuth, Permission};
@@ -228,7 +228,22 @@ pub async fn run(args: DevnetArgs) -> Result<()> {
     println!("export PADMA_PATH={}", node_repo.display());
     println!();
 
-    let daemon = tokio::spawn(padma_node::daemon::run(DaemonOptions {
+    // The node stops on SIGINT/SIGTERM (or `Shutdown`) by itself; the miner, which
+    // may be in the middle of a call to it, stops with it. Remember that a stop was
+    // asked for, so a miner cut off by its node's shutdown is not an error.
+    let (stop_tx_signal, stopping) = tokio::sync::watch::channel(false);
+    let watcher = {
+        let mut sigint = signal(SignalKind::interrupt())?;
+        let mut sigterm = signal(SignalKind::terminate())?;
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = sigint.recv() => {}
+                _ = sigterm.recv() => {}
+            }
+            let _ = stop_tx_signal.send(true);
+        })
+    };
+    let mut daemon = tokio::spawn(padma_node::daemon::run(DaemonOptions {
         repo: node_repo,
         api_port: Some(args.api),
         genesis: Some(dir.join("genesis.car")),
@@ -243,7 +258,7 @@ pub async fn run(args: DevnetArgs) -> Result<()> {
     // The genesis miner runs as `padma-miner` does, against this node over loopback.
     let miner_repo = dir.join("miner");
     let started = async {
-        wait_for_node(&node, &daemon).await?;
+        wait_for_node(&node, &mut daemon).await?;
         if !padma_miner::repo::exists(&miner_repo) {
             let manifest = dir.join(format!("sectors/pre-seal-t0{MINER_ID}.json"));
             if !manifest.exists() {
@@ -288,20 +303,27 @@ pub async fn run(args: DevnetArgs) -> Result<()> {
     };
     // Ctrl-C while the miner is being set up: the node stops (it has its own signal
     // handling) and an unfinished miner init is dropped, removing its half-made repo.
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut stop_asked = stopping.clone();
     let started = tokio::select! {
         r = started => Some(r),
-        _ = sigint.recv() => None,
-        _ = sigterm.recv() => None,
+        _ = stop_asked.wait_for(|s| *s) => None,
     };
-    drop((sigint, sigterm));
+    let started = match started {
+        // Set-up cut off by the node's shutdown is a stop, not a failure.
+        Some(Err(_)) if *stopping.borrow() => None,
+        other => other,
+    };
     let Some(started) = started else {
+        watcher.abort();
         return stopped_early(daemon).await;
     };
     if let Err(e) = started {
-        let _ = node.call::<serde_json::Value>("Shutdown", vec![]).await;
-        let _ = daemon.await;
+        watcher.abort();
+        // A node that already stopped was awaited (and reported) by the wait above.
+        if !daemon.is_finished() {
+            let _ = node.call::<serde_json::Value>("Shutdown", vec![]).await;
+            let _ = daemon.await;
+        }
         return Err(e);
     }
 
@@ -317,24 +339,42 @@ pub async fn run(args: DevnetArgs) -> Result<()> {
             let _ = stop_rx.await;
         },
     ));
-    let mut daemon = daemon;
-    tokio::select! {
+    let result = tokio::select! {
         d = &mut daemon => {
             let _ = stop_tx.send(());
             let m = miner.await;
-            d??;
-            m??;
+            match d? {
+                Ok(()) => miner_result(m, true),
+                Err(e) => Err(e),
+            }
         }
         m = &mut miner => {
-            if !matches!(m, Ok(Ok(()))) {
+            let node_stopping = *stopping.borrow() || daemon.is_finished();
+            if !node_stopping && !matches!(m, Ok(Ok(()))) {
                 let _ = node.call::<serde_json::Value>("Shutdown", vec![]).await;
             }
             let d = daemon.await;
-            m??;
-            d??;
+            d?.and(miner_result(m, node_stopping))
         }
+    };
+    watcher.abort();
+    result
+}
+
+/// The miner's outcome once the devnet stops. While its node is shutting down, a
+/// miner cut off in the middle of a call stopped with the node, which is no error.
+fn miner_result(
+    m: std::result::Result<Result<()>, tokio::task::JoinError>,
+    node_stopping: bool,
+) -> Result<()> {
+    match m? {
+        Ok(()) => Ok(()),
+        Err(e) if node_stopping => {
+            tracing::info!("the genesis miner stopped with its node: {e:#}");
+            Ok(())
+        }
+        Err(e) => Err(e),
     }
-    Ok(())
 }
 
 /// The devnet was stopped before its miner ran: wait for the node to stop.
@@ -343,15 +383,29 @@ async fn stopped_early(daemon: tokio::task::JoinHandle<Result<()>>) -> Result<()
     daemon.await?
 }
 
-/// Waits until the node in `daemon` answers on its API.
+/// Waits until the node in `daemon` answers on its API. A node that stopped first
+/// is reported with its own error (a damaged or vanished datastore with the way out).
 async fn wait_for_node(
     node: &FullNode,
-    daemon: &tokio::task::JoinHandle<Result<()>>,
+    daemon: &mut tokio::task::JoinHandle<Result<()>>,
 ) -> Result<()> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     loop {
         if daemon.is_finished() {
-            bail!("the full node stopped before its API came up");
+            let why = match daemon.await {
+                Ok(Ok(())) => anyhow::anyhow!("it exited"),
+                Ok(Err(e)) => e,
+                Err(e) => anyhow::anyhow!("it failed: {e}"),
+            };
+            let lost_chain = why.downcast_ref::<ChainMissing>().is_some()
+                || why.downcast_ref::<padma_store::Corrupt>().is_some();
+            let why = why.context("the full node stopped before its API came up");
+            if lost_chain {
+                return Err(why.context(
+                    "the devnet's chain cannot be resumed: `padma devnet --reset` starts a new one",
+                ));
+            }
+            return Err(why);
         }
         if node
             .call::<serde_json::Value>("Version", vec![])
