@@ -62,6 +62,9 @@ fn main() {
     let is_daemon = matches!(&cli.command, Command::Daemon(a) if a.command.is_none())
         || matches!(&cli.command, Command::Devnet(_));
     padma_node::process::init_logging(is_daemon);
+    if !is_daemon {
+        padma_node::process::quiet_closed_pipe();
+    }
     let repo = cli
         .repo
         .clone()

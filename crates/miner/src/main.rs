@@ -176,6 +176,10 @@ async fn main_async(cli: Cli) -> Result<()> {
 
 fn main() {
     let cli: Cli = padma_node::process::parse_args();
-    padma_node::process::init_logging(matches!(cli.command, Command::Run(_) | Command::Init(_)));
+    let long_running = matches!(cli.command, Command::Run(_) | Command::Init(_));
+    padma_node::process::init_logging(long_running);
+    if !long_running {
+        padma_node::process::quiet_closed_pipe();
+    }
     padma_node::process::run_main(main_async(cli));
 }

@@ -36,6 +36,18 @@ pub fn init_logging(long_running: bool) {
         .try_init();
 }
 
+/// For a short-lived command: a reader that closes its end of stdout early
+/// (`padma wallet list | head -1`) ends the command quietly, as it ends a Go or C
+/// program, instead of a panic on the failed write. Long-running processes keep
+/// ignoring `SIGPIPE`: their closed sockets are errors to handle, not a reason to exit.
+pub fn quiet_closed_pipe() {
+    // SAFETY: restoring the default disposition of SIGPIPE at start-up, before any
+    // other thread runs, has no memory-safety preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// How long, once `main` is done, blocking work (a proof step that cannot be
 /// interrupted) may hold the process before it is abandoned.
 pub const BLOCKING_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);

@@ -11,6 +11,9 @@ use rand::rngs::OsRng;
 use std::fmt;
 use std::str::FromStr;
 
+/// Length of a private key of either type, in bytes.
+pub const PRIVATE_KEY_LEN: usize = 32;
+
 /// Errors from key handling and signature checks.
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
@@ -150,14 +153,24 @@ impl KeyInfo {
         }
     }
 
+    /// A BLS private key: exactly 32 bytes, a scalar below the group order and not
+    /// zero (a zero key signs everything with the identity, which anyone can forge).
     fn bls_key(&self) -> Result<bls_signatures::PrivateKey, CryptoError> {
-        bls_signatures::PrivateKey::from_bytes(&self.private_key)
-            .map_err(|_| CryptoError::InvalidKey(KeyType::Bls))
+        let bad = CryptoError::InvalidKey(KeyType::Bls);
+        if self.private_key.len() != PRIVATE_KEY_LEN || self.private_key.iter().all(|b| *b == 0) {
+            return Err(bad);
+        }
+        bls_signatures::PrivateKey::from_bytes(&self.private_key).map_err(|_| bad)
     }
 
+    /// A secp256k1 private key: exactly 32 bytes (no zero-padding of shorter input), a
+    /// non-zero scalar below the curve order.
     fn secp_key(&self) -> Result<SigningKey, CryptoError> {
-        SigningKey::from_slice(&self.private_key)
-            .map_err(|_| CryptoError::InvalidKey(KeyType::Secp256k1))
+        let bad = CryptoError::InvalidKey(KeyType::Secp256k1);
+        if self.private_key.len() != PRIVATE_KEY_LEN {
+            return Err(bad);
+        }
+        SigningKey::from_slice(&self.private_key).map_err(|_| bad)
     }
 }
 
@@ -266,4 +279,35 @@ fn recover_secp_address(sig: &[u8], data: &[u8]) -> Result<Address, CryptoError>
     let vk = VerifyingKey::recover_from_prehash(&digest, &signature, rec)
         .map_err(|_| err("cannot recover secp256k1 public key"))?;
     Address::new_secp256k1(vk.to_encoded_point(false).as_bytes()).map_err(|_| err("bad public key"))
+}
+
+#[cfg(test)]
+mod key_checks {
+    use super::*;
+
+    #[test]
+    fn short_padded_and_zero_keys_are_refused() {
+        for kt in [KeyType::Bls, KeyType::Secp256k1] {
+            let good = KeyInfo::generate(kt);
+            assert!(KeyInfo::new(kt, good.private_key.clone()).is_ok());
+            assert!(KeyInfo::new(kt, good.private_key[1..].to_vec()).is_err());
+            let mut long = good.private_key.clone();
+            long.push(1);
+            assert!(KeyInfo::new(kt, long).is_err());
+            assert!(KeyInfo::new(kt, vec![0; PRIVATE_KEY_LEN]).is_err());
+            assert!(KeyInfo::new(kt, vec![]).is_err());
+        }
+        // 31 bytes of a real secp key used to be zero-padded into another key.
+        let k = KeyInfo::generate(KeyType::Secp256k1);
+        let short = KeyInfo {
+            key_type: KeyType::Secp256k1,
+            private_key: k.private_key[..31].to_vec(),
+        };
+        assert!(short.address().is_err());
+        let zero_bls = KeyInfo {
+            key_type: KeyType::Bls,
+            private_key: vec![0; 32],
+        };
+        assert!(zero_bls.address().is_err() && zero_bls.sign(b"x").is_err());
+    }
 }

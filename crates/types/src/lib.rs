@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod fil;
 pub mod json;
 pub mod message;
+pub mod peer_id;
 
 pub use fvm_shared;
 pub use fvm_shared::address::{Address, Network};

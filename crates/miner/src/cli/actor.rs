@@ -127,9 +127,7 @@ pub async fn run(cmd: ActorCmd, t: &Targets) -> Result<()> {
             peer_id,
             confidence,
         } => {
-            let bytes = bs58::decode(peer_id.trim())
-                .into_vec()
-                .map_err(|e| anyhow!("bad peer ID '{peer_id}': {e}"))?;
+            let bytes = padma_types::peer_id::parse_peer_id(&peer_id).map_err(|e| anyhow!(e))?;
             let params = RawBytes::serialize(fil_actor_miner_state::v18::ChangePeerIDParams {
                 new_id: bytes,
             })?;
