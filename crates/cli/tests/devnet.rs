@@ -4,19 +4,11 @@
 
 mod common;
 
-use common::{call, PADMA};
+use common::{call, free_port, PADMA};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 struct Devnet {
     child: Child,

@@ -291,3 +291,89 @@ fn call_verify(d: &Daemon, token: &str) -> serde_json::Value {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(call(&d.url("v1"), None, "AuthVerify", json!([token])))["result"].clone()
 }
+
+#[test]
+fn malformed_private_keys_are_refused_by_wallet_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Daemon::start(dir.path());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let secp = padma_types::crypto::KeyInfo::generate(padma_types::crypto::KeyType::Secp256k1);
+    let cases = [
+        ("bls", vec![0u8; 32]),
+        ("secp256k1", secp.private_key[..31].to_vec()),
+        ("secp256k1", vec![0u8; 32]),
+        ("bls", vec![1u8; 33]),
+    ];
+    for (kind, bytes) in cases {
+        let key = json!({"Type": kind, "PrivateKey": B64.encode(&bytes)});
+        let r = rt.block_on(call(
+            &d.url("v0"),
+            Some(&d.admin),
+            "WalletImport",
+            json!([key]),
+        ));
+        let msg = r["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            msg.contains("invalid") && msg.contains("private key"),
+            "{kind} key of {} bytes: {r}",
+            bytes.len()
+        );
+    }
+    let good = json!({"Type": "secp256k1", "PrivateKey": B64.encode(&secp.private_key)});
+    let r = rt.block_on(call(
+        &d.url("v0"),
+        Some(&d.admin),
+        "WalletImport",
+        json!([good]),
+    ));
+    let addr = secp.address().unwrap().to_string();
+    assert_eq!(r["result"].as_str().map(|a| &a[1..]), Some(&addr[1..]), "{r}");
+    assert_eq!(d.cli_ok(&["wallet", "list", "-a"]).lines().count(), 1);
+}
+
+/// Runs `padma ARGS` with stdout a pipe whose reader is already gone (what
+/// `padma wallet list | head -1` becomes once `head` exits).
+fn run_into_closed_pipe(d: &Daemon, args: &[&str]) -> std::process::Output {
+    let mut fds = [0i32; 2];
+    // SAFETY: pipe(2) fills the two-element array with new descriptors.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: fds[0] is the read end we own; closing it leaves a pipe with no reader.
+    unsafe { libc::close(fds[0]) };
+    // SAFETY: fds[1] is a fresh descriptor owned by nothing else.
+    let write_end = unsafe { <std::process::Stdio as std::os::fd::FromRawFd>::from_raw_fd(fds[1]) };
+    Command::new(common::PADMA)
+        .arg("--repo")
+        .arg(&d.repo)
+        .args(args)
+        .env_remove("FULLNODE_API_INFO")
+        .stdout(write_end)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_closed_output_pipe_ends_commands_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = Daemon::start(dir.path());
+    for _ in 0..3 {
+        d.cli_ok(&["wallet", "new"]);
+    }
+    for args in [
+        &["wallet", "list"][..],
+        &["wallet", "list", "-a"],
+        &["version"],
+    ] {
+        let out = run_into_closed_pipe(&d, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "padma {args:?}: {err}");
+        assert_ne!(out.status.code(), Some(101), "padma {args:?}: {err}");
+        assert_eq!(
+            out.status.signal(),
+            Some(libc::SIGPIPE),
+            "padma {args:?} should end as a Go program does on a closed pipe: {:?} {err}",
+            out.status
+        );
+    }
+}

@@ -152,6 +152,22 @@ async fn flow(mock: bool, block_ms: u64) {
     )
     .await;
     assert_eq!(info["result"]["PeerId"], new_peer, "{info}");
+    // Text that is not a peer ID never reaches the chain (it used to: `garbage` is
+    // valid base58).
+    for garbage in ["garbage", "12D3KooW", "bafy2bzaceaxyz"] {
+        let out = net.miner("miner", &["actor", "set-peer-id", garbage]);
+        assert!(!out.status.success(), "{garbage}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("invalid peer ID"), "{garbage}: {err}");
+    }
+    let info = rpc(
+        &net.node_url,
+        None,
+        "StateMinerInfo",
+        json!(["t01000", null]),
+    )
+    .await;
+    assert_eq!(info["result"]["PeerId"], new_peer, "{info}");
     let w = net.miner("miner", &["actor", "withdraw", "100000000"]);
     assert!(!w.status.success());
     assert!(

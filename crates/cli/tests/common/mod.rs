@@ -8,6 +8,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// The padma binary under test.
 pub const PADMA: &str = env!("CARGO_BIN_EXE_padma");
 
@@ -103,6 +112,7 @@ impl Daemon {
             .args(["devnet", "--mock-proofs", "--block-time", "1s"])
             .args(["--dir", dir.to_str().unwrap(), "--api", &port.to_string()])
             .args(["--accounts", &accounts.to_string()])
+            .args(["--miner-api", &free_port().to_string()])
             .env_remove("FULLNODE_API_INFO")
             .stdout(Stdio::from(out))
             .stderr(Stdio::from(err))
