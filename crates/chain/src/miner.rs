@@ -17,7 +17,7 @@ use anyhow::{bail, Result};
 use fvm_shared::address::{Address, Payload};
 use fvm_shared::crypto::signature::Signature;
 use fvm_shared::sector::RegisteredPoStProof;
-use padma_types::block::{ElectionProof, PoStProof, Ticket, TipSet};
+use padma_types::block::{ElectionProof, PoStProof, Ticket, TipSet, TipSetKey};
 use padma_types::crypto::KeyInfo;
 use padma_types::message::BLOCK_GAS_LIMIT;
 use padma_types::SignedMessage;
@@ -148,22 +148,88 @@ pub enum Attempt {
     Lost,
 }
 
-/// Tries to mine `round` on `base` once; the block's timestamp is the epoch's.
-pub async fn mine_one<N: MiningNode, P: WinningProver + ?Sized>(
+/// What a miner can work out for a round as soon as it knows the base: whether it
+/// wins, and if so its ticket, election proof and WinningPoSt. It depends only on the
+/// base and the round, so it can be done before the epoch starts.
+#[derive(Debug)]
+pub enum Prepared {
+    /// The miner does not win (or may not mine) this round on this base.
+    Lost,
+    /// The miner wins: everything of the block but its messages.
+    Won(Box<Win>),
+}
+
+/// The winning part of a block, proven on a base.
+#[derive(Debug)]
+pub struct Win {
+    ticket: Ticket,
+    eproof: ElectionProof,
+    beacon_values: Vec<padma_types::block::BeaconEntry>,
+    winning_post_proof: Vec<PoStProof>,
+}
+
+/// Proof work done ahead of an epoch, on the base known at the time.
+#[derive(Debug)]
+pub struct Speculation {
+    base: TipSetKey,
+    round: i64,
+    prepared: Prepared,
+}
+
+impl Speculation {
+    /// Work for `round` on `base`.
+    pub fn new(base: &TipSet, round: i64, prepared: Prepared) -> Self {
+        Speculation {
+            base: base.key().clone(),
+            round,
+            prepared,
+        }
+    }
+
+    /// True when this is the work for `round` on `base`.
+    pub fn is_for(&self, base: &TipSet, round: i64) -> bool {
+        self.round == round && &self.base == base.key()
+    }
+
+    /// The prepared work, if it was made for `round` on `base`; `None` when a better
+    /// base arrived meanwhile and the work must be redone on it.
+    pub fn take_for(self, base: &TipSet, round: i64) -> Option<Prepared> {
+        self.is_for(base, round).then_some(self.prepared)
+    }
+}
+
+/// Runs the prover off the async workers when the runtime has others to run on.
+fn prove_blocking<P: WinningProver + ?Sized>(
+    prover: &P,
+    info: &MinerBaseInfo,
+    miner_id: u64,
+    rand: [u8; 32],
+) -> Result<Vec<PoStProof>> {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(RuntimeFlavor::MultiThread) => {
+            tokio::task::block_in_place(|| prover.prove(info, miner_id, rand))
+        }
+        _ => prover.prove(info, miner_id, rand),
+    }
+}
+
+/// Works out, on `base`, whether the miner wins `round` and proves it if so.
+pub async fn prepare<N: MiningNode, P: WinningProver + ?Sized>(
     node: &N,
     prover: &P,
     miner: &Address,
     base: &TipSet,
     round: i64,
-) -> Result<Attempt> {
+) -> Result<Prepared> {
     let Payload::ID(miner_id) = *miner.payload() else {
         bail!("miner {miner} is not an ID address");
     };
     let Some(info) = node.base_info(miner, round, base).await? else {
-        return Ok(Attempt::Lost);
+        return Ok(Prepared::Lost);
     };
     if !info.eligible_for_mining {
-        return Ok(Attempt::Lost);
+        return Ok(Prepared::Lost);
     }
     let rbase = info.randomness_base().clone();
     let eproof = node
@@ -171,7 +237,7 @@ pub async fn mine_one<N: MiningNode, P: WinningProver + ?Sized>(
         .await?;
     let wins = win_count(&eproof.bytes, &info.miner_power, &info.network_power);
     if wins < 1 {
-        return Ok(Attempt::Lost);
+        return Ok(Prepared::Lost);
     }
     let parent_ticket = base
         .min_ticket_block()
@@ -191,7 +257,32 @@ pub async fn mine_one<N: MiningNode, P: WinningProver + ?Sized>(
         round,
         &address_cbor(miner),
     );
-    let winning_post_proof = prover.prove(&info, miner_id, prand)?;
+    let winning_post_proof = prove_blocking(prover, &info, miner_id, prand)?;
+    Ok(Prepared::Won(Box::new(Win {
+        ticket: Ticket {
+            vrf_proof: ticket.bytes,
+        },
+        eproof: ElectionProof {
+            win_count: wins,
+            vrf_proof: eproof.bytes,
+        },
+        beacon_values: info.beacon_entries,
+        winning_post_proof,
+    })))
+}
+
+/// Completes a prepared attempt at the epoch's start: selects the messages (those
+/// that arrived until now), creates, signs and submits the block.
+pub async fn finish<N: MiningNode>(
+    node: &N,
+    miner: &Address,
+    base: &TipSet,
+    round: i64,
+    prepared: Prepared,
+) -> Result<Attempt> {
+    let Prepared::Won(win) = prepared else {
+        return Ok(Attempt::Lost);
+    };
     let messages = node.select_messages(base).await?;
     let (genesis_ts, delay_ms) = node.timing().await?;
     let timestamp = (genesis_ts * 1000 + u64::try_from(round)? * delay_ms) / 1000;
@@ -199,26 +290,38 @@ pub async fn mine_one<N: MiningNode, P: WinningProver + ?Sized>(
         .create_block(BlockTemplate {
             miner: *miner,
             parents: base.key().clone(),
-            ticket: Ticket {
-                vrf_proof: ticket.bytes,
-            },
-            eproof: ElectionProof {
-                win_count: wins,
-                vrf_proof: eproof.bytes,
-            },
-            beacon_values: info.beacon_entries.clone(),
+            ticket: win.ticket,
+            eproof: win.eproof,
+            beacon_values: win.beacon_values,
             messages,
             epoch: round,
             timestamp,
-            winning_post_proof,
+            winning_post_proof: win.winning_post_proof,
         })
         .await?;
     node.submit_block(block.clone()).await?;
     Ok(Attempt::Mined(Box::new(block)))
 }
 
-/// Mines until `stop` turns true: one attempt per epoch, at the epoch's start, on the
-/// heaviest tipset known then. Errors of one attempt are logged and mining goes on.
+/// Tries to mine `round` on `base` once; the block's timestamp is the epoch's.
+pub async fn mine_one<N: MiningNode, P: WinningProver + ?Sized>(
+    node: &N,
+    prover: &P,
+    miner: &Address,
+    base: &TipSet,
+    round: i64,
+) -> Result<Attempt> {
+    let prepared = prepare(node, prover, miner, base, round).await?;
+    finish(node, miner, base, round, prepared).await
+}
+
+/// Mines until `stop` turns true: one attempt per epoch on the heaviest tipset known
+/// at the epoch's start. The proving is done ahead: as soon as the base for the next
+/// round is known (the block just mined, or a settled head), the election and the
+/// WinningPoSt run before the epoch starts, so at its start the block only needs its
+/// messages, a signature and submitting. Work done on a base that a better one
+/// replaced before the start is dropped and redone. Errors of one attempt are logged
+/// and mining goes on.
 pub async fn run<N: MiningNode, P: WinningProver + ?Sized>(
     node: &N,
     prover: &P,
@@ -227,10 +330,20 @@ pub async fn run<N: MiningNode, P: WinningProver + ?Sized>(
 ) -> Result<()> {
     let (genesis_ts, delay_ms) = node.timing().await?;
     let mut last: i64 = 0;
+    let mut ahead: Option<Speculation> = None;
     while !*stop.borrow() {
         let head = node.head().await?;
         let now_epoch = i64::try_from(now_ms().saturating_sub(genesis_ts * 1000) / delay_ms)?;
         let round = (head.height() + 1).max(last + 1).max(now_epoch);
+        if !ahead.as_ref().is_some_and(|s| s.is_for(&head, round)) {
+            ahead = match prepare(node, prover, &miner, &head, round).await {
+                Ok(p) => Some(Speculation::new(&head, round, p)),
+                Err(e) => {
+                    tracing::debug!(height = round, "proving ahead failed: {e:#}");
+                    None
+                }
+            };
+        }
         let start = genesis_ts * 1000 + u64::try_from(round)? * delay_ms;
         let wait = start.saturating_sub(now_ms());
         tokio::select! {
@@ -242,9 +355,25 @@ pub async fn run<N: MiningNode, P: WinningProver + ?Sized>(
             continue;
         }
         last = round;
-        match mine_one(node, prover, &miner, &base, round).await {
+        let prepared = match ahead.take().and_then(|s| s.take_for(&base, round)) {
+            Some(p) => Ok(p),
+            None => {
+                tracing::info!(
+                    height = round,
+                    base_height = base.height(),
+                    "a better base arrived: proving again on it"
+                );
+                prepare(node, prover, &miner, &base, round).await
+            }
+        };
+        let attempt = match prepared {
+            Ok(p) => finish(node, &miner, &base, round, p).await,
+            Err(e) => Err(e),
+        };
+        match attempt {
             Ok(Attempt::Mined(b)) => {
-                tracing::info!(height = round, block = %b.header.cid(), msgs = b.bls_messages.len() + b.secp_messages.len(), "mined a block");
+                let late_ms = now_ms().saturating_sub(start);
+                tracing::info!(height = round, block = %b.header.cid(), msgs = b.bls_messages.len() + b.secp_messages.len(), late_ms, "mined a block");
             }
             Ok(Attempt::Lost) => tracing::debug!(height = round, "did not win"),
             Err(e) => tracing::warn!(height = round, "mining failed: {e:#}"),
