@@ -30,6 +30,8 @@ use tokio::signal::unix::{signal, SignalKind};
 
 /// The genesis miner.
 const MINER_ID: u64 = 1000;
+/// The block time when none is asked for (and the machine sustains it).
+const DEFAULT_BLOCK_TIME_MS: u64 = 4000;
 /// FIL given to each account.
 const ACCOUNT_FIL: u64 = 100_000;
 
@@ -42,9 +44,10 @@ pub struct DevnetArgs {
     /// Funded accounts to create.
     #[arg(long, default_value_t = 10)]
     pub accounts: usize,
-    /// Time between blocks: `4s`, `500ms`, or seconds (a genesis parameter).
-    #[arg(long, default_value = "4s")]
-    pub block_time: String,
+    /// Time between blocks: `4s`, `500ms`, or seconds (a genesis parameter). Default
+    /// 4s, or longer with real proofs when this machine's WinningPoSt needs it.
+    #[arg(long)]
+    pub block_time: Option<String>,
     /// Fake genesis sectors and mock proofs (no proof parameters needed).
     #[arg(long)]
     pub mock_proofs: bool,
@@ -113,14 +116,38 @@ fn genesis_miner(dir: &Path, worker: &KeyInfo, mock: bool) -> Result<serde_json:
     Ok(serde_json::from_slice(&text)?)
 }
 
+/// The block time: the requested one, else the default; with real proofs, checked
+/// against a WinningPoSt timed over the genesis sectors (a warning when it cannot be
+/// sustained; a longer one when the user did not choose).
+fn pick_block_time(dir: &Path, manifest: &[u8], requested: Option<u64>, mock: bool) -> Result<u64> {
+    if mock {
+        return Ok(requested.unwrap_or(DEFAULT_BLOCK_TIME_MS));
+    }
+    eprintln!("timing a WinningPoSt on this machine");
+    let proof = super::pace::measure_winning_post(&dir.join("sectors"), manifest)?;
+    eprintln!("a WinningPoSt takes {:.1} s here", proof.as_secs_f64());
+    let (ms, warning) = super::pace::choose_block_time(requested, DEFAULT_BLOCK_TIME_MS, proof);
+    if let Some(w) = warning {
+        eprintln!("WARNING: {w}");
+        tracing::warn!("{w}");
+    }
+    Ok(ms)
+}
+
 /// Creates keys, sectors and the genesis in `dir`.
-fn create(dir: &Path, args: &DevnetArgs, block_delay_ms: u64) -> Result<Devnet> {
+fn create(dir: &Path, args: &DevnetArgs, requested_ms: Option<u64>) -> Result<Devnet> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let worker = KeyInfo::generate(KeyType::Bls);
     let accounts: Vec<KeyInfo> = (0..args.accounts)
         .map(|_| KeyInfo::generate(KeyType::Secp256k1))
         .collect();
     let manifest = genesis_miner(dir, &worker, args.mock_proofs)?;
+    let block_delay_ms = pick_block_time(
+        dir,
+        manifest.to_string().as_bytes(),
+        requested_ms,
+        args.mock_proofs,
+    )?;
     let name = NetworkParams::name_for("padma-devnet", block_delay_ms, args.mock_proofs);
     let mut t = Template::new(name, now_ms() / 1000);
     t.add_miners_from_manifest(
@@ -156,7 +183,11 @@ fn key(text: &str) -> Result<KeyInfo> {
 /// Runs the devnet until Ctrl-C.
 pub async fn run(args: DevnetArgs) -> Result<()> {
     let dir = expand_home(&args.dir);
-    let block_delay_ms = parse_block_time(&args.block_time)?;
+    let requested_ms = args
+        .block_time
+        .as_deref()
+        .map(parse_block_time)
+        .transpose()?;
     if args.reset && dir.exists() {
         std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
     }
@@ -164,7 +195,9 @@ pub async fn run(args: DevnetArgs) -> Result<()> {
     let d: Devnet = if state_file.exists() {
         let d: Devnet = serde_json::from_slice(&std::fs::read(&state_file)?)
             .with_context(|| format!("reading {}", state_file.display()))?;
-        if d.block_delay_ms != block_delay_ms || d.mock_proofs != args.mock_proofs {
+        if requested_ms.is_some_and(|ms| ms != d.block_delay_ms)
+            || d.mock_proofs != args.mock_proofs
+        {
             eprintln!(
                 "resuming the devnet in {} (block time {} ms, mock proofs {}): use --reset to change them",
                 dir.display(),
@@ -179,7 +212,7 @@ pub async fn run(args: DevnetArgs) -> Result<()> {
             dir: dir2.clone(),
             ..args
         };
-        tokio::task::spawn_blocking(move || create(&dir2, &a, block_delay_ms)).await??
+        tokio::task::spawn_blocking(move || create(&dir2, &a, requested_ms)).await??
     };
     let worker = key(&d.worker)?;
     let accounts = d
