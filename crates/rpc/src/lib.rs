@@ -7,7 +7,7 @@ pub mod client_ws;
 mod dispatch;
 pub mod error;
 mod http;
-mod listen;
+pub mod listen;
 pub mod method;
 pub mod request;
 pub mod server;

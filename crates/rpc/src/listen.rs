@@ -9,17 +9,70 @@ use hyper_util::service::TowerToHyperService;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
+/// File handles kept for the process's own work (datastore, keystore, sector files,
+/// logs) when the connection budget is derived from the file-handle limit.
+pub const FD_RESERVE: u64 = 256;
+
+/// Raises the soft limit on open files to the hard limit; returns the new soft limit.
+pub fn raise_fd_limit() -> io::Result<u64> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed to them.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if lim.rlim_cur < lim.rlim_max {
+        let raised = libc::rlimit {
+            rlim_cur: lim.rlim_max,
+            rlim_max: lim.rlim_max,
+        };
+        // SAFETY: as above.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            lim = raised;
+        }
+    }
+    Ok(lim.rlim_cur as u64)
+}
+
+/// How many connections the file-handle limit leaves room for, over every server in
+/// the process: the soft limit less [`FD_RESERVE`] (at least 8).
+pub fn fd_connection_budget() -> usize {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct passed to it.
+    let soft = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0 {
+        lim.rlim_cur as u64
+    } else {
+        1024
+    };
+    let room = soft.saturating_sub(FD_RESERVE).max(8);
+    usize::try_from(room).unwrap_or(usize::MAX).min(Semaphore::MAX_PERMITS)
+}
+
+/// The process-wide connection budget shared by all servers, sized on first use.
+fn fd_slots() -> Arc<Semaphore> {
+    static SLOTS: OnceLock<Arc<Semaphore>> = OnceLock::new();
+    SLOTS
+        .get_or_init(|| Arc::new(Semaphore::new(fd_connection_budget())))
+        .clone()
+}
+
 /// What the server knows about one connection; handlers reach it through a request
-/// extension. Its permit returns to the connection cap when the last clone is dropped.
+/// extension. Its permits return to the connection caps when the last clone is dropped.
 pub(crate) struct ConnInfo {
     _permit: OwnedSemaphorePermit,
+    _fd_permit: OwnedSemaphorePermit,
     started: Instant,
     /// Milliseconds after `started` of the last byte read or written.
     last_io_ms: AtomicU64,
@@ -109,9 +162,14 @@ pub(crate) async fn serve(
 ) -> io::Result<()> {
     let cap = config.max_connections.max(1);
     let slots = Arc::new(Semaphore::new(cap));
+    let fd_slots = fd_slots();
     loop {
         let permit = tokio::select! {
             p = slots.clone().acquire_owned() => p.map_err(io::Error::other)?,
+            _ = crate::server::until_set(&mut closing) => break,
+        };
+        let fd_permit = tokio::select! {
+            p = fd_slots.clone().acquire_owned() => p.map_err(io::Error::other)?,
             _ = crate::server::until_set(&mut closing) => break,
         };
         let tcp = tokio::select! {
@@ -129,6 +187,7 @@ pub(crate) async fn serve(
         let _ = tcp.set_nodelay(true);
         let info = Arc::new(ConnInfo {
             _permit: permit,
+            _fd_permit: fd_permit,
             started: Instant::now(),
             last_io_ms: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),

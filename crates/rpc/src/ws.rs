@@ -21,7 +21,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
-/// How often the server pings the client.
+/// How often the server pings the client (more often when the idle timeout is short).
 const PING_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Per-connection state: the outgoing queue and in-flight requests `xrpc.cancel` can stop.
@@ -89,8 +89,9 @@ async fn write_loop(
     mut out_rx: mpsc::UnboundedReceiver<String>,
     queued: Arc<AtomicUsize>,
     mut dead: watch::Receiver<bool>,
+    every: Duration,
 ) {
-    let mut ping = tokio::time::interval(PING_INTERVAL);
+    let mut ping = tokio::time::interval(every);
     ping.tick().await;
     loop {
         tokio::select! {
@@ -131,7 +132,9 @@ pub(crate) async fn serve_socket<S: Send + Sync + 'static>(
     let (out_tx, out_rx) = mpsc::unbounded_channel::<String>();
     let queued = Arc::new(AtomicUsize::new(0));
     let (dead, dead_rx) = watch::channel(false);
-    let writer = tokio::spawn(write_loop(sink, out_rx, queued.clone(), dead_rx.clone()));
+    let idle = inner.config.idle_timeout;
+    let every = PING_INTERVAL.min(idle / 3).max(Duration::from_millis(100));
+    let writer = tokio::spawn(write_loop(sink, out_rx, queued.clone(), dead_rx.clone(), every));
     let conn = Arc::new(Conn {
         out: out_tx,
         queued,
@@ -141,7 +144,6 @@ pub(crate) async fn serve_socket<S: Send + Sync + 'static>(
         cancels: Mutex::new(HashMap::new()),
     });
     let per_conn = Arc::new(Semaphore::new(inner.config.max_connection_requests.max(1)));
-    let idle = inner.config.idle_timeout;
     let mut closing = inner.closing.clone();
     let mut dead_rx = dead_rx;
     let mut last_seen = Instant::now();
