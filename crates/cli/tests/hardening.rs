@@ -319,7 +319,7 @@ async fn a_websocket_client_that_never_reads_is_disconnected() {
 }
 
 #[test]
-fn idle_and_slow_connections_are_closed_and_connections_are_capped() {
+fn idle_and_slow_connections_are_closed() {
     let dir = tempfile::tempdir().unwrap();
     let d = Daemon::start_with(
         dir.path(),
@@ -362,8 +362,14 @@ fn idle_and_slow_connections_are_closed_and_connections_are_capped() {
     )
     .unwrap();
     assert!(wait_closed(&mut ka, Duration::from_secs(30)), "keep-alive connection not closed");
+}
 
-    // The cap: 20 open connections; the 21st is served only when one goes away.
+#[test]
+fn connections_beyond_the_cap_wait_for_a_free_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Daemon::start_with(dir.path(), &[("PADMA_API_MAXCONNECTIONS", "20")]);
+    let addr = format!("127.0.0.1:{}", d.port);
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"Filecoin.Session"}"#;
     let held: Vec<TcpStream> = (0..20).map(|_| TcpStream::connect(&addr).unwrap()).collect();
     let mut extra = TcpStream::connect(&addr).unwrap();
     extra
@@ -415,13 +421,16 @@ async fn mining_survives_a_flood_of_idle_sockets() {
     let addr = format!("127.0.0.1:{}", d.port);
     let mut flood = Vec::new();
     let sock: std::net::SocketAddr = addr.parse().unwrap();
-    for _ in 0..1200 {
-        match TcpStream::connect_timeout(&sock, Duration::from_millis(500)) {
+    let mut failures = 0;
+    while flood.len() < 1200 && failures < 3 {
+        // A full listen backlog shows as a connect timeout.
+        match TcpStream::connect_timeout(&sock, Duration::from_secs(2)) {
             Ok(s) => flood.push(s),
-            Err(_) => break,
+            Err(_) => failures += 1,
         }
     }
-    assert!(flood.len() > 600, "only {} sockets opened", flood.len());
+    // More than the 512 files the process may open less its reserve.
+    assert!(flood.len() > 300, "only {} sockets opened", flood.len());
     // Blocks keep coming while the flood is held (idle ones are closed, others queue).
     let h1 = wait_height(&client, &url, h0 + 5, Duration::from_secs(60)).await;
     drop(flood);

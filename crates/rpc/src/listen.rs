@@ -40,7 +40,7 @@ pub fn raise_fd_limit() -> io::Result<u64> {
             lim = raised;
         }
     }
-    Ok(lim.rlim_cur as u64)
+    Ok(lim.rlim_cur)
 }
 
 /// How many connections the file-handle limit leaves room for, over every server in
@@ -52,7 +52,7 @@ pub fn fd_connection_budget() -> usize {
     };
     // SAFETY: getrlimit only writes the struct passed to it.
     let soft = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0 {
-        lim.rlim_cur as u64
+        lim.rlim_cur
     } else {
         1024
     };
@@ -160,7 +160,7 @@ pub(crate) async fn serve(
     config: &ServerConfig,
     mut closing: watch::Receiver<bool>,
 ) -> io::Result<()> {
-    let cap = config.max_connections.max(1);
+    let cap = crate::server::permits(config.max_connections);
     let slots = Arc::new(Semaphore::new(cap));
     let fd_slots = fd_slots();
     loop {
@@ -201,6 +201,7 @@ pub(crate) async fn serve(
         ));
     }
     drop(listener);
+    tracing::debug!(open = cap - slots.available_permits(), "draining API connections");
     let all = u32::try_from(cap).unwrap_or(u32::MAX);
     let drained = tokio::time::timeout(config.drain_timeout, slots.acquire_many(all)).await;
     if drained.is_err() {

@@ -233,4 +233,48 @@ mod tests {
         assert!(e.message.contains("maximum 100"), "{}", e.message);
         assert!(matches!(parse_body(b"[1,2,3]", 3).unwrap(), Body::Batch(v) if v.len() == 3));
     }
+
+    /// Deterministic fuzzing: mutated requests never panic, and every readable id is
+    /// echoed as a number or a string.
+    #[test]
+    fn mutated_bodies_never_panic() {
+        let seeds: [&[u8]; 4] = [
+            br#"{"jsonrpc":"2.0","id":18446744073709551616,"method":"Filecoin.Version","params":[]}"#,
+            br#"[{"id":"x","method":"m","params":[1,{"a":[null]}]},{"method":"n"}]"#,
+            br#"{"id":null,"method":"m","params":null}"#,
+            b"[[[[[[]]]]]]",
+        ];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..20_000u32 {
+            let seed = seeds[(round as usize) % seeds.len()];
+            let mut data = seed.to_vec();
+            for _ in 0..(next() % 4) {
+                let at = (next() as usize) % (data.len() + 1);
+                match next() % 3 {
+                    0 if at < data.len() => data[at] = (next() & 0xff) as u8,
+                    1 if at < data.len() => {
+                        data.remove(at);
+                    }
+                    _ => data.insert(at, b"{}[],:\"0-e\\"[(next() % 11) as usize]),
+                }
+            }
+            let members = match parse_body(&data, 3) {
+                Ok(Body::Single(v)) => vec![v],
+                Ok(Body::Batch(vs)) => vs,
+                Err(_) => continue,
+            };
+            for m in members {
+                if let Ok(r) = parse_request(m) {
+                    let id = r.id.as_json();
+                    assert!(id == "null" || id.starts_with(['"', '-']) || id.starts_with(|c: char| c.is_ascii_digit()));
+                }
+            }
+        }
+    }
 }

@@ -79,7 +79,7 @@ impl<S: Send + Sync + 'static> RpcServer<S> {
     /// Creates a server.
     pub fn new(state: Arc<S>, table: MethodTable<S>, auth: JwtAuth, config: ServerConfig) -> Self {
         let (closing_tx, closing) = watch::channel(false);
-        let requests = Arc::new(Semaphore::new(config.max_concurrent_requests.max(1)));
+        let requests = Arc::new(Semaphore::new(permits(config.max_concurrent_requests)));
         RpcServer {
             inner: Arc::new(Inner {
                 state,
@@ -130,4 +130,9 @@ impl<S: Send + Sync + 'static> RpcServer<S> {
 /// Resolves once `flag` is true (or its sender is gone), holding no borrow of it.
 pub(crate) async fn until_set(flag: &mut watch::Receiver<bool>) {
     let _ = flag.wait_for(|set| *set).await;
+}
+
+/// A semaphore size from a configured count: at least one, at most what tokio allows.
+pub(crate) fn permits(n: usize) -> usize {
+    n.clamp(1, Semaphore::MAX_PERMITS)
 }

@@ -24,6 +24,10 @@ use tokio::time::Instant;
 /// How often the server pings the client (more often when the idle timeout is short).
 const PING_INTERVAL: Duration = Duration::from_secs(5);
 
+/// How long a connection that sent an oversized message is kept open after the error
+/// reply and the close frame, so the client can read them.
+const LINGER: Duration = Duration::from_secs(1);
+
 /// Per-connection state: the outgoing queue and in-flight requests `xrpc.cancel` can stop.
 struct Conn {
     out: mpsc::UnboundedSender<String>,
@@ -105,10 +109,18 @@ async fn write_loop(
                 None => break,
             },
             _ = ping.tick() => if sink.send(Message::Ping(Default::default())).await.is_err() { return },
-            _ = crate::server::until_set(&mut dead) => return,
+            _ = kicked(&mut dead) => return,
         }
     }
     let _ = sink.send(Message::Close(None)).await;
+}
+
+/// Resolves only when the client was marked too slow (not when the connection state is
+/// merely dropped: queued replies are still written then).
+async fn kicked(dead: &mut watch::Receiver<bool>) {
+    if dead.wait_for(|d| *d).await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// True when a read error is a message or frame over the size limit.
@@ -143,10 +155,13 @@ pub(crate) async fn serve_socket<S: Send + Sync + 'static>(
         next_chan: AtomicU64::new(1),
         cancels: Mutex::new(HashMap::new()),
     });
-    let per_conn = Arc::new(Semaphore::new(inner.config.max_connection_requests.max(1)));
+    let per_conn = Arc::new(Semaphore::new(crate::server::permits(
+        inner.config.max_connection_requests,
+    )));
     let mut closing = inner.closing.clone();
     let mut dead_rx = dead_rx;
     let mut last_seen = Instant::now();
+    let mut linger = false;
     loop {
         let frame = tokio::select! {
             f = stream.next() => f,
@@ -166,6 +181,7 @@ pub(crate) async fn serve_socket<S: Send + Sync + 'static>(
                 if is_too_big(e) {
                     let limit = inner.config.max_request_bytes;
                     conn.send_text(error_text(&Id::NULL, &too_big(limit)));
+                    linger = true;
                 }
                 break;
             }
@@ -202,6 +218,13 @@ pub(crate) async fn serve_socket<S: Send + Sync + 'static>(
     }
     drop(conn);
     let _ = writer.await;
+    if linger {
+        // The rest of the oversized message is still unread: closing the socket now
+        // would reset it and could destroy the error reply before the client reads
+        // it. Give the client a moment to read the error and the close frame.
+        let _ = tokio::time::timeout(LINGER, crate::server::until_set(&mut closing)).await;
+    }
+    drop(stream);
     drop(conn_slot);
 }
 
