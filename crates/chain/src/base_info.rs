@@ -19,7 +19,6 @@ use padma_store::Store;
 use padma_types::block::{BeaconEntry, TipSet};
 use std::sync::Arc;
 
-
 /// The most beacon entries a base-info answer may carry (the rounds between the base's
 /// latest entry and the block's round): a day of null rounds on a 1-second devnet.
 pub const MAX_BASE_INFO_BEACON_ENTRIES: u64 = 100_000;

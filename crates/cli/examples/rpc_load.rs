@@ -49,7 +49,9 @@ async fn post(client: &reqwest::Client, url: &str, body: &str) -> Option<Value> 
 
 async fn height(client: &reqwest::Client, url: &str) -> i64 {
     let body = r#"{"jsonrpc":"2.0","id":1,"method":"Filecoin.ChainHead"}"#;
-    post(client, url, body).await.map_or(-1, |v| v["result"]["Height"].as_i64().unwrap_or(-1))
+    post(client, url, body)
+        .await
+        .map_or(-1, |v| v["result"]["Height"].as_i64().unwrap_or(-1))
 }
 
 /// ChainHead latencies in ms over `secs`, one probe every 50 ms, and blocks produced.
@@ -96,7 +98,14 @@ async fn main() {
         .map(|a| a.port())
         .expect("free port");
     let mut child = Command::new(&a.padma)
-        .args(["devnet", "--mock-proofs", "--block-time", "1s", "--accounts", "1"])
+        .args([
+            "devnet",
+            "--mock-proofs",
+            "--block-time",
+            "1s",
+            "--accounts",
+            "1",
+        ])
         .args(["--dir", &dir.path().display().to_string()])
         .args(["--api", &port.to_string(), "--miner-api", "0"])
         .env_remove("FULLNODE_API_INFO")

@@ -131,7 +131,10 @@ async fn wait_height(client: &reqwest::Client, url: &str, h: i64, within: Durati
         if now >= h {
             return now;
         }
-        assert!(Instant::now() < deadline, "chain stuck at {now}, wanted {h}");
+        assert!(
+            Instant::now() < deadline,
+            "chain stuck at {now}, wanted {h}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -150,13 +153,21 @@ async fn ids_are_echoed_exactly_and_permissions_are_sets() {
         let body = format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"Filecoin.Session"}}"#);
         let (s, t) = post_raw(&url, None, body).await;
         assert_eq!(s, 200, "{t}");
-        assert!(t.contains(&format!(r#""id":{id},"#)), "{id} came back as {t}");
+        assert!(
+            t.contains(&format!(r#""id":{id},"#)),
+            "{id} came back as {t}"
+        );
         let body = format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"Filecoin.Nope"}}"#);
         let (_, t) = post_raw(&url, None, body).await;
-        assert!(t.contains(&format!(r#""id":{id},"#)), "{id} came back as {t}");
+        assert!(
+            t.contains(&format!(r#""id":{id},"#)),
+            "{id} came back as {t}"
+        );
     }
     // Over WebSocket too.
-    let (mut ws, _) = tokio_tungstenite::connect_async(d.ws_url("v1")).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(d.ws_url("v1"))
+        .await
+        .unwrap();
     let big = "18446744073709551616123";
     ws.send(Message::Text(
         format!(r#"{{"jsonrpc":"2.0","id":{big},"method":"Filecoin.Session"}}"#).into(),
@@ -171,7 +182,8 @@ async fn ids_are_echoed_exactly_and_permissions_are_sets() {
     assert!(text.contains(&format!(r#""id":{big},"#)), "{text}");
 
     // A token allowing only `sign` signs but cannot write or read.
-    let addr = call(&url, Some(&d.admin), "WalletNew", json!(["secp256k1"])).await["result"].clone();
+    let addr =
+        call(&url, Some(&d.admin), "WalletNew", json!(["secp256k1"])).await["result"].clone();
     let b64 = call(&url, Some(&d.admin), "AuthNew", json!([["sign"]])).await;
     let sign_only = String::from_utf8(
         base64::Engine::decode(
@@ -185,8 +197,7 @@ async fn ids_are_echoed_exactly_and_permissions_are_sets() {
     assert_eq!(r["result"], json!(["sign"]));
     let r = call(&url, Some(&sign_only), "WalletHas", json!([addr])).await;
     assert_eq!(
-        r["error"]["message"],
-        "missing permission to invoke 'WalletHas' (need 'write')",
+        r["error"]["message"], "missing permission to invoke 'WalletHas' (need 'write')",
         "{r}"
     );
     let r = call(&url, Some(&sign_only), "WalletSign", json!([addr, "aGk="])).await;
@@ -204,7 +215,9 @@ async fn one_size_limit_and_one_error_for_http_and_websocket() {
     let (s, http) = post_raw(&d.url("v1"), None, big.clone()).await;
     assert_eq!(s, 500);
     let http: Value = serde_json::from_str(&http).unwrap();
-    let (mut ws, _) = tokio_tungstenite::connect_async(d.ws_url("v1")).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(d.ws_url("v1"))
+        .await
+        .unwrap();
     ws.send(Message::Text(big.into())).await.unwrap();
     let mut got = None;
     let mut closed = false;
@@ -232,12 +245,30 @@ async fn one_size_limit_and_one_error_for_http_and_websocket() {
 fn nonsensical_limits_are_refused_at_start() {
     let dir = tempfile::tempdir().unwrap();
     for (var, value, needle) in [
-        ("PADMA_API_MAXREQUESTSIZE", "0", "API.MaxRequestSize must be between"),
-        ("PADMA_API_MAXCONNECTIONS", "0", "API.MaxConnections must be between"),
-        ("PADMA_API_IDLETIMEOUTSECS", "0", "API.IdleTimeoutSecs must be between"),
+        (
+            "PADMA_API_MAXREQUESTSIZE",
+            "0",
+            "API.MaxRequestSize must be between",
+        ),
+        (
+            "PADMA_API_MAXCONNECTIONS",
+            "0",
+            "API.MaxConnections must be between",
+        ),
+        (
+            "PADMA_API_IDLETIMEOUTSECS",
+            "0",
+            "API.IdleTimeoutSecs must be between",
+        ),
     ] {
         let out = Command::new(PADMA)
-            .args(["--repo", dir.path().to_str().unwrap(), "daemon", "--api", "0"])
+            .args([
+                "--repo",
+                dir.path().to_str().unwrap(),
+                "daemon",
+                "--api",
+                "0",
+            ])
             .env_remove("FULLNODE_API_INFO")
             .env(var, value)
             .output()
@@ -260,7 +291,10 @@ async fn big_bodies_and_batches_are_refused_within_bounded_memory() {
     batch.push(']');
     let (s, t) = post_raw(&url, None, batch).await;
     assert_eq!(s, 400, "{}", &t[..t.len().min(300)]);
-    assert!(t.contains("batch bigger than maximum 100 requests allowed"), "{t}");
+    assert!(
+        t.contains("batch bigger than maximum 100 requests allowed"),
+        "{t}"
+    );
     // A body far over the limit: refused after reading at most the limit.
     let huge = vec![b' '; 104 << 20];
     let res = reqwest::Client::new()
@@ -272,7 +306,10 @@ async fn big_bodies_and_batches_are_refused_within_bounded_memory() {
     if let Ok(r) = res {
         assert_eq!(r.status().as_u16(), 500);
         let t = r.text().await.unwrap_or_default();
-        assert!(t.is_empty() || t.contains("request bigger than maximum"), "{t}");
+        assert!(
+            t.is_empty() || t.contains("request bigger than maximum"),
+            "{t}"
+        );
     }
     // A batch at the limit still works.
     let mut ok = format!("[{}", one.repeat(100));
@@ -280,7 +317,14 @@ async fn big_bodies_and_batches_are_refused_within_bounded_memory() {
     ok.push(']');
     let (s, t) = post_raw(&url, None, ok).await;
     assert_eq!(s, 200);
-    assert_eq!(serde_json::from_str::<Value>(&t).unwrap().as_array().unwrap().len(), 100);
+    assert_eq!(
+        serde_json::from_str::<Value>(&t)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        100
+    );
     let peak = peak_mib(d.child.id());
     assert!(peak < 400, "daemon peaked at {peak} MiB");
 }
@@ -289,15 +333,18 @@ async fn big_bodies_and_batches_are_refused_within_bounded_memory() {
 async fn a_websocket_client_that_never_reads_is_disconnected() {
     let dir = tempfile::tempdir().unwrap();
     let d = Daemon::start_with(dir.path(), &[("PADMA_API_MAXSENDBUFFER", "1048576")]);
-    let (mut ws, _) = tokio_tungstenite::connect_async(d.ws_url("v1")).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(d.ws_url("v1"))
+        .await
+        .unwrap();
     // Discovery replies are large; ask for far more than the socket buffers and the
     // 1 MiB send buffer hold, and never read.
     let req = r#"{"jsonrpc":"2.0","id":1,"method":"Filecoin.Discover"}"#;
     let mut refused = false;
     for _ in 0..20_000 {
-        let sent = tokio::time::timeout(Duration::from_secs(20), ws.send(Message::Text(req.into())))
-            .await
-            .expect("the server keeps reading or closes");
+        let sent =
+            tokio::time::timeout(Duration::from_secs(20), ws.send(Message::Text(req.into())))
+                .await
+                .expect("the server keeps reading or closes");
         if sent.is_err() {
             refused = true;
             break;
@@ -334,7 +381,8 @@ fn idle_and_slow_connections_are_closed() {
     // WebSocket that never answers pings: all closed by the server.
     let mut idle = TcpStream::connect(&addr).unwrap();
     let mut slow = TcpStream::connect(&addr).unwrap();
-    slow.write_all(b"POST /rpc/v1 HTTP/1.1\r\nHost: x\r\n").unwrap();
+    slow.write_all(b"POST /rpc/v1 HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
     let mut ws = TcpStream::connect(&addr).unwrap();
     ws.write_all(
         format!(
@@ -348,7 +396,10 @@ fn idle_and_slow_connections_are_closed() {
     ws.read_exact(&mut head).unwrap();
     assert_eq!(&head, b"HTTP/1.1 101");
     for (name, s) in [("idle", &mut idle), ("slow", &mut slow), ("ws", &mut ws)] {
-        assert!(wait_closed(s, Duration::from_secs(30)), "{name} connection not closed");
+        assert!(
+            wait_closed(s, Duration::from_secs(30)),
+            "{name} connection not closed"
+        );
     }
     // A keep-alive connection after a request is closed once quiet.
     let mut ka = TcpStream::connect(&addr).unwrap();
@@ -361,7 +412,10 @@ fn idle_and_slow_connections_are_closed() {
         .as_bytes(),
     )
     .unwrap();
-    assert!(wait_closed(&mut ka, Duration::from_secs(30)), "keep-alive connection not closed");
+    assert!(
+        wait_closed(&mut ka, Duration::from_secs(30)),
+        "keep-alive connection not closed"
+    );
 }
 
 #[test]
@@ -370,7 +424,9 @@ fn connections_beyond_the_cap_wait_for_a_free_slot() {
     let d = Daemon::start_with(dir.path(), &[("PADMA_API_MAXCONNECTIONS", "20")]);
     let addr = format!("127.0.0.1:{}", d.port);
     let body = r#"{"jsonrpc":"2.0","id":1,"method":"Filecoin.Session"}"#;
-    let held: Vec<TcpStream> = (0..20).map(|_| TcpStream::connect(&addr).unwrap()).collect();
+    let held: Vec<TcpStream> = (0..20)
+        .map(|_| TcpStream::connect(&addr).unwrap())
+        .collect();
     let mut extra = TcpStream::connect(&addr).unwrap();
     extra
         .write_all(
@@ -381,13 +437,24 @@ fn connections_beyond_the_cap_wait_for_a_free_slot() {
             .as_bytes(),
         )
         .unwrap();
-    extra.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    extra
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
     let mut buf = [0u8; 64];
-    assert!(extra.read(&mut buf).is_err(), "served beyond the connection cap");
+    assert!(
+        extra.read(&mut buf).is_err(),
+        "served beyond the connection cap"
+    );
     drop(held);
-    extra.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    extra
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     let n = extra.read(&mut buf).unwrap();
-    assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{:?}", String::from_utf8_lossy(&buf[..n]));
+    assert!(
+        buf[..n].starts_with(b"HTTP/1.1 200"),
+        "{:?}",
+        String::from_utf8_lossy(&buf[..n])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -397,14 +464,36 @@ async fn far_future_base_info_and_huge_sector_lists_are_cheap() {
     let url = d.url("v1");
     let t = Instant::now();
     for round in [1_000_000i64, i64::MAX] {
-        let r = call(&url, None, "MinerGetBaseInfo", json!(["t01000", round, null])).await;
+        let r = call(
+            &url,
+            None,
+            "MinerGetBaseInfo",
+            json!(["t01000", round, null]),
+        )
+        .await;
         assert_eq!(r["error"]["code"], -32602, "{r}");
-        assert!(r["error"]["message"].as_str().unwrap().contains("in the future"), "{r}");
+        assert!(
+            r["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("in the future"),
+            "{r}"
+        );
     }
     // A bitfield naming a million sectors: answered with the ones that exist.
-    let r = call(&url, None, "StateMinerSectors", json!(["t01000", [0, 1_000_000], null])).await;
+    let r = call(
+        &url,
+        None,
+        "StateMinerSectors",
+        json!(["t01000", [0, 1_000_000], null]),
+    )
+    .await;
     assert!(r["result"].is_array(), "{r}");
-    assert!(t.elapsed() < Duration::from_secs(20), "took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        t.elapsed()
+    );
     let peak = peak_mib(d.child.id());
     assert!(peak < 600, "devnet peaked at {peak} MiB");
 }

@@ -291,12 +291,27 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("config.toml");
         for (text, needle) in [
-            ("MaxRequestSize = 0", "API.MaxRequestSize must be between 1024 and"),
+            (
+                "MaxRequestSize = 0",
+                "API.MaxRequestSize must be between 1024 and",
+            ),
             ("MaxBatchSize = 0", "API.MaxBatchSize must be between 1 and"),
-            ("MaxConnections = 0", "API.MaxConnections must be between 1 and"),
-            ("IdleTimeoutSecs = 0", "API.IdleTimeoutSecs must be between 1 and"),
-            ("ReadTimeoutSecs = 99999", "API.ReadTimeoutSecs must be between 1 and 3600"),
-            ("MaxSendBuffer = 10", "API.MaxSendBuffer must be between 65536 and"),
+            (
+                "MaxConnections = 0",
+                "API.MaxConnections must be between 1 and",
+            ),
+            (
+                "IdleTimeoutSecs = 0",
+                "API.IdleTimeoutSecs must be between 1 and",
+            ),
+            (
+                "ReadTimeoutSecs = 99999",
+                "API.ReadTimeoutSecs must be between 1 and 3600",
+            ),
+            (
+                "MaxSendBuffer = 10",
+                "API.MaxSendBuffer must be between 65536 and",
+            ),
         ] {
             std::fs::write(&p, format!("[API]\n{text}\n")).unwrap();
             let err = format!("{:#}", Config::load_with(&p, |_| None).unwrap_err());

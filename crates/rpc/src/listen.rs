@@ -57,7 +57,9 @@ pub fn fd_connection_budget() -> usize {
         1024
     };
     let room = soft.saturating_sub(FD_RESERVE).max(8);
-    usize::try_from(room).unwrap_or(usize::MAX).min(Semaphore::MAX_PERMITS)
+    usize::try_from(room)
+        .unwrap_or(usize::MAX)
+        .min(Semaphore::MAX_PERMITS)
 }
 
 /// The process-wide connection budget shared by all servers, sized on first use.
@@ -201,7 +203,10 @@ pub(crate) async fn serve(
         ));
     }
     drop(listener);
-    tracing::debug!(open = cap - slots.available_permits(), "draining API connections");
+    tracing::debug!(
+        open = cap - slots.available_permits(),
+        "draining API connections"
+    );
     let all = u32::try_from(cap).unwrap_or(u32::MAX);
     let drained = tokio::time::timeout(config.drain_timeout, slots.acquire_many(all)).await;
     if drained.is_err() {

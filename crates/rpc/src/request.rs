@@ -81,7 +81,9 @@ pub fn parse_body(bytes: &[u8], max_batch: usize) -> Result<Body<'_>, RpcError> 
     }
     let parse_error = |_| RpcError::new(error::PARSE_ERROR, "Parse error");
     if !text.starts_with('[') {
-        return serde_json::from_str(text).map(Body::Single).map_err(parse_error);
+        return serde_json::from_str(text)
+            .map(Body::Single)
+            .map_err(parse_error);
     }
     let mut de = serde_json::Deserializer::from_str(text);
     let members = BatchSeed { max: max_batch }
@@ -195,10 +197,19 @@ mod tests {
 
     #[test]
     fn bodies_and_requests() {
-        assert_eq!(parse_body(b"  ", 10).unwrap_err().code, error::INVALID_REQUEST);
-        assert_eq!(parse_body(b"[]", 10).unwrap_err().code, error::INVALID_REQUEST);
+        assert_eq!(
+            parse_body(b"  ", 10).unwrap_err().code,
+            error::INVALID_REQUEST
+        );
+        assert_eq!(
+            parse_body(b"[]", 10).unwrap_err().code,
+            error::INVALID_REQUEST
+        );
         assert_eq!(parse_body(b"{x", 10).unwrap_err().code, error::PARSE_ERROR);
-        assert_eq!(parse_body(b"[1] x", 10).unwrap_err().code, error::PARSE_ERROR);
+        assert_eq!(
+            parse_body(b"[1] x", 10).unwrap_err().code,
+            error::PARSE_ERROR
+        );
         assert!(matches!(parse_body(b" [1] ", 10).unwrap(), Body::Batch(v) if v.len() == 1));
         let r = req(r#"{"id": 3, "method": "Filecoin.X"}"#).unwrap();
         assert_eq!((r.id.as_json(), r.params.len()), ("3", 0));
@@ -272,7 +283,11 @@ mod tests {
             for m in members {
                 if let Ok(r) = parse_request(m) {
                     let id = r.id.as_json();
-                    assert!(id == "null" || id.starts_with(['"', '-']) || id.starts_with(|c: char| c.is_ascii_digit()));
+                    assert!(
+                        id == "null"
+                            || id.starts_with(['"', '-'])
+                            || id.starts_with(|c: char| c.is_ascii_digit())
+                    );
                 }
             }
         }

@@ -122,8 +122,13 @@ impl<S: Send + Sync + 'static> RpcServer<S> {
             shutdown.await;
             let _ = closing_tx.send(true);
         });
-        crate::listen::serve(listener, router, &self.inner.config, self.inner.closing.clone())
-            .await
+        crate::listen::serve(
+            listener,
+            router,
+            &self.inner.config,
+            self.inner.closing.clone(),
+        )
+        .await
     }
 }
 

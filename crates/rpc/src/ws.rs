@@ -146,7 +146,13 @@ pub(crate) async fn serve_socket<S: Send + Sync + 'static>(
     let (dead, dead_rx) = watch::channel(false);
     let idle = inner.config.idle_timeout;
     let every = PING_INTERVAL.min(idle / 3).max(Duration::from_millis(100));
-    let writer = tokio::spawn(write_loop(sink, out_rx, queued.clone(), dead_rx.clone(), every));
+    let writer = tokio::spawn(write_loop(
+        sink,
+        out_rx,
+        queued.clone(),
+        dead_rx.clone(),
+        every,
+    ));
     let conn = Arc::new(Conn {
         out: out_tx,
         queued,
@@ -205,7 +211,13 @@ pub(crate) async fn serve_socket<S: Send + Sync + 'static>(
             _per_conn: permit,
             _overall: global,
         };
-        tokio::spawn(handle_frame(inner.clone(), ctx.clone(), conn.clone(), bytes, held));
+        tokio::spawn(handle_frame(
+            inner.clone(),
+            ctx.clone(),
+            conn.clone(),
+            bytes,
+            held,
+        ));
     }
     // Cancel whatever still runs; dropping the connection state closes the outbox.
     let pending: Vec<_> = conn

@@ -150,7 +150,12 @@ pub fn methods() -> MethodTable<NodeState> {
             light!(wallet::wallet_validate_address),
         ),
         // Chain.
-        call("ChainGetGenesis", Read, none, light!(chain::chain_get_genesis)),
+        call(
+            "ChainGetGenesis",
+            Read,
+            none,
+            light!(chain::chain_get_genesis),
+        ),
         call("ChainHead", Read, none, light!(chain::chain_head)),
         call("ChainGetBlock", Read, one, h!(chain::chain_get_block)),
         call("ChainReadObj", Read, one, h!(chain::chain_read_obj)),
