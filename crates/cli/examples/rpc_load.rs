@@ -1,9 +1,10 @@
 //! Load benchmark of the API: starts `padma devnet --mock-proofs` (1 s blocks) and
 //! measures `ChainHead` latency (p50, p99, max) and blocks produced, first idle, then
-//! while `--clients` anonymous clients call `StateMinerSectors` with a bitfield of a
-//! million sectors in a loop.
+//! while `--clients` anonymous clients call `StateMinerSectors` with a bitfield naming
+//! `--sectors` sectors (a million by default) in a loop.
 //!
-//! `cargo run -p padma --example rpc_load -- [--padma PATH] [--seconds N] [--clients N]`
+//! `cargo run -p padma --example rpc_load -- [--padma PATH] [--seconds N] [--clients N]
+//! [--sectors N]`
 //! (`--padma` defaults to the `padma` next to this example, so another build, e.g. of
 //! an older commit, can be measured with the same load).
 
@@ -18,6 +19,7 @@ struct Args {
     padma: PathBuf,
     seconds: u64,
     clients: usize,
+    sectors: u64,
 }
 
 fn args() -> Args {
@@ -28,6 +30,7 @@ fn args() -> Args {
             .unwrap_or_else(|| PathBuf::from("padma")),
         seconds: 20,
         clients: 8,
+        sectors: 1_000_000,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -36,6 +39,7 @@ fn args() -> Args {
             "--padma" => a.padma = PathBuf::from(value),
             "--seconds" => a.seconds = value.parse().unwrap_or(a.seconds),
             "--clients" => a.clients = value.parse().unwrap_or(a.clients),
+            "--sectors" => a.sectors = value.parse().unwrap_or(a.sectors),
             other => eprintln!("ignoring unknown flag {other}"),
         }
     }
@@ -126,14 +130,18 @@ async fn main() {
 
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicU64::new(0));
-    let heavy = r#"{"jsonrpc":"2.0","id":1,"method":"Filecoin.StateMinerSectors","params":["t01000",[0,1000000],null]}"#;
+    let heavy = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"Filecoin.StateMinerSectors","params":["t01000",[0,{}],null]}}"#,
+        a.sectors
+    );
+    let heavy = Arc::new(heavy);
     let mut tasks = Vec::new();
     for _ in 0..a.clients {
-        let (stop, done, url) = (stop.clone(), done.clone(), url.clone());
+        let (stop, done, url, heavy) = (stop.clone(), done.clone(), url.clone(), heavy.clone());
         tasks.push(tokio::spawn(async move {
             let client = reqwest::Client::new();
             while !stop.load(Ordering::Relaxed) {
-                let _ = post(&client, &url, heavy).await;
+                let _ = post(&client, &url, &heavy).await;
                 done.fetch_add(1, Ordering::Relaxed);
             }
         }));
@@ -142,9 +150,10 @@ async fn main() {
     stop.store(true, Ordering::Relaxed);
     report("loaded", a.seconds, &loaded);
     println!(
-        "heavy calls completed: {} by {} clients",
+        "heavy calls completed: {} by {} clients (StateMinerSectors naming {} sectors)",
         done.load(Ordering::Relaxed),
-        a.clients
+        a.clients,
+        a.sectors
     );
     for t in tasks {
         t.abort();
