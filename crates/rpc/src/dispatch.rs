@@ -159,6 +159,30 @@ fn reply(id: &Id, res: Result<Value, RpcError>, max: usize) -> Outcome {
     }
 }
 
+/// True for a result whose encoding may take a while (a long list, a big string).
+fn looks_big(v: &Value) -> bool {
+    match v {
+        Value::Array(a) => a.len() > 256,
+        Value::Object(o) => o.len() > 256,
+        Value::String(t) => t.len() > 64 << 10,
+        _ => false,
+    }
+}
+
+/// Encodes a large result on the blocking pool, so it cannot stall the workers.
+async fn reply_off_workers(id: Id, v: Value, max: usize) -> Outcome {
+    let echo = id.clone();
+    tokio::task::spawn_blocking(move || reply(&id, Ok(v), max))
+        .await
+        .unwrap_or_else(|e| {
+            reply(
+                &echo,
+                Err(RpcError::handler(format!("encoding the reply: {e}"))),
+                max,
+            )
+        })
+}
+
 /// Dispatches one request. Channel methods open only when `channels` is set; a reply
 /// larger than `max` bytes becomes an error.
 pub(crate) async fn dispatch<S: Send + Sync + 'static>(
@@ -227,7 +251,10 @@ pub(crate) async fn dispatch<S: Send + Sync + 'static>(
                 .catch_unwind()
                 .await
                 .unwrap_or_else(|_| Err(panicked()));
-            reply(&id, res, max)
+            match res {
+                Ok(v) if looks_big(&v) => reply_off_workers(id, v, max).await,
+                res => reply(&id, res, max),
+            }
         }
         Handler::Channel(f) => {
             let res: ChannelResult = AssertUnwindSafe(f(state, ctx.clone(), p))
