@@ -4,7 +4,7 @@ use libfuzzer_sys::fuzz_target;
 use padma_rpc::request::{parse_body, parse_request, Body};
 
 fuzz_target!(|data: &[u8]| {
-    match parse_body(data) {
+    match parse_body(data, 100) {
         Ok(Body::Single(v)) => {
             let _ = parse_request(v);
         }

@@ -19,6 +19,10 @@ use padma_store::Store;
 use padma_types::block::{BeaconEntry, TipSet};
 use std::sync::Arc;
 
+/// The most beacon entries a base-info answer may carry (the rounds between the base's
+/// latest entry and the block's round): a day of null rounds on a 1-second devnet.
+pub const MAX_BASE_INFO_BEACON_ENTRIES: u64 = 100_000;
+
 /// Epochs between the state a block's election reads and the block (`ChainFinality`).
 pub const WINNING_POST_LOOKBACK: i64 = crate::consensus::CHAIN_FINALITY;
 
@@ -189,6 +193,17 @@ impl StateManager {
         }
         let id = miner_id(miner)?;
         let prev = latest_beacon_entry(self.chain(), base)?;
+        let wanted = self
+            .beacon()
+            .max_round_for_epoch(round)
+            .saturating_sub(prev.round);
+        if wanted > MAX_BASE_INFO_BEACON_ENTRIES {
+            bail!(
+                "round {round} is too far after the base at height {}: it would need {wanted} \
+                 beacon entries (at most {MAX_BASE_INFO_BEACON_ENTRIES})",
+                base.height()
+            );
+        }
         let entries = entries_for_block(self.beacon(), round, &prev);
         let rbase = entries.last().unwrap_or(&prev).clone();
         let (lbts, lbst) = self.lookback(base, round)?;

@@ -12,8 +12,63 @@ use std::path::Path;
 pub struct ApiConfig {
     /// Multiaddr of the JSON-RPC listener.
     pub listen_address: String,
-    /// Largest JSON-RPC request body, in bytes.
+    /// Largest JSON-RPC request (HTTP body or WebSocket message), in bytes.
     pub max_request_size: u64,
+    /// Most requests in one JSON-RPC batch.
+    pub max_batch_size: u64,
+    /// Largest JSON-RPC reply, in bytes.
+    pub max_response_size: u64,
+    /// Most API connections open at once (also bounded by the file-handle limit).
+    pub max_connections: u64,
+    /// Most requests being read or run at once, over all connections.
+    pub max_concurrent_requests: u64,
+    /// Most requests in flight on one WebSocket connection.
+    pub max_connection_requests: u64,
+    /// Most reply bytes queued for one WebSocket client before it is disconnected.
+    pub max_send_buffer: u64,
+    /// Seconds allowed to send a request's headers, and then its body.
+    pub read_timeout_secs: u64,
+    /// Seconds after which a quiet connection (or a WebSocket not answering pings) closes.
+    pub idle_timeout_secs: u64,
+}
+
+/// The allowed range of each numeric `[API]` key: (key, smallest, largest, unit).
+const API_RANGES: [(&str, u64, u64, &str); 9] = [
+    ("MaxRequestSize", 1 << 10, 1 << 30, "bytes"),
+    ("MaxBatchSize", 1, 100_000, "requests"),
+    ("MaxResponseSize", 64 << 10, 1 << 32, "bytes"),
+    ("MaxConnections", 1, 1_000_000, "connections"),
+    ("MaxConcurrentRequests", 1, 100_000, "requests"),
+    ("MaxConnectionRequests", 1, 100_000, "requests"),
+    ("MaxSendBuffer", 64 << 10, 1 << 32, "bytes"),
+    ("ReadTimeoutSecs", 1, 3600, "seconds"),
+    ("IdleTimeoutSecs", 1, 86_400, "seconds"),
+];
+
+impl ApiConfig {
+    fn numeric(&self) -> [u64; 9] {
+        [
+            self.max_request_size,
+            self.max_batch_size,
+            self.max_response_size,
+            self.max_connections,
+            self.max_concurrent_requests,
+            self.max_connection_requests,
+            self.max_send_buffer,
+            self.read_timeout_secs,
+            self.idle_timeout_secs,
+        ]
+    }
+
+    /// Refuses limits that cannot work (a zero size, a zero timeout, absurd values).
+    fn validate(&self) -> Result<()> {
+        for ((key, min, max, unit), v) in API_RANGES.iter().zip(self.numeric()) {
+            if v < *min || v > *max {
+                bail!("API.{key} must be between {min} and {max} {unit}, not {v}");
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The network section.
@@ -53,7 +108,15 @@ impl Default for Config {
         Config {
             api: ApiConfig {
                 listen_address: "/ip4/127.0.0.1/tcp/1234/http".into(),
-                max_request_size: 100 << 20,
+                max_request_size: 16 << 20,
+                max_batch_size: 100,
+                max_response_size: 256 << 20,
+                max_connections: 1024,
+                max_concurrent_requests: 256,
+                max_connection_requests: 64,
+                max_send_buffer: 32 << 20,
+                read_timeout_secs: 30,
+                idle_timeout_secs: 60,
             },
             network: NetworkConfig {
                 address_network: "testnet".into(),
@@ -75,8 +138,24 @@ pub fn default_config_text() -> String {
          [API]\n\
          # Multiaddr the JSON-RPC API (/rpc/v0, /rpc/v1) listens on.\n\
          #ListenAddress = \"{}\"\n\
-         # Largest JSON-RPC request body accepted, in bytes.\n\
-         #MaxRequestSize = {}\n\n\
+         # Largest JSON-RPC request accepted (HTTP body or WebSocket message), in bytes.\n\
+         #MaxRequestSize = {}\n\
+         # Most requests in one JSON-RPC batch.\n\
+         #MaxBatchSize = {}\n\
+         # Largest JSON-RPC reply, in bytes (a batch's replies together).\n\
+         #MaxResponseSize = {}\n\
+         # Most API connections open at once; also kept below the file-handle limit.\n\
+         #MaxConnections = {}\n\
+         # Most requests being read or run at once, over all connections.\n\
+         #MaxConcurrentRequests = {}\n\
+         # Most requests in flight on one WebSocket connection.\n\
+         #MaxConnectionRequests = {}\n\
+         # Most reply bytes queued for one WebSocket client; a slower reader is disconnected.\n\
+         #MaxSendBuffer = {}\n\
+         # Seconds a client has to send a request's headers, and then its body.\n\
+         #ReadTimeoutSecs = {}\n\
+         # Seconds after which a quiet connection, or a WebSocket not answering pings, closes.\n\
+         #IdleTimeoutSecs = {}\n\n\
          [Network]\n\
          # Prefix used to print addresses: \"testnet\" (t...) or \"mainnet\" (f...).\n\
          #AddressNetwork = \"{}\"\n\n\
@@ -86,6 +165,14 @@ pub fn default_config_text() -> String {
          #MinFreeSpace = {}\n",
         d.api.listen_address,
         d.api.max_request_size,
+        d.api.max_batch_size,
+        d.api.max_response_size,
+        d.api.max_connections,
+        d.api.max_concurrent_requests,
+        d.api.max_connection_requests,
+        d.api.max_send_buffer,
+        d.api.read_timeout_secs,
+        d.api.idle_timeout_secs,
         d.network.address_network,
         d.datastore.min_free_space
     )
@@ -140,6 +227,7 @@ impl Config {
     }
 
     fn validate(&self) -> Result<()> {
+        self.api.validate()?;
         match self.network.address_network.as_str() {
             "testnet" | "mainnet" => Ok(()),
             other => {
@@ -182,12 +270,14 @@ mod tests {
         assert_eq!(Config::load_with(&p, |_| None).unwrap(), Config::default());
         let cfg = Config::load_with(&p, |k| match k {
             "PADMA_API_LISTENADDRESS" => Some("/ip4/127.0.0.1/tcp/9999/http".into()),
-            "PADMA_API_MAXREQUESTSIZE" => Some("77".into()),
+            "PADMA_API_MAXREQUESTSIZE" => Some("7777".into()),
+            "PADMA_API_IDLETIMEOUTSECS" => Some("5".into()),
             _ => None,
         })
         .unwrap();
         assert_eq!(cfg.api.listen_address, "/ip4/127.0.0.1/tcp/9999/http");
-        assert_eq!(cfg.api.max_request_size, 77);
+        assert_eq!(cfg.api.max_request_size, 7777);
+        assert_eq!(cfg.api.idle_timeout_secs, 5);
         let err = Config::load_with(&p, |k| {
             (k == "PADMA_API_MAXREQUESTSIZE").then(|| "lots".into())
         })
@@ -199,13 +289,13 @@ mod tests {
     fn file_values_and_bad_keys() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("config.toml");
-        std::fs::write(&p, "[API]\nMaxRequestSize = 5\n").unwrap();
+        std::fs::write(&p, "[API]\nMaxRequestSize = 5000\n").unwrap();
         assert_eq!(
             Config::load_with(&p, |_| None)
                 .unwrap()
                 .api
                 .max_request_size,
-            5
+            5000
         );
         std::fs::write(&p, "[API]\nBogus = 5\n").unwrap();
         assert!(
@@ -214,5 +304,44 @@ mod tests {
         );
         std::fs::write(&p, "[Network]\nAddressNetwork = \"moon\"\n").unwrap();
         assert!(Config::load_with(&p, |_| None).is_err());
+    }
+
+    #[test]
+    fn nonsensical_limits_are_refused_with_the_key_and_range() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        for (text, needle) in [
+            (
+                "MaxRequestSize = 0",
+                "API.MaxRequestSize must be between 1024 and",
+            ),
+            ("MaxBatchSize = 0", "API.MaxBatchSize must be between 1 and"),
+            (
+                "MaxConnections = 0",
+                "API.MaxConnections must be between 1 and",
+            ),
+            (
+                "IdleTimeoutSecs = 0",
+                "API.IdleTimeoutSecs must be between 1 and",
+            ),
+            (
+                "ReadTimeoutSecs = 99999",
+                "API.ReadTimeoutSecs must be between 1 and 3600",
+            ),
+            (
+                "MaxSendBuffer = 10",
+                "API.MaxSendBuffer must be between 65536 and",
+            ),
+        ] {
+            std::fs::write(&p, format!("[API]\n{text}\n")).unwrap();
+            let err = format!("{:#}", Config::load_with(&p, |_| None).unwrap_err());
+            assert!(err.contains(needle), "{text}: {err}");
+        }
+        std::fs::write(&p, "").unwrap();
+        let err = Config::load_with(&p, |k| {
+            (k == "PADMA_API_MAXREQUESTSIZE").then(|| "0".into())
+        })
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("API.MaxRequestSize must be between"));
     }
 }

@@ -4,6 +4,7 @@
 //! release the lock).
 
 use crate::api::{methods, NodeState};
+use crate::config::ApiConfig;
 use crate::repo::Repo;
 use crate::wallet::Wallet;
 use crate::{DEFAULT_BLOCK_DELAY_SECS, FULL_API_VERSION_V0, FULL_API_VERSION_V1};
@@ -62,8 +63,31 @@ fn api_multiaddr(addr: &SocketAddr) -> String {
     }
 }
 
+/// The server's limits from the `[API]` section (already range-checked when loaded).
+pub fn server_config(api: &ApiConfig) -> ServerConfig {
+    let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    let connections = size(api.max_connections).min(padma_rpc::listen::fd_connection_budget());
+    ServerConfig {
+        max_request_bytes: size(api.max_request_size),
+        max_batch: size(api.max_batch_size),
+        max_response_bytes: size(api.max_response_size),
+        max_connections: connections,
+        max_concurrent_requests: size(api.max_concurrent_requests),
+        max_connection_requests: size(api.max_connection_requests),
+        max_send_buffer_bytes: size(api.max_send_buffer),
+        read_timeout: Duration::from_secs(api.read_timeout_secs),
+        idle_timeout: Duration::from_secs(api.idle_timeout_secs),
+        api_versions: (FULL_API_VERSION_V0, FULL_API_VERSION_V1),
+        drain_timeout: Duration::from_secs(10),
+    }
+}
+
 /// Runs the daemon until it is told to stop.
 pub async fn run(opts: DaemonOptions) -> Result<()> {
+    match padma_rpc::listen::raise_fd_limit() {
+        Ok(n) => tracing::info!(open_files = n, "file-handle limit"),
+        Err(e) => tracing::warn!("cannot read the file-handle limit: {e}"),
+    }
     let repo = Repo::open(&opts.repo)?;
     tracing::info!(repo = %repo.path().display(), "repo opened and locked");
     padma_types::address::set_network(match repo.config.network.address_network.as_str() {
@@ -126,11 +150,7 @@ pub async fn run(opts: DaemonOptions) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen for the API on {addr}"))?;
     let bound = listener.local_addr()?;
-    let config = ServerConfig {
-        max_request_bytes: usize::try_from(repo.config.api.max_request_size).unwrap_or(usize::MAX),
-        api_versions: (FULL_API_VERSION_V0, FULL_API_VERSION_V1),
-        drain_timeout: Duration::from_secs(10),
-    };
+    let config = server_config(&repo.config.api);
     let server = RpcServer::new(state.clone(), methods(), auth, config);
     repo.write_api(&api_multiaddr(&bound))?;
     tracing::info!(address = %bound, "API listening on /rpc/v0 and /rpc/v1");

@@ -75,6 +75,52 @@ pub fn highest(allow: &[String]) -> Option<Permission> {
         .max()
 }
 
+/// The set of permissions a caller holds: exactly the known names of its token's
+/// `Allow` list. A method is allowed when the permission it needs is in the set, as
+/// Lotus checks it (a token allowing only `sign` cannot call `write` methods).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PermSet(u8);
+
+impl PermSet {
+    /// No permission at all.
+    pub const NONE: PermSet = PermSet(0);
+
+    /// The set named by a token's `Allow` list; unknown names are ignored.
+    pub fn from_allow(allow: &[String]) -> Self {
+        allow
+            .iter()
+            .filter_map(|s| Permission::from_str(s).ok())
+            .fold(PermSet::NONE, PermSet::with)
+    }
+
+    /// `p` and every permission below it (what `lotus auth create-token --perm p` grants).
+    pub fn up_to(p: Permission) -> Self {
+        Permission::ALL
+            .into_iter()
+            .filter(|q| *q <= p)
+            .fold(PermSet::NONE, PermSet::with)
+    }
+
+    /// This set with `p` added.
+    pub fn with(self, p: Permission) -> Self {
+        PermSet(self.0 | Self::bit(p))
+    }
+
+    /// True when `p` is in the set.
+    pub fn contains(self, p: Permission) -> bool {
+        self.0 & Self::bit(p) != 0
+    }
+
+    fn bit(p: Permission) -> u8 {
+        match p {
+            Permission::Read => 1,
+            Permission::Write => 2,
+            Permission::Sign => 4,
+            Permission::Admin => 8,
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct Claims {
     #[serde(rename = "Allow")]
@@ -157,5 +203,16 @@ mod tests {
             Some(Permission::Write)
         );
         assert_eq!(highest(&[]), None);
+    }
+
+    #[test]
+    fn sets_hold_exactly_the_allowed_names() {
+        let sign_only = PermSet::from_allow(&["sign".into(), "bogus".into()]);
+        assert!(sign_only.contains(Permission::Sign));
+        assert!(!sign_only.contains(Permission::Write));
+        assert!(!sign_only.contains(Permission::Read));
+        let admin = PermSet::up_to(Permission::Admin);
+        assert!(Permission::ALL.iter().all(|p| admin.contains(*p)));
+        assert_eq!(PermSet::from_allow(&[]), PermSet::NONE);
     }
 }

@@ -4,13 +4,16 @@
 pub mod auth;
 pub mod client;
 pub mod client_ws;
+mod dispatch;
 pub mod error;
+mod http;
+pub mod listen;
 pub mod method;
 pub mod request;
 pub mod server;
 mod ws;
 
-pub use auth::{JwtAuth, Permission};
+pub use auth::{JwtAuth, PermSet, Permission};
 pub use error::RpcError;
 pub use method::{ApiVersion, Arity, CallCtx, Handler, MethodDef, MethodTable, Params};
 pub use server::{RpcServer, ServerConfig};

@@ -1,10 +1,11 @@
 //! The method table: one entry per API method with its name, permission, arity per
 //! API version and handler. It drives registration, permission checks and discovery.
 
-use crate::auth::Permission;
+use crate::auth::{PermSet, Permission};
 use crate::error::RpcError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::future::Future;
@@ -29,20 +30,31 @@ pub enum ApiVersion {
 pub struct CallCtx {
     /// The API version of the endpoint.
     pub version: ApiVersion,
-    /// The caller's highest permission.
-    pub perm: Permission,
+    /// The permissions the caller's token allows (`read` only without a token).
+    pub allow: PermSet,
 }
 
-/// Positional parameters of a call, already checked against the method's arity.
+/// Positional parameters of a call, already checked against the method's arity. Each
+/// is kept as its JSON text and decoded straight into the handler's type, so a large
+/// parameter never becomes a tree of values first.
 #[derive(Debug)]
 pub struct Params {
     method: &'static str,
-    values: Vec<Value>,
+    values: Vec<Box<RawValue>>,
 }
 
 impl Params {
     /// Wraps positional values for `method`.
     pub fn new(method: &'static str, values: Vec<Value>) -> Self {
+        let values = values
+            .iter()
+            .filter_map(|v| serde_json::value::to_raw_value(v).ok())
+            .collect();
+        Params { method, values }
+    }
+
+    /// Wraps positional parameters for `method` as they came on the wire.
+    pub fn from_raw(method: &'static str, values: Vec<Box<RawValue>>) -> Self {
         Params { method, values }
     }
 
@@ -58,8 +70,8 @@ impl Params {
 
     /// Decodes parameter `i`; a decode failure is an invalid-params error naming the method.
     pub fn get<T: DeserializeOwned>(&self, i: usize) -> Result<T, RpcError> {
-        let v = self.values.get(i).cloned().unwrap_or(Value::Null);
-        serde_json::from_value(v).map_err(|e| {
+        let text = self.values.get(i).map_or("null", |v| v.get());
+        serde_json::from_str(text).map_err(|e| {
             RpcError::invalid_params(format!(
                 "unmarshaling params for '{}' (param {i}): {e}",
                 self.method

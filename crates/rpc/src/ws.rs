@@ -1,140 +1,225 @@
-//! The WebSocket side: one JSON-RPC request or batch per text frame, go-jsonrpc's
-//! channel protocol (`xrpc.ch.val`, `xrpc.ch.close`, `xrpc.cancel`) and pings.
+//! The WebSocket side: one JSON-RPC request or batch per message, go-jsonrpc's
+//! channel protocol (`xrpc.ch.val`, `xrpc.ch.close`, `xrpc.cancel`), pings that the
+//! client must answer, a cap on requests in flight per connection, and a send buffer
+//! measured in bytes: a client that does not read its replies is disconnected.
 
-use crate::error::{self, RpcError};
+use crate::dispatch::{dispatch, error_text, handle_requests, parse_owned, Outcome, Parsed};
+use crate::error::RpcError;
+use crate::http::too_big;
+use crate::listen::ConnInfo;
 use crate::method::CallCtx;
-use crate::server::{dispatch, error_response, Inner, Outcome};
+use crate::request::Id;
+use crate::server::Inner;
+use axum::body::Bytes;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 
-/// How often the server pings the client.
+/// How often the server pings the client (more often when the idle timeout is short).
 const PING_INTERVAL: Duration = Duration::from_secs(5);
-/// Bound on queued outgoing frames per connection.
-const OUTBOX: usize = 1024;
 
-/// Per-connection bookkeeping: in-flight requests that `xrpc.cancel` can stop.
+/// How long a connection that sent an oversized message is kept open after the error
+/// reply and the close frame, so the client can read them.
+const LINGER: Duration = Duration::from_secs(1);
+
+/// Per-connection state: the outgoing queue and in-flight requests `xrpc.cancel` can stop.
 struct Conn {
-    out: mpsc::Sender<Message>,
+    out: mpsc::UnboundedSender<String>,
+    /// Bytes queued and not yet written to the socket.
+    queued: Arc<AtomicUsize>,
+    max_queued: usize,
+    /// Set when the client fell too far behind: the connection is dropped.
+    dead: watch::Sender<bool>,
     next_chan: AtomicU64,
     cancels: Mutex<HashMap<String, oneshot::Sender<()>>>,
 }
 
 impl Conn {
-    async fn send(&self, v: Value) {
-        let _ = self
-            .out
-            .send(Message::Text(Utf8Bytes::from(v.to_string())))
-            .await;
+    fn send_text(&self, text: String) {
+        let n = text.len();
+        let before = self.queued.fetch_add(n, Ordering::SeqCst);
+        if before > 0 && before.saturating_add(n) > self.max_queued {
+            self.queued.fetch_sub(n, Ordering::SeqCst);
+            if !*self.dead.borrow() {
+                tracing::info!("a WebSocket client is not reading its replies; disconnecting it");
+            }
+            self.dead.send_replace(true);
+            return;
+        }
+        if self.out.send(text).is_err() {
+            self.queued.fetch_sub(n, Ordering::SeqCst);
+        }
     }
 
-    fn register(&self, id: &Value) -> Option<oneshot::Receiver<()>> {
+    fn send(&self, v: Value) {
+        self.send_text(v.to_string());
+    }
+
+    fn register(&self, id: &Id) -> Option<oneshot::Receiver<()>> {
         if id.is_null() {
             return None;
         }
         let (tx, rx) = oneshot::channel();
-        self.cancels.lock().ok()?.insert(id.to_string(), tx);
+        self.cancels
+            .lock()
+            .ok()?
+            .insert(id.as_json().to_string(), tx);
         Some(rx)
     }
 
-    fn unregister(&self, id: &Value) {
+    fn unregister(&self, id: &Id) {
         if let Ok(mut m) = self.cancels.lock() {
-            m.remove(&id.to_string());
+            m.remove(id.as_json());
         }
     }
 
-    fn cancel(&self, id: &Value) {
-        let tx = self
-            .cancels
-            .lock()
-            .ok()
-            .and_then(|mut m| m.remove(&id.to_string()));
+    fn cancel(&self, id: &str) {
+        let tx = self.cancels.lock().ok().and_then(|mut m| m.remove(id));
         if let Some(tx) = tx {
             let _ = tx.send(());
         }
     }
 }
 
-/// Serves one upgraded connection until the client leaves or the server closes.
+/// Writes queued replies and pings until the queue closes or the client is dropped.
+async fn write_loop(
+    mut sink: futures::stream::SplitSink<WebSocket, Message>,
+    mut out_rx: mpsc::UnboundedReceiver<String>,
+    queued: Arc<AtomicUsize>,
+    mut dead: watch::Receiver<bool>,
+    every: Duration,
+) {
+    let mut ping = tokio::time::interval(every);
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            msg = out_rx.recv() => match msg {
+                Some(text) => {
+                    let n = text.len();
+                    let sent = sink.send(Message::Text(Utf8Bytes::from(text))).await;
+                    queued.fetch_sub(n, Ordering::SeqCst);
+                    if sent.is_err() { return }
+                }
+                None => break,
+            },
+            _ = ping.tick() => if sink.send(Message::Ping(Default::default())).await.is_err() { return },
+            _ = kicked(&mut dead) => return,
+        }
+    }
+    let _ = sink.send(Message::Close(None)).await;
+}
+
+/// Resolves only when the client was marked too slow (not when the connection state is
+/// merely dropped: queued replies are still written then).
+async fn kicked(dead: &mut watch::Receiver<bool>) {
+    if dead.wait_for(|d| *d).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// True when a read error is a message or frame over the size limit.
+fn is_too_big(e: axum::Error) -> bool {
+    let inner = e.into_inner();
+    matches!(
+        inner.downcast_ref::<tokio_tungstenite::tungstenite::Error>(),
+        Some(tokio_tungstenite::tungstenite::Error::Capacity(_))
+    )
+}
+
+/// Serves one upgraded connection until the client leaves, stops answering pings,
+/// falls behind, or the server closes. `conn_slot` keeps its connection counted.
 pub(crate) async fn serve_socket<S: Send + Sync + 'static>(
     inner: Arc<Inner<S>>,
     ctx: CallCtx,
     socket: WebSocket,
+    conn_slot: Option<Arc<ConnInfo>>,
 ) {
-    let (mut sink, mut stream) = socket.split();
-    let (out_tx, mut out_rx) = mpsc::channel::<Message>(OUTBOX);
-    let writer = tokio::spawn(async move {
-        let mut ping = tokio::time::interval(PING_INTERVAL);
-        ping.tick().await;
-        loop {
-            tokio::select! {
-                msg = out_rx.recv() => match msg {
-                    Some(m) => if sink.send(m).await.is_err() { break },
-                    None => break,
-                },
-                _ = ping.tick() => if sink.send(Message::Ping(Default::default())).await.is_err() { break },
-            }
-        }
-        let _ = sink.send(Message::Close(None)).await;
-    });
+    let (sink, mut stream) = socket.split();
+    let (out_tx, out_rx) = mpsc::unbounded_channel::<String>();
+    let queued = Arc::new(AtomicUsize::new(0));
+    let (dead, dead_rx) = watch::channel(false);
+    let idle = inner.config.idle_timeout;
+    let every = PING_INTERVAL.min(idle / 3).max(Duration::from_millis(100));
+    let writer = tokio::spawn(write_loop(
+        sink,
+        out_rx,
+        queued.clone(),
+        dead_rx.clone(),
+        every,
+    ));
     let conn = Arc::new(Conn {
         out: out_tx,
+        queued,
+        max_queued: inner.config.max_send_buffer_bytes,
+        dead,
         next_chan: AtomicU64::new(1),
         cancels: Mutex::new(HashMap::new()),
     });
+    let per_conn = Arc::new(Semaphore::new(crate::server::permits(
+        inner.config.max_connection_requests,
+    )));
     let mut closing = inner.closing.clone();
+    let mut dead_rx = dead_rx;
+    let mut last_seen = Instant::now();
+    let mut linger = false;
     loop {
         let frame = tokio::select! {
             f = stream.next() => f,
-            _ = closing.wait_for(|c| *c) => break,
+            _ = crate::server::until_set(&mut closing) => break,
+            _ = crate::server::until_set(&mut dead_rx) => break,
+            _ = tokio::time::sleep_until(last_seen + idle) => {
+                tracing::debug!("closing a WebSocket that stopped answering pings");
+                break;
+            }
         };
-        let text = match frame {
-            Some(Ok(Message::Text(t))) => t.to_string(),
-            Some(Ok(Message::Binary(b))) => String::from_utf8_lossy(&b).into_owned(),
-            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+        last_seen = Instant::now();
+        let bytes = match frame {
+            Some(Ok(Message::Text(t))) => Bytes::from(t),
+            Some(Ok(Message::Binary(b))) => b,
+            Some(Ok(Message::Close(_))) | None => break,
+            Some(Err(e)) => {
+                if is_too_big(e) {
+                    let limit = inner.config.max_request_bytes;
+                    conn.send_text(error_text(&Id::NULL, &too_big(limit)));
+                    linger = true;
+                }
+                break;
+            }
             Some(Ok(_)) => continue,
         };
-        if text.len() > inner.config.max_request_bytes {
-            let e = RpcError::new(
-                error::PARSE_ERROR,
-                format!(
-                    "request bigger than maximum {} allowed",
-                    inner.config.max_request_bytes
-                ),
-            );
-            conn.send(error_response(Value::Null, &e)).await;
-            continue;
-        }
-        let parsed: Value = match serde_json::from_str(&text) {
-            Ok(v) => v,
-            Err(_) => {
-                conn.send(error_response(
-                    Value::Null,
-                    &RpcError::new(error::PARSE_ERROR, "Parse error"),
-                ))
-                .await;
-                continue;
-            }
+        // Back-pressure: no more reading while this connection has too many requests.
+        let permits = tokio::select! {
+            p = per_conn.clone().acquire_owned() => p,
+            _ = crate::server::until_set(&mut closing) => break,
+            _ = crate::server::until_set(&mut dead_rx) => break,
         };
-        if parsed.get("method").and_then(Value::as_str) == Some("xrpc.cancel") {
-            if let Some(id) = parsed.get("params").and_then(|p| p.get(0)) {
-                conn.cancel(id);
-            }
-            continue;
-        }
+        let global = tokio::select! {
+            p = inner.requests.clone().acquire_owned() => p,
+            _ = crate::server::until_set(&mut closing) => break,
+            _ = crate::server::until_set(&mut dead_rx) => break,
+        };
+        let (Ok(permit), Ok(global)) = (permits, global) else {
+            break;
+        };
+        let held = Held {
+            _per_conn: permit,
+            _overall: global,
+        };
         tokio::spawn(handle_frame(
             inner.clone(),
             ctx.clone(),
             conn.clone(),
-            parsed,
+            bytes,
+            held,
         ));
     }
-    // Dropping the connection state closes the outbox; cancel whatever still runs.
+    // Cancel whatever still runs; dropping the connection state closes the outbox.
     let pending: Vec<_> = conn
         .cancels
         .lock()
@@ -145,68 +230,102 @@ pub(crate) async fn serve_socket<S: Send + Sync + 'static>(
     }
     drop(conn);
     let _ = writer.await;
+    if linger {
+        // The rest of the oversized message is still unread: closing the socket now
+        // would reset it and could destroy the error reply before the client reads
+        // it. Give the client a moment to read the error and the close frame.
+        let _ = tokio::time::timeout(LINGER, crate::server::until_set(&mut closing)).await;
+    }
+    drop(stream);
+    drop(conn_slot);
+}
+
+/// The per-connection and overall request permits of one message, held until its
+/// reply is ready (not while a channel it opened streams).
+struct Held {
+    _per_conn: OwnedSemaphorePermit,
+    _overall: OwnedSemaphorePermit,
 }
 
 async fn handle_frame<S: Send + Sync + 'static>(
     inner: Arc<Inner<S>>,
     ctx: CallCtx,
     conn: Arc<Conn>,
-    req: Value,
+    bytes: Bytes,
+    held: Held,
 ) {
-    if let Value::Array(reqs) = req {
-        if reqs.is_empty() {
-            conn.send(error_response(
-                Value::Null,
-                &RpcError::new(error::INVALID_REQUEST, "Invalid request"),
-            ))
-            .await;
-            return;
+    let requests = match parse_owned(bytes, inner.config.max_batch).await {
+        Ok(r) => r,
+        Err(e) => return conn.send_text(error_text(&Id::NULL, &e)),
+    };
+    if requests.batch {
+        if let Some((_, text)) = handle_requests(&inner, &ctx, requests).await {
+            conn.send_text(text);
         }
-        let mut out = Vec::new();
-        for r in reqs {
-            if let Outcome::Reply(_, v) = dispatch(&inner, &ctx, r, false).await {
-                out.push(v);
-            }
-        }
-        conn.send(Value::Array(out)).await;
         return;
     }
-    let id = req.get("id").cloned().unwrap_or(Value::Null);
+    let Some(req) = requests.reqs.into_iter().next() else {
+        return;
+    };
+    run_single(inner, ctx, conn, req, held).await;
+}
+
+async fn run_single<S: Send + Sync + 'static>(
+    inner: Arc<Inner<S>>,
+    ctx: CallCtx,
+    conn: Arc<Conn>,
+    req: Parsed,
+    held: Held,
+) {
+    if let Ok(r) = &req {
+        if r.method == "xrpc.cancel" {
+            if let Some(id) = r.params.first() {
+                conn.cancel(id.get());
+            }
+            return;
+        }
+    }
+    let id = req.as_ref().map_or(Id::NULL, |r| r.id.clone());
+    let max = inner.config.max_response_bytes;
     let Some(mut cancelled) = conn.register(&id) else {
-        // Notifications cannot be cancelled and get no answer.
-        let _ = dispatch(&inner, &ctx, req, true).await;
+        // Notifications and unreadable requests cannot be cancelled.
+        if let Outcome::Reply(_, text) = dispatch(&inner, &ctx, req, true, max).await {
+            conn.send_text(text);
+        }
         return;
     };
     let outcome = tokio::select! {
-        o = dispatch(&inner, &ctx, req, true) => o,
+        o = dispatch(&inner, &ctx, req, true, max) => o,
         _ = &mut cancelled => {
             conn.unregister(&id);
-            conn.send(error_response(id, &RpcError::handler("context canceled"))).await;
+            conn.send_text(error_text(&id, &RpcError::handler("context canceled")));
             return;
         }
     };
+    drop(held);
     match outcome {
         Outcome::Silent => conn.unregister(&id),
-        Outcome::Reply(_, v) => {
+        Outcome::Reply(_, text) => {
             conn.unregister(&id);
-            conn.send(v).await;
+            conn.send_text(text);
         }
         Outcome::Channel(id, mut rx) => {
             let chan = conn.next_chan.fetch_add(1, Ordering::Relaxed);
-            conn.send(json!({ "jsonrpc": "2.0", "id": id, "result": chan }))
-                .await;
+            conn.send_text(format!(
+                r#"{{"jsonrpc":"2.0","id":{},"result":{chan}}}"#,
+                id.as_json()
+            ));
             loop {
                 tokio::select! {
                     v = rx.recv() => match v {
-                        Some(v) => conn.send(json!({ "jsonrpc": "2.0", "method": "xrpc.ch.val", "params": [chan, v] })).await,
+                        Some(v) => conn.send(json!({ "jsonrpc": "2.0", "method": "xrpc.ch.val", "params": [chan, v] })),
                         None => break,
                     },
                     _ = &mut cancelled => break,
                 }
             }
             conn.unregister(&id);
-            conn.send(json!({ "jsonrpc": "2.0", "method": "xrpc.ch.close", "params": [chan] }))
-                .await;
+            conn.send(json!({ "jsonrpc": "2.0", "method": "xrpc.ch.close", "params": [chan] }));
         }
     }
 }

@@ -108,7 +108,7 @@ impl Node {
         };
         let ctx = CallCtx {
             version: v,
-            perm: Permission::Admin,
+            allow: padma_rpc::PermSet::up_to(Permission::Admin),
         };
         let values = params.as_array().cloned().unwrap_or_default();
         f(self.s.clone(), ctx, Params::new(def.name, values))
@@ -156,7 +156,7 @@ async fn mined_chain_search_wait_replay_and_reads() {
         n.s.clone(),
         CallCtx {
             version: ApiVersion::V1,
-            perm: Permission::Read,
+            allow: padma_rpc::PermSet::up_to(Permission::Read),
         },
         Params::new("ChainNotify", vec![]),
     )
@@ -178,7 +178,7 @@ async fn mined_chain_search_wait_replay_and_reads() {
                 s,
                 CallCtx {
                     version: ApiVersion::V1,
-                    perm: Permission::Read,
+                    allow: padma_rpc::PermSet::up_to(Permission::Read),
                 },
                 Params::new("StateWaitMsg", params.as_array().unwrap().clone()),
             )

@@ -20,6 +20,8 @@ use std::sync::Arc;
 
 /// The most sectors a `StateMinerSectors` bitfield may name (each is looked up).
 const MAX_SECTORS_QUERIED: u64 = 1 << 20;
+/// Up to this many requested sectors are looked up one by one.
+const LOOKUP_ONE_BY_ONE: u64 = 1024;
 
 fn tok(t: &TokenAmount) -> String {
     t.atto().to_string()
@@ -190,13 +192,26 @@ pub async fn state_miner_sectors(s: Arc<NodeState>, _c: CallCtx, p: Params) -> C
     if bf.len() > MAX_SECTORS_QUERIED {
         return Err(RpcError::invalid_params("bitfield names too many sectors"));
     }
-    // Sectors that do not exist are skipped, as Lotus does.
-    let mut present = BitField::new();
-    for n in bf.iter() {
-        if st.get_sector(v.store, n).map_err(err)?.is_some() {
-            present.set(n);
+    // Sectors that do not exist are skipped, as Lotus does. A short list is looked up
+    // one by one; a long one is intersected with the sectors the miner has, so the
+    // work follows the miner's state, not the size of the client's bitfield.
+    let present = if bf.len() <= LOOKUP_ONE_BY_ONE {
+        let mut present = BitField::new();
+        for n in bf.iter() {
+            if st.get_sector(v.store, n).map_err(err)?.is_some() {
+                present.set(n);
+            }
         }
-    }
+        present
+    } else {
+        let mut existing = BitField::new();
+        st.for_each_sector(v.store, |s| {
+            existing.set(s.sector_number);
+            Ok(())
+        })
+        .map_err(err)?;
+        &bf & &existing
+    };
     sectors_json(&v, &st, Some(&present))
 }
 

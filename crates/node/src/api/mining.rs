@@ -21,12 +21,24 @@ use padma_types::{Message, SignedMessage};
 use serde_json::Value;
 use std::sync::Arc;
 
+/// How far past the current epoch (by the clock) or the base a `MinerGetBaseInfo` round
+/// may be; later rounds cannot be mined yet and would only make the node work.
+const MAX_ROUNDS_AHEAD: i64 = 900;
+
 /// `MinerGetBaseInfo [miner, epoch, TipSetKey]` → MiningBaseInfo, or `null` when the
 /// miner has nothing to prove at that epoch.
 pub async fn miner_get_base_info(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
     let miner = p.get::<AddressJson>(0)?.0;
     let round: i64 = p.get(1)?;
     let base = tipset_param(&s, &p, 2)?;
+    let sm = chain(&s)?.sm();
+    let now = sm.params().epoch_at(sm.genesis().timestamp, now_ms());
+    let latest = now.max(base.height()).saturating_add(MAX_ROUNDS_AHEAD);
+    if round > latest {
+        return Err(RpcError::invalid_params(format!(
+            "round {round} is in the future: the current epoch is {now} (at most {latest} accepted)"
+        )));
+    }
     let info = blocking(move || {
         chain(&s)?
             .sm()

@@ -8,6 +8,7 @@ mod chain_api_tests;
 mod chain_read;
 pub mod chainstore;
 mod common;
+mod exec;
 mod gas;
 mod miner;
 mod miner_sectors;
@@ -69,7 +70,16 @@ fn call(name: &'static str, perm: Permission, arity: Arity, f: CallFn) -> Method
     row(name, perm, arity, Handler::Call(f))
 }
 
+/// A handler that may do synchronous state or store work: it runs on an API executor
+/// chosen by the caller's permissions (see `exec`).
 macro_rules! h {
+    ($f:path) => {
+        |s, c, p| exec::offload(exec::Pool::of(&c), Box::pin($f(s, c, p)))
+    };
+}
+
+/// A handler that only reads memory: it runs where the request arrived.
+macro_rules! light {
     ($f:path) => {
         |s, c, p| Box::pin($f(s, c, p))
     };
@@ -88,11 +98,11 @@ pub fn methods() -> MethodTable<NodeState> {
     };
     MethodTable::new(vec![
         // Common.
-        call("Version", Read, none, h!(common::version)),
-        call("AuthNew", Admin, one, h!(common::auth_new)),
-        call("AuthVerify", Read, one, h!(common::auth_verify)),
-        call("Shutdown", Admin, none, h!(common::shutdown)),
-        call("Session", Read, none, h!(common::session)),
+        call("Version", Read, none, light!(common::version)),
+        call("AuthNew", Admin, one, light!(common::auth_new)),
+        call("AuthVerify", Read, one, light!(common::auth_verify)),
+        call("Shutdown", Admin, none, light!(common::shutdown)),
+        call("Session", Read, none, light!(common::session)),
         row(
             "Closing",
             Read,
@@ -137,11 +147,16 @@ pub fn methods() -> MethodTable<NodeState> {
             "WalletValidateAddress",
             Read,
             one,
-            h!(wallet::wallet_validate_address),
+            light!(wallet::wallet_validate_address),
         ),
         // Chain.
-        call("ChainGetGenesis", Read, none, h!(chain::chain_get_genesis)),
-        call("ChainHead", Read, none, h!(chain::chain_head)),
+        call(
+            "ChainGetGenesis",
+            Read,
+            none,
+            light!(chain::chain_get_genesis),
+        ),
+        call("ChainHead", Read, none, light!(chain::chain_head)),
         call("ChainGetBlock", Read, one, h!(chain::chain_get_block)),
         call("ChainReadObj", Read, one, h!(chain::chain_read_obj)),
         call("ChainHasObj", Read, one, h!(chain::chain_has_obj)),
