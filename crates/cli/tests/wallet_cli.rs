@@ -327,7 +327,11 @@ fn malformed_private_keys_are_refused_by_wallet_import() {
         json!([good]),
     ));
     let addr = secp.address().unwrap().to_string();
-    assert_eq!(r["result"].as_str().map(|a| &a[1..]), Some(&addr[1..]), "{r}");
+    assert_eq!(
+        r["result"].as_str().map(|a| &a[1..]),
+        Some(&addr[1..]),
+        "{r}"
+    );
     assert_eq!(d.cli_ok(&["wallet", "list", "-a"]).lines().count(), 1);
 }
 
