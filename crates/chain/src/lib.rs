@@ -13,6 +13,7 @@ pub mod messages;
 pub mod miner;
 pub mod mpool;
 pub mod network;
+pub mod pace;
 pub mod produce;
 pub mod service;
 pub mod sm;

@@ -208,6 +208,21 @@ pub fn generate_winning_post(
     generate(PoStType::Winning, post, prover, randomness, sectors)
 }
 
+/// How long one WinningPoSt over `sector` takes on this machine: a first proof loads
+/// the parameters, the second is the figure (what every later block costs).
+pub fn time_winning_post(
+    post: i64,
+    miner_id: u64,
+    sector: &ProvingSector,
+) -> Result<std::time::Duration> {
+    let prover = crate::seal::prover_id(miner_id);
+    let sectors = std::slice::from_ref(sector);
+    generate_winning_post(post, prover, [1; 32], sectors)?;
+    let started = std::time::Instant::now();
+    generate_winning_post(post, prover, [2; 32], sectors)?;
+    Ok(started.elapsed())
+}
+
 /// Verify a WinningPoSt. `Ok(false)` or an error both mean the proof is not valid.
 pub fn verify_winning_post(
     post: i64,

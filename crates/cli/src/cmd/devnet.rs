@@ -126,7 +126,8 @@ fn pick_block_time(dir: &Path, manifest: &[u8], requested: Option<u64>, mock: bo
     eprintln!("timing a WinningPoSt on this machine");
     let proof = super::pace::measure_winning_post(&dir.join("sectors"), manifest)?;
     eprintln!("a WinningPoSt takes {:.1} s here", proof.as_secs_f64());
-    let (ms, warning) = super::pace::choose_block_time(requested, DEFAULT_BLOCK_TIME_MS, proof);
+    let (ms, warning) =
+        padma_chain::pace::choose_block_time(requested, DEFAULT_BLOCK_TIME_MS, proof);
     if let Some(w) = warning {
         eprintln!("WARNING: {w}");
         tracing::warn!("{w}");

@@ -1,21 +1,13 @@
-//! The block time a real-proof devnet can sustain on this machine. A miner proves a
-//! WinningPoSt for every block it wins; it proves ahead of the epoch, so the proof must
-//! fit in one block time with room for the rest of the node's work (executing and
-//! validating blocks, WindowPoSt at each deadline).
+//! Times this machine's WinningPoSt over a devnet's pre-sealed genesis sector, for
+//! [`padma_chain::pace`] to pick a block time it can sustain.
 
 use anyhow::{anyhow, Context, Result};
 use padma_state::genesis::template::Miner;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// Share of a block time the WinningPoSt may take (the rest is headroom).
-const PROOF_SHARE_PERCENT: u128 = 80;
-/// Fixed headroom per block for assembling, signing and submitting it.
-const ASSEMBLY_MS: u128 = 300;
-
-/// Times a WinningPoSt over the first pre-sealed sector of the manifest: a first run
-/// loads the parameters, the second is the figure (what every later block costs).
+/// Times a WinningPoSt over the first pre-sealed sector of the manifest.
 pub fn measure_winning_post(sector_dir: &Path, manifest: &[u8]) -> Result<Duration> {
     let miners: BTreeMap<String, Miner> =
         serde_json::from_slice(manifest).context("reading the pre-seal manifest")?;
@@ -41,80 +33,5 @@ pub fn measure_winning_post(sector_dir: &Path, manifest: &[u8]) -> Result<Durati
     let post = padma_proofs::types::post_proof_number(padma_proofs::types::winning_post_for_size(
         miner.sector_size,
     )?);
-    let prove = |seed: u8| {
-        padma_proofs::post::generate_winning_post(
-            post,
-            padma_proofs::seal::prover_id(miner_id),
-            [seed; 32],
-            std::slice::from_ref(&proving),
-        )
-    };
-    prove(1)?;
-    let started = Instant::now();
-    prove(2)?;
-    Ok(started.elapsed())
-}
-
-/// The shortest block time, in whole seconds (as milliseconds), that sustains one
-/// WinningPoSt of `proof` per block.
-pub fn sustainable_block_time_ms(proof: Duration) -> u64 {
-    let needed = proof.as_millis() * 100 / PROOF_SHARE_PERCENT + ASSEMBLY_MS;
-    let secs = needed.div_ceil(1000).max(1);
-    u64::try_from(secs * 1000).unwrap_or(u64::MAX)
-}
-
-/// What to say (and use) for a requested block time, given the measured proof time:
-/// the block time to use, and a warning when the requested one cannot be sustained.
-pub fn choose_block_time(
-    requested_ms: Option<u64>,
-    default_ms: u64,
-    proof: Duration,
-) -> (u64, Option<String>) {
-    let floor = sustainable_block_time_ms(proof);
-    match requested_ms {
-        Some(ms) if ms < floor => (
-            ms,
-            Some(format!(
-                "a WinningPoSt takes {:.1} s on this machine: a {} ms block time cannot be \
-                 sustained (blocks will be late and rounds missed); use --block-time {}s or more",
-                proof.as_secs_f64(),
-                ms,
-                floor / 1000
-            )),
-        ),
-        Some(ms) => (ms, None),
-        None if default_ms < floor => (
-            floor,
-            Some(format!(
-                "a WinningPoSt takes {:.1} s on this machine: using a {} s block time instead \
-                 of the default {} s (choose one with --block-time)",
-                proof.as_secs_f64(),
-                floor / 1000,
-                default_ms / 1000
-            )),
-        ),
-        None => (default_ms, None),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn block_times_leave_room_for_the_proof() {
-        let ms = Duration::from_millis;
-        assert_eq!(sustainable_block_time_ms(ms(0)), 1000);
-        assert_eq!(sustainable_block_time_ms(ms(500)), 1000);
-        assert_eq!(sustainable_block_time_ms(ms(3000)), 5000);
-        assert_eq!(sustainable_block_time_ms(ms(2900)), 4000);
-        assert_eq!(choose_block_time(None, 4000, ms(1000)), (4000, None));
-        let (t, warn) = choose_block_time(None, 4000, ms(3500));
-        assert_eq!(t, 5000);
-        assert!(warn.unwrap().contains("instead of the default 4 s"));
-        let (t, warn) = choose_block_time(Some(1000), 4000, ms(3500));
-        assert_eq!(t, 1000, "the user's choice stands");
-        assert!(warn.unwrap().contains("--block-time 5s"));
-        assert_eq!(choose_block_time(Some(6000), 4000, ms(3500)), (6000, None));
-    }
+    padma_proofs::post::time_winning_post(post, miner_id, &proving)
 }

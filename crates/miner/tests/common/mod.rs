@@ -269,16 +269,19 @@ impl Net {
         check(&out, "padma-miner init --genesis-miner")
     }
 
-    /// `padma-miner init` of a new actor (CreateMiner, owner = the wallet default) in
-    /// `repo`; returns its address.
+    /// `padma-miner init --owner <wallet default>` of a new actor (CreateMiner) in
+    /// `repo`; returns its address. Init waits for the node to be in sync (no
+    /// `--nosync`), as Lotus's does.
     pub fn init_new_miner(&self, repo: &str) -> String {
+        let owner = check(&self.padma(&["wallet", "default"]), "wallet default");
         let out = self.miner(
             repo,
             &[
                 "init",
+                "--owner",
+                owner.trim(),
                 "--sector-size",
                 "2KiB",
-                "--nosync",
                 "--confidence",
                 "1",
             ],
@@ -300,7 +303,35 @@ impl Net {
     }
 }
 
-/// pre-seal → genesis → daemon → wallet import.
+/// The block time this machine sustains with real proofs, from a WinningPoSt timed
+/// over the first pre-sealed sector under `sectors` (as `padma devnet` picks one).
+pub fn sustainable_block_ms(sectors: &Path) -> u64 {
+    let paths = padma_proofs::seal::SectorPaths::new(sectors, 1000, 0);
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(sectors.join("pre-seal-t01000.json")).unwrap())
+            .unwrap();
+    let comm_r: cid::Cid = manifest["t01000"]["Sectors"][0]["CommR"]["/"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let sector = padma_proofs::post::ProvingSector {
+        number: 0,
+        comm_r: padma_types::cid::commitment(&comm_r).unwrap(),
+        sealed: paths.sealed,
+        cache: paths.cache,
+    };
+    let post = padma_proofs::types::post_proof_number(
+        padma_proofs::types::winning_post_for_size(2048).unwrap(),
+    );
+    let took = padma_proofs::post::time_winning_post(post, 1000, &sector).unwrap();
+    let ms = padma_chain::pace::sustainable_block_time_ms(took);
+    eprintln!("a WinningPoSt takes {took:?} here: {ms} ms blocks");
+    ms
+}
+
+/// pre-seal → genesis → daemon → wallet import. With real proofs the block time is at
+/// least one this machine sustains.
 pub fn start_net(mock: bool, block_ms: u64) -> Net {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
@@ -319,6 +350,11 @@ pub fn start_net(mock: bool, block_ms: u64) -> Net {
         pre.arg("--fake-sectors");
     }
     check(&pre.output().unwrap(), "padma-seed pre-seal");
+    let block_ms = if mock {
+        block_ms
+    } else {
+        block_ms.max(sustainable_block_ms(&sectors))
+    };
     let name = NetworkParams::name_for("padma-flow", block_ms, mock);
     let template = dir.join("localnet.json");
     check(
