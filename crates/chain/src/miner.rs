@@ -19,7 +19,6 @@ use fvm_shared::crypto::signature::Signature;
 use fvm_shared::sector::RegisteredPoStProof;
 use padma_types::block::{ElectionProof, PoStProof, Ticket, TipSet};
 use padma_types::crypto::KeyInfo;
-use padma_types::message::BLOCK_GAS_LIMIT;
 use padma_types::SignedMessage;
 use std::collections::HashMap;
 use std::future::Future;
@@ -192,29 +191,66 @@ pub async fn mine_one<N: MiningNode, P: WinningProver + ?Sized>(
         &address_cbor(miner),
     );
     let winning_post_proof = prover.prove(&info, miner_id, prand)?;
-    let messages = node.select_messages(base).await?;
+    let messages = node.select_messages(base).await.unwrap_or_else(|e| {
+        tracing::warn!(
+            height = round,
+            "message selection failed ({e:#}); mining without messages"
+        );
+        Vec::new()
+    });
     let (genesis_ts, delay_ms) = node.timing().await?;
     let timestamp = (genesis_ts * 1000 + u64::try_from(round)? * delay_ms) / 1000;
-    let block = node
-        .create_block(BlockTemplate {
-            miner: *miner,
-            parents: base.key().clone(),
-            ticket: Ticket {
-                vrf_proof: ticket.bytes,
-            },
-            eproof: ElectionProof {
-                win_count: wins,
-                vrf_proof: eproof.bytes,
-            },
-            beacon_values: info.beacon_entries.clone(),
-            messages,
-            epoch: round,
-            timestamp,
-            winning_post_proof,
-        })
-        .await?;
+    let template = BlockTemplate {
+        miner: *miner,
+        parents: base.key().clone(),
+        ticket: Ticket {
+            vrf_proof: ticket.bytes,
+        },
+        eproof: ElectionProof {
+            win_count: wins,
+            vrf_proof: eproof.bytes,
+        },
+        beacon_values: info.beacon_entries.clone(),
+        messages,
+        epoch: round,
+        timestamp,
+        winning_post_proof,
+    };
+    create_and_submit(node, template).await.map(Attempt::Mined)
+}
+
+/// Creates and submits the block of `template`. A block with messages that the node
+/// refuses is made again without them, so that no message (one the pool should never
+/// have offered) can keep this miner from producing blocks; the refusal is logged.
+async fn create_and_submit<N: MiningNode>(
+    node: &N,
+    template: BlockTemplate,
+) -> Result<Box<FullBlock>> {
+    let fallback = (!template.messages.is_empty()).then(|| BlockTemplate {
+        messages: Vec::new(),
+        ..template.clone()
+    });
+    let refused = match create_then_submit(node, template).await {
+        Ok(b) => return Ok(b),
+        Err(e) => e,
+    };
+    let Some(empty) = fallback else {
+        return Err(refused);
+    };
+    tracing::warn!(
+        height = empty.epoch,
+        "the block with the selected messages was refused ({refused:#}); mining it without messages"
+    );
+    create_then_submit(node, empty).await
+}
+
+async fn create_then_submit<N: MiningNode>(
+    node: &N,
+    template: BlockTemplate,
+) -> Result<Box<FullBlock>> {
+    let block = node.create_block(template).await?;
     node.submit_block(block.clone()).await?;
-    Ok(Attempt::Mined(Box::new(block)))
+    Ok(Box::new(block))
 }
 
 /// Mines until `stop` turns true: one attempt per epoch, at the epoch's start, on the
@@ -291,8 +327,7 @@ impl MiningNode for LocalNode {
     }
 
     async fn select_messages(&self, base: &TipSet) -> Result<Vec<SignedMessage>> {
-        let base_fee = self.sm().child_base_fee(base)?;
-        Ok(self.svc.mpool().select(&base_fee, BLOCK_GAS_LIMIT)?)
+        self.svc.select_messages(base)
     }
 
     async fn create_block(&self, t: BlockTemplate) -> Result<FullBlock> {
