@@ -395,21 +395,20 @@ impl<S: MpoolState> MessagePool<S> {
     }
 
     /// Updates the pool for a head change: messages of applied blocks leave it, and
-    /// so do their senders' messages whose nonce the chain has passed; those of
+    /// so does every message whose nonce the chain has passed; those of
     /// reverted blocks come back (when still valid against the new head).
     pub fn head_changed(&self, reverted: &[SignedMessage], applied: &[SignedMessage]) {
         {
             let mut inner = self.lock();
-            let mut senders = Vec::new();
             for m in applied {
-                let from = m.message.from;
-                self.take(&mut inner, &from, m.message.sequence);
-                senders.push(from);
+                self.take(&mut inner, &m.message.from, m.message.sequence);
             }
-            senders.sort_by_key(|a| a.to_bytes());
-            senders.dedup();
-            for from in senders {
-                self.prune_stale(&mut inner, &from);
+            // Every sender: one may be pending under both its key and its ID address.
+            if !applied.is_empty() {
+                let senders: Vec<Address> = inner.senders.keys().copied().collect();
+                for from in senders {
+                    self.prune_stale(&mut inner, &from);
+                }
             }
         }
         for m in reverted {
