@@ -396,11 +396,15 @@ impl<S: MpoolState> MessagePool<S> {
 
     /// Updates the pool for a head change: messages of applied blocks leave it, and
     /// so does every message whose nonce the chain has passed; those of
-    /// reverted blocks come back (when still valid against the new head).
+    /// reverted blocks come back (when still valid against the new head), local ones
+    /// saved again.
     pub fn head_changed(&self, reverted: &[SignedMessage], applied: &[SignedMessage]) {
         {
             let mut inner = self.lock();
             for m in applied {
+                if let Some(store) = inner.local.as_mut() {
+                    store.mark_included(&m.cid());
+                }
                 self.take(&mut inner, &m.message.from, m.message.sequence);
             }
             // Every sender: one may be pending under both its key and its ID address.
@@ -412,7 +416,13 @@ impl<S: MpoolState> MessagePool<S> {
             }
         }
         for m in reverted {
-            let _ = self.push(m.clone(), true);
+            let cid = m.cid();
+            let local = self
+                .lock()
+                .local
+                .as_ref()
+                .is_some_and(|s| s.was_included(&cid));
+            let _ = self.add(m.clone(), true, local);
         }
     }
 

@@ -8,6 +8,7 @@
 //! (The node's ParityDB datastore is not used: its commits return before they reach
 //! its log, so a message could still be lost by a kill right after its push.)
 
+use crate::bounded::BoundedMap;
 use anyhow::{Context, Result};
 use cid::Cid;
 use padma_types::message::decode_signed_message;
@@ -19,11 +20,14 @@ use std::path::{Path, PathBuf};
 
 const EXT: &str = "msg";
 const TMP_EXT: &str = "tmp";
+/// Included local messages remembered, so that a reorg reverting them keeps them local.
+const INCLUDED: usize = 4096;
 
 /// The directory of local messages and the CIDs it holds.
 pub struct LocalStore {
     dir: PathBuf,
     held: HashSet<Cid>,
+    included: BoundedMap<Cid, ()>,
 }
 
 impl LocalStore {
@@ -34,6 +38,7 @@ impl LocalStore {
         let mut store = LocalStore {
             dir: dir.to_path_buf(),
             held: HashSet::new(),
+            included: BoundedMap::new(INCLUDED),
         };
         let mut msgs = Vec::new();
         let entries =
@@ -84,6 +89,18 @@ impl LocalStore {
                 tracing::warn!(%cid, "removing a local message: {e}");
             }
         }
+    }
+
+    /// Notes that message `cid`, if held, is leaving the pool because it was included.
+    pub fn mark_included(&mut self, cid: &Cid) {
+        if self.held.contains(cid) {
+            self.included.insert(*cid, ());
+        }
+    }
+
+    /// Whether message `cid` was a local message until it was included.
+    pub fn was_included(&self, cid: &Cid) -> bool {
+        self.included.get(cid).is_some()
     }
 
     /// Whether message `cid` is held.

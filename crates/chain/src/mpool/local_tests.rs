@@ -145,3 +145,23 @@ fn a_push_that_cannot_be_saved_is_refused() {
     ));
     assert!(pool.is_empty());
 }
+
+#[test]
+fn a_reverted_local_message_is_saved_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("local");
+    let head = Head::default();
+    let k = KeyInfo::generate(KeyType::Secp256k1);
+    let a = k.address().unwrap();
+    let pool = MessagePool::new(&head, MpoolConfig::default());
+    pool.restore_local(&dir).unwrap();
+    let m0 = msg(&k, 0, 100);
+    pool.push_local(m0.clone(), true).unwrap();
+    head.set_nonce(a, 1);
+    pool.head_changed(&[], std::slice::from_ref(&m0));
+    assert!(files(&dir).is_empty());
+    head.set_nonce(a, 0);
+    pool.head_changed(std::slice::from_ref(&m0), &[]);
+    assert_eq!(pool.pending(), vec![m0.clone()]);
+    assert_eq!(files(&dir), vec![format!("{}.msg", m0.cid())]);
+}
