@@ -47,6 +47,8 @@ pub trait MiningNode: Send + Sync {
     fn create_block(&self, t: BlockTemplate) -> impl Future<Output = Result<FullBlock>> + Send;
     /// `SyncSubmitBlock`.
     fn submit_block(&self, b: FullBlock) -> impl Future<Output = Result<()>> + Send;
+    /// `SyncCheckBad`: why the node refused block `cid` as invalid, if it did.
+    fn bad_block(&self, cid: &cid::Cid) -> impl Future<Output = Result<Option<String>>> + Send;
     /// The genesis timestamp and the block delay in milliseconds.
     fn timing(&self) -> impl Future<Output = Result<(u64, u64)>> + Send;
 }
@@ -219,36 +221,40 @@ pub async fn mine_one<N: MiningNode, P: WinningProver + ?Sized>(
     create_and_submit(node, template).await.map(Attempt::Mined)
 }
 
-/// Creates and submits the block of `template`. A block with messages that the node
-/// refuses is made again without them, so that no message (one the pool should never
-/// have offered) can keep this miner from producing blocks; the refusal is logged.
+/// Creates and submits the block of `template`. A block with messages that could not
+/// be made, or that the node refused as invalid, is made again without them, so that
+/// no message (one the pool should never have offered) can keep this miner from
+/// producing blocks; the refusal is logged. A submission that failed otherwise is not
+/// retried: the node may have accepted the block, and a second block for the same
+/// epoch would be a consensus fault.
 async fn create_and_submit<N: MiningNode>(
     node: &N,
     template: BlockTemplate,
 ) -> Result<Box<FullBlock>> {
-    let fallback = (!template.messages.is_empty()).then(|| BlockTemplate {
+    let empty = BlockTemplate {
         messages: Vec::new(),
         ..template.clone()
-    });
-    let refused = match create_then_submit(node, template).await {
-        Ok(b) => return Ok(b),
-        Err(e) => e,
     };
-    let Some(empty) = fallback else {
-        return Err(refused);
+    let with_messages = !template.messages.is_empty();
+    let refused = match node.create_block(template).await {
+        Err(e) if with_messages => e,
+        Err(e) => return Err(e),
+        Ok(block) => {
+            let cid = block.header.cid();
+            let Err(e) = node.submit_block(block.clone()).await else {
+                return Ok(Box::new(block));
+            };
+            match node.bad_block(&cid).await {
+                Ok(Some(reason)) if with_messages => anyhow::anyhow!("{reason}"),
+                _ => return Err(e),
+            }
+        }
     };
     tracing::warn!(
         height = empty.epoch,
         "the block with the selected messages was refused ({refused:#}); mining it without messages"
     );
-    create_then_submit(node, empty).await
-}
-
-async fn create_then_submit<N: MiningNode>(
-    node: &N,
-    template: BlockTemplate,
-) -> Result<Box<FullBlock>> {
-    let block = node.create_block(template).await?;
+    let block = node.create_block(empty).await?;
     node.submit_block(block.clone()).await?;
     Ok(Box::new(block))
 }
@@ -343,6 +349,10 @@ impl MiningNode for LocalNode {
     async fn submit_block(&self, b: FullBlock) -> Result<()> {
         self.svc.submit_block(b, now_ms())?;
         Ok(())
+    }
+
+    async fn bad_block(&self, cid: &cid::Cid) -> Result<Option<String>> {
+        Ok(self.svc.bad_block(cid))
     }
 
     async fn timing(&self) -> Result<(u64, u64)> {

@@ -18,6 +18,7 @@ use padma_types::block::TipSet;
 use padma_types::crypto::KeyInfo;
 use padma_types::message::message_signing_bytes;
 use padma_types::SignedMessage;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn send(from: &KeyInfo, sender: Address, nonce: u64, atto: u64, gas_limit: u64) -> SignedMessage {
     let message = Message {
@@ -36,10 +37,25 @@ fn send(from: &KeyInfo, sender: Address, nonce: u64, atto: u64, gas_limit: u64) 
     SignedMessage { message, signature }
 }
 
-/// A node whose message selection also offers `extra`, as a faulty pool would.
+/// A node whose message selection also offers `extra`, as a faulty pool would; with
+/// `lose_submits`, submissions fail as a lost connection would (the node may or may not
+/// have the block).
 struct Faulty<'a> {
     inner: &'a LocalNode,
     extra: Vec<SignedMessage>,
+    lose_submits: bool,
+    submits: AtomicUsize,
+}
+
+impl<'a> Faulty<'a> {
+    fn new(inner: &'a LocalNode, extra: Vec<SignedMessage>, lose_submits: bool) -> Self {
+        Faulty {
+            inner,
+            extra,
+            lose_submits,
+            submits: AtomicUsize::new(0),
+        }
+    }
 }
 
 impl MiningNode for Faulty<'_> {
@@ -66,7 +82,14 @@ impl MiningNode for Faulty<'_> {
         self.inner.create_block(t).await
     }
     async fn submit_block(&self, b: FullBlock) -> anyhow::Result<()> {
+        self.submits.fetch_add(1, Ordering::SeqCst);
+        if self.lose_submits {
+            anyhow::bail!("connection reset");
+        }
         self.inner.submit_block(b).await
+    }
+    async fn bad_block(&self, cid: &cid::Cid) -> anyhow::Result<Option<String>> {
+        self.inner.bad_block(cid).await
     }
     async fn timing(&self) -> anyhow::Result<(u64, u64)> {
         self.inner.timing().await
@@ -93,10 +116,7 @@ async fn a_refused_block_is_mined_again_without_its_messages() {
     let a = k.address().unwrap();
     // Gas 1000 is below the cost of storing the message: every block carrying it is invalid.
     let bad = send(&k, a, 0, 1, 1000);
-    let faulty = Faulty {
-        inner: t.node(),
-        extra: vec![bad.clone()],
-    };
+    let faulty = Faulty::new(t.node(), vec![bad.clone()], false);
     let mut mined = 0;
     let mut round = 1;
     while mined < 3 {
@@ -162,4 +182,27 @@ async fn one_sender_under_two_addresses_never_makes_an_invalid_block() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_submission_that_may_have_landed_is_not_followed_by_another_block() {
+    let t = TestChain::new(3600);
+    let k = t.accounts[0].clone();
+    let bad = send(&k, k.address().unwrap(), 0, 1, 1000);
+    let faulty = Faulty::new(t.node(), vec![bad], true);
+    let mut round = 1;
+    loop {
+        let base = t.head();
+        match mine_one(&faulty, &MockWinningProver, &t.miner, &base, round).await {
+            Ok(Attempt::Lost) => round += 1,
+            Ok(Attempt::Mined(_)) => panic!("the submission was lost"),
+            Err(e) => {
+                assert!(format!("{e:#}").contains("connection reset"), "{e:#}");
+                break;
+            }
+        }
+        assert!(round < 50, "never won a round");
+    }
+    // One block for the epoch, never a second one.
+    assert_eq!(faulty.submits.load(Ordering::SeqCst), 1);
 }
