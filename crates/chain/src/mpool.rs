@@ -494,6 +494,9 @@ impl<S: MpoolState> MessagePool<S> {
             match self.add(m, true, false) {
                 Ok(_) => restored += 1,
                 Err(MpoolError::Duplicate { .. }) => {}
+                Err(e @ MpoolError::State(_)) => {
+                    tracing::warn!(%cid, "a saved local message cannot be checked now, kept for the next start: {e}");
+                }
                 Err(e) => {
                     tracing::warn!(%cid, "dropping a saved local message: {e}");
                     if let Some(store) = self.lock().local.as_mut() {
