@@ -471,60 +471,6 @@ impl<S: MpoolState> MessagePool<S> {
         });
     }
 
-    /// Keeps the messages pushed to this node in `dir` from now on, and adds back
-    /// those saved there (Lotus re-adds its local messages at start); one that is no
-    /// longer valid is dropped, with a log line. Returns how many came back.
-    pub fn restore_local(&self, dir: &std::path::Path) -> anyhow::Result<usize> {
-        let (store, mut saved) = LocalStore::open(dir)?;
-        self.lock().local = Some(store);
-        // In nonce order per sender; a replacement after the message it replaced.
-        saved.sort_by(|a, b| {
-            let key = |m: &SignedMessage| {
-                (
-                    m.message.from.to_bytes(),
-                    m.message.sequence,
-                    m.message.gas_premium.clone(),
-                )
-            };
-            key(a).cmp(&key(b))
-        });
-        let mut restored = 0;
-        for m in saved {
-            let cid = m.cid();
-            match self.add(m, true, false) {
-                Ok(_) => restored += 1,
-                Err(MpoolError::Duplicate { .. }) => {}
-                Err(e @ MpoolError::State(_)) => {
-                    tracing::warn!(%cid, "a saved local message cannot be checked now, kept for the next start: {e}");
-                }
-                Err(e) => {
-                    tracing::warn!(%cid, "dropping a saved local message: {e}");
-                    if let Some(store) = self.lock().local.as_mut() {
-                        store.remove(&cid);
-                    }
-                }
-            }
-        }
-        tracing::info!(restored, dir = %dir.display(), "local messages restored to the message pool");
-        Ok(restored)
-    }
-
-    /// The pending messages that were pushed to this node and are kept on disk: what a
-    /// network layer republishes periodically, as Lotus does with its local messages.
-    pub fn local_messages(&self) -> Vec<SignedMessage> {
-        let inner = self.lock();
-        let Some(store) = inner.local.as_ref() else {
-            return Vec::new();
-        };
-        inner
-            .senders
-            .values()
-            .flat_map(|s| s.msgs.values())
-            .filter(|m| store.holds(&m.cid()))
-            .cloned()
-            .collect()
-    }
-
     /// Puts `m` in the pool without any check, as a message that admission should
     /// have refused.
     #[cfg(test)]

@@ -3,11 +3,13 @@
 //! bytes, written to a temporary name, synced and renamed, so a push is on disk
 //! before its CID is returned and a crash never leaves a half-written entry. A file
 //! per message makes a push and a removal one small write each, whatever the
-//! number of pending messages.
+//! number of pending messages. At start the pool adds them back
+//! ([`MessagePool::restore_local`]).
 //!
 //! (The node's ParityDB datastore is not used: its commits return before they reach
 //! its log, so a message could still be lost by a kill right after its push.)
 
+use super::{MessagePool, MpoolError, MpoolState};
 use crate::bounded::BoundedMap;
 use anyhow::{Context, Result};
 use cid::Cid;
@@ -110,6 +112,62 @@ impl LocalStore {
 
     fn path(&self, cid: &Cid) -> PathBuf {
         self.dir.join(format!("{cid}.{EXT}"))
+    }
+}
+
+impl<S: MpoolState> MessagePool<S> {
+    /// Keeps the messages pushed to this node in `dir` from now on, and adds back
+    /// those saved there (Lotus re-adds its local messages at start); one that is no
+    /// longer valid is dropped, with a log line. Returns how many came back.
+    pub fn restore_local(&self, dir: &Path) -> Result<usize> {
+        let (store, mut saved) = LocalStore::open(dir)?;
+        self.lock().local = Some(store);
+        // In nonce order per sender; a replacement after the message it replaced.
+        saved.sort_by(|a, b| {
+            let key = |m: &SignedMessage| {
+                (
+                    m.message.from.to_bytes(),
+                    m.message.sequence,
+                    m.message.gas_premium.clone(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        let mut restored = 0;
+        for m in saved {
+            let cid = m.cid();
+            match self.add(m, true, false) {
+                Ok(_) => restored += 1,
+                Err(MpoolError::Duplicate { .. }) => {}
+                Err(e @ MpoolError::State(_)) => {
+                    tracing::warn!(%cid, "a saved local message cannot be checked now, kept for the next start: {e}");
+                }
+                Err(e) => {
+                    tracing::warn!(%cid, "dropping a saved local message: {e}");
+                    if let Some(store) = self.lock().local.as_mut() {
+                        store.remove(&cid);
+                    }
+                }
+            }
+        }
+        tracing::info!(restored, dir = %dir.display(), "local messages restored to the message pool");
+        Ok(restored)
+    }
+
+    /// The pending messages that were pushed to this node and are kept on disk: what a
+    /// network layer republishes periodically, as Lotus does with its local messages.
+    pub fn local_messages(&self) -> Vec<SignedMessage> {
+        let inner = self.lock();
+        let Some(store) = inner.local.as_ref() else {
+            return Vec::new();
+        };
+        inner
+            .senders
+            .values()
+            .flat_map(|s| s.msgs.values())
+            .filter(|m| store.holds(&m.cid()))
+            .cloned()
+            .collect()
     }
 }
 
