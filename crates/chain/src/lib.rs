@@ -9,6 +9,7 @@ mod bounded;
 pub mod consensus;
 pub mod externs;
 pub mod gas_estimate;
+pub mod inclusion;
 pub mod messages;
 pub mod miner;
 pub mod mpool;

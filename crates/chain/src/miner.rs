@@ -19,7 +19,6 @@ use fvm_shared::crypto::signature::Signature;
 use fvm_shared::sector::RegisteredPoStProof;
 use padma_types::block::{ElectionProof, PoStProof, Ticket, TipSet, TipSetKey};
 use padma_types::crypto::KeyInfo;
-use padma_types::message::BLOCK_GAS_LIMIT;
 use padma_types::SignedMessage;
 use std::collections::HashMap;
 use std::future::Future;
@@ -48,6 +47,8 @@ pub trait MiningNode: Send + Sync {
     fn create_block(&self, t: BlockTemplate) -> impl Future<Output = Result<FullBlock>> + Send;
     /// `SyncSubmitBlock`.
     fn submit_block(&self, b: FullBlock) -> impl Future<Output = Result<()>> + Send;
+    /// `SyncCheckBad`: why the node refused block `cid` as invalid, if it did.
+    fn bad_block(&self, cid: &cid::Cid) -> impl Future<Output = Result<Option<String>>> + Send;
     /// The genesis timestamp and the block delay in milliseconds.
     fn timing(&self) -> impl Future<Output = Result<(u64, u64)>> + Send;
 }
@@ -283,24 +284,65 @@ pub async fn finish<N: MiningNode>(
     let Prepared::Won(win) = prepared else {
         return Ok(Attempt::Lost);
     };
-    let messages = node.select_messages(base).await?;
+    let messages = node.select_messages(base).await.unwrap_or_else(|e| {
+        tracing::warn!(
+            height = round,
+            "message selection failed ({e:#}); mining without messages"
+        );
+        Vec::new()
+    });
     let (genesis_ts, delay_ms) = node.timing().await?;
     let timestamp = (genesis_ts * 1000 + u64::try_from(round)? * delay_ms) / 1000;
-    let block = node
-        .create_block(BlockTemplate {
-            miner: *miner,
-            parents: base.key().clone(),
-            ticket: win.ticket,
-            eproof: win.eproof,
-            beacon_values: win.beacon_values,
-            messages,
-            epoch: round,
-            timestamp,
-            winning_post_proof: win.winning_post_proof,
-        })
-        .await?;
+    let template = BlockTemplate {
+        miner: *miner,
+        parents: base.key().clone(),
+        ticket: win.ticket,
+        eproof: win.eproof,
+        beacon_values: win.beacon_values,
+        messages,
+        epoch: round,
+        timestamp,
+        winning_post_proof: win.winning_post_proof,
+    };
+    create_and_submit(node, template).await.map(Attempt::Mined)
+}
+
+/// Creates and submits the block of `template`. A block with messages that could not
+/// be made, or that the node refused as invalid, is made again without them, so that
+/// no message (one the pool should never have offered) can keep this miner from
+/// producing blocks; the refusal is logged. A submission that failed otherwise is not
+/// retried: the node may have accepted the block, and a second block for the same
+/// epoch would be a consensus fault.
+async fn create_and_submit<N: MiningNode>(
+    node: &N,
+    template: BlockTemplate,
+) -> Result<Box<FullBlock>> {
+    let empty = BlockTemplate {
+        messages: Vec::new(),
+        ..template.clone()
+    };
+    let with_messages = !template.messages.is_empty();
+    let refused = match node.create_block(template).await {
+        Err(e) if with_messages => e,
+        Err(e) => return Err(e),
+        Ok(block) => {
+            let cid = block.header.cid();
+            let Err(e) = node.submit_block(block.clone()).await else {
+                return Ok(Box::new(block));
+            };
+            match node.bad_block(&cid).await {
+                Ok(Some(reason)) if with_messages => anyhow::anyhow!("{reason}"),
+                _ => return Err(e),
+            }
+        }
+    };
+    tracing::warn!(
+        height = empty.epoch,
+        "the block with the selected messages was refused ({refused:#}); mining it without messages"
+    );
+    let block = node.create_block(empty).await?;
     node.submit_block(block.clone()).await?;
-    Ok(Attempt::Mined(Box::new(block)))
+    Ok(Box::new(block))
 }
 
 /// Tries to mine `round` on `base` once; the block's timestamp is the epoch's.
@@ -420,8 +462,7 @@ impl MiningNode for LocalNode {
     }
 
     async fn select_messages(&self, base: &TipSet) -> Result<Vec<SignedMessage>> {
-        let base_fee = self.sm().child_base_fee(base)?;
-        Ok(self.svc.mpool().select(&base_fee, BLOCK_GAS_LIMIT)?)
+        self.svc.select_messages(base)
     }
 
     async fn create_block(&self, t: BlockTemplate) -> Result<FullBlock> {
@@ -437,6 +478,10 @@ impl MiningNode for LocalNode {
     async fn submit_block(&self, b: FullBlock) -> Result<()> {
         self.svc.submit_block(b, now_ms())?;
         Ok(())
+    }
+
+    async fn bad_block(&self, cid: &cid::Cid) -> Result<Option<String>> {
+        Ok(self.svc.bad_block(cid))
     }
 
     async fn timing(&self) -> Result<(u64, u64)> {

@@ -2,15 +2,20 @@
 //! Lotus's admission rules (size, syntax, minimum fee cap, signature, nonce and nonce
 //! gaps, funds including pending messages, per-sender limits, replace-by-fee with a
 //! 10% premium bump) and a global bound that evicts the cheapest messages first, so
-//! a flood cannot grow it without limit.
+//! a flood cannot grow it without limit. What may be included is decided by
+//! [`crate::inclusion`], the rule block validation applies. Messages pushed through
+//! the node's API are kept on disk ([`local`]) and come back after a restart.
 
+mod local;
 mod select;
 
+use crate::inclusion::{chain_length, check_syntax, SenderLookup};
 use cid::Cid;
 use fvm_shared::address::{Address, Protocol};
 use fvm_shared::econ::TokenAmount;
+use local::LocalStore;
 use padma_types::crypto::verify_signature;
-use padma_types::message::{check_for_block_inclusion, message_signing_bytes, required_funds};
+use padma_types::message::{message_signing_bytes, required_funds};
 use padma_types::SignedMessage;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -22,7 +27,7 @@ pub use select::select_messages;
 pub const MAX_MESSAGE_SIZE: usize = 64 << 10;
 
 /// The head state the pool checks messages against.
-pub trait MpoolState: Send + Sync {
+pub trait MpoolState: SenderLookup + Send + Sync {
     /// The nonce of the actor at `addr` in the head state (0 when it does not exist).
     fn nonce(&self, addr: &Address) -> anyhow::Result<u64>;
     /// The balance of the actor at `addr` (0 when it does not exist).
@@ -129,6 +134,9 @@ pub enum MpoolError {
     /// The head state could not be read.
     #[error("failed to read the head state: {0}")]
     State(String),
+    /// A local message could not be saved durably.
+    #[error("failed to save the message: {0}")]
+    Persist(String),
 }
 
 /// A change to the pool, as `MpoolSub` reports it (0 = added, 1 = removed).
@@ -149,6 +157,7 @@ struct SenderSet {
 struct Inner {
     senders: HashMap<Address, SenderSet>,
     total: usize,
+    local: Option<LocalStore>,
 }
 
 /// The message pool over a head state.
@@ -185,13 +194,14 @@ impl<S: MpoolState> MessagePool<S> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Checks that `m` could ever be included: size, syntax, fee cap, signature.
+    /// Checks that `m` could ever be included: size, the inclusion rule's syntax
+    /// (with the minimum gas of its on-chain length), fee cap, signature.
     fn check_message(&self, m: &SignedMessage, key: &Address) -> Result<(), MpoolError> {
         let size = m.cbor().len();
         if size > MAX_MESSAGE_SIZE {
             return Err(MpoolError::TooBig(size));
         }
-        check_for_block_inclusion(&m.message, 0).map_err(MpoolError::Invalid)?;
+        check_syntax(&m.message, chain_length(m)).map_err(MpoolError::Invalid)?;
         if m.message.gas_fee_cap < self.config.min_gas_fee_cap {
             return Err(MpoolError::FeeCapTooLow);
         }
@@ -202,6 +212,16 @@ impl<S: MpoolState> MessagePool<S> {
     /// Adds a message; `trusted` is for local clients (larger limits, nonce gaps allowed).
     /// Returns the signed message's CID.
     pub fn push(&self, m: SignedMessage, trusted: bool) -> Result<Cid, MpoolError> {
+        self.add(m, trusted, false)
+    }
+
+    /// Adds a message pushed to this node by a client: as [`MessagePool::push`], and
+    /// saved durably (when the pool keeps local messages) before the CID is returned.
+    pub fn push_local(&self, m: SignedMessage, trusted: bool) -> Result<Cid, MpoolError> {
+        self.add(m, trusted, true)
+    }
+
+    fn add(&self, m: SignedMessage, trusted: bool, local: bool) -> Result<Cid, MpoolError> {
         let state_err = |e: anyhow::Error| MpoolError::State(format!("{e:#}"));
         let from = m.message.from;
         let key = match from.protocol() {
@@ -274,8 +294,26 @@ impl<S: MpoolState> MessagePool<S> {
         if balance < required {
             return Err(MpoolError::NotEnoughFunds { required, balance });
         }
-        if existing.is_none() && inner.total >= self.config.max_total {
-            self.evict_cheapest(&mut inner, &m)?;
+        if let Some(sender) = self.state.sender(&from).map_err(state_err)? {
+            if !sender.can_send {
+                return Err(MpoolError::Invalid(format!(
+                    "message sender {from} cannot send messages"
+                )));
+            }
+        }
+        let evict = existing.is_none() && inner.total >= self.config.max_total;
+        if let (true, Some(store)) = (local, inner.local.as_mut()) {
+            store
+                .save(&m)
+                .map_err(|e| MpoolError::Persist(format!("{e:#}")))?;
+        }
+        if evict {
+            if let Err(e) = self.evict_cheapest(&mut inner, &m) {
+                if let Some(store) = inner.local.as_mut() {
+                    store.remove(&cid);
+                }
+                return Err(e);
+            }
         }
         let set = inner.senders.entry(from).or_insert_with(|| SenderSet {
             msgs: BTreeMap::new(),
@@ -283,16 +321,11 @@ impl<S: MpoolState> MessagePool<S> {
         });
         set.trusted |= trusted;
         let replaced = set.msgs.insert(nonce, m.clone());
-        if replaced.is_none() {
-            inner.total += 1;
+        match replaced {
+            Some(old) => self.removed(&mut inner, old),
+            None => inner.total += 1,
         }
         drop(inner);
-        if let Some(old) = replaced {
-            let _ = self.updates.send(MpoolUpdate {
-                kind: 1,
-                message: old,
-            });
-        }
         let _ = self.updates.send(MpoolUpdate {
             kind: 0,
             message: m,
@@ -320,18 +353,7 @@ impl<S: MpoolState> MessagePool<S> {
             .min_by(|a, b| a.2.cmp(&b.2));
         match victim {
             Some((addr, nonce, premium)) if premium < incoming.message.gas_premium => {
-                if let Some(set) = inner.senders.get_mut(&addr) {
-                    if let Some(old) = set.msgs.remove(&nonce) {
-                        let _ = self.updates.send(MpoolUpdate {
-                            kind: 1,
-                            message: old,
-                        });
-                    }
-                    if set.msgs.is_empty() {
-                        inner.senders.remove(&addr);
-                    }
-                }
-                inner.total -= 1;
+                self.take(inner, &addr, nonce);
                 Ok(())
             }
             _ => Err(MpoolError::PoolFull),
@@ -372,63 +394,103 @@ impl<S: MpoolState> MessagePool<S> {
         self.len() == 0
     }
 
-    /// Updates the pool for a head change: messages of applied blocks leave it, those of
-    /// reverted blocks come back (when still valid against the new head).
+    /// Updates the pool for a head change: messages of applied blocks leave it, and
+    /// so does every message whose nonce the chain has passed; those of
+    /// reverted blocks come back (when still valid against the new head), local ones
+    /// saved again.
     pub fn head_changed(&self, reverted: &[SignedMessage], applied: &[SignedMessage]) {
         {
             let mut inner = self.lock();
             for m in applied {
-                let from = m.message.from;
-                if let Some(set) = inner.senders.get_mut(&from) {
-                    let removed = set.msgs.remove(&m.message.sequence);
-                    let empty = set.msgs.is_empty();
-                    if let Some(old) = removed {
-                        inner.total -= 1;
-                        let _ = self.updates.send(MpoolUpdate {
-                            kind: 1,
-                            message: old,
-                        });
-                    }
-                    if empty {
-                        inner.senders.remove(&from);
-                    }
+                if let Some(store) = inner.local.as_mut() {
+                    store.mark_included(&m.cid());
+                }
+                self.take(&mut inner, &m.message.from, m.message.sequence);
+            }
+            // Every sender: one may be pending under both its key and its ID address.
+            if !applied.is_empty() {
+                let senders: Vec<Address> = inner.senders.keys().copied().collect();
+                for from in senders {
+                    self.prune_stale(&mut inner, &from);
                 }
             }
         }
         for m in reverted {
-            let _ = self.push(m.clone(), true);
+            let cid = m.cid();
+            let local = self
+                .lock()
+                .local
+                .as_ref()
+                .is_some_and(|s| s.was_included(&cid));
+            let _ = self.add(m.clone(), true, local);
+        }
+    }
+
+    /// Drops the messages of `from` whose nonce is below its state nonce.
+    fn prune_stale(&self, inner: &mut Inner, from: &Address) {
+        let Some(set) = inner.senders.get(from) else {
+            return;
+        };
+        let state_nonce = match self.state.nonce(from) {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(%from, "mpool: reading the sender's nonce: {e:#}");
+                return;
+            }
+        };
+        let stale: Vec<u64> = set.msgs.range(..state_nonce).map(|(n, _)| *n).collect();
+        for nonce in stale {
+            tracing::info!(%from, nonce, "mpool: dropping a message whose nonce is already used on chain");
+            self.take(inner, from, nonce);
+        }
+    }
+
+    /// Removes the message of `addr` at `nonce`, if it is pending.
+    fn take(&self, inner: &mut Inner, addr: &Address, nonce: u64) {
+        let Some(set) = inner.senders.get_mut(addr) else {
+            return;
+        };
+        let Some(old) = set.msgs.remove(&nonce) else {
+            return;
+        };
+        if set.msgs.is_empty() {
+            inner.senders.remove(addr);
+        }
+        inner.total -= 1;
+        self.removed(inner, old);
+    }
+
+    /// Reports a message that left the pool and forgets its saved copy.
+    fn removed(&self, inner: &mut Inner, m: SignedMessage) {
+        if let Some(store) = inner.local.as_mut() {
+            store.remove(&m.cid());
+        }
+        let _ = self.updates.send(MpoolUpdate {
+            kind: 1,
+            message: m,
+        });
+    }
+
+    /// Puts `m` in the pool without any check, as a message that admission should
+    /// have refused.
+    #[cfg(test)]
+    fn inject(&self, m: SignedMessage) {
+        let mut inner = self.lock();
+        let set = inner
+            .senders
+            .entry(m.message.from)
+            .or_insert_with(|| SenderSet {
+                msgs: BTreeMap::new(),
+                trusted: true,
+            });
+        if set.msgs.insert(m.message.sequence, m).is_none() {
+            inner.total += 1;
         }
     }
 
     /// Subscribes to pool changes.
     pub fn subscribe(&self) -> broadcast::Receiver<MpoolUpdate> {
         self.updates.subscribe()
-    }
-
-    /// Picks messages for a block: nonce-ordered per sender, best effective premium first,
-    /// within `gas_budget`, skipping messages whose fee cap is below `base_fee`.
-    pub fn select(
-        &self,
-        base_fee: &TokenAmount,
-        gas_budget: u64,
-    ) -> Result<Vec<SignedMessage>, MpoolError> {
-        let inner = self.lock();
-        let mut chains = Vec::new();
-        for (addr, set) in &inner.senders {
-            let state_nonce = self
-                .state
-                .nonce(addr)
-                .map_err(|e| MpoolError::State(format!("{e:#}")))?;
-            let chain: Vec<SignedMessage> = (state_nonce..)
-                .zip(set.msgs.range(state_nonce..))
-                .take_while(|(expect, (n, _))| *expect == **n)
-                .map(|(_, (_, m))| m.clone())
-                .collect();
-            if !chain.is_empty() {
-                chains.push(chain);
-            }
-        }
-        Ok(select_messages(chains, base_fee, gas_budget))
     }
 }
 
@@ -442,5 +504,7 @@ fn next_nonce(set: Option<&SenderSet>, state_nonce: u64) -> u64 {
     next
 }
 
+#[cfg(test)]
+mod local_tests;
 #[cfg(test)]
 mod tests;

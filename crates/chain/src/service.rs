@@ -4,6 +4,7 @@
 //! and it keeps the message pool in step with head changes.
 
 use crate::bounded::BoundedMap;
+use crate::inclusion::{Sender, SenderLookup};
 use crate::mpool::{MessagePool, MpoolConfig, MpoolState};
 use crate::sm::StateManager;
 use crate::state_view::StateView;
@@ -15,7 +16,7 @@ use fvm_shared::address::Address;
 use fvm_shared::crypto::signature::Signature;
 use fvm_shared::econ::TokenAmount;
 use padma_types::block::{TipSet, TipSetKey};
-use padma_types::message::message_cid;
+use padma_types::message::{message_cid, BLOCK_GAS_LIMIT};
 use padma_types::SignedMessage;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -32,6 +33,12 @@ pub struct HeadState(Arc<StateManager>);
 impl HeadState {
     fn view(&self) -> Result<StateView<Arc<padma_store::Store>>> {
         StateView::new(self.0.store().clone(), &self.0.head_state()?)
+    }
+}
+
+impl SenderLookup for HeadState {
+    fn sender(&self, addr: &Address) -> Result<Option<Sender>> {
+        self.view()?.sender(addr)
     }
 }
 
@@ -95,7 +102,8 @@ impl ChainService {
         &self.mpool
     }
 
-    /// Pushes a message into the pool (remembering BLS signatures).
+    /// Pushes a message a client gave this node into the pool (remembering BLS
+    /// signatures); where the pool keeps local messages, it is on disk when this returns.
     pub fn push_message(
         &self,
         m: SignedMessage,
@@ -103,7 +111,7 @@ impl ChainService {
     ) -> Result<Cid, crate::mpool::MpoolError> {
         let sig = m.signature.clone();
         let unsigned = message_cid(&m.message);
-        let cid = self.mpool.push(m, trusted)?;
+        let cid = self.mpool.push_local(m, trusted)?;
         if sig.sig_type == fvm_shared::crypto::signature::SignatureType::BLS {
             self.bls_sigs
                 .lock()
@@ -111,6 +119,16 @@ impl ChainService {
                 .insert(unsigned, sig);
         }
         Ok(cid)
+    }
+
+    /// Messages for a block on `base` (`MpoolSelect`): fee caps covering the base fee of
+    /// `base`'s children, nonces following `base`'s computed state, within the block
+    /// gas limit, every one passing the inclusion rule.
+    pub fn select_messages(&self, base: &TipSet) -> Result<Vec<SignedMessage>> {
+        let base_fee = self.sm.child_base_fee(base)?;
+        let state = self.sm.tipset_state(base)?.state_root;
+        let view = StateView::new(self.sm.store().clone(), &state)?;
+        Ok(self.mpool.select(&view, &base_fee, BLOCK_GAS_LIMIT)?)
     }
 
     /// Why block `cid` was rejected, if it was.

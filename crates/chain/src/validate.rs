@@ -10,6 +10,7 @@ use crate::consensus::randomness::{draw_from_base, Tag};
 use crate::consensus::vrf::{election_input, ticket_input, verify_vrf};
 use crate::consensus::weight::tipset_weight;
 use crate::externs::post_proof_bytes;
+use crate::inclusion::{chain_length, BlockMessages, Refusal};
 use crate::messages::put_block_messages;
 use crate::sm::StateManager;
 use crate::state_view::StateView;
@@ -19,18 +20,12 @@ use fvm_shared::crypto::signature::SignatureType;
 use fvm_shared::message::Message;
 use num_bigint::BigInt;
 use padma_state::genesis::ids;
-use padma_state::vm::gas::PRICES;
-use padma_state::ActorKind;
 use padma_types::block::{BlockHeader, TipSet};
 use padma_types::crypto::{verify_bls_aggregate, verify_signature};
-use padma_types::message::{
-    check_for_block_inclusion, message_cbor, message_cid, message_signing_bytes, BLOCK_GAS_LIMIT,
-};
+use padma_types::message::{message_cbor, message_cid, message_signing_bytes};
 use padma_types::SignedMessage;
-use std::collections::HashMap;
 
-/// Most messages a block may carry (`BlockMessageLimit`).
-pub const BLOCK_MESSAGE_LIMIT: usize = 10_000;
+pub use crate::inclusion::BLOCK_MESSAGE_LIMIT;
 /// How far ahead of the wall clock a block's timestamp may be, in seconds.
 pub const ALLOWABLE_CLOCK_DRIFT_SECS: u64 = 1;
 
@@ -326,30 +321,14 @@ fn check_messages(
     state_root: &cid::Cid,
 ) -> Result<(), BlockError> {
     let view = StateView::new(sm.store().clone(), state_root).map_err(internal)?;
-    let mut nonces: HashMap<Address, u64> = HashMap::new();
-    let mut gas: u64 = 0;
-    let mut check = |m: &Message, size: usize| -> Result<Address, BlockError> {
-        check_for_block_inclusion(m, PRICES.on_chain_message(size))
-            .or_else(|e| invalid(format!("message {}: {e}", message_cid(m))))?;
-        gas = gas.saturating_add(m.gas_limit);
-        if gas > BLOCK_GAS_LIMIT {
-            return invalid("block gas limit exceeded");
-        }
-        let Some((id, act)) = view.actor(&m.from).map_err(internal)? else {
-            return invalid(format!("message sender {} does not exist", m.from));
-        };
-        match ActorKind::from_code(&act.code) {
-            Some(ActorKind::Account | ActorKind::EthAccount | ActorKind::Placeholder) => {}
-            _ => return invalid(format!("message sender f0{id} cannot send messages")),
-        }
-        let next = nonces.entry(Address::new_id(id)).or_insert(act.sequence);
-        if m.sequence != *next {
-            return invalid(format!(
-                "wrong nonce from {} (exp: {next}, got: {})",
-                m.from, m.sequence
-            ));
-        }
-        *next += 1;
+    let mut block = BlockMessages::new(&view);
+    let mut check = |m: &Message, chain_len: usize| -> Result<Address, BlockError> {
+        block.add(m, chain_len).map_err(|r| match r {
+            Refusal::State(e) => internal(e),
+            Refusal::Never(e) | Refusal::NotHere(e) => {
+                BlockError::Invalid(format!("message {}: {e}", message_cid(m)))
+            }
+        })?;
         view.key_address(&m.from)
             .or_else(|e| invalid(format!("sender key of {}: {e:#}", m.from)))
     };
@@ -372,7 +351,7 @@ fn check_messages(
                 s.signature.sig_type
             ));
         }
-        let key = check(&s.message, s.cbor().len())?;
+        let key = check(&s.message, chain_length(s))?;
         verify_signature(&s.signature, &key, &message_signing_bytes(&s.message))
             .or_else(|e| invalid(format!("message {}: {e}", s.cid())))?;
     }

@@ -130,6 +130,14 @@ pub async fn run(opts: DaemonOptions) -> Result<()> {
         .as_ref()
         .map(|c| c.sm().params().block_delay_secs())
         .unwrap_or(DEFAULT_BLOCK_DELAY_SECS);
+    if let Some(c) = &chain {
+        // Messages pushed here before a restart come back before the API serves; a
+        // network layer would republish `local_messages()` from here on.
+        c.svc
+            .mpool()
+            .restore_local(&repo.mpool_local_dir())
+            .context("restoring the message pool's local messages")?;
+    }
     let mpool_updater = chain.as_ref().map(|c| c.svc.spawn_mpool_updater());
     let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
     let state = Arc::new(NodeState {

@@ -1,6 +1,6 @@
 //! [`RpcMiningNode`]: padma-chain's [`MiningNode`] over a full node's JSON-RPC API
 //! (`ChainHead`, `MinerGetBaseInfo`, `WalletSign`, `MpoolSelect`, `MinerCreateBlock`,
-//! `SyncSubmitBlock`; the timing from `ChainGetGenesis` and `StateNetworkName`), so a
+//! `SyncSubmitBlock`, `SyncCheckBad`; the timing from `ChainGetGenesis` and `StateNetworkName`), so a
 //! separate miner process (`padma-miner run`) runs the same mining loop as the
 //! in-process one.
 
@@ -15,7 +15,7 @@ use padma_chain::validate::FullBlock;
 use padma_rpc::client::RpcClient;
 use padma_types::block::{BlockHeader, TipSet};
 use padma_types::block_json::{TipSetJson, TipSetKeyJson};
-use padma_types::json::{AddressJson, BytesJson, SignatureJson, SignedMessageJson};
+use padma_types::json::{AddressJson, BytesJson, CidJson, SignatureJson, SignedMessageJson};
 use padma_types::message::message_cid;
 use padma_types::SignedMessage;
 use serde::de::DeserializeOwned;
@@ -159,6 +159,13 @@ impl MiningNode for RpcMiningNode {
             )
             .await?;
         Ok(())
+    }
+
+    async fn bad_block(&self, cid: &Cid) -> Result<Option<String>> {
+        let reason: String = self
+            .call("SyncCheckBad", vec![serde_json::to_value(CidJson(*cid))?])
+            .await?;
+        Ok((!reason.is_empty()).then_some(reason))
     }
 
     async fn timing(&self) -> Result<(u64, u64)> {

@@ -133,6 +133,11 @@ impl Repo {
         .into())
     }
 
+    /// The directory of messages pushed to this node, kept until they are on chain.
+    pub fn mpool_local_dir(&self) -> PathBuf {
+        self.path.join("mpool-local")
+    }
+
     /// The lock held on this repo.
     pub fn lock(&self) -> &RepoLock {
         &self.lock

@@ -1,8 +1,58 @@
-//! Message selection for a block: greedy by effective premium over per-sender chains.
+//! Message selection for a block: greedy by effective premium over per-sender chains
+//! that start at the base state's nonces, then filtered by the inclusion rule, so the
+//! block the node makes from them is valid.
 
+use super::{MessagePool, MpoolError, MpoolState};
+use crate::inclusion::{chain_length, BlockMessages, Refusal, SenderLookup};
 use fvm_shared::econ::TokenAmount;
 use padma_types::SignedMessage;
 use std::collections::BinaryHeap;
+
+impl<S: MpoolState> MessagePool<S> {
+    /// Picks messages for a block whose messages apply to the state `base`:
+    /// nonce-ordered per sender from the nonces of `base`, best effective premium
+    /// first, within `gas_budget`, skipping messages whose fee cap is below
+    /// `base_fee`. Every message picked passes the inclusion rule in the order
+    /// returned; one that never can is dropped from the pool, one that cannot go into
+    /// this block is left for later, each with a log line.
+    pub fn select(
+        &self,
+        base: &impl SenderLookup,
+        base_fee: &TokenAmount,
+        gas_budget: u64,
+    ) -> Result<Vec<SignedMessage>, MpoolError> {
+        let state_err = |e: anyhow::Error| MpoolError::State(format!("{e:#}"));
+        let mut inner = self.lock();
+        let mut chains = Vec::new();
+        for (addr, set) in &inner.senders {
+            let base_nonce = base.sender(addr).map_err(state_err)?.map_or(0, |s| s.nonce);
+            let chain: Vec<SignedMessage> = (base_nonce..)
+                .zip(set.msgs.range(base_nonce..))
+                .take_while(|(expect, (n, _))| *expect == **n)
+                .map(|(_, (_, m))| m.clone())
+                .collect();
+            if !chain.is_empty() {
+                chains.push(chain);
+            }
+        }
+        let mut block = BlockMessages::new(base);
+        let mut out = Vec::new();
+        for m in select_messages(chains, base_fee, gas_budget) {
+            match block.add(&m.message, chain_length(&m)) {
+                Ok(()) => out.push(m),
+                Err(Refusal::State(e)) => return Err(state_err(e)),
+                Err(Refusal::NotHere(why)) => {
+                    tracing::info!(cid = %m.cid(), "mpool: message left out of this block: {why}");
+                }
+                Err(Refusal::Never(why)) => {
+                    tracing::warn!(cid = %m.cid(), "mpool: dropping a message that no block may carry: {why}");
+                    self.take(&mut inner, &m.message.from, m.message.sequence);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
 
 /// What a message pays the miner per unit of gas at `base_fee`: min(premium, cap − base fee).
 pub fn effective_premium(m: &SignedMessage, base_fee: &TokenAmount) -> TokenAmount {

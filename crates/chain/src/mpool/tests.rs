@@ -10,6 +10,8 @@ use std::sync::Mutex as StdMutex;
 #[derive(Default)]
 struct FakeHead {
     actors: StdMutex<HashMap<Address, (u64, TokenAmount)>>,
+    /// Actors that exist but may not send (not accounts).
+    non_senders: StdMutex<Vec<Address>>,
 }
 
 impl FakeHead {
@@ -38,6 +40,22 @@ impl MpoolState for &FakeHead {
     }
     fn key_address(&self, a: &Address) -> anyhow::Result<Address> {
         Ok(*a)
+    }
+}
+
+impl SenderLookup for &FakeHead {
+    fn sender(&self, a: &Address) -> anyhow::Result<Option<crate::inclusion::Sender>> {
+        let actors = self.actors.lock().unwrap();
+        let Some((nonce, _)) = actors.get(a) else {
+            return Ok(None);
+        };
+        // A stable ID per address, as the state's address map would give.
+        let id = u64::from_le_bytes(a.to_bytes()[1..9].try_into().unwrap());
+        Ok(Some(crate::inclusion::Sender {
+            id,
+            nonce: *nonce,
+            can_send: !self.non_senders.lock().unwrap().contains(a),
+        }))
     }
 }
 
@@ -206,7 +224,7 @@ fn selection_orders_by_premium_within_nonce_chains_and_budget() {
     pool.push(msg(&k2, 0, 3000), true).unwrap();
     pool.push(msg(&k2, 2, 9000), true).unwrap(); // behind a gap: not selectable
     let picked = pool
-        .select(&TokenAmount::from_atto(100), 10_000_000)
+        .select(&&head, &TokenAmount::from_atto(100), 10_000_000)
         .unwrap();
     let order: Vec<(Address, u64)> = picked
         .iter()
@@ -221,13 +239,13 @@ fn selection_orders_by_premium_within_nonce_chains_and_budget() {
         ]
     );
     assert_eq!(
-        pool.select(&TokenAmount::from_atto(100), 2_500_000)
+        pool.select(&&head, &TokenAmount::from_atto(100), 2_500_000)
             .unwrap()
             .len(),
         2
     );
     assert!(pool
-        .select(&TokenAmount::from_atto(20_000), 10_000_000)
+        .select(&&head, &TokenAmount::from_atto(20_000), 10_000_000)
         .unwrap()
         .is_empty());
 }
@@ -266,4 +284,138 @@ fn a_flood_stays_bounded_and_better_messages_still_get_in() {
         .min()
         .unwrap();
     assert_eq!(cheapest, TokenAmount::from_atto(131));
+}
+
+fn resign(k: &KeyInfo, mut m: SignedMessage) -> SignedMessage {
+    m.signature = k.sign(&message_signing_bytes(&m.message)).unwrap();
+    m
+}
+
+#[test]
+fn a_gas_limit_below_the_storage_cost_is_refused_at_admission() {
+    let head = FakeHead::default();
+    let k = KeyInfo::generate(KeyType::Secp256k1);
+    head.fund(k.address().unwrap(), 10);
+    let pool = MessagePool::new(&head, MpoolConfig::default());
+    let mut small = msg(&k, 0, 100);
+    small.message.gas_limit = 1000;
+    let small = resign(&k, small);
+    let rule =
+        crate::inclusion::check_syntax(&small.message, crate::inclusion::chain_length(&small))
+            .unwrap_err();
+    match pool.push(small, true) {
+        Err(MpoolError::Invalid(why)) => {
+            assert_eq!(why, rule);
+            assert!(why.contains("cannot be less than the cost of storing a message on chain"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Exactly the minimum is accepted.
+    let mut exact = msg(&k, 0, 100);
+    exact.message.gas_limit = 0;
+    let len = crate::inclusion::chain_length(&resign(&k, exact.clone()));
+    exact.message.gas_limit = crate::inclusion::min_gas_limit(len);
+    // The gas limit's encoding length may change the message's length: settle it.
+    let len = crate::inclusion::chain_length(&resign(&k, exact.clone()));
+    exact.message.gas_limit = crate::inclusion::min_gas_limit(len);
+    pool.push(resign(&k, exact), true).unwrap();
+    assert_eq!(pool.len(), 1);
+}
+
+#[test]
+fn senders_that_cannot_send_are_refused() {
+    let head = FakeHead::default();
+    let k = KeyInfo::generate(KeyType::Secp256k1);
+    let a = k.address().unwrap();
+    head.fund(a, 10);
+    head.non_senders.lock().unwrap().push(a);
+    let pool = MessagePool::new(&head, MpoolConfig::default());
+    match pool.push(msg(&k, 0, 100), true) {
+        Err(MpoolError::Invalid(why)) => assert!(why.contains("cannot send"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn selection_drops_messages_no_block_may_carry() {
+    let head = FakeHead::default();
+    let (k1, k2) = (
+        KeyInfo::generate(KeyType::Secp256k1),
+        KeyInfo::generate(KeyType::Secp256k1),
+    );
+    head.fund(k1.address().unwrap(), 10);
+    head.fund(k2.address().unwrap(), 10);
+    let pool = MessagePool::new(&head, MpoolConfig::default());
+    let mut sub = pool.subscribe();
+    // A too-small gas limit that bypassed admission, paying the best premium, with a
+    // good message behind it from the same sender.
+    let mut bad = msg(&k1, 0, 9000);
+    bad.message.gas_limit = 1000;
+    let bad = resign(&k1, bad);
+    pool.inject(bad.clone());
+    pool.inject(msg(&k1, 1, 9000));
+    let good = msg(&k2, 0, 100);
+    pool.push(good.clone(), true).unwrap();
+    let picked = pool
+        .select(&&head, &TokenAmount::from_atto(100), 10_000_000_000)
+        .unwrap();
+    assert_eq!(picked, vec![good.clone()]);
+    // The bad one left the pool (reported as removed); the one behind it waits.
+    assert_eq!(pool.len(), 2);
+    assert!(!pool.pending().contains(&bad));
+    let removed: Vec<_> = std::iter::from_fn(|| sub.try_recv().ok())
+        .filter(|u| u.kind == 1)
+        .map(|u| u.message)
+        .collect();
+    assert_eq!(removed, vec![bad]);
+}
+
+#[test]
+fn selection_follows_the_nonces_of_the_base_state() {
+    let head = FakeHead::default();
+    let k = KeyInfo::generate(KeyType::Secp256k1);
+    let a = k.address().unwrap();
+    head.fund(a, 10);
+    let pool = MessagePool::new(&head, MpoolConfig::default());
+    for n in 0..3 {
+        pool.push(msg(&k, n, 100), true).unwrap();
+    }
+    // A base whose state already counts two messages of the sender.
+    let base = FakeHead::default();
+    base.fund(a, 10);
+    base.set_nonce(a, 2);
+    let picked = pool
+        .select(&&base, &TokenAmount::from_atto(100), 10_000_000_000)
+        .unwrap();
+    let nonces: Vec<u64> = picked.iter().map(|m| m.message.sequence).collect();
+    assert_eq!(nonces, vec![2]);
+    // A base that does not know the sender: nothing of it can go in.
+    let empty = FakeHead::default();
+    assert!(pool
+        .select(&&empty, &TokenAmount::from_atto(100), 10_000_000_000)
+        .unwrap()
+        .is_empty());
+    assert_eq!(pool.len(), 3);
+}
+
+#[test]
+fn head_changes_drop_messages_whose_nonce_the_chain_passed() {
+    let head = FakeHead::default();
+    let k = KeyInfo::generate(KeyType::Secp256k1);
+    let a = k.address().unwrap();
+    head.fund(a, 10);
+    let pool = MessagePool::new(&head, MpoolConfig::default());
+    let m0 = msg(&k, 0, 100);
+    let m1 = msg(&k, 1, 100);
+    let m2 = msg(&k, 2, 100);
+    for m in [&m0, &m1, &m2] {
+        pool.push(m.clone(), true).unwrap();
+    }
+    // Another message with nonce 1 was included with m0.
+    let mut other1 = msg(&k, 1, 100);
+    other1.message.value = TokenAmount::from_atto(5);
+    let other1 = resign(&k, other1);
+    head.set_nonce(a, 2);
+    pool.head_changed(&[], &[m0, other1]);
+    assert_eq!(pool.pending(), vec![m2]);
 }

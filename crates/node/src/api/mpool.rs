@@ -10,7 +10,7 @@ use fvm_shared::address::Protocol;
 use padma_rpc::method::{to_value, CallResult, ChannelResult};
 use padma_rpc::{CallCtx, Params, RpcError};
 use padma_types::json::{AddressJson, CidJson, MessageJson, SignedMessageJson};
-use padma_types::message::{message_signing_bytes, BLOCK_GAS_LIMIT};
+use padma_types::message::message_signing_bytes;
 use padma_types::{Message, SignedMessage};
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast::error::RecvError;
@@ -222,19 +222,12 @@ pub async fn mpool_pending(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallRes
 }
 
 /// `MpoolSelect [TipSetKey, ticketQuality]`: messages for a block on that tipset
-/// (fee caps covering its children's base fee, within the block gas limit).
+/// (fee caps covering its children's base fee, nonces following its state, within the
+/// block gas limit, each passing the inclusion rule block validation applies).
 pub async fn mpool_select(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
     let ts = tipset_param(&s, &p, 0)?;
     let _quality: f64 = p.get(1)?;
-    let msgs = blocking(move || {
-        let ch = chain(&s)?;
-        let base_fee = ch.sm().child_base_fee(&ts).map_err(ah)?;
-        ch.svc
-            .mpool()
-            .select(&base_fee, BLOCK_GAS_LIMIT)
-            .map_err(err)
-    })
-    .await?;
+    let msgs = blocking(move || chain(&s)?.svc.select_messages(&ts).map_err(ah)).await?;
     to_value(msgs.iter().map(SignedMessageJson::from).collect::<Vec<_>>())
 }
 
