@@ -48,26 +48,8 @@ fn start_devnet(dir: &Path, logs: &Path, extra: &[&str], env: &[(&str, &str)]) -
     }
     let repo = dir.join("node");
     let _ = std::fs::remove_file(repo.join("api"));
-    let mut child = cmd.spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !repo.join("api").exists() {
-        if let Ok(Some(st)) = child.try_wait() {
-            let log = std::fs::read_to_string(logs.join("stderr.log")).unwrap_or_default();
-            panic!("devnet exited early ({st}): {log}");
-        }
-        assert!(Instant::now() < deadline, "devnet did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let admin = std::fs::read_to_string(repo.join("token"))
-        .unwrap()
-        .trim()
-        .to_string();
-    Daemon {
-        child,
-        repo,
-        port,
-        admin,
-    }
+    let child = cmd.spawn().unwrap();
+    wait_devnet(child, repo, port, &logs.join("stderr.log"))
 }
 
 fn rpc(d: &Daemon, method: &str, params: Value) -> Value {

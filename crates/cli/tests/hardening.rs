@@ -59,11 +59,7 @@ fn wait_closed(sock: &mut TcpStream, within: Duration) -> bool {
 /// limit (soft and hard) for the process.
 fn devnet_with(dir: &Path, env: &[(&str, &str)], nofile: Option<u64>) -> Daemon {
     std::fs::create_dir_all(dir).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let repo = dir.join("node");
     let out = std::fs::File::create(dir.join("test-stdout.log")).unwrap();
     let err = std::fs::File::create(dir.join("test-stderr.log")).unwrap();
@@ -91,26 +87,8 @@ fn devnet_with(dir: &Path, env: &[(&str, &str)], nofile: Option<u64>) -> Daemon 
             });
         }
     }
-    let mut child = cmd.spawn().expect("start padma devnet");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !repo.join("api").exists() {
-        if let Ok(Some(status)) = child.try_wait() {
-            let err = std::fs::read_to_string(dir.join("test-stderr.log")).unwrap_or_default();
-            panic!("devnet exited early ({status}): {err}");
-        }
-        assert!(Instant::now() < deadline, "devnet did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let admin = std::fs::read_to_string(repo.join("token"))
-        .unwrap()
-        .trim()
-        .to_string();
-    Daemon {
-        child,
-        repo,
-        port,
-        admin,
-    }
+    let child = cmd.spawn().expect("start padma devnet");
+    wait_devnet(child, repo, port, &dir.join("test-stderr.log"))
 }
 
 /// The head height, over `client`'s kept-alive connection; -1 when unavailable.

@@ -96,6 +96,24 @@ async fn flow(mock: bool, block_ms: u64) {
 
     // Client commands.
     let info = check(&net.miner("miner", &["info"]), "padma-miner info");
+    // `padma-miner info | head -1`: a reader gone early ends the command quietly.
+    {
+        use std::os::unix::process::ExitStatusExt;
+        let out = net
+            .miner_cmd("miner", &["info"])
+            .stdout(closed_pipe())
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(
+            out.status.signal(),
+            Some(libc::SIGPIPE),
+            "{:?} {err}",
+            out.status
+        );
+    }
     assert!(info.contains("Miner: t01000 (2 KiB sectors)"), "{info}");
     assert!(info.contains("Next deadline"), "{info}");
     let api_info = check(

@@ -108,7 +108,7 @@ impl Daemon {
         let repo = dir.join("node");
         let out = std::fs::File::create(dir.join("test-stdout.log")).unwrap();
         let err = std::fs::File::create(dir.join("test-stderr.log")).unwrap();
-        let mut child = Command::new(PADMA)
+        let child = Command::new(PADMA)
             .args(["devnet", "--mock-proofs", "--block-time", "1s"])
             .args(["--dir", dir.to_str().unwrap(), "--api", &port.to_string()])
             .args(["--accounts", &accounts.to_string()])
@@ -118,25 +118,7 @@ impl Daemon {
             .stderr(Stdio::from(err))
             .spawn()
             .expect("start padma devnet");
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while !repo.join("api").exists() {
-            if let Ok(Some(status)) = child.try_wait() {
-                let err = std::fs::read_to_string(dir.join("test-stderr.log")).unwrap_or_default();
-                panic!("devnet exited early ({status}): {err}");
-            }
-            assert!(Instant::now() < deadline, "devnet did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let admin = std::fs::read_to_string(repo.join("token"))
-            .unwrap()
-            .trim()
-            .to_string();
-        Daemon {
-            child,
-            repo,
-            port,
-            admin,
-        }
+        wait_devnet(child, repo, port, &dir.join("test-stderr.log"))
     }
 
     /// What the daemon printed on stdout so far.
@@ -210,6 +192,30 @@ impl Daemon {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+}
+
+/// Waits until the devnet `child` (node repo `repo`, API on `port`) serves its API;
+/// if it exits first, fails with what it wrote to `stderr_log`.
+pub fn wait_devnet(mut child: Child, repo: PathBuf, port: u16, stderr_log: &Path) -> Daemon {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !repo.join("api").exists() {
+        if let Ok(Some(status)) = child.try_wait() {
+            let err = std::fs::read_to_string(stderr_log).unwrap_or_default();
+            panic!("devnet exited early ({status}): {err}");
+        }
+        assert!(Instant::now() < deadline, "devnet did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let admin = std::fs::read_to_string(repo.join("token"))
+        .unwrap()
+        .trim()
+        .to_string();
+    Daemon {
+        child,
+        repo,
+        port,
+        admin,
     }
 }
 

@@ -330,6 +330,18 @@ pub fn sustainable_block_ms(sectors: &Path) -> u64 {
     ms
 }
 
+/// A pipe with no reader left, as a command's stdout (what `cmd | head -1` becomes
+/// once `head` has exited).
+pub fn closed_pipe() -> Stdio {
+    let mut fds = [0i32; 2];
+    // SAFETY: pipe(2) fills the two-element array with new descriptors.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: fds[0] is the read end we own; closing it leaves the pipe without reader.
+    unsafe { libc::close(fds[0]) };
+    // SAFETY: fds[1] is a fresh descriptor owned by nothing else.
+    unsafe { <Stdio as std::os::fd::FromRawFd>::from_raw_fd(fds[1]) }
+}
+
 /// pre-seal → genesis → daemon → wallet import. With real proofs the block time is at
 /// least one this machine sustains.
 pub fn start_net(mock: bool, block_ms: u64) -> Net {
