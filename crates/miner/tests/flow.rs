@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{check, free_port, rpc, run_miner, start_miner, start_net, MINER};
+use common::{check, closed_pipe, free_port, rpc, run_miner, start_miner, start_net, MINER};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::process::Command;
