@@ -249,6 +249,37 @@ fn base58(input: &[u8]) -> String {
         .collect()
 }
 
+/// How long one WinningPoSt over the first sector of a pre-seal manifest (`{maddr:
+/// Miner}`, its sectors under `sector_dir`) takes on this machine, for choosing a
+/// block time the machine can sustain.
+pub fn time_winning_post(sector_dir: &Path, manifest: &[u8]) -> Result<std::time::Duration> {
+    let miners: PreSealManifest =
+        serde_json::from_slice(manifest).context("reading the pre-seal manifest")?;
+    let miner = miners
+        .values()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("the pre-seal manifest has no miner"))?;
+    let miner_id = miner
+        .id
+        .id()
+        .context("the pre-sealed miner is not an ID address")?;
+    let sector = miner
+        .sectors
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("the pre-seal manifest has no sector"))?;
+    let paths = SectorPaths::new(sector_dir, miner_id, sector.sector_id);
+    let proving = padma_proofs::post::ProvingSector {
+        number: sector.sector_id,
+        comm_r: padma_types::cid::commitment(&sector.comm_r.0).map_err(anyhow::Error::msg)?,
+        sealed: paths.sealed,
+        cache: paths.cache,
+    };
+    let post = padma_proofs::types::post_proof_number(padma_proofs::types::winning_post_for_size(
+        miner.sector_size,
+    )?);
+    padma_proofs::post::time_winning_post(post, miner_id, &proving)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -124,7 +124,7 @@ fn pick_block_time(dir: &Path, manifest: &[u8], requested: Option<u64>, mock: bo
         return Ok(requested.unwrap_or(DEFAULT_BLOCK_TIME_MS));
     }
     eprintln!("timing a WinningPoSt on this machine");
-    let proof = super::pace::measure_winning_post(&dir.join("sectors"), manifest)?;
+    let proof = padma_seed::preseal::time_winning_post(&dir.join("sectors"), manifest)?;
     eprintln!("a WinningPoSt takes {:.1} s here", proof.as_secs_f64());
     let (ms, warning) =
         padma_chain::pace::choose_block_time(requested, DEFAULT_BLOCK_TIME_MS, proof);
@@ -292,7 +292,7 @@ pub async fn run(args: DevnetArgs) -> Result<()> {
     // The genesis miner runs as `padma-miner` does, against this node over loopback.
     let miner_repo = dir.join("miner");
     let started = async {
-        wait_for_node(&node, &mut daemon).await?;
+        wait_for_node(&node, &daemon).await?;
         if !padma_miner::repo::exists(&miner_repo) {
             let manifest = dir.join(format!("sectors/pre-seal-t0{MINER_ID}.json"));
             if !manifest.exists() {
@@ -353,11 +353,11 @@ pub async fn run(args: DevnetArgs) -> Result<()> {
     };
     if let Err(e) = started {
         watcher.abort();
-        // A node that already stopped was awaited (and reported) by the wait above.
-        if !daemon.is_finished() {
-            let _ = node.call::<serde_json::Value>("Shutdown", vec![]).await;
-            let _ = daemon.await;
+        if e.is::<NodeStoppedEarly>() {
+            return Err(node_stopped_error(daemon.await));
         }
+        let _ = node.call::<serde_json::Value>("Shutdown", vec![]).await;
+        let _ = daemon.await;
         return Err(e);
     }
 
@@ -417,29 +417,42 @@ async fn stopped_early(daemon: tokio::task::JoinHandle<Result<()>>) -> Result<()
     daemon.await?
 }
 
-/// Waits until the node in `daemon` answers on its API. A node that stopped first
-/// is reported with its own error (a damaged or vanished datastore with the way out).
+/// The node stopped before its API came up (its own error is in its task's result).
+#[derive(Debug, thiserror::Error)]
+#[error("the full node stopped before its API came up")]
+struct NodeStoppedEarly;
+
+/// The error of a node that stopped before its API came up: its own error (a damaged
+/// or vanished datastore with the way out).
+fn node_stopped_error(
+    result: std::result::Result<Result<()>, tokio::task::JoinError>,
+) -> anyhow::Error {
+    let why = match result {
+        Ok(Ok(())) => anyhow::anyhow!("it exited"),
+        Ok(Err(e)) => e,
+        Err(e) => anyhow::anyhow!("it failed: {e}"),
+    };
+    let lost_chain = why.downcast_ref::<ChainMissing>().is_some()
+        || why.downcast_ref::<padma_store::Corrupt>().is_some();
+    let why = why.context(NodeStoppedEarly.to_string());
+    if lost_chain {
+        return why.context(
+            "the devnet's chain cannot be resumed: `padma devnet --reset` starts a new one",
+        );
+    }
+    why
+}
+
+/// Waits until the node in `daemon` answers on its API; [`NodeStoppedEarly`] when it
+/// stops first (the caller awaits the task once, for its error).
 async fn wait_for_node(
     node: &FullNode,
-    daemon: &mut tokio::task::JoinHandle<Result<()>>,
+    daemon: &tokio::task::JoinHandle<Result<()>>,
 ) -> Result<()> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     loop {
         if daemon.is_finished() {
-            let why = match daemon.await {
-                Ok(Ok(())) => anyhow::anyhow!("it exited"),
-                Ok(Err(e)) => e,
-                Err(e) => anyhow::anyhow!("it failed: {e}"),
-            };
-            let lost_chain = why.downcast_ref::<ChainMissing>().is_some()
-                || why.downcast_ref::<padma_store::Corrupt>().is_some();
-            let why = why.context("the full node stopped before its API came up");
-            if lost_chain {
-                return Err(why.context(
-                    "the devnet's chain cannot be resumed: `padma devnet --reset` starts a new one",
-                ));
-            }
-            return Err(why);
+            return Err(NodeStoppedEarly.into());
         }
         if node
             .call::<serde_json::Value>("Version", vec![])

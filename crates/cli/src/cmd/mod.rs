@@ -6,7 +6,6 @@ pub mod daemon;
 pub mod devnet;
 pub mod fetch_params;
 pub mod mpool;
-pub mod pace;
 pub mod send;
 pub mod state;
 pub mod sync;

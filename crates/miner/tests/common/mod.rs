@@ -306,25 +306,8 @@ impl Net {
 /// The block time this machine sustains with real proofs, from a WinningPoSt timed
 /// over the first pre-sealed sector under `sectors` (as `padma devnet` picks one).
 pub fn sustainable_block_ms(sectors: &Path) -> u64 {
-    let paths = padma_proofs::seal::SectorPaths::new(sectors, 1000, 0);
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(sectors.join("pre-seal-t01000.json")).unwrap())
-            .unwrap();
-    let comm_r: cid::Cid = manifest["t01000"]["Sectors"][0]["CommR"]["/"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let sector = padma_proofs::post::ProvingSector {
-        number: 0,
-        comm_r: padma_types::cid::commitment(&comm_r).unwrap(),
-        sealed: paths.sealed,
-        cache: paths.cache,
-    };
-    let post = padma_proofs::types::post_proof_number(
-        padma_proofs::types::winning_post_for_size(2048).unwrap(),
-    );
-    let took = padma_proofs::post::time_winning_post(post, 1000, &sector).unwrap();
+    let manifest = std::fs::read(sectors.join("pre-seal-t01000.json")).unwrap();
+    let took = padma_seed::preseal::time_winning_post(sectors, &manifest).unwrap();
     let ms = padma_chain::pace::sustainable_block_time_ms(took);
     eprintln!("a WinningPoSt takes {took:?} here: {ms} ms blocks");
     ms
