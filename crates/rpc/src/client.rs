@@ -1,6 +1,8 @@
 //! A JSON-RPC client for the Lotus API over HTTP, and `*_API_INFO` parsing.
 
 use crate::error::RpcError;
+use crate::params::RpcParams;
+use crate::rpc_method::RpcMethod;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use std::str::FromStr;
@@ -74,6 +76,17 @@ impl ApiInfo {
     }
 }
 
+/// Encodes `M`'s parameters, leaving out trailing optional ones that are `null`.
+pub(crate) fn encode_params<M: RpcMethod>(params: &M::Params) -> Result<Vec<Value>, String> {
+    let mut values = params
+        .encode()
+        .map_err(|e| format!("encoding params for {}: {e}", M::NAME))?;
+    while values.len() > M::REQUIRED_PARAMS && values.last() == Some(&Value::Null) {
+        values.pop();
+    }
+    Ok(values)
+}
+
 /// Errors a client call can end with.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -116,7 +129,19 @@ impl RpcClient {
 
     /// Calls `Filecoin.<method>` with positional params and returns the raw result.
     pub async fn call_raw(&self, method: &str, params: Vec<Value>) -> Result<Value, ClientError> {
-        let body = json!({ "jsonrpc": "2.0", "id": 1, "method": format!("Filecoin.{method}"), "params": params });
+        self.call_wire(&format!("Filecoin.{method}"), params).await
+    }
+
+    /// Calls the typed method `M`.
+    pub async fn request<M: RpcMethod>(&self, params: M::Params) -> Result<M::Ok, ClientError> {
+        let values = encode_params::<M>(&params).map_err(ClientError::BadResponse)?;
+        let v = self.call_wire(M::NAME, values).await?;
+        serde_json::from_value(v).map_err(|e| ClientError::BadResponse(format!("{}: {e}", M::NAME)))
+    }
+
+    /// Calls the method with wire name `wire` and returns the raw result.
+    async fn call_wire(&self, wire: &str, params: Vec<Value>) -> Result<Value, ClientError> {
+        let body = json!({ "jsonrpc": "2.0", "id": 1, "method": wire, "params": params });
         let mut req = self.http.post(&self.url).json(&body);
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);

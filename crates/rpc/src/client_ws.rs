@@ -2,12 +2,14 @@
 //! channel protocol (the channel id answer, then `xrpc.ch.val` / `xrpc.ch.close`
 //! notifications; `xrpc.cancel` when the caller stops listening).
 
-use crate::client::ApiInfo;
+use crate::client::{encode_params, ApiInfo};
 use crate::error::RpcError;
+use crate::rpc_method::RpcMethod;
 use futures::{SinkExt, StreamExt};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
@@ -200,7 +202,7 @@ impl WsClient {
             }
             s.pending.insert(id, waiter);
         }
-        let body = json!({ "jsonrpc": "2.0", "id": id, "method": format!("Filecoin.{method}"), "params": params });
+        let body = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
         self.out
             .send(Message::Text(body.to_string().into()))
             .map_err(|_| WsError::Closed)?;
@@ -210,7 +212,7 @@ impl WsClient {
     /// Calls `Filecoin.<method>` with positional params and returns the raw result.
     pub async fn call_raw(&self, method: &str, params: Vec<Value>) -> Result<Value, WsError> {
         let (tx, rx) = oneshot::channel();
-        self.send_request(method, params, Waiter::Call(tx))?;
+        self.send_request(&format!("Filecoin.{method}"), params, Waiter::Call(tx))?;
         rx.await.map_err(|_| WsError::Closed)?
     }
 
@@ -231,13 +233,64 @@ impl WsClient {
         params: Vec<Value>,
     ) -> Result<Subscription, WsError> {
         let (tx, rx) = oneshot::channel();
-        let req_id = self.send_request(method, params, Waiter::Channel(tx))?;
+        let req_id =
+            self.send_request(&format!("Filecoin.{method}"), params, Waiter::Channel(tx))?;
         let rx = rx.await.map_err(|_| WsError::Closed)??;
         Ok(Subscription {
             rx,
             out: self.out.clone(),
             req_id,
         })
+    }
+}
+
+impl WsClient {
+    /// Calls the typed method `M`.
+    pub async fn request<M: RpcMethod>(&self, params: M::Params) -> Result<M::Ok, WsError> {
+        let values = encode_params::<M>(&params).map_err(WsError::BadResponse)?;
+        let (tx, rx) = oneshot::channel();
+        self.send_request(M::NAME, values, Waiter::Call(tx))?;
+        let v = rx.await.map_err(|_| WsError::Closed)??;
+        serde_json::from_value(v).map_err(|e| WsError::BadResponse(format!("{}: {e}", M::NAME)))
+    }
+
+    /// Calls the typed channel method `M` and returns the stream of its items.
+    pub async fn subscribe_to<M: RpcMethod>(
+        &self,
+        params: M::Params,
+    ) -> Result<TypedSubscription<M::Ok>, WsError> {
+        let values = encode_params::<M>(&params).map_err(WsError::BadResponse)?;
+        let (tx, rx) = oneshot::channel();
+        let req_id = self.send_request(M::NAME, values, Waiter::Channel(tx))?;
+        let rx = rx.await.map_err(|_| WsError::Closed)??;
+        Ok(TypedSubscription {
+            inner: Subscription {
+                rx,
+                out: self.out.clone(),
+                req_id,
+            },
+            method: M::NAME,
+            item: PhantomData,
+        })
+    }
+}
+
+/// A stream of typed items from a channel method; dropping it cancels the
+/// subscription.
+pub struct TypedSubscription<T> {
+    inner: Subscription,
+    method: &'static str,
+    item: PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> TypedSubscription<T> {
+    /// The next item; `None` once the channel or the connection closed.
+    pub async fn next(&mut self) -> Option<Result<T, WsError>> {
+        let v = self.inner.next().await?;
+        Some(
+            serde_json::from_value(v)
+                .map_err(|e| WsError::BadResponse(format!("{}: {e}", self.method))),
+        )
     }
 }
 

@@ -3,7 +3,7 @@
 //! reply text under the reply size limit, with the request id echoed exactly.
 
 use crate::error::{self, RpcError};
-use crate::method::{ApiVersion, CallCtx, ChannelResult, Handler, Params};
+use crate::method::{ApiVersion, Bound, CallCtx, ChannelResult, Params};
 use crate::request::{parse_body, parse_request, Body, Id, Request};
 use crate::server::Inner;
 use axum::body::Bytes;
@@ -209,10 +209,7 @@ pub(crate) async fn dispatch<S: Send + Sync + 'static>(
             format!("method '{method}' not found"),
         )
     };
-    let Some(def) = inner.table.get(&method) else {
-        return fail(not_found());
-    };
-    let Some(arity) = def.arity.for_version(ctx.version) else {
+    let Some(def) = inner.table.get(ctx.version, &method) else {
         return fail(not_found());
     };
     if def.is_channel() && !channels {
@@ -221,23 +218,30 @@ pub(crate) async fn dispatch<S: Send + Sync + 'static>(
             format!("method '{method}' not supported in this mode (no out channel support)"),
         ));
     }
-    if !ctx.allow.contains(def.perm) {
+    if !ctx.allow.contains(def.info.perm) {
         return fail(RpcError::handler(format!(
             "missing permission to invoke '{}' (need '{}')",
-            def.name, def.perm
+            short_name(def.info.name),
+            def.info.perm
         )));
     }
-    if params.len() != arity {
+    let (least, most) = (def.info.required_params, def.info.param_names.len());
+    if params.len() < least || params.len() > most {
+        let expected = if least == most {
+            most.to_string()
+        } else {
+            format!("{least}..{most}")
+        };
         return fail(RpcError::invalid_params(format!(
-            "wrong param count (method '{method}'): {} != {arity}",
+            "wrong param count (method '{method}'): {} != {expected}",
             params.len()
         )));
     }
-    let p = Params::from_raw(def.name, params);
+    let p = Params::from_raw(def.info.name, params);
     let state = inner.state.clone();
     let panicked = || RpcError::handler(format!("panic in rpc method '{method}'"));
     match &def.handler {
-        Handler::Discover => {
+        Bound::Discover => {
             let (v0, v1) = inner.config.api_versions;
             let n = if ctx.version == ApiVersion::V0 {
                 v0
@@ -246,7 +250,7 @@ pub(crate) async fn dispatch<S: Send + Sync + 'static>(
             };
             reply(&id, Ok(inner.table.discover(ctx.version, n)), max)
         }
-        Handler::Call(f) => {
+        Bound::Call(f) => {
             let res = AssertUnwindSafe(f(state, ctx.clone(), p))
                 .catch_unwind()
                 .await
@@ -256,7 +260,7 @@ pub(crate) async fn dispatch<S: Send + Sync + 'static>(
                 res => reply(&id, res, max),
             }
         }
-        Handler::Channel(f) => {
+        Bound::Channel(f) => {
             let res: ChannelResult = AssertUnwindSafe(f(state, ctx.clone(), p))
                 .catch_unwind()
                 .await
@@ -267,4 +271,9 @@ pub(crate) async fn dispatch<S: Send + Sync + 'static>(
             }
         }
     }
+}
+
+/// A method's name as Lotus words permission errors: without the `Filecoin.` namespace.
+fn short_name(wire: &str) -> &str {
+    wire.strip_prefix("Filecoin.").unwrap_or(wire)
 }

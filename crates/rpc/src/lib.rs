@@ -9,11 +9,15 @@ pub mod error;
 mod http;
 pub mod listen;
 pub mod method;
+pub mod params;
 pub mod request;
+pub mod rpc_method;
 pub mod server;
 mod ws;
 
 pub use auth::{JwtAuth, PermSet, Permission};
 pub use error::RpcError;
 pub use method::{ApiVersion, Arity, CallCtx, Handler, MethodDef, MethodTable, Params};
+pub use params::RpcParams;
+pub use rpc_method::{MethodInfo, MethodKind, RpcMethod, Versions};
 pub use server::{RpcServer, ServerConfig};

@@ -3,6 +3,8 @@
 
 use crate::auth::{PermSet, Permission};
 use crate::error::RpcError;
+use crate::params::RpcParams;
+use crate::rpc_method::{MethodInfo, MethodKind, RpcMethod, Versions};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -85,7 +87,7 @@ pub type CallResult = Result<Value, RpcError>;
 /// Result of a channel call: a stream of values, closed when the sender drops.
 pub type ChannelResult = Result<mpsc::Receiver<Value>, RpcError>;
 
-/// How a method runs.
+/// How a method runs (untyped rows; typed methods use [`MethodTable::add`] and friends).
 pub enum Handler<S> {
     /// Returns one value.
     Call(fn(Arc<S>, CallCtx, Params) -> BoxFuture<CallResult>),
@@ -128,7 +130,7 @@ impl Arity {
     }
 }
 
-/// One row of the method table.
+/// One untyped row: a `Filecoin.`-namespaced method with per-version arities.
 pub struct MethodDef<S> {
     /// Go method name, without the `Filecoin.` namespace.
     pub name: &'static str,
@@ -140,66 +142,280 @@ pub struct MethodDef<S> {
     pub handler: Handler<S>,
 }
 
-impl<S> MethodDef<S> {
+/// A call handler bound to its method: decodes the parameters, runs, encodes.
+pub type BoundCall<S> = Arc<dyn Fn(Arc<S>, CallCtx, Params) -> BoxFuture<CallResult> + Send + Sync>;
+/// A channel handler bound to its method.
+pub type BoundChannel<S> =
+    Arc<dyn Fn(Arc<S>, CallCtx, Params) -> BoxFuture<ChannelResult> + Send + Sync>;
+
+/// How a registered method runs.
+pub enum Bound<S> {
+    /// Returns one value.
+    Call(BoundCall<S>),
+    /// Returns a channel of values (WebSocket only).
+    Channel(BoundChannel<S>),
+    /// The discovery document, answered from the table itself.
+    Discover,
+}
+
+/// A registered method: its facts and its handler.
+pub struct Registered<S> {
+    /// Name, permission, versions, parameters.
+    pub info: MethodInfo,
+    /// The implementation.
+    pub handler: Bound<S>,
+}
+
+impl<S> Registered<S> {
     /// True for channel methods.
     pub fn is_channel(&self) -> bool {
-        matches!(self.handler, Handler::Channel(_))
+        matches!(self.handler, Bound::Channel(_))
     }
 }
 
-/// The registered methods, looked up by their `Filecoin.<Name>` wire name.
+/// Runs a handler's future somewhere other than where the request arrived (a server
+/// may keep heavy work off the threads that accept connections).
+pub type Offload = fn(&CallCtx, BoxFuture<CallResult>) -> BoxFuture<CallResult>;
+
+/// Parameter names for untyped rows.
+const UNNAMED: [&str; 8] = ["p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8"];
+
+/// The registered methods, looked up per API version by wire name or alias.
 pub struct MethodTable<S> {
-    by_name: HashMap<String, MethodDef<S>>,
-    order: Vec<String>,
+    title: &'static str,
+    v0: HashMap<&'static str, Arc<Registered<S>>>,
+    v1: HashMap<&'static str, Arc<Registered<S>>>,
+    order: Vec<Arc<Registered<S>>>,
+    offload: Option<Offload>,
+}
+
+impl<S: Send + Sync + 'static> MethodTable<S> {
+    /// An empty table; `title` names the API in discovery documents.
+    pub fn empty(title: &'static str) -> Self {
+        MethodTable {
+            title,
+            v0: HashMap::new(),
+            v1: HashMap::new(),
+            order: Vec::new(),
+            offload: None,
+        }
+    }
+
+    /// Builds the table from untyped rows.
+    pub fn new(defs: Vec<MethodDef<S>>) -> Self {
+        let mut t = Self::empty("padma FullNode API");
+        for d in defs {
+            t.push_untyped(d);
+        }
+        t
+    }
+
+    /// Sets where [`add_offloaded`](Self::add_offloaded) handlers run.
+    pub fn with_offload(mut self, offload: Offload) -> Self {
+        self.offload = Some(offload);
+        self
+    }
+
+    fn push_untyped(&mut self, d: MethodDef<S>) {
+        let name: &'static str = Box::leak(format!("Filecoin.{}", d.name).into_boxed_str());
+        let forms = match (d.arity.v0, d.arity.v1) {
+            (Some(a), Some(b)) if a == b => vec![(Versions::Both, a)],
+            (a, b) => [(Versions::V0, a), (Versions::V1, b)]
+                .into_iter()
+                .filter_map(|(v, n)| n.map(|n| (v, n)))
+                .collect(),
+        };
+        for (versions, n) in forms {
+            let info = MethodInfo {
+                name,
+                aliases: if d.name == "Discover" {
+                    &["rpc.discover"]
+                } else {
+                    &[]
+                },
+                perm: d.perm,
+                versions,
+                kind: match d.handler {
+                    Handler::Channel(_) => MethodKind::Channel,
+                    _ => MethodKind::Call,
+                },
+                param_names: UNNAMED.get(..n).unwrap_or(&UNNAMED),
+                required_params: n,
+            };
+            let handler = match &d.handler {
+                Handler::Call(f) => {
+                    let f = *f;
+                    Bound::Call(Arc::new(move |s, c, p| f(s, c, p)))
+                }
+                Handler::Channel(f) => {
+                    let f = *f;
+                    Bound::Channel(Arc::new(move |s, c, p| f(s, c, p)))
+                }
+                Handler::Discover => Bound::Discover,
+            };
+            self.push(Registered { info, handler });
+        }
+    }
+
+    /// Registers a method; panics when a version already serves its name (a
+    /// programming error that every server's tests catch).
+    pub fn push(&mut self, r: Registered<S>) {
+        let r = Arc::new(r);
+        for (version, map) in [
+            (ApiVersion::V0, &mut self.v0),
+            (ApiVersion::V1, &mut self.v1),
+        ] {
+            if !r.info.versions.serves(version) {
+                continue;
+            }
+            for name in std::iter::once(&r.info.name).chain(r.info.aliases) {
+                assert!(
+                    map.insert(name, r.clone()).is_none(),
+                    "method {name} registered twice"
+                );
+            }
+        }
+        self.order.push(r);
+    }
+
+    /// Registers `M` with a handler that runs where the request arrived (for work
+    /// that only reads memory).
+    pub fn add<M, F, Fut>(&mut self, _method: M, f: F)
+    where
+        M: RpcMethod,
+        F: Fn(Arc<S>, CallCtx, M::Params) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<M::Ok, RpcError>> + Send + 'static,
+    {
+        self.bind::<M, F, Fut>(f, None);
+    }
+
+    /// Registers `M` with a handler that runs through the table's offload (for work
+    /// that touches the store or the state); inline when the table has none.
+    pub fn add_offloaded<M, F, Fut>(&mut self, _method: M, f: F)
+    where
+        M: RpcMethod,
+        F: Fn(Arc<S>, CallCtx, M::Params) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<M::Ok, RpcError>> + Send + 'static,
+    {
+        self.bind::<M, F, Fut>(f, self.offload);
+    }
+
+    fn bind<M, F, Fut>(&mut self, f: F, offload: Option<Offload>)
+    where
+        M: RpcMethod,
+        F: Fn(Arc<S>, CallCtx, M::Params) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<M::Ok, RpcError>> + Send + 'static,
+    {
+        let run: BoundCall<S> = Arc::new(move |s, c, p| {
+            let params = <M::Params as RpcParams>::decode(M::NAME, &p.values);
+            let fut: BoxFuture<CallResult> = match params {
+                Ok(params) => {
+                    let call = f(s, c.clone(), params);
+                    Box::pin(async move { to_value(call.await?) })
+                }
+                Err(e) => Box::pin(async move { Err(e) }),
+            };
+            match offload {
+                Some(off) => off(&c, fut),
+                None => fut,
+            }
+        });
+        self.push(Registered {
+            info: M::info(),
+            handler: Bound::Call(run),
+        });
+    }
+
+    /// Registers the channel method `M`: its handler returns a receiver of items.
+    pub fn add_channel<M, F, Fut>(&mut self, _method: M, f: F)
+    where
+        M: RpcMethod,
+        F: Fn(Arc<S>, CallCtx, M::Params) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<mpsc::Receiver<M::Ok>, RpcError>> + Send + 'static,
+    {
+        let run: BoundChannel<S> = Arc::new(move |s, c, p| match <M::Params as RpcParams>::decode(
+            M::NAME,
+            &p.values,
+        ) {
+            Ok(params) => {
+                let call = f(s, c, params);
+                Box::pin(async move { Ok(encode_items(call.await?)) })
+            }
+            Err(e) => Box::pin(async move { Err(e) }),
+        });
+        self.push(Registered {
+            info: M::info(),
+            handler: Bound::Channel(run),
+        });
+    }
+
+    /// Registers the discovery method `M`, answered from this table.
+    pub fn add_discover<M: RpcMethod>(&mut self, _method: M) {
+        self.push(Registered {
+            info: M::info(),
+            handler: Bound::Discover,
+        });
+    }
+}
+
+/// Forwards typed channel items as JSON values until either side closes.
+fn encode_items<T: Serialize + Send + 'static>(mut rx: mpsc::Receiver<T>) -> mpsc::Receiver<Value> {
+    let (tx, out) = mpsc::channel(1);
+    tokio::spawn(async move {
+        while let Some(item) = rx.recv().await {
+            let Ok(v) = serde_json::to_value(item) else {
+                break;
+            };
+            if tx.send(v).await.is_err() {
+                break;
+            }
+        }
+    });
+    out
 }
 
 impl<S> MethodTable<S> {
-    /// Builds the table from its rows; panics on a duplicate name (a programming error).
-    pub fn new(defs: Vec<MethodDef<S>>) -> Self {
-        let mut by_name = HashMap::new();
-        let mut order = Vec::new();
-        for d in defs {
-            let wire = format!("Filecoin.{}", d.name);
-            order.push(wire.clone());
-            assert!(by_name.insert(wire, d).is_none(), "duplicate RPC method");
-        }
-        MethodTable { by_name, order }
-    }
-
-    /// Finds a method by wire name (`rpc.discover` aliases `Filecoin.Discover`).
-    pub fn get(&self, wire_name: &str) -> Option<&MethodDef<S>> {
-        let name = if wire_name == "rpc.discover" {
-            "Filecoin.Discover"
-        } else {
-            wire_name
+    /// Finds the method `wire_name` (or an alias of it) served on `version`.
+    pub fn get(&self, version: ApiVersion, wire_name: &str) -> Option<&Registered<S>> {
+        let map = match version {
+            ApiVersion::V0 => &self.v0,
+            ApiVersion::V1 => &self.v1,
         };
-        self.by_name.get(name)
+        map.get(wire_name).map(|r| r.as_ref())
     }
 
-    /// All methods in table order.
-    pub fn iter(&self) -> impl Iterator<Item = &MethodDef<S>> {
-        self.order.iter().filter_map(|n| self.by_name.get(n))
+    /// All registered methods in registration order.
+    pub fn iter(&self) -> impl Iterator<Item = &Registered<S>> {
+        self.order.iter().map(|r| r.as_ref())
+    }
+
+    /// The facts of every registered method, in registration order.
+    pub fn infos(&self) -> Vec<MethodInfo> {
+        self.iter().map(|r| r.info).collect()
     }
 
     /// A discovery document (OpenRPC-shaped) for one API version: every method served
-    /// there with its permission, parameter count and whether it is a channel.
+    /// there with its parameters, permission and whether it is a channel.
     pub fn discover(&self, version: ApiVersion, api_version: u32) -> Value {
         let methods: Vec<Value> = self
             .iter()
-            .filter_map(|m| {
-                let n = m.arity.for_version(version)?;
-                Some(serde_json::json!({
-                    "name": format!("Filecoin.{}", m.name),
+            .filter(|m| m.info.versions.serves(version))
+            .map(|m| {
+                serde_json::json!({
+                    "name": m.info.name,
                     "paramStructure": "by-position",
-                    "params": (0..n).map(|i| serde_json::json!({"name": format!("p{}", i + 1)})).collect::<Vec<_>>(),
-                    "x-permission": m.perm.as_str(),
+                    "params": m.info.param_names.iter().enumerate().map(|(i, n)| serde_json::json!({
+                        "name": n,
+                        "required": i < m.info.required_params,
+                    })).collect::<Vec<_>>(),
+                    "x-permission": m.info.perm.as_str(),
                     "x-subscription": m.is_channel(),
-                }))
+                })
             })
             .collect();
         serde_json::json!({
             "openrpc": "1.2.6",
-            "info": { "title": "padma FullNode API", "version": api_version.to_string() },
+            "info": { "title": self.title, "version": api_version.to_string() },
             "methods": methods,
         })
     }

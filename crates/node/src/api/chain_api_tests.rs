@@ -8,6 +8,7 @@ use fvm_shared::econ::TokenAmount;
 use fvm_shared::message::Message;
 use padma_chain::miner::{mine_one, Attempt, LocalNode, MockWinningProver};
 use padma_chain::network::{now_ms, NetworkParams};
+use padma_rpc::method::Bound;
 use padma_rpc::{ApiVersion, CallCtx, Params};
 use padma_state::genesis::template::Actor;
 use padma_state::genesis::{fake::fake_miner, Template};
@@ -102,8 +103,8 @@ impl Node {
         params: Value,
     ) -> Result<Value, String> {
         let table = methods();
-        let def = table.get(&format!("Filecoin.{name}")).unwrap();
-        let Handler::Call(f) = &def.handler else {
+        let def = table.get(v, &format!("Filecoin.{name}")).unwrap();
+        let Bound::Call(f) = &def.handler else {
             panic!("{name} is not a plain call")
         };
         let ctx = CallCtx {
@@ -111,7 +112,7 @@ impl Node {
             allow: padma_rpc::PermSet::up_to(Permission::Admin),
         };
         let values = params.as_array().cloned().unwrap_or_default();
-        f(self.s.clone(), ctx, Params::new(def.name, values))
+        f(self.s.clone(), ctx, Params::new(def.info.name, values))
             .await
             .map_err(|e| e.message)
     }
