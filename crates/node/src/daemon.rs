@@ -3,6 +3,7 @@
 //! `Shutdown` method (stop accepting, drain, close the database, remove `api`,
 //! release the lock).
 
+use crate::api::exec::ApiExecutors;
 use crate::api::{methods, NodeState};
 use crate::config::ApiConfig;
 use crate::repo::Repo;
@@ -159,7 +160,8 @@ pub async fn run(opts: DaemonOptions) -> Result<()> {
         .with_context(|| format!("cannot listen for the API on {addr}"))?;
     let bound = listener.local_addr()?;
     let config = server_config(&repo.config.api);
-    let server = RpcServer::new(state.clone(), methods(), auth, config);
+    let executors = ApiExecutors::start();
+    let server = RpcServer::new(state.clone(), methods(&executors), auth, config);
     repo.write_api(&api_multiaddr(&bound))?;
     tracing::info!(address = %bound, "API listening on /rpc/v0 and /rpc/v1");
 

@@ -91,6 +91,8 @@ pub type ChannelResult = Result<mpsc::Receiver<Value>, RpcError>;
 pub enum Handler<S> {
     /// Returns one value.
     Call(fn(Arc<S>, CallCtx, Params) -> BoxFuture<CallResult>),
+    /// Returns one value, running through the table's offload.
+    Heavy(fn(Arc<S>, CallCtx, Params) -> BoxFuture<CallResult>),
     /// Returns a channel of values (WebSocket only).
     Channel(fn(Arc<S>, CallCtx, Params) -> BoxFuture<ChannelResult>),
     /// Answered by the server from the table itself: the discovery document.
@@ -175,7 +177,8 @@ impl<S> Registered<S> {
 
 /// Runs a handler's future somewhere other than where the request arrived (a server
 /// may keep heavy work off the threads that accept connections).
-pub type Offload = fn(&CallCtx, BoxFuture<CallResult>) -> BoxFuture<CallResult>;
+pub type Offload =
+    Arc<dyn Fn(&CallCtx, BoxFuture<CallResult>) -> BoxFuture<CallResult> + Send + Sync>;
 
 /// Parameter names for untyped rows.
 const UNNAMED: [&str; 8] = ["p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8"];
@@ -187,6 +190,7 @@ pub struct MethodTable<S> {
     v1: HashMap<&'static str, Arc<Registered<S>>>,
     order: Vec<Arc<Registered<S>>>,
     offload: Option<Offload>,
+    only: Option<ApiVersion>,
 }
 
 impl<S: Send + Sync + 'static> MethodTable<S> {
@@ -198,6 +202,7 @@ impl<S: Send + Sync + 'static> MethodTable<S> {
             v1: HashMap::new(),
             order: Vec::new(),
             offload: None,
+            only: None,
         }
     }
 
@@ -213,6 +218,19 @@ impl<S: Send + Sync + 'static> MethodTable<S> {
     /// Sets where [`add_offloaded`](Self::add_offloaded) handlers run.
     pub fn with_offload(mut self, offload: Offload) -> Self {
         self.offload = Some(offload);
+        self
+    }
+
+    /// Adds untyped rows.
+    pub fn extend_untyped(&mut self, defs: Vec<MethodDef<S>>) {
+        for d in defs {
+            self.push_untyped(d);
+        }
+    }
+
+    /// Serves only `version`: later registrations are dropped from the other one.
+    pub fn only(mut self, version: ApiVersion) -> Self {
+        self.only = Some(version);
         self
     }
 
@@ -247,6 +265,14 @@ impl<S: Send + Sync + 'static> MethodTable<S> {
                     let f = *f;
                     Bound::Call(Arc::new(move |s, c, p| f(s, c, p)))
                 }
+                Handler::Heavy(f) => {
+                    let f = *f;
+                    let offload = self.offload.clone();
+                    Bound::Call(Arc::new(move |s, c: CallCtx, p| match &offload {
+                        Some(off) => off(&c, f(s, c.clone(), p)),
+                        None => f(s, c, p),
+                    }))
+                }
                 Handler::Channel(f) => {
                     let f = *f;
                     Bound::Channel(Arc::new(move |s, c, p| f(s, c, p)))
@@ -261,13 +287,15 @@ impl<S: Send + Sync + 'static> MethodTable<S> {
     /// programming error that every server's tests catch).
     pub fn push(&mut self, r: Registered<S>) {
         let r = Arc::new(r);
+        let mut served = false;
         for (version, map) in [
             (ApiVersion::V0, &mut self.v0),
             (ApiVersion::V1, &mut self.v1),
         ] {
-            if !r.info.versions.serves(version) {
+            if !r.info.versions.serves(version) || self.only.is_some_and(|v| v != version) {
                 continue;
             }
+            served = true;
             for name in std::iter::once(&r.info.name).chain(r.info.aliases) {
                 assert!(
                     map.insert(name, r.clone()).is_none(),
@@ -275,7 +303,9 @@ impl<S: Send + Sync + 'static> MethodTable<S> {
                 );
             }
         }
-        self.order.push(r);
+        if served {
+            self.order.push(r);
+        }
     }
 
     /// Registers `M` with a handler that runs where the request arrived (for work
@@ -297,7 +327,7 @@ impl<S: Send + Sync + 'static> MethodTable<S> {
         F: Fn(Arc<S>, CallCtx, M::Params) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<M::Ok, RpcError>> + Send + 'static,
     {
-        self.bind::<M, F, Fut>(f, self.offload);
+        self.bind::<M, F, Fut>(f, self.offload.clone());
     }
 
     fn bind<M, F, Fut>(&mut self, f: F, offload: Option<Offload>)
@@ -315,7 +345,7 @@ impl<S: Send + Sync + 'static> MethodTable<S> {
                 }
                 Err(e) => Box::pin(async move { Err(e) }),
             };
-            match offload {
+            match &offload {
                 Some(off) => off(&c, fut),
                 None => fut,
             }
@@ -399,7 +429,10 @@ impl<S> MethodTable<S> {
     pub fn discover(&self, version: ApiVersion, api_version: u32) -> Value {
         let methods: Vec<Value> = self
             .iter()
-            .filter(|m| m.info.versions.serves(version))
+            .filter(|m| {
+                self.get(version, m.info.name)
+                    .is_some_and(|served| std::ptr::eq(served, *m))
+            })
             .map(|m| {
                 serde_json::json!({
                     "name": m.info.name,

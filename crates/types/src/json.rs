@@ -118,6 +118,11 @@ pub mod token_str {
     }
 }
 
+/// A token amount as Lotus writes it: a decimal attoFIL string.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TokenAmountJson(#[serde(with = "token_str")] pub TokenAmount);
+
 /// Reads `null` as the type's default, as Go decodes it.
 pub fn null_default<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(
     d: D,

@@ -102,7 +102,7 @@ impl Node {
         name: &'static str,
         params: Value,
     ) -> Result<Value, String> {
-        let table = methods();
+        let table = methods(&exec::ApiExecutors::inline());
         let def = table.get(v, &format!("Filecoin.{name}")).unwrap();
         let Bound::Call(f) = &def.handler else {
             panic!("{name} is not a plain call")

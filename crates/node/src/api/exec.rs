@@ -5,9 +5,9 @@
 //! the operator), so anonymous load cannot hold up block production either. Each
 //! executor's worker and blocking-thread counts bound how much such work runs at once.
 
-use padma_rpc::method::{BoxFuture, CallResult};
+use padma_rpc::method::{BoxFuture, CallResult, Offload};
 use padma_rpc::{CallCtx, Permission, RpcError};
-use std::sync::OnceLock;
+use std::sync::Arc;
 use tokio::runtime::{Builder, Handle, Runtime};
 
 /// Which executor a call runs on.
@@ -41,17 +41,55 @@ fn build(name: &str, workers: usize, blocking: usize) -> Option<Runtime> {
         .ok()
 }
 
-fn handle(pool: Pool) -> Option<Handle> {
-    static TRUSTED: OnceLock<Option<Runtime>> = OnceLock::new();
-    static UNTRUSTED: OnceLock<Option<Runtime>> = OnceLock::new();
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let rt = match pool {
-        Pool::Trusted => TRUSTED.get_or_init(|| build("padma-api", cores.max(2), 4 * cores)),
-        Pool::Untrusted => {
-            UNTRUSTED.get_or_init(|| build("padma-api-anon", (cores / 2).max(1), cores.max(2)))
+/// The node's API executors, owned by the node (two nodes in one process have their
+/// own). Dropping them stops their threads without waiting.
+pub struct ApiExecutors {
+    trusted: Option<Runtime>,
+    untrusted: Option<Runtime>,
+}
+
+impl ApiExecutors {
+    /// Starts executors sized to the machine's cores.
+    pub fn start() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        ApiExecutors {
+            trusted: build("padma-api", cores.max(2), 4 * cores),
+            untrusted: build("padma-api-anon", (cores / 2).max(1), cores.max(2)),
         }
-    };
-    rt.as_ref().map(|r| r.handle().clone())
+    }
+
+    /// No executors: every handler runs where its request arrived (for tests that
+    /// call handlers directly).
+    pub fn inline() -> Self {
+        ApiExecutors {
+            trusted: None,
+            untrusted: None,
+        }
+    }
+
+    /// Where offloaded handlers run, as the method table wants it.
+    pub fn offload(&self) -> Offload {
+        let trusted = self.trusted.as_ref().map(|r| r.handle().clone());
+        let untrusted = self.untrusted.as_ref().map(|r| r.handle().clone());
+        Arc::new(move |c: &CallCtx, fut| {
+            let handle = match Pool::of(c) {
+                Pool::Trusted => trusted.clone(),
+                Pool::Untrusted => untrusted.clone(),
+            };
+            offload_to(handle, fut)
+        })
+    }
+}
+
+impl Drop for ApiExecutors {
+    fn drop(&mut self) {
+        for rt in [self.trusted.take(), self.untrusted.take()]
+            .into_iter()
+            .flatten()
+        {
+            rt.shutdown_background();
+        }
+    }
 }
 
 /// Aborts the offloaded task when the caller stops waiting (client gone, cancelled).
@@ -63,11 +101,11 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Runs a handler's future on `pool`'s executor and waits for it; a panic in it is
-/// passed on to the server, which answers with an error.
-pub(crate) fn offload(pool: Pool, fut: BoxFuture<CallResult>) -> BoxFuture<CallResult> {
+/// Runs a handler's future on an executor (here when there is none) and waits for
+/// it; a panic in it is passed on to the server, which answers with an error.
+fn offload_to(handle: Option<Handle>, fut: BoxFuture<CallResult>) -> BoxFuture<CallResult> {
     Box::pin(async move {
-        let Some(h) = handle(pool) else {
+        let Some(h) = handle else {
             return fut.await;
         };
         let task = h.spawn(fut);

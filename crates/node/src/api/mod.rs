@@ -7,8 +7,7 @@ mod chain;
 mod chain_api_tests;
 mod chain_read;
 pub mod chainstore;
-mod common;
-mod exec;
+pub mod exec;
 mod gas;
 mod miner;
 mod miner_sectors;
@@ -25,12 +24,35 @@ mod sync;
 mod wallet;
 
 use crate::wallet::Wallet;
-use padma_rpc::method::BoxFuture;
-use padma_rpc::method::CallResult;
-use padma_rpc::{Arity, CallCtx, Handler, JwtAuth, MethodDef, MethodTable, Params, Permission};
+use padma_api::common::VersionInfo;
+use padma_api::versions;
+use padma_rpc::{ApiVersion, Arity, Handler, JwtAuth, MethodDef, MethodTable, Permission};
 use padma_store::Store;
 use std::sync::Arc;
 use tokio::sync::watch;
+
+impl padma_api::common::CommonApi for NodeState {
+    fn auth(&self) -> &JwtAuth {
+        &self.auth
+    }
+    fn session(&self) -> &str {
+        &self.session
+    }
+    fn shutdown(&self) -> &watch::Sender<bool> {
+        &self.shutdown
+    }
+    fn version(&self, api: ApiVersion) -> VersionInfo {
+        VersionInfo {
+            version: format!("{}+padma", env!("CARGO_PKG_VERSION")),
+            api_version: match api {
+                ApiVersion::V0 => versions::FULL_NODE_V0,
+                ApiVersion::V1 => versions::FULL_NODE_V1,
+            },
+            block_delay: self.block_delay,
+            agent: "padma".into(),
+        }
+    }
+}
 
 /// Everything the API handlers share.
 pub struct NodeState {
@@ -50,8 +72,6 @@ pub struct NodeState {
     pub chain: Option<chainstore::Chain>,
 }
 
-type CallFn = fn(Arc<NodeState>, CallCtx, Params) -> BoxFuture<CallResult>;
-
 fn row(
     name: &'static str,
     perm: Permission,
@@ -66,27 +86,41 @@ fn row(
     }
 }
 
-fn call(name: &'static str, perm: Permission, arity: Arity, f: CallFn) -> MethodDef<NodeState> {
-    row(name, perm, arity, Handler::Call(f))
+fn call(
+    name: &'static str,
+    perm: Permission,
+    arity: Arity,
+    f: Handler<NodeState>,
+) -> MethodDef<NodeState> {
+    row(name, perm, arity, f)
 }
 
 /// A handler that may do synchronous state or store work: it runs on an API executor
 /// chosen by the caller's permissions (see `exec`).
 macro_rules! h {
     ($f:path) => {
-        |s, c, p| exec::offload(exec::Pool::of(&c), Box::pin($f(s, c, p)))
+        Handler::Heavy(|s, c, p| Box::pin($f(s, c, p)))
     };
 }
 
 /// A handler that only reads memory: it runs where the request arrived.
 macro_rules! light {
     ($f:path) => {
-        |s, c, p| Box::pin($f(s, c, p))
+        Handler::Call(|s, c, p| Box::pin($f(s, c, p)))
     };
 }
 
-/// The FullNode method table.
-pub fn methods() -> MethodTable<NodeState> {
+/// The FullNode method table; store and state work runs on `executors`.
+pub fn methods(executors: &exec::ApiExecutors) -> MethodTable<NodeState> {
+    let mut t = MethodTable::empty("padma FullNode API").with_offload(executors.offload());
+    padma_api::common::register_common(&mut t);
+    wallet::register(&mut t);
+    t.extend_untyped(untyped_methods());
+    t
+}
+
+/// The methods not yet bound to typed definitions.
+fn untyped_methods() -> Vec<MethodDef<NodeState>> {
     use Permission::*;
     let one = Arity::both(1);
     let none = Arity::both(0);
@@ -96,59 +130,7 @@ pub fn methods() -> MethodTable<NodeState> {
         v0: None,
         v1: Some(n),
     };
-    MethodTable::new(vec![
-        // Common.
-        call("Version", Read, none, light!(common::version)),
-        call("AuthNew", Admin, one, light!(common::auth_new)),
-        call("AuthVerify", Read, one, light!(common::auth_verify)),
-        call("Shutdown", Admin, none, light!(common::shutdown)),
-        call("Session", Read, none, light!(common::session)),
-        row(
-            "Closing",
-            Read,
-            none,
-            Handler::Channel(|s, c, p| Box::pin(common::closing(s, c, p))),
-        ),
-        row("Discover", Read, none, Handler::Discover),
-        // Wallet.
-        call("WalletNew", Write, one, h!(wallet::wallet_new)),
-        call("WalletList", Write, none, h!(wallet::wallet_list)),
-        call("WalletHas", Write, one, h!(wallet::wallet_has)),
-        call(
-            "WalletDefaultAddress",
-            Write,
-            none,
-            h!(wallet::wallet_default_address),
-        ),
-        call(
-            "WalletSetDefault",
-            Write,
-            one,
-            h!(wallet::wallet_set_default),
-        ),
-        call("WalletSign", Sign, Arity::both(2), h!(wallet::wallet_sign)),
-        call(
-            "WalletSignMessage",
-            Sign,
-            Arity::both(2),
-            h!(wallet::wallet_sign_message),
-        ),
-        call(
-            "WalletVerify",
-            Read,
-            Arity::both(3),
-            h!(wallet::wallet_verify),
-        ),
-        call("WalletImport", Admin, one, h!(wallet::wallet_import)),
-        call("WalletExport", Admin, one, h!(wallet::wallet_export)),
-        call("WalletDelete", Admin, one, h!(wallet::wallet_delete)),
-        call("WalletBalance", Read, one, h!(state::wallet_balance)),
-        call(
-            "WalletValidateAddress",
-            Read,
-            one,
-            light!(wallet::wallet_validate_address),
-        ),
+    vec![
         // Chain.
         call(
             "ChainGetGenesis",
@@ -491,5 +473,5 @@ pub fn methods() -> MethodTable<NodeState> {
             h!(mining::miner_create_block),
         ),
         call("SyncSubmitBlock", Write, one, h!(mining::sync_submit_block)),
-    ])
+    ]
 }

@@ -227,11 +227,6 @@ pub(crate) fn head_balance(s: &NodeState, a: &Address) -> Result<TokenAmount, Rp
     Ok(v.actor(a)?.map(|(_, act)| act.balance).unwrap_or_default())
 }
 
-/// `WalletBalance`: the balance at the head ("0" for an address with no actor).
-pub async fn wallet_balance(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    to_value(head_balance(&s, &addr(&p, 0)?)?.atto().to_string())
-}
-
 /// `StateMarketBalance`: `{"Escrow", "Locked"}` of an address in the market.
 pub async fn state_market_balance(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
     let v = View::at(&s, &p, 1)?;

@@ -1,0 +1,17 @@
+//! padma's API, defined once: every JSON-RPC method of the FullNode and StorageMiner
+//! APIs as a typed definition (wire name, permission, versions, parameter tuple,
+//! result type). The node and the miner register their handlers against these
+//! definitions, discovery lists them, and the CLI and the miner call through them with
+//! the typed client of `padma-rpc`. The Lotus JSON wire types they carry live in
+//! `padma_types::json` and `padma_types::block_json`.
+
+pub mod common;
+pub mod versions;
+pub mod wallet;
+
+use padma_rpc::MethodInfo;
+
+/// Every FullNode method padma serves, in table order.
+pub fn full_node_methods() -> Vec<MethodInfo> {
+    [common::common_methods(), wallet::wallet_methods()].concat()
+}
