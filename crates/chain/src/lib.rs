@@ -12,6 +12,7 @@ pub mod gas_estimate;
 pub mod inclusion;
 pub mod messages;
 pub mod miner;
+pub mod mining_json;
 pub mod mpool;
 pub mod network;
 pub mod pace;

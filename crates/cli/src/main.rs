@@ -5,6 +5,8 @@ mod node;
 mod util;
 
 use clap::{Parser, Subcommand};
+use padma_repo::paths::{default_node_repo, expand_home};
+use padma_repo::process;
 use std::path::PathBuf;
 
 /// padma: a Filecoin full node with the Lotus workflow.
@@ -58,23 +60,23 @@ enum Command {
 }
 
 fn main() {
-    let cli: Cli = padma_node::process::parse_args();
+    let cli: Cli = process::parse_args();
     let is_daemon = matches!(&cli.command, Command::Daemon(a) if a.command.is_none())
         || matches!(&cli.command, Command::Devnet(_));
-    padma_node::process::init_logging(is_daemon);
+    process::init_logging(is_daemon);
     if !is_daemon {
-        padma_node::process::quiet_closed_pipe();
+        process::quiet_closed_pipe();
     }
     let repo = cli
         .repo
         .clone()
-        .map(|p| padma_node::repo::expand_home(&p))
-        .unwrap_or_else(padma_node::repo::default_repo_path);
+        .map(|p| expand_home(&p))
+        .unwrap_or_else(default_node_repo);
     let target = node::Target {
         repo: repo.clone(),
         api_url: cli.api_url.clone(),
     };
-    padma_node::process::run_main(async move {
+    process::run_main(async move {
         match cli.command {
             Command::Daemon(args) => cmd::daemon::run(args, &target).await,
             Command::Devnet(args) => cmd::devnet::run(args).await,

@@ -43,7 +43,7 @@ impl Target {
                 return from_text(&v, "FULLNODE_API_INFO");
             }
         }
-        let (api, token) = padma_node::repo::read_api_files(&self.repo)?;
+        let (api, token) = padma_repo::api_files::read_api_files(&self.repo)?;
         let info = ApiInfo::parse(&api)
             .map_err(|e| anyhow!("{}: {e}", self.repo.join("api").display()))?;
         Ok(Resolved {

@@ -55,6 +55,44 @@ fn first_start_creates_the_repo_layout() {
 }
 
 #[test]
+fn port_zero_listens_on_a_free_port_named_in_the_api_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // `padma daemon --api 0`.
+    let by_flag = Daemon::start(&dir.path().join("flag"));
+    // `ListenAddress` with port 0 in config.toml, and no --api.
+    let repo = dir.path().join("config");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::write(
+        repo.join("config.toml"),
+        "[API]\nListenAddress = \"/ip4/127.0.0.1/tcp/0/http\"\n",
+    )
+    .unwrap();
+    let stderr = std::fs::File::create(repo.join("test-stderr.log")).unwrap();
+    let child = Command::new(PADMA)
+        .args(["--repo", repo.to_str().unwrap(), "daemon"])
+        .env_remove("FULLNODE_API_INFO")
+        .env_remove("PADMA_API_LISTENADDRESS")
+        .stdout(std::process::Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let by_config = Daemon::serving(child, &repo);
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for d in [&by_flag, &by_config] {
+        assert_ne!(d.port, 0);
+        let api = std::fs::read_to_string(d.repo.join("api")).unwrap();
+        assert_eq!(api, format!("/ip4/127.0.0.1/tcp/{}/http", d.port));
+        let r = rt.block_on(call(&d.url("v1"), None, "Version", serde_json::json!([])));
+        assert_eq!(r["result"]["APIVersion"], 0x020300, "{r}");
+        // A client finds the daemon through the api file alone.
+        let out = d.cli_ok(&["version"]);
+        assert!(out.contains("+api2.3.0"), "{out}");
+    }
+    assert_ne!(by_flag.port, by_config.port);
+}
+
+#[test]
 fn second_daemon_on_the_same_repo_exits_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let d = Daemon::start(dir.path());

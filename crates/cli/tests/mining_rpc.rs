@@ -13,9 +13,9 @@ use common::*;
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::message::Message;
-use padma_node::mining_client::{
-    mine_one, run, Attempt, MiningNode, MockWinningProver, NetworkParams, RpcMiningNode,
-};
+use padma_chain::miner::{mine_one, run, Attempt, MiningNode, MockWinningProver};
+use padma_chain::network::NetworkParams;
+use padma_miner::mining_client::RpcMiningNode;
 use padma_rpc::client::{ApiInfo, RpcClient};
 use padma_rpc::client_ws::{Subscription, WsClient};
 use padma_state::genesis::template::Actor;

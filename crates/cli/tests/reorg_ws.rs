@@ -9,7 +9,7 @@ use common::*;
 use fvm_shared::econ::TokenAmount;
 use padma_chain::miner::{mine_one, Attempt, MiningNode, MockWinningProver};
 use padma_chain::network::NetworkParams;
-use padma_node::mining_client::RpcMiningNode;
+use padma_miner::mining_client::RpcMiningNode;
 use padma_rpc::client::{ApiInfo, RpcClient};
 use padma_rpc::client_ws::{Subscription, WsClient};
 use padma_state::genesis::{fake::fake_miner, Template};

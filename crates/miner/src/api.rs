@@ -3,7 +3,7 @@
 //! and the state its handlers share.
 
 use crate::fullnode::FullNode;
-use crate::init::{SectorRecord, NEXT_SECTOR_KEY, SECTOR_KEY_PREFIX};
+use crate::records::{self, SectorRecord};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use fvm_shared::address::Address;
@@ -15,6 +15,9 @@ use padma_types::json::AddressJson;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::sync::watch;
+
+/// The miner API's version (1.5.0), as Lotus's miner reports it.
+pub const MINER_API_VERSION: u32 = 0x010500;
 
 /// What the sector methods (`PledgeSector`, `SectorsList`, `SectorsStatus`,
 /// `SectorsSummary`) ask of the sealing pipeline, in Lotus's JSON shapes.
@@ -111,7 +114,7 @@ fn ah(e: anyhow::Error) -> RpcError {
 async fn version(s: Arc<MinerApi>, _c: CallCtx, _p: Params) -> CallResult {
     Ok(json!({
         "Version": format!("{}+padma", env!("CARGO_PKG_VERSION")),
-        "APIVersion": crate::run::MINER_API_VERSION,
+        "APIVersion": MINER_API_VERSION,
         "BlockDelay": s.block_delay,
         "Agent": "padma-miner",
     }))
@@ -212,21 +215,6 @@ pub struct MinerSectors {
 }
 
 impl MinerSectors {
-    /// The pre-sealed sectors' records.
-    fn pre_sealed(&self) -> anyhow::Result<std::collections::BTreeMap<u64, SectorRecord>> {
-        let next: u64 = match self.store.get_meta(NEXT_SECTOR_KEY)? {
-            Some(b) => String::from_utf8_lossy(&b).trim().parse().unwrap_or(0),
-            None => 0,
-        };
-        let mut out = std::collections::BTreeMap::new();
-        for n in 0..next.min(1 << 20) {
-            if let Some(b) = self.store.get_meta(&format!("{SECTOR_KEY_PREFIX}{n}"))? {
-                out.insert(n, serde_json::from_slice(&b)?);
-            }
-        }
-        Ok(out)
-    }
-
     async fn pre_sealed_status(&self, r: &SectorRecord, on_chain: bool) -> anyhow::Result<Value> {
         let chain = if on_chain {
             self.node
@@ -280,7 +268,7 @@ impl Sectors for MinerSectors {
 
     fn list(&self) -> BoxFuture<anyhow::Result<Vec<u64>>> {
         let p = self.pipeline.clone();
-        let pre = self.pre_sealed();
+        let pre = records::pre_sealed(&self.store);
         Box::pin(async move {
             let mut all: std::collections::BTreeSet<u64> = pre?.into_keys().collect();
             all.extend(p.list().await.into_iter().map(|s| s.number));
@@ -299,7 +287,7 @@ impl Sectors for MinerSectors {
             if me.pipeline.status(number).await.is_some() {
                 return me.pipeline.status_json(number).await;
             }
-            match me.pre_sealed()?.get(&number) {
+            match records::pre_sealed(&me.store)?.get(&number) {
                 Some(r) => me.pre_sealed_status(r, on_chain).await,
                 None => Err(anyhow::anyhow!("sector {number} not found")),
             }
@@ -308,7 +296,7 @@ impl Sectors for MinerSectors {
 
     fn summary(&self) -> BoxFuture<anyhow::Result<Value>> {
         let p = self.pipeline.clone();
-        let pre = self.pre_sealed();
+        let pre = records::pre_sealed(&self.store);
         Box::pin(async move {
             let mut m = match p.summary_json().await {
                 Value::Object(m) => m,

@@ -25,7 +25,7 @@ impl FullNode {
                 return Ok(FullNode::new(info));
             }
         }
-        let (api, token) = padma_node::repo::read_api_files(node_repo).with_context(|| {
+        let (api, token) = padma_repo::api_files::read_api_files(node_repo).with_context(|| {
             format!(
                 "cannot find the full node: set FULLNODE_API_INFO or start `padma daemon` (repo {})",
                 node_repo.display()

@@ -7,35 +7,22 @@
 //! metadata; any failure removes the half-made repo.
 
 use crate::fullnode::FullNode;
+use crate::messages::{message, push_and_wait, METHOD_CHANGE_PEER_ID, METHOD_CREATE_MINER};
+use crate::mining::spawn_mining;
+use crate::node_checks::{check_node, check_params, sync_wait};
+use crate::records::import_pre_seals;
 use crate::repo::MinerRepo;
 use crate::storage::Storage;
 use anyhow::{anyhow, bail, Context, Result};
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
 use fvm_ipld_encoding::RawBytes;
 use fvm_shared::address::{Address, Payload, Protocol};
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::sector::RegisteredPoStProof;
 use padma_chain::network::NetworkParams;
-use padma_node::mining_client::RpcMiningNode;
-use padma_rpc::client::RpcClient;
-use padma_types::json::{AddressJson, MessageJson};
-use padma_types::Message;
-use serde::{Deserialize, Serialize};
+use padma_repo::paths::expand_home;
+use padma_types::json::AddressJson;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-/// Miner actor method `ChangePeerID`.
-pub const METHOD_CHANGE_PEER_ID: u64 = 4;
-/// Miner actor method `WithdrawBalance`.
-pub const METHOD_WITHDRAW_BALANCE: u64 = 16;
-/// Power actor method `CreateMiner`.
-pub const METHOD_CREATE_MINER: u64 = 2;
-/// Metadata key prefix of the miner's sector records (`sectors/<number>`).
-pub const SECTOR_KEY_PREFIX: &str = "sectors/";
-/// Metadata key of the next sector number to allocate.
-pub const NEXT_SECTOR_KEY: &str = "storage/nextid";
 
 /// Flags of `padma-miner init`.
 #[derive(Clone, Debug)]
@@ -73,182 +60,6 @@ pub struct InitOptions {
 /// Lotus's default `--confidence` (`MessageConfidence`).
 pub const DEFAULT_CONFIDENCE: u64 = 5;
 
-/// An API version packed as Lotus packs it (`major<<16 | minor<<8 | patch`).
-fn split_version(v: u64) -> (u64, u64, u64) {
-    (v >> 16, (v >> 8) & 0xff, v & 0xff)
-}
-
-/// Checks the full node's API versions: v0 1.5.x and v1 2.3.x (`exact_v1`: 2.3.0).
-/// Returns the node's network parameters.
-pub async fn check_node(node: &FullNode, exact_v1: bool) -> Result<NetworkParams> {
-    let v0 = RpcClient::new(&node.info, "v0");
-    let ver0: Value = v0
-        .call("Version", vec![])
-        .await
-        .map_err(|e| anyhow!("cannot reach the full node: {e}"))?;
-    let api0 = ver0["APIVersion"].as_u64().unwrap_or(0);
-    let (ma, mi, _) = split_version(api0);
-    if (ma, mi) != (1, 5) {
-        bail!("the full node's v0 API is {ma}.{mi}, expected 1.5.x (is it a Lotus-compatible full node?)");
-    }
-    let ver1: Value = node.call("Version", vec![]).await?;
-    let api1 = ver1["APIVersion"].as_u64().unwrap_or(0);
-    let (ma, mi, pa) = split_version(api1);
-    if (ma, mi) != (2, 3) || (exact_v1 && pa != 0) {
-        bail!(
-            "the full node's v1 API is {ma}.{mi}.{pa}, expected {}",
-            if exact_v1 { "2.3.0" } else { "2.3.x" }
-        );
-    }
-    let name: String = node.call("StateNetworkName", vec![]).await?;
-    NetworkParams::parse(&name).with_context(|| format!("the node's network name '{name}'"))
-}
-
-/// Makes sure the proof parameters are present (generating missing devnet files);
-/// PoSt only when the miner does not seal (a genesis miner). Nothing is needed on a
-/// mock-proof network.
-pub async fn check_params(sector_size: u64, post_only: bool, net: &NetworkParams) -> Result<()> {
-    if net.mock_proofs {
-        return Ok(());
-    }
-    let needed = if post_only {
-        padma_proofs::ParamsNeeded::PostOnly
-    } else {
-        padma_proofs::ParamsNeeded::All
-    };
-    tokio::task::spawn_blocking(move || {
-        let set = padma_proofs::params::ParamSet::from_env()?;
-        padma_proofs::ensure_params(sector_size, needed, set, &|e| {
-            if let padma_proofs::ParamEvent::Generating { what, .. } = e {
-                tracing::info!("generating proof parameters: {what}");
-            }
-        })
-        .map_err(|e| anyhow!("proof parameters: {e}"))
-    })
-    .await?
-}
-
-/// Waits until the node's head is recent (Lotus `SyncWait`).
-pub async fn sync_wait(node: &FullNode) -> Result<()> {
-    let ver: Value = node.call("Version", vec![]).await?;
-    let delay = ver["BlockDelay"].as_u64().unwrap_or(30).max(1);
-    let mut last_print = std::time::Instant::now() - Duration::from_secs(60);
-    loop {
-        let head: Value = node.call("ChainHead", vec![]).await?;
-        let ts = head["Blocks"]
-            .as_array()
-            .and_then(|b| b.iter().filter_map(|b| b["Timestamp"].as_u64()).min())
-            .unwrap_or(0);
-        let now = padma_chain::network::now_ms() / 1000;
-        if now.saturating_sub(ts) < delay {
-            return Ok(());
-        }
-        if last_print.elapsed() > Duration::from_secs(10) {
-            eprintln!(
-                "waiting for the full node to sync: head at height {} is {} s old (use --nosync to skip)",
-                head["Height"],
-                now.saturating_sub(ts)
-            );
-            last_print = std::time::Instant::now();
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-}
-
-/// A message receipt as `StateWaitMsg` returns it.
-#[derive(Debug, Clone)]
-pub struct Receipt {
-    /// Exit code.
-    pub exit_code: i64,
-    /// Return bytes.
-    pub ret: Vec<u8>,
-    /// The tipset height the message landed in.
-    pub height: i64,
-}
-
-/// Pushes `msg` through `MpoolPushMessage` (the node fills nonce and gas and signs);
-/// returns the signed message's CID.
-pub async fn push(node: &FullNode, msg: &Message) -> Result<String> {
-    let signed: Value = node
-        .call(
-            "MpoolPushMessage",
-            vec![serde_json::to_value(MessageJson::from(msg))?, Value::Null],
-        )
-        .await?;
-    signed["CID"]["/"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| anyhow!("MpoolPushMessage returned no CID: {signed}"))
-}
-
-/// Waits for a message with `confidence` epochs on top (`StateWaitMsg`, no lookback limit).
-pub async fn wait(node: &FullNode, cid: &str, confidence: u64) -> Result<Receipt> {
-    let r: Value = node
-        .call(
-            "StateWaitMsg",
-            vec![
-                json!({ "/": cid }),
-                json!(confidence),
-                json!(-1),
-                json!(true),
-            ],
-        )
-        .await?;
-    let rc = &r["Receipt"];
-    Ok(Receipt {
-        exit_code: rc["ExitCode"]
-            .as_i64()
-            .ok_or_else(|| anyhow!("StateWaitMsg: no exit code in {r}"))?,
-        ret: match rc["Return"].as_str() {
-            None | Some("") => Vec::new(),
-            Some(s) => B64.decode(s).context("StateWaitMsg: bad Return")?,
-        },
-        height: r["Height"].as_i64().unwrap_or(0),
-    })
-}
-
-/// Pushes a message, waits for it and requires exit code 0.
-pub async fn push_and_wait(
-    node: &FullNode,
-    msg: &Message,
-    confidence: u64,
-    what: &str,
-) -> Result<Receipt> {
-    let cid = push(node, msg)
-        .await
-        .with_context(|| format!("sending {what}"))?;
-    eprintln!("{what}: message {cid} sent, waiting for it to land");
-    let r = wait(node, &cid, confidence)
-        .await
-        .with_context(|| format!("waiting for {what} ({cid})"))?;
-    if r.exit_code != 0 {
-        bail!("{what} ({cid}) failed with exit code {}", r.exit_code);
-    }
-    Ok(r)
-}
-
-/// A message with the node left to fill nonce and gas.
-pub fn message(
-    from: Address,
-    to: Address,
-    method: u64,
-    value: TokenAmount,
-    params: RawBytes,
-) -> Message {
-    Message {
-        version: 0,
-        from,
-        to,
-        sequence: 0,
-        value,
-        method_num: method,
-        params,
-        gas_limit: 0,
-        gas_fee_cap: TokenAmount::from_atto(0),
-        gas_premium: TokenAmount::from_atto(0),
-    }
-}
-
 /// The WindowPoSt proof type (V1_1, current network versions) for a sector size.
 pub fn window_post_proof(sector_size: u64) -> Result<RegisteredPoStProof> {
     Ok(match sector_size {
@@ -259,70 +70,6 @@ pub fn window_post_proof(sector_size: u64) -> Result<RegisteredPoStProof> {
         68_719_476_736 => RegisteredPoStProof::StackedDRGWindow64GiBV1P1,
         s => bail!("unsupported sector size {s}"),
     })
-}
-
-/// A miner sector record in the miner's store (`sectors/<n>`, JSON).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
-pub struct SectorRecord {
-    /// Sector number.
-    pub sector_number: u64,
-    /// Lotus sector state name (`Proving` for pre-sealed sectors).
-    pub state: String,
-    /// Registered seal proof.
-    pub seal_proof: i64,
-    /// Sealed CID.
-    #[serde(rename = "CommR")]
-    pub comm_r: String,
-    /// Unsealed CID.
-    #[serde(rename = "CommD")]
-    pub comm_d: String,
-    /// Whether the sector was pre-sealed for genesis.
-    pub pre_sealed: bool,
-}
-
-/// Imports the pre-seal manifest of `maddr`: each sector recorded as `Proving`, and
-/// the next sector number past them.
-pub fn import_pre_seals(repo: &MinerRepo, manifest: &Path, maddr: &Address) -> Result<usize> {
-    let text = std::fs::read(manifest)
-        .with_context(|| format!("reading the pre-seal manifest {}", manifest.display()))?;
-    let m: padma_seed::manifest::PreSealManifest = serde_json::from_slice(&text)
-        .with_context(|| format!("parsing the pre-seal manifest {}", manifest.display()))?;
-    let entry = m
-        .iter()
-        .find(|(k, _)| padma_types::address::parse_address(k).ok().as_ref() == Some(maddr))
-        .map(|(_, v)| v)
-        .ok_or_else(|| {
-            anyhow!(
-                "the pre-seal manifest {} has no entry for {maddr}",
-                manifest.display()
-            )
-        })?;
-    let mut next = 0u64;
-    let mut changes = Vec::new();
-    for s in &entry.sectors {
-        let rec = SectorRecord {
-            sector_number: s.sector_id,
-            state: "Proving".into(),
-            seal_proof: s.proof_type,
-            comm_r: s.comm_r.0.to_string(),
-            comm_d: s.comm_d.0.to_string(),
-            pre_sealed: true,
-        };
-        changes.push((
-            padma_store::COL_META,
-            format!("{SECTOR_KEY_PREFIX}{}", s.sector_id).into_bytes(),
-            Some(serde_json::to_vec(&rec)?),
-        ));
-        next = next.max(s.sector_id + 1);
-    }
-    changes.push((
-        padma_store::COL_META,
-        NEXT_SECTOR_KEY.as_bytes().to_vec(),
-        Some(next.to_string().into_bytes()),
-    ));
-    repo.store.commit(changes)?;
-    Ok(entry.sectors.len())
 }
 
 /// Sends `ChangePeerID` from the miner's worker and waits for it (Lotus
@@ -487,7 +234,7 @@ async fn init_in_repo(
     // Storage: the repo itself seals new sectors; pre-sealed directories are more roots.
     let mut roots = vec![repo.path().to_path_buf()];
     for d in &o.pre_sealed_sectors {
-        let d = padma_node::repo::expand_home(d);
+        let d = expand_home(d);
         let d = d
             .canonicalize()
             .with_context(|| format!("pre-sealed sectors directory {}", d.display()))?;
@@ -524,13 +271,13 @@ async fn init_in_repo(
                 .pre_sealed_metadata
                 .as_ref()
                 .ok_or_else(|| anyhow!("--genesis-miner needs --pre-sealed-metadata"))?;
-            let n = import_pre_seals(repo, &padma_node::repo::expand_home(manifest), &maddr)?;
+            let n = import_pre_seals(repo, &expand_home(manifest), &maddr)?;
             eprintln!("imported {n} pre-sealed sectors");
             maddr
         }
         Some(maddr) => {
             if let Some(manifest) = &o.pre_sealed_metadata {
-                let n = import_pre_seals(repo, &padma_node::repo::expand_home(manifest), &maddr)?;
+                let n = import_pre_seals(repo, &expand_home(manifest), &maddr)?;
                 eprintln!("imported {n} pre-sealed sectors");
             }
             configure_miner(node, &maddr, identity.peer_id_bytes(), o).await?;
@@ -559,23 +306,6 @@ fn uuid_v4() -> String {
         &h[16..20],
         &h[20..]
     )
-}
-
-/// Starts the mining loop over the node's API (the worker key in the node's wallet).
-pub fn spawn_mining(
-    node: &FullNode,
-    maddr: Address,
-    storage: Storage,
-    net: &NetworkParams,
-    stop: tokio::sync::watch::Receiver<bool>,
-) -> tokio::task::JoinHandle<()> {
-    let mining_node = RpcMiningNode::new(node.client().clone());
-    let prover = crate::run::winning_prover(net, storage);
-    tokio::spawn(async move {
-        if let Err(e) = padma_chain::miner::run(&mining_node, prover.as_ref(), maddr, stop).await {
-            tracing::error!("mining stopped: {e:#}");
-        }
-    })
 }
 
 /// Removes what init made in `path` (the whole directory when init created it).
@@ -682,9 +412,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn versions_and_margins() {
-        assert_eq!(split_version(0x020300), (2, 3, 0));
-        assert_eq!(split_version(66816), (1, 5, 0));
+    fn margins_proofs_and_ids() {
         let b: num_bigint_like::Big = "1000000".parse().unwrap();
         assert_eq!(b.times_margin(1.01).unwrap().atto().to_string(), "1010000");
         assert!(b.times_margin(f64::NAN).is_err());

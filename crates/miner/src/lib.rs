@@ -5,7 +5,13 @@
 pub mod api;
 pub mod cli;
 pub mod fullnode;
+pub mod identity;
 pub mod init;
+pub mod messages;
+pub mod mining;
+pub mod mining_client;
+pub mod node_checks;
+pub mod records;
 pub mod repo;
 pub mod run;
 pub mod sealing;

@@ -5,6 +5,8 @@ use clap::{Args, Parser, Subcommand};
 use padma_miner::cli::{self, Targets};
 use padma_miner::init::{InitOptions, DEFAULT_CONFIDENCE};
 use padma_miner::run::{RunOptions, DEFAULT_MINER_API_PORT};
+use padma_repo::paths::{default_miner_repo, default_node_repo, expand_home};
+use padma_repo::process;
 use std::path::PathBuf;
 
 /// padma-miner: a Filecoin storage miner with the Lotus workflow.
@@ -90,7 +92,8 @@ struct InitArgs {
 
 #[derive(Args)]
 struct RunArgs {
-    /// Port of the miner API on 127.0.0.1.
+    /// Port of the miner API on 127.0.0.1 (0: a free port, named in the repo's `api`
+    /// file).
     #[arg(long, default_value_t = DEFAULT_MINER_API_PORT)]
     miner_api: u16,
     /// Don't wait for the full node to sync.
@@ -135,12 +138,12 @@ async fn main_async(cli: Cli) -> Result<()> {
     let t = Targets {
         miner_repo: cli
             .miner_repo
-            .map(|p| padma_node::repo::expand_home(&p))
-            .unwrap_or_else(padma_miner::repo::default_miner_repo),
+            .map(|p| expand_home(&p))
+            .unwrap_or_else(default_miner_repo),
         node_repo: cli
             .repo
-            .map(|p| padma_node::repo::expand_home(&p))
-            .unwrap_or_else(padma_node::repo::default_repo_path),
+            .map(|p| expand_home(&p))
+            .unwrap_or_else(default_node_repo),
     };
     match cli.command {
         Command::Init(a) => {
@@ -175,11 +178,11 @@ async fn main_async(cli: Cli) -> Result<()> {
 }
 
 fn main() {
-    let cli: Cli = padma_node::process::parse_args();
+    let cli: Cli = process::parse_args();
     let long_running = matches!(cli.command, Command::Run(_) | Command::Init(_));
-    padma_node::process::init_logging(long_running);
+    process::init_logging(long_running);
     if !long_running {
-        padma_node::process::quiet_closed_pipe();
+        process::quiet_closed_pipe();
     }
-    padma_node::process::run_main(main_async(cli));
+    process::run_main(main_async(cli));
 }

@@ -5,18 +5,17 @@
 //! scheduler and the sealing pipeline, and stop cleanly on SIGINT, SIGTERM or the
 //! `Shutdown` method (`padma-miner stop`).
 
-use crate::api::{methods, MinerApi, MinerSectors, Sectors};
+use crate::api::{methods, MinerApi, MinerSectors, Sectors, MINER_API_VERSION};
 use crate::fullnode::FullNode;
-use crate::init::{check_node, check_params, sync_wait};
+use crate::mining::spawn_mining;
+use crate::node_checks::{check_node, check_params, sync_wait};
+use crate::records::has_pre_sealed;
 use crate::repo::MinerRepo;
 use crate::storage::Storage;
 use anyhow::{anyhow, bail, Context, Result};
 use fvm_shared::address::{Address, Payload};
-use padma_chain::base_info::MinerBaseInfo;
-use padma_chain::miner::{prove_winning_post, MockWinningProver, WinningProver};
 use padma_chain::network::NetworkParams;
 use padma_rpc::{JwtAuth, Permission, RpcServer, ServerConfig};
-use padma_types::block::PoStProof;
 use padma_types::json::AddressJson;
 use serde_json::{json, Value};
 use std::future::Future;
@@ -27,8 +26,6 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-/// The miner API's version (1.5.0), as Lotus's miner reports it.
-pub const MINER_API_VERSION: u32 = 0x010500;
 /// The default port of the miner API.
 pub const DEFAULT_MINER_API_PORT: u16 = 2345;
 
@@ -37,47 +34,11 @@ pub const DEFAULT_MINER_API_PORT: u16 = 2345;
 pub struct RunOptions {
     /// The miner repo.
     pub miner_repo: PathBuf,
-    /// `--miner-api PORT` (default 2345) on 127.0.0.1.
+    /// `--miner-api PORT` (default 2345) on 127.0.0.1; 0 lets the system pick a free
+    /// port, which the `api` file names.
     pub api_port: u16,
     /// `--nosync`: do not wait for the chain to sync.
     pub nosync: bool,
-}
-
-/// Real WinningPoSt over sectors found in the miner's storage roots.
-#[derive(Clone, Debug)]
-pub struct StorageWinningProver {
-    /// The storage roots.
-    pub storage: Storage,
-}
-
-impl WinningProver for StorageWinningProver {
-    fn prove(&self, info: &MinerBaseInfo, miner_id: u64, rand: [u8; 32]) -> Result<Vec<PoStProof>> {
-        prove_winning_post(info, miner_id, rand, |n| {
-            self.storage.find(miner_id, n).ok_or_else(|| {
-                anyhow!(
-                    "challenged sector {n} of t0{miner_id} is in none of the storage roots {:?}",
-                    self.storage.roots
-                )
-            })
-        })
-    }
-}
-
-/// The WinningPoSt prover for a network: mock proofs on a `mock-proofs` network,
-/// else real proofs over the storage roots.
-pub fn winning_prover(net: &NetworkParams, storage: Storage) -> Arc<dyn WinningProver> {
-    if net.mock_proofs {
-        Arc::new(MockWinningProver)
-    } else {
-        Arc::new(StorageWinningProver { storage })
-    }
-}
-
-fn api_multiaddr(addr: &SocketAddr) -> String {
-    match addr {
-        SocketAddr::V4(a) => format!("/ip4/{}/tcp/{}/http", a.ip(), a.port()),
-        SocketAddr::V6(a) => format!("/ip6/{}/tcp/{}/http", a.ip(), a.port()),
-    }
 }
 
 /// Checks that the worker's key is in the node's wallet (the node signs blocks and
@@ -182,14 +143,15 @@ pub async fn run(
         .map_err(|e| anyhow!("StateMinerInfo: bad Worker: {e}"))?;
     // PoSt parameters to mine and prove; the PoRep ones too for a miner that seals
     // (one that init made without pre-sealed sectors).
-    let pre_sealed = repo.store.get_meta(crate::init::NEXT_SECTOR_KEY)?.is_some();
+    let pre_sealed = has_pre_sealed(&repo.store)?;
     check_params(sector_size, pre_sealed, &net).await?;
     check_worker_key(&node, &worker.0).await?;
     let storage = Storage::load(repo.path())?;
 
-    let secret = repo.jwt_secret()?;
-    let auth = JwtAuth::new(&secret);
-    repo.write_token(&auth.issue(&Permission::Admin.up_to()))?;
+    let secret = repo.dir().jwt_secret()?;
+    let auth = JwtAuth::new(&secret.bytes);
+    repo.dir()
+        .write_token(&auth.issue(&Permission::Admin.up_to()))?;
     let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
     let (subsystems, sectors) = start_proving_and_sealing(
         &node,
@@ -218,6 +180,8 @@ pub async fn run(
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen for the miner API on {addr}"))?;
+    // The address the listener holds: with `--miner-api 0` the system picked the port,
+    // and the `api` file must name it.
     let bound = listener.local_addr()?;
     let server = RpcServer::new(
         api.clone(),
@@ -228,11 +192,10 @@ pub async fn run(
             ..ServerConfig::default()
         },
     );
-    repo.write_api(&api_multiaddr(&bound))?;
+    repo.dir().write_api(&bound)?;
     tracing::info!(address = %bound, miner = %maddr, "miner API listening on /rpc/v0");
 
-    let mining =
-        crate::init::spawn_mining(&node, maddr, storage.clone(), &net, shutdown_tx.subscribe());
+    let mining = spawn_mining(&node, maddr, storage.clone(), &net, shutdown_tx.subscribe());
     let mut tasks = vec![("mining", mining)];
     tasks.extend(subsystems);
 
@@ -257,7 +220,7 @@ pub async fn run(
         }
     }
     drop(api);
-    repo.remove_api();
+    repo.dir().remove_api();
     served.context("miner API server failed")?;
     tracing::info!("miner stopped");
     Ok(())

@@ -10,10 +10,10 @@ use fvm_shared::econ::TokenAmount;
 use padma_chain::miner::MockWinningProver;
 use padma_chain::network::NetworkParams;
 use padma_miner::fullnode::FullNode;
+use padma_miner::mining_client::RpcMiningNode;
 use padma_miner::sealing::{Config, Pipeline, SectorState};
 use padma_miner::storage::Storage;
 use padma_node::daemon::DaemonOptions;
-use padma_node::mining_client::RpcMiningNode;
 use padma_rpc::client::{ApiInfo, RpcClient};
 use padma_state::genesis::{fake::fake_miner, Template};
 use padma_store::Store;
@@ -65,7 +65,7 @@ async fn start_daemon(dir: &Path) -> (ApiInfo, tokio::task::JoinHandle<anyhow::R
     let task = tokio::spawn(padma_node::daemon::run(opts));
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        if let Ok((api, Some(token))) = padma_node::repo::read_api_files(&repo) {
+        if let Ok((api, Some(token))) = padma_repo::api_files::read_api_files(&repo) {
             let port = api.split('/').nth(4).and_then(|p| p.parse::<u16>().ok());
             if let Some(port) = port {
                 let info = ApiInfo {

@@ -12,14 +12,14 @@
 
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
+use padma_chain::miner::{mine_one, Attempt, MiningNode, MockWinningProver, WinningProver};
+use padma_chain::network::NetworkParams;
 use padma_miner::fullnode::FullNode;
+use padma_miner::mining_client::RpcMiningNode;
 use padma_miner::storage::Storage;
 use padma_miner::wdpost::core::Deadline;
 use padma_miner::wdpost::{PoStEvent, WindowPoStScheduler};
 use padma_node::daemon::DaemonOptions;
-use padma_node::mining_client::{
-    mine_one, Attempt, MiningNode, MockWinningProver, NetworkParams, RpcMiningNode, WinningProver,
-};
 use padma_proofs::seal::SectorPaths;
 use padma_rpc::client::{ApiInfo, RpcClient};
 use padma_state::genesis::{fake::fake_miner, Template};
@@ -83,7 +83,7 @@ impl Node {
         let task = tokio::spawn(padma_node::daemon::run(opts));
         let deadline = Instant::now() + Duration::from_secs(120);
         let (api, token) = loop {
-            if let Ok((api, token)) = padma_node::repo::read_api_files(&repo) {
+            if let Ok((api, token)) = padma_repo::api_files::read_api_files(&repo) {
                 break (api, token);
             }
             assert!(!task.is_finished(), "the daemon stopped early");

@@ -1,8 +1,9 @@
-//! `config.toml`: written with commented defaults on first start; every key can be
-//! overridden by an environment variable `PADMA_<SECTION>_<KEY>` (upper case), e.g.
-//! `PADMA_API_LISTENADDRESS`.
+//! `config.toml`: the node's sections and their defaults, range checks, and the
+//! commented defaults written on first start. Reading it (every key overridable by an
+//! environment variable `PADMA_<SECTION>_<KEY>`, e.g. `PADMA_API_LISTENADDRESS`) is
+//! padma-repo's `config_file`.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -182,41 +183,7 @@ impl Config {
     /// Loads `path` over the defaults, then applies `PADMA_<SECTION>_<KEY>` overrides
     /// read through `env`.
     pub fn load_with(path: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Config> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let file: toml::Table = text
-            .parse()
-            .with_context(|| format!("parsing {}", path.display()))?;
-        let mut merged = toml::Table::try_from(Config::default()).context("encoding defaults")?;
-        for (section, values) in file {
-            let Some(toml::Value::Table(target)) = merged.get_mut(&section) else {
-                bail!("{}: unknown section [{section}]", path.display());
-            };
-            let toml::Value::Table(values) = values else {
-                bail!("{}: [{section}] must be a table", path.display());
-            };
-            for (k, v) in values {
-                if !target.contains_key(&k) {
-                    bail!("{}: unknown key {k} in [{section}]", path.display());
-                }
-                target.insert(k, v);
-            }
-        }
-        for (section, values) in merged.iter_mut() {
-            let toml::Value::Table(values) = values else {
-                continue;
-            };
-            for (key, value) in values.iter_mut() {
-                let var = format!("PADMA_{}_{}", section.to_uppercase(), key.to_uppercase());
-                if let Some(raw) = env(&var) {
-                    *value = parse_override(value, &raw)
-                        .with_context(|| format!("environment variable {var}"))?;
-                }
-            }
-        }
-        let cfg: Config = toml::Value::Table(merged)
-            .try_into()
-            .with_context(|| format!("invalid configuration in {}", path.display()))?;
+        let cfg = padma_repo::config_file::load_layered(path, &Config::default(), "PADMA", env)?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -235,27 +202,6 @@ impl Config {
             }
         }
     }
-}
-
-fn parse_override(current: &toml::Value, raw: &str) -> Result<toml::Value> {
-    Ok(match current {
-        toml::Value::String(_) => toml::Value::String(raw.to_string()),
-        toml::Value::Integer(_) => toml::Value::Integer(
-            raw.trim()
-                .parse()
-                .with_context(|| format!("'{raw}' is not an integer"))?,
-        ),
-        toml::Value::Boolean(_) => toml::Value::Boolean(
-            raw.trim()
-                .parse()
-                .with_context(|| format!("'{raw}' is not a boolean"))?,
-        ),
-        _ => format!("v = {raw}")
-            .parse::<toml::Table>()
-            .context("not a TOML value")?
-            .remove("v")
-            .unwrap_or(toml::Value::String(raw.into())),
-    })
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use crate::repo::Repo;
 use crate::wallet::Wallet;
 use crate::{DEFAULT_BLOCK_DELAY_SECS, FULL_API_VERSION_V0, FULL_API_VERSION_V1};
 use anyhow::{bail, Context, Result};
+use padma_repo::api_files::TOKEN_FILE;
 use padma_rpc::{JwtAuth, Permission, RpcServer, ServerConfig};
 use padma_store::{Store, StoreOptions};
 use padma_types::Network;
@@ -26,7 +27,8 @@ use tokio::sync::watch;
 pub struct DaemonOptions {
     /// The repo directory.
     pub repo: PathBuf,
-    /// `--api PORT`: listen on 127.0.0.1:PORT instead of the configured address.
+    /// `--api PORT`: listen on 127.0.0.1:PORT instead of the configured address (0: a
+    /// free port the system picks, named in the `api` file).
     pub api_port: Option<u16>,
     /// `--genesis FILE`.
     pub genesis: Option<PathBuf>,
@@ -55,13 +57,6 @@ pub fn listen_addr(multiaddr: &str) -> Result<SocketAddr> {
         .parse()
         .with_context(|| format!("bad port in '{multiaddr}'"))?;
     Ok(SocketAddr::new(ip, port))
-}
-
-fn api_multiaddr(addr: &SocketAddr) -> String {
-    match addr {
-        SocketAddr::V4(a) => format!("/ip4/{}/tcp/{}/http", a.ip(), a.port()),
-        SocketAddr::V6(a) => format!("/ip6/{}/tcp/{}/http", a.ip(), a.port()),
-    }
 }
 
 /// The server's limits from the `[API]` section (already range-checked when loaded).
@@ -96,10 +91,11 @@ pub async fn run(opts: DaemonOptions) -> Result<()> {
         _ => Network::Testnet,
     });
 
-    let (secret, created) = repo.jwt_secret()?;
-    let auth = JwtAuth::new(&secret);
-    if created || !repo.path().join("token").exists() {
-        repo.write_token(&auth.issue(&Permission::Admin.up_to()))?;
+    let secret = repo.dir().jwt_secret()?;
+    let auth = JwtAuth::new(&secret.bytes);
+    if secret.created || !repo.path().join(TOKEN_FILE).exists() {
+        repo.dir()
+            .write_token(&auth.issue(&Permission::Admin.up_to()))?;
     }
 
     let genesis_car = crate::api::chainstore::genesis_car(
@@ -142,7 +138,7 @@ pub async fn run(opts: DaemonOptions) -> Result<()> {
     let mpool_updater = chain.as_ref().map(|c| c.svc.spawn_mpool_updater());
     let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
     let state = Arc::new(NodeState {
-        wallet: Wallet::new(repo.keystore.clone()),
+        wallet: Wallet::new(repo.dir().keystore().clone()),
         auth: auth.clone(),
         store,
         session: uuid::Uuid::new_v4().to_string(),
@@ -158,11 +154,13 @@ pub async fn run(opts: DaemonOptions) -> Result<()> {
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen for the API on {addr}"))?;
+    // The address the listener holds, not the one asked for: with port 0 the system
+    // picked the port, and the `api` file must name it.
     let bound = listener.local_addr()?;
     let config = server_config(&repo.config.api);
     let executors = ApiExecutors::start();
     let server = RpcServer::new(state.clone(), methods(&executors), auth, config);
-    repo.write_api(&api_multiaddr(&bound))?;
+    repo.dir().write_api(&bound)?;
     tracing::info!(address = %bound, "API listening on /rpc/v0 and /rpc/v1");
 
     let mut sigint = signal(SignalKind::interrupt())?;
@@ -196,7 +194,7 @@ pub async fn run(opts: DaemonOptions) -> Result<()> {
     if state.is_some() {
         tracing::warn!("some requests still hold the node state; closing anyway");
     }
-    repo.remove_api();
+    repo.dir().remove_api();
     drop(repo);
     served.context("API server failed")?;
     tracing::info!("graceful shutdown successful");

@@ -2,8 +2,8 @@
 //! `default` for the default key), with Lotus's behaviours: the first key becomes the
 //! default, deleted keys are kept as `trash-…`.
 
-use crate::keystore::{KeyNotFound, Keystore, StoredKey};
 use anyhow::{anyhow, bail, Result};
+use padma_repo::keystore::{KeyNotFound, Keystore, StoredKey};
 use padma_types::address::parse_address;
 use padma_types::crypto::{KeyInfo, KeyType};
 use padma_types::fvm_shared::address::Protocol;

@@ -16,8 +16,10 @@ use padma_miner::fullnode::FullNode;
 use padma_miner::init::InitOptions;
 use padma_miner::run::RunOptions;
 use padma_node::daemon::DaemonOptions;
-use padma_node::repo::{expand_home, ChainMissing, Repo};
+use padma_node::repo::{ChainMissing, Repo};
 use padma_node::wallet::Wallet;
+use padma_repo::paths::expand_home;
+use padma_repo::private_file::write_private_file;
 use padma_rpc::client::ApiInfo;
 use padma_rpc::{JwtAuth, Permission};
 use padma_state::genesis::template::Actor;
@@ -97,7 +99,7 @@ fn genesis_miner(dir: &Path, worker: &KeyInfo, mock: bool) -> Result<serde_json:
         )?;
     }
     let key_file = dir.join("worker.key");
-    padma_node::repo::write_private_file(&key_file, key_to_lotus_hex(worker).as_bytes())?;
+    write_private_file(&key_file, key_to_lotus_hex(worker).as_bytes())?;
     eprintln!(
         "pre-sealing two {} 2KiB genesis sectors",
         if mock { "fake" } else { "real" }
@@ -170,7 +172,7 @@ fn create(dir: &Path, args: &DevnetArgs, requested_ms: Option<u64>) -> Result<De
         worker: key_to_lotus_hex(&worker),
         accounts: accounts.iter().map(key_to_lotus_hex).collect(),
     };
-    padma_node::repo::write_private_file(
+    write_private_file(
         &dir.join("devnet.json"),
         serde_json::to_string_pretty(&d)?.as_bytes(),
     )?;
@@ -226,7 +228,7 @@ pub async fn run(args: DevnetArgs) -> Result<()> {
     let node_repo = dir.join("node");
     let token = {
         let repo = Repo::open(&node_repo)?;
-        let wallet = Wallet::new(repo.keystore.clone());
+        let wallet = Wallet::new(repo.dir().keystore().clone());
         wallet.import(&worker)?;
         for k in &accounts {
             wallet.import(k)?;
@@ -234,9 +236,9 @@ pub async fn run(args: DevnetArgs) -> Result<()> {
         if let Some(first) = accounts.first() {
             wallet.set_default(&first.address()?)?;
         }
-        let (secret, _) = repo.jwt_secret()?;
-        let token = JwtAuth::new(&secret).issue(&Permission::Admin.up_to());
-        repo.write_token(&token)?;
+        let secret = repo.dir().jwt_secret()?;
+        let token = JwtAuth::new(&secret.bytes).issue(&Permission::Admin.up_to());
+        repo.dir().write_token(&token)?;
         token
     };
 
@@ -325,7 +327,7 @@ pub async fn run(args: DevnetArgs) -> Result<()> {
         }
         let token = {
             let repo = padma_miner::repo::MinerRepo::open(&miner_repo)?;
-            JwtAuth::new(&repo.jwt_secret()?).issue(&Permission::Admin.up_to())
+            JwtAuth::new(&repo.dir().jwt_secret()?.bytes).issue(&Permission::Admin.up_to())
         };
         println!(
             "export MINER_API_INFO={token}:/ip4/127.0.0.1/tcp/{}/http",

@@ -17,6 +17,12 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// The port named by `<repo>/api` (`/ip4/A/tcp/PORT/http`), once the file is there.
+pub fn api_file_port(repo: &Path) -> Option<u16> {
+    let api = std::fs::read_to_string(repo.join("api")).ok()?;
+    api.split('/').nth(4)?.parse().ok()
+}
+
 /// The padma binary under test.
 pub const PADMA: &str = env!("CARGO_BIN_EXE_padma");
 
@@ -65,23 +71,26 @@ impl Daemon {
     /// Starts a daemon with extra flags and environment, and waits for its API.
     pub fn launch(repo: &Path, args: &[&str], env: &[(&str, &str)]) -> Daemon {
         let _ = std::fs::remove_file(repo.join("api"));
-        let mut child = spawn_daemon(repo, args, env);
+        let child = spawn_daemon(repo, args, env);
+        Self::serving(child, repo)
+    }
+
+    /// Waits until the daemon `child` names its API's port in `<repo>/api` (its stderr
+    /// in `<repo>/test-stderr.log`, shown if it exits first).
+    pub fn serving(mut child: Child, repo: &Path) -> Daemon {
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
-            if let Ok(api) = std::fs::read_to_string(repo.join("api")) {
-                let port = api.split('/').nth(4).and_then(|p| p.parse().ok());
-                if let Some(port) = port {
-                    let admin = std::fs::read_to_string(repo.join("token"))
-                        .unwrap()
-                        .trim()
-                        .to_string();
-                    return Daemon {
-                        child,
-                        repo: repo.to_path_buf(),
-                        port,
-                        admin,
-                    };
-                }
+            if let Some(port) = api_file_port(repo) {
+                let admin = std::fs::read_to_string(repo.join("token"))
+                    .unwrap()
+                    .trim()
+                    .to_string();
+                return Daemon {
+                    child,
+                    repo: repo.to_path_buf(),
+                    port,
+                    admin,
+                };
             }
             if let Ok(Some(status)) = child.try_wait() {
                 let err = std::fs::read_to_string(repo.join("test-stderr.log")).unwrap_or_default();

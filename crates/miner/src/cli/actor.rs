@@ -1,7 +1,7 @@
 //! `padma-miner actor control list|withdraw|set-peer-id`.
 
 use super::{full_node, miner_address, Targets};
-use crate::init::{message, push_and_wait, METHOD_CHANGE_PEER_ID, METHOD_WITHDRAW_BALANCE};
+use crate::messages::{message, push_and_wait, METHOD_CHANGE_PEER_ID, METHOD_WITHDRAW_BALANCE};
 use anyhow::{anyhow, Context, Result};
 use clap::Subcommand;
 use fvm_ipld_encoding::RawBytes;

@@ -54,7 +54,7 @@ impl MinerClient {
                 }
             }
         }
-        let (api, token) = padma_node::repo::read_api_files(&t.miner_repo).map_err(|_| {
+        let (api, token) = padma_repo::api_files::read_api_files(&t.miner_repo).map_err(|_| {
             anyhow!(
                 "no running miner found: cannot read {} (is `padma-miner run` running? or set MINER_API_INFO)",
                 t.miner_repo.join("api").display()

@@ -61,7 +61,7 @@ fn node() -> Node {
         svc: chain.svc.clone(),
         keys,
     };
-    let ks = crate::keystore::Keystore::open(&dir.path().join("keystore")).unwrap();
+    let ks = padma_repo::keystore::Keystore::open(&dir.path().join("keystore")).unwrap();
     let s = Arc::new(NodeState {
         wallet: Wallet::new(ks),
         auth: JwtAuth::new(&[1u8; 32]),

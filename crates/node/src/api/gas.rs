@@ -3,7 +3,7 @@
 //! messages; the premium from the premiums of the messages the last tipsets executed;
 //! the fee cap from the parent base fee grown for the blocks the message may wait.
 
-use super::mining_json::MessageSendSpecJson;
+use super::message_json::MessageSendSpecJson;
 use super::state::{ah, chain, err, tipset_param};
 use super::NodeState;
 use fvm_shared::address::{Address, Protocol};

@@ -3,12 +3,12 @@
 //! `SyncSubmitBlock` (messages looked up by CID in the store or the pool).
 
 use super::gas::blocking;
-use super::mining_json::{BlockMsgJson, BlockTemplateJson, MiningBaseInfoJson};
 use super::state::{ah, chain, err, tipset_param};
 use super::NodeState;
 use cid::Cid;
 use fvm_ipld_blockstore::Blockstore;
 use padma_chain::messages::put_block_messages;
+use padma_chain::mining_json::{BlockMsgJson, BlockTemplateJson, MiningBaseInfoJson};
 use padma_chain::network::now_ms;
 use padma_chain::produce::BlockTemplate;
 use padma_chain::{BlockError, FullBlock};

@@ -3,7 +3,7 @@
 //! messages, nonces, block message selection and the stream of pool changes.
 
 use super::gas::{blocking, estimate_message_gas, key_address};
-use super::mining_json::{MessageSendSpecJson, MpoolUpdateJson};
+use super::message_json::{MessageSendSpecJson, MpoolUpdateJson};
 use super::state::{ah, chain, err, tipset_param};
 use super::NodeState;
 use fvm_shared::address::Protocol;

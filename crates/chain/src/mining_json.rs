@@ -1,20 +1,19 @@
-//! Lotus JSON wire types of the mining and message-sending methods, shared by the
-//! server handlers and the RPC mining client: `MiningBaseInfo`, `BlockTemplate`,
-//! `BlockMsg`, `MessageSendSpec` and `MpoolUpdate`.
+//! Lotus JSON wire types of the mining methods, shared by the full node's handlers
+//! and the miner's RPC mining client: `MiningBaseInfo`, `BlockTemplate` and
+//! `BlockMsg`.
 
+use crate::base_info::{winning_post_proof, MinerBaseInfo, ProvingSector};
+use crate::produce::BlockTemplate;
+use crate::validate::FullBlock;
 use fvm_shared::address::Address;
 use fvm_shared::bigint::BigInt;
-use fvm_shared::econ::TokenAmount;
 use fvm_shared::sector::RegisteredPoStProof;
-use padma_chain::base_info::{winning_post_proof, MinerBaseInfo, ProvingSector};
-use padma_chain::produce::BlockTemplate;
-use padma_chain::validate::FullBlock;
 use padma_types::block::{BeaconEntry, ElectionProof, PoStProof, Ticket};
 use padma_types::block_json::{
     bigint_str, BeaconEntryJson, BlockHeaderJson, ElectionProofJson, PoStProofJson, TicketJson,
     TipSetKeyJson,
 };
-use padma_types::json::{address_str, null_default, token_str, CidJson, SignedMessageJson};
+use padma_types::json::{address_str, null_default, CidJson, SignedMessageJson};
 use padma_types::message::message_cid;
 use padma_types::SignedMessage;
 use serde::{Deserialize, Serialize};
@@ -45,22 +44,6 @@ fn post_from_json(p: PoStProofJson) -> PoStProof {
         post_proof: RegisteredPoStProof::from(p.post_proof),
         proof_bytes: p.proof_bytes,
     }
-}
-
-/// Lotus's `MessageSendSpec`: `{"MaxFee": "str", "MsgUuid": "uuid", "MaximizeFeeCap": bool}`
-/// (every field optional on input; `null` is the default spec).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct MessageSendSpecJson {
-    /// The most the message may spend on gas (zero: the node's default).
-    #[serde(with = "token_str", default)]
-    pub max_fee: TokenAmount,
-    /// Identifies the request: a repeated UUID returns the message signed under it.
-    #[serde(rename = "MsgUuid", default, skip_serializing_if = "Option::is_none")]
-    pub msg_uuid: Option<String>,
-    /// Spend the whole `MaxFee` budget on the fee cap.
-    #[serde(default, deserialize_with = "null_default")]
-    pub maximize_fee_cap: bool,
 }
 
 /// One `ExtendedSectorInfo` of `MiningBaseInfo.Sectors`.
@@ -276,33 +259,10 @@ impl From<&FullBlock> for BlockMsgJson {
     }
 }
 
-/// Lotus's `MpoolUpdate`: `{"Type": 0 (add) | 1 (remove), "Message": SignedMessage}`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct MpoolUpdateJson {
-    /// 0 for an added message, 1 for a removed one.
-    #[serde(rename = "Type")]
-    pub kind: u8,
-    /// The message.
-    pub message: SignedMessageJson,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use padma_types::block::TipSetKey;
-
-    #[test]
-    fn send_spec_accepts_partial_and_null_fields() {
-        let s: MessageSendSpecJson = serde_json::from_str(r#"{"MaxFee":"123"}"#).unwrap();
-        assert_eq!(s.max_fee, TokenAmount::from_atto(123));
-        assert!(!s.maximize_fee_cap && s.msg_uuid.is_none());
-        let s: MessageSendSpecJson =
-            serde_json::from_str(r#"{"MaxFee":null,"MsgUuid":null,"MaximizeFeeCap":null}"#)
-                .unwrap();
-        assert!(s.max_fee.is_zero());
-        assert!(serde_json::from_str::<MessageSendSpecJson>(r#"{"MaxFee":12}"#).is_err());
-    }
 
     #[test]
     fn template_round_trips_and_needs_a_ticket() {

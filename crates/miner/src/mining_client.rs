@@ -1,15 +1,17 @@
 //! [`RpcMiningNode`]: padma-chain's [`MiningNode`] over a full node's JSON-RPC API
 //! (`ChainHead`, `MinerGetBaseInfo`, `WalletSign`, `MpoolSelect`, `MinerCreateBlock`,
-//! `SyncSubmitBlock`, `SyncCheckBad`; the timing from `ChainGetGenesis` and `StateNetworkName`), so a
-//! separate miner process (`padma-miner run`) runs the same mining loop as the
-//! in-process one.
+//! `SyncSubmitBlock`, `SyncCheckBad`; the timing from `ChainGetGenesis` and
+//! `StateNetworkName`): the miner's client of the full node's mining API, through
+//! which `padma-miner` runs padma-chain's mining loop against the node.
 
-use crate::api::mining_json::{BlockMsgJson, BlockTemplateJson, MiningBaseInfoJson};
 use anyhow::{anyhow, Context, Result};
 use cid::Cid;
 use fvm_shared::address::Address;
 use fvm_shared::crypto::signature::{Signature, SignatureType};
 use padma_chain::base_info::MinerBaseInfo;
+use padma_chain::miner::MiningNode;
+use padma_chain::mining_json::{BlockMsgJson, BlockTemplateJson, MiningBaseInfoJson};
+use padma_chain::network::NetworkParams;
 use padma_chain::produce::BlockTemplate;
 use padma_chain::validate::FullBlock;
 use padma_rpc::client::RpcClient;
@@ -22,11 +24,6 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use tokio::sync::OnceCell;
-
-pub use padma_chain::miner::{
-    mine_one, run, Attempt, MiningNode, MockWinningProver, WinningProver,
-};
-pub use padma_chain::network::NetworkParams;
 
 /// A [`MiningNode`] that reaches the full node over JSON-RPC. The token needs `sign`
 /// permission (for `WalletSign`); the worker key must be in the node's wallet.

@@ -126,7 +126,7 @@ impl Keystore {
     pub fn put(&self, name: &str, key: &StoredKey) -> Result<()> {
         let path = self.path_of(name);
         let tmp = self.dir.join(format!(".tmp-{}", encode_name(name)));
-        crate::repo::write_private_file(&tmp, &serde_json::to_vec(key)?)?;
+        crate::private_file::write_private_file(&tmp, &serde_json::to_vec(key)?)?;
         if path.exists() {
             let _ = fs::remove_file(&tmp);
             bail!("key '{name}' already exists");
