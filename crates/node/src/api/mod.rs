@@ -20,7 +20,6 @@ mod msgsearch;
 mod randomness;
 mod readstate;
 mod state;
-mod supply;
 mod sync;
 mod wallet;
 
