@@ -1,7 +1,8 @@
 //! padma's chain logic: the chain store (tipsets, head, indexes, head-change events),
 //! Expected Consensus (randomness, beacon, elections, weight, block validation), the
-//! state manager (tipset execution and its cache), the message pool, and the chain
-//! service that accepts blocks and moves the head.
+//! state manager (tipset execution and its cache), state views and circulating supply,
+//! message search and waiting, gas estimation, the message pool, and the chain service
+//! that accepts blocks and moves the head.
 
 pub mod base_info;
 pub mod basefee;
@@ -9,11 +10,15 @@ mod bounded;
 pub mod consensus;
 pub mod externs;
 pub mod gas_estimate;
+pub mod gas_trial;
 pub mod inclusion;
 pub mod messages;
 pub mod miner;
 pub mod mining_json;
 pub mod mpool;
+mod msg_index;
+pub mod msg_lookup;
+pub mod msg_wait;
 pub mod network;
 pub mod pace;
 pub mod produce;
@@ -21,6 +26,7 @@ pub mod service;
 pub mod sm;
 pub mod state_view;
 pub mod store;
+pub mod supply;
 pub mod validate;
 
 pub use mpool::{MessagePool, MpoolConfig, MpoolError, MpoolState, MpoolUpdate};

@@ -1,16 +1,21 @@
-//! Reading a state tree the way consensus and the message pool need it: actors by
-//! any address, their decoded states, and the key address behind an account.
+//! Reading a state tree: the state a tipset was built on or the state after the head,
+//! actors by any address, their decoded states, and the addresses behind an actor (its
+//! key address, its account key, the robust address the init actor maps to it).
 
+use crate::sm::StateManager;
 use anyhow::{anyhow, bail, Context, Result};
 use cid::Cid;
 use fil_actor_init_state::v18::{AddressMap, State as InitState};
 use fil_actors_shared::v18::DEFAULT_HAMT_CONFIG;
 use fvm_ipld_blockstore::Blockstore;
-use fvm_shared::address::{Address, Payload};
+use fvm_shared::address::{Address, Payload, Protocol};
 use padma_state::genesis::ids;
 use padma_state::tree::ActorState;
-use padma_state::StateTree;
+use padma_state::{ActorKind, StateTree};
+use padma_store::Store;
+use padma_types::block::TipSet;
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 
 /// A state tree opened for reading.
 pub struct StateView<BS: Blockstore> {
@@ -26,9 +31,25 @@ impl<BS: Blockstore + Clone> StateView<BS> {
         Ok(StateView { store, tree })
     }
 
+    /// The state `ts`'s blocks were built on (its parent state).
+    pub fn at_tipset(store: BS, ts: &TipSet) -> Result<Self> {
+        Self::new(store, &ts.parent_state())
+    }
+
+    /// The state tree.
+    pub fn tree(&self) -> &StateTree<BS> {
+        &self.tree
+    }
+
     /// Decodes an object of the store.
     pub fn load<T: DeserializeOwned>(&self, c: &Cid) -> Result<T> {
         padma_state::ipld::get_cbor(&self.store, c)
+    }
+
+    fn address_map(&self) -> Result<AddressMap<&BS>> {
+        let init: InitState = self.actor_state(ids::INIT)?;
+        AddressMap::load(&self.store, &init.address_map, DEFAULT_HAMT_CONFIG, "addrs")
+            .map_err(|e| anyhow!("loading the address map: {e}"))
     }
 
     /// The ID that `addr` resolves to, if any.
@@ -36,13 +57,25 @@ impl<BS: Blockstore + Clone> StateView<BS> {
         if let Payload::ID(id) = addr.payload() {
             return Ok(Some(*id));
         }
-        let init: InitState = self.actor_state(ids::INIT)?;
-        let map = AddressMap::load(&self.store, &init.address_map, DEFAULT_HAMT_CONFIG, "addrs")
-            .map_err(|e| anyhow!("loading the address map: {e}"))?;
-        Ok(map
+        Ok(self
+            .address_map()?
             .get(addr)
             .map_err(|e| anyhow!("reading the address map: {e}"))?
             .copied())
+    }
+
+    /// The robust address the init actor maps to ID `id`, if any.
+    pub fn robust_address(&self, id: u64) -> Result<Option<Address>> {
+        let mut found = None;
+        self.address_map()?
+            .for_each(|robust, mapped| {
+                if *mapped == id && found.is_none() {
+                    found = Some(robust);
+                }
+                Ok(())
+            })
+            .map_err(|e| anyhow!("reading the address map: {e}"))?;
+        Ok(found)
     }
 
     /// The actor at `addr`, if it exists.
@@ -51,6 +84,13 @@ impl<BS: Blockstore + Clone> StateView<BS> {
             return Ok(None);
         };
         Ok(self.tree.get_actor(id)?.map(|a| (id, a)))
+    }
+
+    /// The actor at `addr`, or Lotus's error for a missing one.
+    pub fn must_actor(&self, addr: &Address) -> Result<(u64, ActorState)> {
+        self.actor(addr)?.ok_or_else(|| {
+            anyhow!("load actor: resolution lookup failed ({addr}): actor not found")
+        })
     }
 
     /// The decoded state of actor `id`.
@@ -72,12 +112,34 @@ impl<BS: Blockstore + Clone> StateView<BS> {
         let (id, act) = self
             .actor(addr)?
             .ok_or_else(|| anyhow!("actor {addr} not found"))?;
-        match padma_state::ActorKind::from_code(&act.code) {
-            Some(padma_state::ActorKind::Account) => {
+        match ActorKind::from_code(&act.code) {
+            Some(ActorKind::Account) => {
                 let st: fil_actor_account_state::v18::State = self.load(&act.state)?;
                 Ok(st.address)
             }
             _ => bail!("actor f0{id} is not an account actor: it has no key address"),
+        }
+    }
+
+    /// The account key of `addr` (Lotus's `StateAccountKey`): key addresses as they are,
+    /// an account's key address, the delegated address of an Ethereum-style actor.
+    pub fn account_key(&self, addr: &Address) -> Result<Address> {
+        if matches!(
+            addr.protocol(),
+            Protocol::Secp256k1 | Protocol::BLS | Protocol::Delegated
+        ) {
+            return Ok(*addr);
+        }
+        let (_, act) = self.must_actor(addr)?;
+        match ActorKind::from_code(&act.code) {
+            Some(ActorKind::Account) => {
+                let st: fil_actor_account_state::v18::State = self.load(&act.state)?;
+                Ok(st.address)
+            }
+            Some(ActorKind::EthAccount | ActorKind::Placeholder | ActorKind::Evm) => act
+                .delegated_address
+                .ok_or_else(|| anyhow!("actor {addr} has no delegated address")),
+            _ => bail!("address {addr} was not for an account actor"),
         }
     }
 
@@ -91,4 +153,20 @@ impl<BS: Blockstore + Clone> StateView<BS> {
     pub fn store(&self) -> &BS {
         &self.store
     }
+}
+
+impl StateView<Arc<Store>> {
+    /// The state after executing `sm`'s head (what pending messages build on).
+    pub fn after_head(sm: &StateManager) -> Result<Self> {
+        Self::new(sm.store().clone(), &sm.head_state()?)
+    }
+}
+
+/// The key address behind `addr` in the state after the head (Lotus's
+/// `ResolveToDeterministicAddress`): secp256k1 and BLS addresses as they are.
+pub fn head_key_address(sm: &StateManager, addr: &Address) -> Result<Address> {
+    if matches!(addr.protocol(), Protocol::Secp256k1 | Protocol::BLS) {
+        return Ok(*addr);
+    }
+    StateView::after_head(sm)?.key_address(addr)
 }

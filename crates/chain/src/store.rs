@@ -1,18 +1,18 @@
 //! The chain store: block headers and tipsets in the datastore, the head (persisted,
 //! so a restart resumes from it), the tipset weights that fork choice compares, an
-//! index of the canonical chain by height (null rounds resolve to the tipset below),
-//! an index of message CID → inclusion tipset, and head-change events as batches of
-//! reverts then applies.
+//! index of the canonical chain by height (null rounds resolve to the tipset below;
+//! lookups by height are in [`heights`]), the message index ([`crate::msg_index`]),
+//! and head-change events as batches of reverts then applies.
 
 use crate::bounded::BoundedMap;
 use crate::messages::block_message_cids;
+use crate::msg_index::{self, MetaWrites};
 use anyhow::{anyhow, bail, Context, Result};
 use cid::Cid;
 use fvm_ipld_blockstore::Blockstore;
 use num_bigint::BigInt;
 use padma_store::{Store, COL_META};
 use padma_types::block::{BlockHeader, TipSet, TipSetKey};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::broadcast;
 
@@ -66,10 +66,6 @@ fn weight_key(tsk: &TipSetKey) -> Vec<u8> {
     key_of("chain/weight/", &tsk.to_bytes())
 }
 
-fn msg_key(cid: &Cid) -> Vec<u8> {
-    key_of("chain/msg/", &cid.to_bytes())
-}
-
 fn encode_key(tsk: &TipSetKey) -> Vec<u8> {
     fvm_ipld_encoding::to_vec(&tsk.0).expect("CID lists encode")
 }
@@ -86,6 +82,7 @@ pub struct ChainStore {
     head: RwLock<Option<TipSet>>,
     cache: Mutex<BoundedMap<TipSetKey, TipSet>>,
     changes: broadcast::Sender<Vec<HeadChange>>,
+    moving_head: Mutex<()>,
 }
 
 impl ChainStore {
@@ -97,6 +94,7 @@ impl ChainStore {
             head: RwLock::new(None),
             cache: Mutex::new(BoundedMap::new(TIPSET_CACHE)),
             changes,
+            moving_head: Mutex::new(()),
         };
         if let Some(bytes) = cs.meta(HEAD_KEY)? {
             let ts = cs
@@ -270,17 +268,17 @@ impl ChainStore {
     /// Sets the head, updating the height and message indexes in the same atomic write as
     /// the head pointer, and announces the reverts and applies.
     pub fn set_head(&self, ts: TipSet) -> Result<()> {
+        let _one_at_a_time = self.moving_head.lock().unwrap_or_else(|p| p.into_inner());
         let old = self.head();
         let (reverts, applies) = match &old {
             Some(old) => self.path(old, &ts)?,
             None => (Vec::new(), vec![ts.clone()]),
         };
-        let mut changes: Vec<(u8, Vec<u8>, Option<Vec<u8>>)> = Vec::new();
+        // Reverts first, then applies: a later write to the same key wins.
+        let mut writes = MetaWrites::new();
         for r in &reverts {
-            changes.push((COL_META, height_key(r.height()), None));
-            for c in self.tipset_message_cids(r)? {
-                changes.push((COL_META, msg_key(&c), None));
-            }
+            writes.insert(height_key(r.height()), None);
+            msg_index::revert(&self.store, &mut writes, r, &self.tipset_message_cids(r)?)?;
         }
         for t in &applies {
             let below = if t.height() > 0 {
@@ -289,21 +287,14 @@ impl ChainStore {
                 t.clone()
             };
             for h in below.height() + 1..t.height() {
-                changes.push((COL_META, height_key(h), Some(encode_key(below.key()))));
+                writes.insert(height_key(h), Some(encode_key(below.key())));
             }
-            changes.push((COL_META, height_key(t.height()), Some(encode_key(t.key()))));
-            for c in self.tipset_message_cids(t)? {
-                changes.push((COL_META, msg_key(&c), Some(encode_key(t.key()))));
-            }
+            writes.insert(height_key(t.height()), Some(encode_key(t.key())));
+            msg_index::apply(&self.store, &mut writes, t, &self.tipset_message_cids(t)?)?;
         }
-        changes.push((COL_META, HEAD_KEY.to_vec(), Some(encode_key(ts.key()))));
-        // Writes for the same key: the last one wins, so order reverts before applies.
-        let mut last: HashMap<Vec<u8>, Option<Vec<u8>>> = HashMap::new();
-        for (_, k, v) in changes {
-            last.insert(k, v);
-        }
+        writes.insert(HEAD_KEY.to_vec(), Some(encode_key(ts.key())));
         self.store
-            .commit(last.into_iter().map(|(k, v)| (COL_META, k, v)).collect())?;
+            .commit(writes.into_iter().map(|(k, v)| (COL_META, k, v)).collect())?;
         *self.head.write().unwrap_or_else(|p| p.into_inner()) = Some(ts);
         let mut batch: Vec<HeadChange> = reverts
             .into_iter()
@@ -332,34 +323,6 @@ impl ChainStore {
         Ok(out)
     }
 
-    /// The canonical tipset at height `h`, or the one below it when `h` was a null round.
-    pub fn tipset_by_height(&self, h: i64) -> Result<TipSet> {
-        let head = self
-            .head()
-            .ok_or_else(|| anyhow!("the chain has no head yet"))?;
-        if h > head.height() {
-            bail!(
-                "looking for tipset with height greater than start point (height {h}, head {})",
-                head.height()
-            );
-        }
-        if h < 0 {
-            bail!("height {h} is negative");
-        }
-        let bytes = self
-            .meta(&height_key(h))?
-            .ok_or_else(|| anyhow!("no canonical tipset indexed at height {h}"))?;
-        self.load_tipset(&decode_key(&bytes)?)
-    }
-
-    /// The canonical tipset that included message `cid`, if any.
-    pub fn message_inclusion(&self, cid: &Cid) -> Result<Option<TipSet>> {
-        match self.meta(&msg_key(cid))? {
-            Some(b) => Ok(Some(self.load_tipset(&decode_key(&b)?)?)),
-            None => Ok(None),
-        }
-    }
-
     /// Subscribes to head changes (each event a batch: reverts, then applies).
     pub fn subscribe(&self) -> broadcast::Receiver<Vec<HeadChange>> {
         self.changes.subscribe()
@@ -380,5 +343,6 @@ fn breaks_tie(candidate: &TipSet, head: &TipSet) -> bool {
     false
 }
 
+mod heights;
 #[cfg(test)]
 mod tests;

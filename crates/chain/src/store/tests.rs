@@ -201,3 +201,119 @@ fn messages_are_indexed_by_inclusion_and_unindexed_on_revert() {
     cs.maybe_take_heavier(other).unwrap();
     assert_eq!(cs.message_inclusion(&cid).unwrap(), None);
 }
+
+#[test]
+fn tipsets_at_heights_on_canonical_and_side_chains_with_null_rounds() {
+    let (_dir, s) = store();
+    let cs = ChainStore::open(s.clone()).unwrap();
+    cs.set_genesis(&header(None, 0, 1000, 1, empty_messages(&s)))
+        .unwrap();
+    let g = cs.head().unwrap();
+    // Canonical: 0, 1, (2 null), 3, 4. Side chain from 1: (2, 3 null) 4', 5'.
+    let t1 = add(&cs, &g, 1, 1000, 2, 1);
+    let t3 = add(&cs, &t1, 3, 1000, 3, 2);
+    let t4 = add(&cs, &t3, 4, 1000, 4, 3);
+    cs.maybe_take_heavier(t4.clone()).unwrap();
+    let s4 = add(&cs, &t1, 4, 1000, 9, 1);
+    let s5 = add(&cs, &s4, 5, 1000, 9, 2);
+    let at = |ts: &TipSet, h, prev| cs.tipset_at_height(ts, h, prev).unwrap().height();
+    assert_eq!(at(&t4, 2, true), 1);
+    assert_eq!(at(&t4, 2, false), 3);
+    assert_eq!(at(&t4, 3, true), 3);
+    assert_eq!(at(&t4, 0, true), 0);
+    assert_eq!(at(&t4, 4, false), 4);
+    // The side chain is walked, not read from the index.
+    assert_eq!(at(&s5, 3, true), 1);
+    assert_eq!(at(&s5, 3, false), 4);
+    assert_eq!(cs.tipset_at_height(&s5, 3, false).unwrap().key(), s4.key());
+    assert_eq!(at(&s5, 1, false), 1);
+    assert!(cs.tipset_at_height(&t4, 5, true).is_err());
+    assert!(cs.tipset_at_height(&t4, -1, true).is_err());
+    assert!(cs.is_canonical(&t3));
+    assert!(!cs.is_canonical(&s4));
+}
+
+fn message(nonce: u64) -> Message {
+    Message {
+        version: 0,
+        from: Address::new_id(100),
+        to: Address::new_id(101),
+        sequence: nonce,
+        value: TokenAmount::from_atto(5),
+        method_num: 0,
+        params: RawBytes::default(),
+        gas_limit: 1000,
+        gas_fee_cap: TokenAmount::from_atto(1),
+        gas_premium: TokenAmount::from_atto(1),
+    }
+}
+
+/// A tipset of one block on `parent` carrying `msgs`, stored with weight `weight`.
+fn add_with(
+    cs: &ChainStore,
+    parent: &TipSet,
+    height: i64,
+    miner: u64,
+    msgs: &[Message],
+    weight: i64,
+) -> TipSet {
+    let meta = put_block_messages(cs.blockstore().as_ref(), msgs, &[]).unwrap();
+    let ts = TipSet::new(vec![header(Some(parent), height, miner, 1, meta)]).unwrap();
+    cs.put_tipset(&ts, &BigInt::from(weight)).unwrap();
+    ts
+}
+
+#[test]
+fn the_message_index_keeps_the_earliest_inclusion_across_reorgs_and_reopens() {
+    let (_dir, s) = store();
+    let m = message(0);
+    let cid = padma_types::message::message_cid(&m);
+    let (a1, b3) = {
+        let cs = ChainStore::open(s.clone()).unwrap();
+        cs.set_genesis(&header(None, 0, 1000, 1, empty_messages(&s)))
+            .unwrap();
+        let g = cs.head().unwrap();
+        // Chain a: the message at 1 and again (a duplicate) at 2.
+        let a1 = add_with(&cs, &g, 1, 1000, std::slice::from_ref(&m), 1);
+        let a2 = add_with(&cs, &a1, 2, 1000, std::slice::from_ref(&m), 2);
+        cs.maybe_take_heavier(a2.clone()).unwrap();
+        assert_eq!(cs.message_inclusion(&cid).unwrap(), Some(a1.clone()));
+        // Reverting the duplicate leaves the earliest inclusion indexed.
+        let a2b = add(&cs, &a1, 2, 1001, 1, 3);
+        cs.maybe_take_heavier(a2b.clone()).unwrap();
+        assert_eq!(cs.message_inclusion(&cid).unwrap(), Some(a1.clone()));
+        // Chain b from the genesis: the message at 3 only.
+        let b1 = add(&cs, &g, 1, 1002, 1, 1);
+        let b3 = add_with(&cs, &b1, 3, 1002, std::slice::from_ref(&m), 4);
+        cs.maybe_take_heavier(b3.clone()).unwrap();
+        assert_eq!(cs.message_inclusion(&cid).unwrap(), Some(b3.clone()));
+        (a1, b3)
+    };
+    // A restart finds the same answer.
+    let cs = ChainStore::open(s.clone()).unwrap();
+    assert_eq!(cs.message_inclusion(&cid).unwrap(), Some(b3.clone()));
+    // Back to chain a (made heavier): the index follows.
+    let a3 = add(&cs, &a1, 3, 1000, 1, 5);
+    cs.maybe_take_heavier(a3).unwrap();
+    assert_eq!(cs.message_inclusion(&cid).unwrap(), Some(a1));
+}
+
+#[test]
+fn unreadable_index_entries_are_no_answer_and_get_rewritten() {
+    let (_dir, s) = store();
+    let cs = ChainStore::open(s.clone()).unwrap();
+    cs.set_genesis(&header(None, 0, 1000, 1, empty_messages(&s)))
+        .unwrap();
+    let g = cs.head().unwrap();
+    let m = message(0);
+    let cid = padma_types::message::message_cid(&m);
+    // An entry in an older format (the bare tipset key) for a message not yet on chain.
+    let mut k = b"chain/msg/".to_vec();
+    k.extend_from_slice(&cid.to_bytes());
+    s.commit(vec![(COL_META, k, Some(encode_key(g.key())))])
+        .unwrap();
+    assert_eq!(cs.message_inclusion(&cid).unwrap(), None);
+    let t1 = add_with(&cs, &g, 1, 1000, std::slice::from_ref(&m), 1);
+    cs.maybe_take_heavier(t1.clone()).unwrap();
+    assert_eq!(cs.message_inclusion(&cid).unwrap(), Some(t1));
+}

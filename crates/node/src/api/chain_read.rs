@@ -5,154 +5,37 @@
 use super::chainstore::Chain;
 use super::state::{ah, chain, err, tipset_param};
 use super::NodeState;
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::Result;
 use cid::Cid;
-use fvm_ipld_blockstore::Blockstore;
-use fvm_shared::address::Address;
 use fvm_shared::receipt::Receipt;
-use padma_chain::messages::block_messages;
-use padma_chain::state_view::StateView;
-use padma_chain::{ChainStore, HeadChange, HeadChangeKind};
+use padma_chain::messages::{block_messages, stored_message};
+use padma_chain::msg_lookup::load_message;
+use padma_chain::{HeadChange, HeadChangeKind};
 use padma_rpc::method::{to_value, CallResult, ChannelResult};
 use padma_rpc::{CallCtx, Params};
-use padma_state::vm::select_messages;
+use padma_state::vm::ChainMessage;
 use padma_types::block::{TipSet, TipSetKey};
 use padma_types::block_json::TipSetJson;
 use padma_types::json::{BytesJson, CidJson, MessageJson, SignedMessageJson};
-use padma_types::message::{decode_message, decode_signed_message, message_cid};
-use padma_types::{Message, SignedMessage};
+use padma_types::message::message_cid;
+use padma_types::Message;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
 
-/// A message as the chain stores it: a bare BLS message or a signed one.
-#[derive(Clone, Debug)]
-pub(crate) enum ChainMsg {
-    /// A BLS message (its CID is the unsigned message's).
-    Bls(Message),
-    /// A secp256k1 or delegated message (its CID is the signed message's).
-    Signed(SignedMessage),
-}
-
-impl ChainMsg {
-    /// The message the VM executes.
-    pub fn vm(&self) -> &Message {
-        match self {
-            ChainMsg::Bls(m) => m,
-            ChainMsg::Signed(s) => &s.message,
-        }
+/// A message by CID: from the datastore (unsigned or signed, as Lotus's `GetCMessage`),
+/// else from the message pool.
+pub(crate) fn load_chain_message(s: &NodeState, c: &Cid) -> Result<Option<ChainMessage>> {
+    match s.chain.as_ref() {
+        Some(ch) => load_message(&ch.svc, c),
+        None => stored_message(s.store.as_ref(), c),
     }
-}
-
-/// A message by CID: from the datastore (unsigned or signed, as Lotus's
-/// `GetCMessage`), else from the message pool.
-pub(crate) fn load_chain_message(s: &NodeState, c: &Cid) -> Result<Option<ChainMsg>> {
-    if let Some(bytes) = Blockstore::get(s.store.as_ref(), c)? {
-        if let Ok(m) = decode_message(&bytes) {
-            return Ok(Some(ChainMsg::Bls(m)));
-        }
-        if let Ok(m) = decode_signed_message(&bytes) {
-            return Ok(Some(ChainMsg::Signed(m)));
-        }
-        bail!("object {c} is neither a message nor a signed message");
-    }
-    let Some(ch) = s.chain.as_ref() else {
-        return Ok(None);
-    };
-    Ok(ch
-        .svc
-        .mpool()
-        .pending()
-        .into_iter()
-        .find(|m| m.cid() == *c)
-        .map(|m| {
-            if m.signature.sig_type == fvm_shared::crypto::signature::SignatureType::BLS {
-                ChainMsg::Bls(m.message)
-            } else {
-                ChainMsg::Signed(m)
-            }
-        }))
 }
 
 /// The messages a tipset executes, in execution (and receipt) order, with the CIDs the
 /// chain knows them by (Lotus `MessagesForTipset`).
 pub(crate) fn tipset_messages(ch: &Chain, ts: &TipSet) -> Result<Vec<(Cid, Message)>> {
-    let store = ch.sm().store();
-    let mut blocks = Vec::with_capacity(ts.blocks().len());
-    for b in ts.blocks() {
-        let (bls, secp) = block_messages(store.as_ref(), &b.messages)
-            .with_context(|| format!("loading the messages of block {}", b.cid()))?;
-        let mut msgs: Vec<(Cid, Message)> = bls.into_iter().map(|m| (message_cid(&m), m)).collect();
-        msgs.extend(secp.into_iter().map(|m| (m.cid(), m.message)));
-        blocks.push(msgs);
-    }
-    let mut view: Option<StateView<Arc<padma_store::Store>>> = None;
-    let picked = select_messages(
-        blocks,
-        |(_, m): &(Cid, Message)| m,
-        |a| {
-            if view.is_none() {
-                view = Some(StateView::new(store.clone(), &ts.parent_state())?);
-            }
-            let v = view.as_ref().ok_or_else(|| anyhow!("no state view"))?;
-            let id = v
-                .resolve(a)?
-                .ok_or_else(|| anyhow!("failed to resolve sender {a}"))?;
-            Ok(Address::new_id(id))
-        },
-    )?;
-    Ok(picked.into_iter().flatten().collect())
-}
-
-/// The receipts of `ts`'s messages (what its children's `ParentMessageReceipts` hold).
-pub(crate) fn tipset_receipts(ch: &Chain, ts: &TipSet) -> Result<Vec<Receipt>> {
-    ch.sm().receipts(ts)
-}
-
-/// Whether `ts` is on the canonical chain (the height index names it).
-fn is_canonical(cs: &ChainStore, ts: &TipSet) -> bool {
-    cs.tipset_by_height(ts.height())
-        .map(|t| t.key() == ts.key())
-        .unwrap_or(false)
-}
-
-/// The tipset at height `h` on the chain ending at `ts`. When `h` was a null round, the
-/// tipset below it (`prev`, Lotus's `ChainGetTipSetByHeight`) or the first one after it.
-pub(crate) fn tipset_at_height(cs: &ChainStore, ts: &TipSet, h: i64, prev: bool) -> Result<TipSet> {
-    if h < 0 {
-        bail!("height {h} is negative");
-    }
-    if h > ts.height() {
-        bail!(
-            "looking for tipset with height greater than start point (height {h}, start {})",
-            ts.height()
-        );
-    }
-    let mut cur = ts.clone();
-    loop {
-        if cur.height() == h {
-            return Ok(cur);
-        }
-        if is_canonical(cs, &cur) {
-            // The index answers for the rest of the way down.
-            let at = cs.tipset_by_height(h)?;
-            if at.height() == h || prev {
-                return Ok(at);
-            }
-            for k in h + 1..=cur.height() {
-                let t = cs.tipset_by_height(k)?;
-                if t.height() > h {
-                    return Ok(t);
-                }
-            }
-            return Ok(cur);
-        }
-        let parent = cs.load_tipset(&cur.parents())?;
-        if parent.height() < h {
-            return Ok(if prev { parent } else { cur });
-        }
-        cur = parent;
-    }
+    padma_chain::messages::tipset_messages(ch.sm().store(), ts)
 }
 
 /// A receipt in Lotus JSON.
@@ -205,7 +88,10 @@ pub async fn chain_get_tipset(s: Arc<NodeState>, _c: CallCtx, p: Params) -> Call
 pub async fn chain_get_tipset_by_height(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
     let h = height_param(&p, 0)?;
     let ts = tipset_param(&s, &p, 1)?;
-    let found = tipset_at_height(chain(&s)?.store(), &ts, h, true).map_err(ah)?;
+    let found = chain(&s)?
+        .store()
+        .tipset_at_height(&ts, h, true)
+        .map_err(ah)?;
     to_value(TipSetJson::from(&found))
 }
 
@@ -218,7 +104,10 @@ pub async fn chain_get_tipset_after_height(
 ) -> CallResult {
     let h = height_param(&p, 0)?;
     let ts = tipset_param(&s, &p, 1)?;
-    let found = tipset_at_height(chain(&s)?.store(), &ts, h, false).map_err(ah)?;
+    let found = chain(&s)?
+        .store()
+        .tipset_at_height(&ts, h, false)
+        .map_err(ah)?;
     to_value(TipSetJson::from(&found))
 }
 
@@ -279,7 +168,7 @@ pub async fn chain_get_parent_receipts(s: Arc<NodeState>, _c: CallCtx, p: Params
     let Some((ch, pts)) = parent_tipset(&s, &p)? else {
         return Ok(Value::Null);
     };
-    let receipts = tipset_receipts(ch, &pts).map_err(ah)?;
+    let receipts = ch.sm().receipts(&pts).map_err(ah)?;
     Ok(Value::Array(receipts.iter().map(receipt_json).collect()))
 }
 
@@ -287,7 +176,7 @@ pub async fn chain_get_parent_receipts(s: Arc<NodeState>, _c: CallCtx, p: Params
 pub async fn chain_get_message(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
     let c = cid_param(&p, 0)?;
     match load_chain_message(&s, &c).map_err(ah)? {
-        Some(m) => to_value(MessageJson::from(m.vm())),
+        Some(m) => to_value(MessageJson::from(m.message())),
         None => Err(err(format!(
             "failed to load message: blockstore: block not found: {c}"
         ))),
@@ -380,9 +269,8 @@ pub async fn chain_notify(s: Arc<NodeState>, _c: CallCtx, _p: Params) -> Channel
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fvm_shared::address::Address;
     use fvm_shared::econ::TokenAmount;
-    use padma_chain::messages::put_block_messages;
-    use padma_store::Store;
     use padma_types::block::{BlockHeader, Ticket};
 
     fn header(parent: Option<&TipSet>, height: i64, ticket: u8, messages: Cid) -> BlockHeader {
@@ -406,45 +294,6 @@ mod tests {
             fork_signaling: 0,
             parent_base_fee: TokenAmount::from_atto(100),
         }
-    }
-
-    #[test]
-    fn heights_on_canonical_and_side_chains_with_null_rounds() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(Store::open(dir.path()).unwrap());
-        let cs = ChainStore::open(store.clone()).unwrap();
-        let m = put_block_messages(store.as_ref(), &[], &[]).unwrap();
-        let g = header(None, 0, 1, m);
-        cs.set_genesis(&g).unwrap();
-        let mk = |parent: &TipSet, h: i64, t: u8, w: i64| {
-            let ts = TipSet::new(vec![header(Some(parent), h, t, m)]).unwrap();
-            cs.put_tipset(&ts, &w.into()).unwrap();
-            ts
-        };
-        let g = TipSet::new(vec![g]).unwrap();
-        // Canonical: 0, 1, (2 null), 3, 4. Side chain from 1: (2, 3 null) 4', 5'.
-        let t1 = mk(&g, 1, 2, 1);
-        let t3 = mk(&t1, 3, 3, 2);
-        let t4 = mk(&t3, 4, 4, 3);
-        cs.maybe_take_heavier(t4.clone()).unwrap();
-        let s4 = mk(&t1, 4, 9, 1);
-        let s5 = mk(&s4, 5, 9, 2);
-        let at = |ts: &TipSet, h, prev| tipset_at_height(&cs, ts, h, prev).unwrap().height();
-        assert_eq!(at(&t4, 2, true), 1);
-        assert_eq!(at(&t4, 2, false), 3);
-        assert_eq!(at(&t4, 3, true), 3);
-        assert_eq!(at(&t4, 0, true), 0);
-        assert_eq!(at(&t4, 4, false), 4);
-        // The side chain is walked, not read from the index.
-        assert_eq!(at(&s5, 3, true), 1);
-        assert_eq!(at(&s5, 3, false), 4);
-        assert_eq!(
-            tipset_at_height(&cs, &s5, 3, false).unwrap().key(),
-            s4.key()
-        );
-        assert_eq!(at(&s5, 1, false), 1);
-        assert!(tipset_at_height(&cs, &t4, 5, true).is_err());
-        assert!(tipset_at_height(&cs, &t4, -1, true).is_err());
     }
 
     #[test]

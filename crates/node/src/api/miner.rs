@@ -358,7 +358,8 @@ pub async fn state_miner_creation_deposit(s: Arc<NodeState>, _c: CallCtx, p: Par
     let v = View::at(&s, &p, 0)?;
     let rw: fil_actor_reward_state::v18::State = v.actor_state(ids::REWARD)?;
     let pw: PowerState = v.actor_state(ids::POWER)?;
-    let circ = super::supply::vm_circulating(&v, v.ts.height()).map_err(super::state::ah)?;
+    let circ =
+        padma_chain::supply::vm_circulating(&v.state, v.ts.height()).map_err(super::state::ah)?;
     let policy = padma_state::policy::devnet_policy();
     let deposit = miner::initial_pledge_for_power(
         &padma_state::policy::create_miner_deposit_power(&policy),

@@ -125,7 +125,7 @@ pub async fn state_miner_initial_pledge_collateral(
     let power = qa_power_for_weight(size, duration, &BigInt::default());
     let rw: RewardState = v.actor_state(ids::REWARD)?;
     let pw: PowerState = v.actor_state(ids::POWER)?;
-    let circ = super::supply::vm_circulating(&v, height).map_err(super::state::ah)?;
+    let circ = padma_chain::supply::vm_circulating(&v.state, height).map_err(super::state::ah)?;
     let (since_ramp, ramp) = if pw.ramp_start_epoch > 0 {
         (height - pw.ramp_start_epoch, pw.ramp_duration_epochs)
     } else {

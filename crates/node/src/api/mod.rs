@@ -19,7 +19,6 @@ mod msgsearch;
 mod randomness;
 mod readstate;
 mod state;
-mod supply;
 mod sync;
 mod wallet;
 

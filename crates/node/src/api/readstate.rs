@@ -2,13 +2,13 @@
 //! over the state's CBOR tuple, with CIDs as `{"/": …}`, big integers as strings,
 //! addresses as strings and bitfields as run lengths.
 
-use super::state::View;
 use anyhow::{anyhow, bail, Result};
 use fvm_shared::address::Address;
 use fvm_shared::bigint::{BigInt, Sign};
 use ipld_core::ipld::Ipld;
 use padma_state::tree::ActorState;
 use padma_state::ActorKind;
+use padma_store::Store;
 use serde_json::{json, Map, Value};
 
 /// How one field is written.
@@ -199,12 +199,12 @@ fn convert(v: &Ipld, f: F) -> Result<Value> {
 }
 
 /// The state of `act` in Lotus JSON.
-pub fn state_json(v: &View<'_>, act: &ActorState) -> Result<Value> {
+pub fn state_json(store: &Store, act: &ActorState) -> Result<Value> {
     let kind = ActorKind::from_code(&act.code)
         .ok_or_else(|| anyhow!("unknown actor code {}", act.code))?;
     let fields =
         schema(kind).ok_or_else(|| anyhow!("reading {} state is not supported", kind.name()))?;
-    let bytes = fvm_ipld_blockstore::Blockstore::get(v.store, &act.state)?
+    let bytes = fvm_ipld_blockstore::Blockstore::get(store, &act.state)?
         .ok_or_else(|| anyhow!("actor head {} not found", act.state))?;
     let node: Ipld = serde_ipld_dagcbor::from_slice(&bytes)?;
     if fields.is_empty() {

@@ -1,17 +1,17 @@
 //! Read-only `State*` methods on actors and addresses, and the state view they share:
-//! the state tree under a tipset's parent state root (an empty key means the head).
+//! padma-chain's view of the state under a tipset's parent state root (an empty key
+//! means the head).
 
 use super::chainstore::Chain;
 use super::NodeState;
-use fil_actor_init_state::v18::{AddressMap, State as InitState};
-use fil_actors_shared::v18::DEFAULT_HAMT_CONFIG;
-use fvm_shared::address::{Address, Payload, Protocol};
+use fvm_shared::address::{Address, Payload};
 use fvm_shared::econ::TokenAmount;
+use padma_chain::state_view::StateView;
+use padma_chain::supply::circulating;
 use padma_rpc::method::{to_value, CallResult};
 use padma_rpc::{CallCtx, Params, RpcError};
 use padma_state::genesis::ids;
 use padma_state::tree::ActorState;
-use padma_state::{ActorKind, StateTree};
 use padma_store::Store;
 use padma_types::block::TipSet;
 use padma_types::block_json::TipSetKeyJson;
@@ -40,21 +40,22 @@ pub(crate) fn tipset_param(s: &NodeState, p: &Params, i: usize) -> Result<TipSet
         .map_err(|e| err(format!("loading tipset {:?}: {e:#}", key.0.cids())))
 }
 
-/// The state at a tipset.
+/// The state at a tipset, for handlers: padma-chain's [`StateView`] of the tipset's
+/// parent state, with errors as handler errors.
 pub(crate) struct View<'a> {
     /// The datastore.
     pub store: &'a Store,
-    /// The state tree.
-    pub tree: StateTree<&'a Store>,
+    /// The state view.
+    pub state: StateView<&'a Store>,
     /// The tipset.
     pub ts: TipSet,
 }
 
 impl<'a> View<'a> {
-    /// The state tree under `ts`'s parent state.
+    /// The state under `ts`'s parent state.
     pub fn new(store: &'a Store, ts: TipSet) -> Result<Self, RpcError> {
-        let tree = StateTree::load(store, &ts.parent_state()).map_err(|e| err(format!("{e:#}")))?;
-        Ok(View { store, tree, ts })
+        let state = StateView::at_tipset(store, &ts).map_err(ah)?;
+        Ok(View { store, state, ts })
     }
 
     /// The state at the tipset of parameter `i`.
@@ -64,50 +65,27 @@ impl<'a> View<'a> {
 
     /// Decodes the state object `head`.
     pub fn load<T: DeserializeOwned>(&self, head: &cid::Cid) -> Result<T, RpcError> {
-        padma_state::ipld::get_cbor(self.store, head).map_err(|e| err(format!("{e:#}")))
+        self.state.load(head).map_err(ah)
     }
 
     /// The ID `addr` resolves to, if any.
     pub fn resolve(&self, addr: &Address) -> Result<Option<u64>, RpcError> {
-        if let Payload::ID(id) = addr.payload() {
-            return Ok(Some(*id));
-        }
-        let init: InitState = self.actor_state(ids::INIT)?;
-        let map = AddressMap::load(
-            self.store,
-            &init.address_map,
-            DEFAULT_HAMT_CONFIG,
-            "addresses",
-        )
-        .map_err(err)?;
-        Ok(map.get(addr).map_err(err)?.copied())
+        self.state.resolve(addr).map_err(ah)
     }
 
     /// The actor at `addr`, if it exists.
     pub fn actor(&self, addr: &Address) -> Result<Option<(u64, ActorState)>, RpcError> {
-        let Some(id) = self.resolve(addr)? else {
-            return Ok(None);
-        };
-        Ok(self.tree.get_actor(id).map_err(err)?.map(|a| (id, a)))
+        self.state.actor(addr).map_err(ah)
     }
 
     /// The actor at `addr`, or Lotus's error for a missing one.
     pub fn must_actor(&self, addr: &Address) -> Result<(u64, ActorState), RpcError> {
-        self.actor(addr)?.ok_or_else(|| {
-            err(format!(
-                "load actor: resolution lookup failed ({addr}): actor not found"
-            ))
-        })
+        self.state.must_actor(addr).map_err(ah)
     }
 
     /// The decoded state of the singleton or actor `id`.
     pub fn actor_state<T: DeserializeOwned>(&self, id: u64) -> Result<T, RpcError> {
-        let a = self
-            .tree
-            .get_actor(id)
-            .map_err(err)?
-            .ok_or_else(|| err(format!("actor f0{id} not found")))?;
-        self.load(&a.state)
+        self.state.actor_state(id).map_err(ah)
     }
 }
 
@@ -149,18 +127,7 @@ pub async fn state_lookup_robust_address(s: Arc<NodeState>, _c: CallCtx, p: Para
     let Payload::ID(want) = *a.payload() else {
         return to_value(AddressJson(a));
     };
-    let init: InitState = v.actor_state(ids::INIT)?;
-    let map = AddressMap::load(v.store, &init.address_map, DEFAULT_HAMT_CONFIG, "addresses")
-        .map_err(err)?;
-    let mut found = None;
-    map.for_each(|k, id| {
-        if *id == want && found.is_none() {
-            found = Some(k);
-        }
-        Ok(())
-    })
-    .map_err(err)?;
-    match found {
+    match v.state.robust_address(want).map_err(ah)? {
         Some(r) => to_value(AddressJson(r)),
         None => Err(err(format!("address {a} not found"))),
     }
@@ -169,34 +136,15 @@ pub async fn state_lookup_robust_address(s: Arc<NodeState>, _c: CallCtx, p: Para
 /// `StateAccountKey`: the key address of an account (f1/f3/f4 addresses as they are).
 pub async fn state_account_key(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
     let v = View::at(&s, &p, 1)?;
-    let a = addr(&p, 0)?;
-    if matches!(
-        a.protocol(),
-        Protocol::Secp256k1 | Protocol::BLS | Protocol::Delegated
-    ) {
-        return to_value(AddressJson(a));
-    }
-    let (_, act) = v.must_actor(&a)?;
-    match ActorKind::from_code(&act.code) {
-        Some(ActorKind::Account) => {
-            let st: fil_actor_account_state::v18::State = v.load(&act.state)?;
-            to_value(AddressJson(st.address))
-        }
-        Some(ActorKind::EthAccount) | Some(ActorKind::Placeholder) | Some(ActorKind::Evm) => {
-            match act.delegated_address {
-                Some(d) => to_value(AddressJson(d)),
-                None => Err(err(format!("actor {a} has no delegated address"))),
-            }
-        }
-        _ => Err(err(format!("address {a} was not for an account actor"))),
-    }
+    to_value(AddressJson(v.state.account_key(&addr(&p, 0)?).map_err(ah)?))
 }
 
 /// `StateListActors`: every actor's ID address.
 pub async fn state_list_actors(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
     let v = View::at(&s, &p, 0)?;
     let mut out = Vec::new();
-    v.tree
+    v.state
+        .tree()
         .for_each(|id, _| {
             out.push(AddressJson(Address::new_id(id)));
             Ok(())
@@ -208,8 +156,7 @@ pub async fn state_list_actors(s: Arc<NodeState>, _c: CallCtx, p: Params) -> Cal
 /// `StateNetworkName` (at the head).
 pub async fn state_network_name(s: Arc<NodeState>, _c: CallCtx, _p: Params) -> CallResult {
     let v = View::new(&s.store, chain(&s)?.head())?;
-    let init: InitState = v.actor_state(ids::INIT)?;
-    to_value(init.network_name)
+    to_value(v.state.network_name().map_err(ah)?)
 }
 
 /// `StateNetworkVersion`: padma runs network version 28 from genesis.
@@ -254,7 +201,7 @@ pub async fn state_read_state(s: Arc<NodeState>, _c: CallCtx, p: Params) -> Call
     let (_, act) = v
         .must_actor(&addr(&p, 0)?)
         .map_err(|e| err(format!("getting actor: {}", e.message)))?;
-    let state = super::readstate::state_json(&v, &act)
+    let state = super::readstate::state_json(v.store, &act)
         .map_err(|e| err(format!("dumping actor state: {e:#}")))?;
     Ok(json!({
         "Balance": act.balance.atto().to_string(),
@@ -266,8 +213,7 @@ pub async fn state_read_state(s: Arc<NodeState>, _c: CallCtx, p: Params) -> Call
 /// `StateCirculatingSupply`: Lotus's sum of circulating balances at the tipset's parent state.
 pub async fn state_circulating_supply(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
     let v = View::at(&s, &p, 0)?;
-    let circ =
-        super::supply::circulating(&v, v.ts.height() - 1).map_err(|e| err(format!("{e:#}")))?;
+    let circ = circulating(&v.state, v.ts.height() - 1).map_err(ah)?;
     to_value(circ.atto().to_string())
 }
 

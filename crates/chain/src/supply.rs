@@ -2,8 +2,9 @@
 //! `StateCirculatingSupply`, and the VM's figure (vested + mined + reserve disbursed
 //! − burnt − locked) behind pledge and deposit estimates.
 
-use super::state::View;
-use anyhow::{anyhow, bail, Result};
+use crate::state_view::StateView;
+use anyhow::{bail, Result};
+use fvm_ipld_blockstore::Blockstore;
 use fvm_shared::bigint::{BigInt, Integer};
 use fvm_shared::econ::TokenAmount;
 use padma_state::genesis::{ids, MultisigState, FIL_BASE};
@@ -26,10 +27,10 @@ fn msig_locked(initial: &TokenAmount, duration: i64, elapsed: i64) -> TokenAmoun
 }
 
 /// Lotus `GetCirculatingSupply`: each actor's balance split into circulating and not.
-pub fn circulating(v: &View<'_>, height: i64) -> Result<TokenAmount> {
+pub fn circulating<BS: Blockstore + Clone>(v: &StateView<BS>, height: i64) -> Result<TokenAmount> {
     let (mut circ, mut uncirc) = (TokenAmount::default(), TokenAmount::default());
     let mut failure = None;
-    v.tree.for_each(|id, a| {
+    v.tree().for_each(|id, a| {
         if a.balance.is_zero() {
             return Ok(());
         }
@@ -63,8 +64,7 @@ pub fn circulating(v: &View<'_>, height: i64) -> Result<TokenAmount> {
                 | ActorKind::Placeholder,
             ) => circ += &a.balance,
             Some(ActorKind::StorageMiner) => {
-                let st: fil_actor_miner_state::v18::State =
-                    v.load(&a.state).map_err(|e| anyhow!(e.message))?;
+                let st: fil_actor_miner_state::v18::State = v.load(&a.state)?;
                 match st.get_available_balance(&a.balance) {
                     Ok(ab) => {
                         uncirc += &a.balance - &ab;
@@ -74,7 +74,7 @@ pub fn circulating(v: &View<'_>, height: i64) -> Result<TokenAmount> {
                 }
             }
             Some(ActorKind::Multisig) => {
-                let st: MultisigState = v.load(&a.state).map_err(|e| anyhow!(e.message))?;
+                let st: MultisigState = v.load(&a.state)?;
                 let lb = msig_locked(
                     &st.initial_balance,
                     st.unlock_duration,
@@ -111,17 +111,21 @@ pub fn circulating(v: &View<'_>, height: i64) -> Result<TokenAmount> {
 }
 
 /// Lotus `GetVMCirculatingSupplyDetailed(...).FilCirculating` on a devnet at `height`.
-pub fn vm_circulating(v: &View<'_>, height: i64) -> Result<TokenAmount> {
+pub fn vm_circulating<BS: Blockstore + Clone>(
+    v: &StateView<BS>,
+    height: i64,
+) -> Result<TokenAmount> {
     let lotus = padma_state::vm::LotusSupply::devnet();
     let vested = lotus.vested(height);
     let bal = |id: u64| -> Result<TokenAmount> {
-        Ok(v.tree.get_actor(id)?.map(|a| a.balance).unwrap_or_default())
+        Ok(v.tree()
+            .get_actor(id)?
+            .map(|a| a.balance)
+            .unwrap_or_default())
     };
     let disbursed = lotus.initial_reserved - bal(ids::RESERVE)?;
-    let reward: fil_actor_reward_state::v18::State =
-        v.actor_state(ids::REWARD).map_err(|e| anyhow!(e.message))?;
-    let power: fil_actor_power_state::v18::State =
-        v.actor_state(ids::POWER).map_err(|e| anyhow!(e.message))?;
+    let reward: fil_actor_reward_state::v18::State = v.actor_state(ids::REWARD)?;
+    let power: fil_actor_power_state::v18::State = v.actor_state(ids::POWER)?;
     let c = vested + reward.total_storage_power_reward + disbursed
         - bal(ids::BURNT_FUNDS)?
         - power.total_pledge_collateral;
