@@ -9,6 +9,8 @@
 //! messages are looked up each way. The test chain's genesis miner never proves, so it
 //! loses its power between epochs 700 and 900: keep `MESSAGES / PER_EPOCH` below 700.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // measurement code, not shipped: a panic ends the run
+
 #[path = "../tests/common/mod.rs"]
 mod common;
 

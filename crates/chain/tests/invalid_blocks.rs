@@ -8,6 +8,8 @@
 //! with unknown parents are `Temporary` and not remembered. A flood of invalid blocks
 //! leaves the node working and its bad-block memory bounded.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 mod common;
 
 use cid::Cid;

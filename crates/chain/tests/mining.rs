@@ -3,6 +3,8 @@
 //! found, null rounds, a reorg between competing branches with the head-change
 //! batches, and the head surviving a restart.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 mod common;
 
 use common::TestChain;

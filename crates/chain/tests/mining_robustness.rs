@@ -2,6 +2,8 @@
 //! is kept out of the node's selection, and a block the node refuses anyway is mined
 //! again without messages, so the head keeps moving and good messages still get in.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 mod common;
 
 use common::TestChain;

@@ -3,6 +3,8 @@
 //! a search from the reverted branch is not answered from it); once the message is
 //! included again the index names the new inclusion, also after a restart.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 mod common;
 
 use common::TestChain;

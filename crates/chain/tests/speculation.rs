@@ -2,6 +2,8 @@
 //! base known before the epoch starts; at the start the work is used when the base is
 //! still the same, and dropped and redone when a better base arrived meanwhile.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 mod common;
 
 use common::TestChain;

@@ -8,6 +8,8 @@
 //! (`--padma` defaults to the `padma` next to this example, so another build, e.g. of
 //! an older commit, can be measured with the same load).
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // measurement code, not shipped: a panic ends the run
+
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

@@ -1,5 +1,7 @@
 //! The daemon as a process: repo layout, locking, clean shutdown by signal and API.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 mod common;
 
 use common::*;

@@ -2,6 +2,8 @@
 //! and a genesis, serves the API, mines blocks (mock and real 2KiB proofs), stops
 //! cleanly on SIGINT, resumes the same chain, and starts over with `--reset`.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 mod common;
 
 use common::{call, free_port, PADMA};

@@ -6,6 +6,8 @@
 //! a CreateMiner whose receipt and new miner are found, and a block with a bad
 //! signature refused with its reason.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 mod common;
 
 use base64::Engine;

@@ -4,6 +4,8 @@
 //! the node come back, with the same CIDs, after SIGINT and after SIGKILL, and are
 //! included once they can be.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 mod common;
 
 use common::*;

@@ -3,6 +3,8 @@
 //! WebSocket `ChainNotify` subscriber sees `current`, the first branch applied, then
 //! one batch that reverts it and applies the heavier branch.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 mod common;
 
 use common::*;

@@ -7,6 +7,8 @@
 //!
 //! The setup and helpers are in `common` (shared with `second_miner.rs`).
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 mod common;
 
 use common::{check, closed_pipe, free_port, rpc, run_miner, start_miner, start_net, MINER};

@@ -1,6 +1,8 @@
 //! `padma-miner run --miner-api 0`: the miner API listens on a port the system picks,
 //! and the miner repo's `api` file names that port, so clients find the miner by it.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 mod common;
 
 use common::{check, rpc, start_net, wait_file, Proc};

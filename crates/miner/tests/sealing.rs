@@ -5,6 +5,8 @@
 //! from Packing to Proving across a restart of the pipeline after pre-committing,
 //! and lands on chain with its CommR.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use padma_chain::miner::MockWinningProver;

@@ -13,6 +13,8 @@
 //! so the chain runs with a short block delay; when the sector's deadline comes is
 //! read from the chain (`StateMinerProvingDeadline`, `StateMinerPartitions`).
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 mod common;
 
 use common::{check, start_miner, start_net, Net, Proc, RunningMiner};

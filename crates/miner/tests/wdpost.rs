@@ -10,6 +10,8 @@
 //! rounds skip the epochs where nothing happens, and blocks are mined one per epoch
 //! (waiting for the scheduler to handle each head) around the deadlines.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use padma_chain::miner::{mine_one, Attempt, MiningNode, MockWinningProver, WinningProver};

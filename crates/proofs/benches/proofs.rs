@@ -6,6 +6,8 @@
 //! about 90 s of CPU. `PADMA_BENCH_ONLY=seal` or `post` runs one half.
 //! The devnet parameters are generated first if missing (about 17 minutes, once).
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // measurement code, not shipped: a panic ends the run
+
 use filecoin_proofs_api::{post as api_post, seal as api_seal};
 use filecoin_proofs_api::{
     PrivateReplicaInfo, RegisteredPoStProof, RegisteredSealProof, SectorId, UnpaddedBytesAmount,

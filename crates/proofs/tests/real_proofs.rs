@@ -3,6 +3,8 @@
 //! parameters are generated first: about a minute for PoSt, about 16 minutes and 5 GB of
 //! memory for PoRep, once per machine.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 use padma_proofs::post::{self, ProvingSector};
 use padma_proofs::seal::{self, SectorPaths};
 use padma_proofs::tasks::{self, Cancel, SealRequest};

@@ -2,6 +2,8 @@
 //! the channel id answer, `xrpc.ch.val` notifications in order, `xrpc.ch.close` when the
 //! stream ends, and `xrpc.cancel` for streams and for slow plain calls.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 use futures::{SinkExt, StreamExt};
 use padma_rpc::method::{to_value, BoxFuture, CallResult, ChannelResult};
 use padma_rpc::{

@@ -2,6 +2,8 @@
 //! optional trailing parameters, a v0 and a v1 form under one name, aliases, non-Filecoin
 //! namespaces, discovery from the table, and the typed HTTP and WebSocket clients.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 use padma_rpc::client::{ApiInfo, ClientError, RpcClient};
 use padma_rpc::client_ws::WsClient;
 use padma_rpc::{rpc_methods, CallCtx, JwtAuth, MethodTable, RpcError, RpcServer, ServerConfig};

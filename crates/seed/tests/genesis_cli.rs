@@ -1,6 +1,8 @@
 //! `padma-seed genesis new` and `genesis add-miner` run as real processes, on a
 //! manifest from `padma-seed pre-seal --fake-sectors`; the template builds a genesis.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 use padma_state::genesis::Template;
 use std::path::Path;
 use std::process::{Command, Output};

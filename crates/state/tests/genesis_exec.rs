@@ -2,6 +2,8 @@
 //! genesis miner with proven sectors survives its proving-deadline cron, messages
 //! apply at the genesis base fee, and funds are conserved.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 use fil_actor_miner_state::v18 as miner;
 use fil_actor_power_state::v18 as power;
 use fvm_ipld_encoding::RawBytes;

@@ -1,6 +1,8 @@
 //! Miners and balances: CreateMiner with its deposit, control changes, withdrawals,
 //! market escrow; the resulting states decoded with the v18 state types.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 mod common;
 
 use common::*;

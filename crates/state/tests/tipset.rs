@@ -2,6 +2,8 @@
 //! rounds, the receipts AMT, determinism, and conservation of funds under many
 //! random messages.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 mod common;
 
 use common::*;

@@ -1,6 +1,8 @@
 //! Message application: sends, implicit account creation, gas and fees, preflight
 //! failures, out of gas, reverts, conservation of funds.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 mod common;
 
 use common::*;

@@ -1,6 +1,8 @@
 //! The shared cross-implementation vectors: keys, addresses, message CBOR, CIDs and
 //! signatures must match iso-filecoin, Zondax and Lotus byte for byte.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use padma_types::address::parse_address;
