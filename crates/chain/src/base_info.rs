@@ -14,7 +14,7 @@ use fil_actor_power_state::v18::State as PowerState;
 use fvm_ipld_bitfield::BitField;
 use fvm_shared::address::{Address, Payload};
 use num_bigint::BigInt;
-use padma_state::genesis::ids;
+use padma_state::actors::ids;
 use padma_store::Store;
 use padma_types::block::{BeaconEntry, TipSet};
 use std::sync::Arc;

@@ -19,6 +19,7 @@ use fvm_shared::sector::RegisteredPoStProof;
 use padma_chain::network::NetworkParams;
 use padma_node::mining_client::RpcMiningNode;
 use padma_rpc::client::RpcClient;
+use padma_state::actors::{ids, method};
 use padma_types::json::{AddressJson, MessageJson};
 use padma_types::Message;
 use serde::{Deserialize, Serialize};
@@ -26,12 +27,6 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Miner actor method `ChangePeerID`.
-pub const METHOD_CHANGE_PEER_ID: u64 = 4;
-/// Miner actor method `WithdrawBalance`.
-pub const METHOD_WITHDRAW_BALANCE: u64 = 16;
-/// Power actor method `CreateMiner`.
-pub const METHOD_CREATE_MINER: u64 = 2;
 /// Metadata key prefix of the miner's sector records (`sectors/<number>`).
 pub const SECTOR_KEY_PREFIX: &str = "sectors/";
 /// Metadata key of the next sector number to allocate.
@@ -347,7 +342,7 @@ async fn configure_miner(
     let mut msg = message(
         worker.0,
         *maddr,
-        METHOD_CHANGE_PEER_ID,
+        method::miner::CHANGE_PEER_ID,
         TokenAmount::from_atto(0),
         params,
     );
@@ -427,8 +422,8 @@ async fn create_miner(node: &FullNode, peer: Vec<u8>, o: &InitOptions) -> Result
     })?;
     let mut msg = message(
         sender,
-        Address::new_id(4),
-        METHOD_CREATE_MINER,
+        Address::new_id(ids::POWER),
+        method::power::CREATE_MINER,
         value.clone(),
         params,
     );

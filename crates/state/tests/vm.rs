@@ -19,8 +19,8 @@ fn send_moves_value_and_splits_the_gas_payment() {
     let total = net.total();
     let (a, b) = (net.accounts[0].id, net.accounts[1].id);
     let to = net.accounts[1].addr;
-    let burnt0 = net.balance(BURNT_FUNDS_ACTOR_ID);
-    let reward0 = net.balance(REWARD_ACTOR_ID);
+    let burnt0 = net.balance(ids::BURNT_FUNDS);
+    let reward0 = net.balance(ids::REWARD);
     let m = net.msg(0, to, 0, RawBytes::default(), fil(3));
     let r = net.apply(0, m.clone());
     assert_eq!(r.receipt.exit_code, ExitCode::OK, "{r:?}");
@@ -54,10 +54,10 @@ fn send_moves_value_and_splits_the_gas_payment() {
     );
     assert_eq!(net.balance(b), fil(ACCOUNT_FIL) + fil(3));
     assert_eq!(
-        net.balance(BURNT_FUNDS_ACTOR_ID),
+        net.balance(ids::BURNT_FUNDS),
         burnt0 + &expect.base_fee_burn + &expect.over_estimation_burn
     );
-    assert_eq!(net.balance(REWARD_ACTOR_ID), reward0 + &expect.miner_tip);
+    assert_eq!(net.balance(ids::REWARD), reward0 + &expect.miner_tip);
     assert_eq!(expect.miner_tip, TokenAmount::from_atto(100) * m.gas_limit);
     assert_eq!(net.actor(a).unwrap().sequence, 1);
     assert_eq!(net.total(), total);
@@ -67,7 +67,7 @@ fn send_moves_value_and_splits_the_gas_payment() {
 fn sending_to_new_key_addresses_creates_accounts() {
     let mut net = Net::new(1);
     let total = net.total();
-    let next_id: fil_actor_init_state::v18::State = net.state(INIT_ACTOR_ID);
+    let next_id: fil_actor_init_state::v18::State = net.state(ids::INIT);
     for (i, kt) in [KeyType::Secp256k1, KeyType::Bls].into_iter().enumerate() {
         let k = KeyInfo::generate(kt);
         let addr = k.address().unwrap();
@@ -163,7 +163,7 @@ fn preflight_failures_change_nothing() {
     let mut vm = net.vm();
     let r = vm.apply_message(&m, 200).unwrap();
     assert_eq!(r.receipt.exit_code, ExitCode::SYS_SENDER_INVALID);
-    m.from = Address::new_id(POWER_ACTOR_ID);
+    m.from = Address::new_id(ids::POWER);
     let r = vm.apply_message(&m, 200).unwrap();
     assert_eq!(r.receipt.exit_code, ExitCode::SYS_SENDER_INVALID);
     // Syntactically invalid messages are errors, not receipts.
@@ -198,7 +198,7 @@ fn out_of_gas_reverts_and_charges_the_whole_limit() {
 #[test]
 fn bad_params_and_unknown_methods_fail_with_builtin_exit_codes() {
     let mut net = Net::new(1);
-    let power = Address::new_id(POWER_ACTOR_ID);
+    let power = Address::new_id(ids::POWER);
     // Undecodable parameters: ErrSerialization.
     let r = net.send(
         0,
@@ -223,7 +223,7 @@ fn bad_params_and_unknown_methods_fail_with_builtin_exit_codes() {
     // System-only method: ErrForbidden.
     let r = net.send(
         0,
-        Address::new_id(CRON_ACTOR_ID),
+        Address::new_id(ids::CRON),
         method::cron::EPOCH_TICK,
         RawBytes::default(),
         TokenAmount::default(),
@@ -319,36 +319,36 @@ fn state_call_does_not_commit() {
 #[test]
 fn singleton_states_decode_with_the_v18_types() {
     let net = Net::new(1);
-    let sys: fil_actor_system_state::v18::State = net.state(SYSTEM_ACTOR_ID);
+    let sys: fil_actor_system_state::v18::State = net.state(ids::SYSTEM);
     let reg: Vec<(String, cid::Cid)> = net.get(&sys.builtin_actors);
     assert!(reg.is_empty());
-    let init: fil_actor_init_state::v18::State = net.state(INIT_ACTOR_ID);
+    let init: fil_actor_init_state::v18::State = net.state(ids::INIT);
     assert_eq!(init.network_name, "padmatest");
     assert_eq!(init.next_id, 101);
-    let cron: fil_actor_cron_state::v18::State = net.state(CRON_ACTOR_ID);
+    let cron: fil_actor_cron_state::v18::State = net.state(ids::CRON);
     assert_eq!(cron.entries.len(), 2);
-    assert_eq!(cron.entries[0].receiver, Address::new_id(POWER_ACTOR_ID));
+    assert_eq!(cron.entries[0].receiver, Address::new_id(ids::POWER));
     assert_eq!(cron.entries[0].method_num, method::power::ON_EPOCH_TICK_END);
-    let rw: fil_actor_reward_state::v18::State = net.state(REWARD_ACTOR_ID);
+    let rw: fil_actor_reward_state::v18::State = net.state(ids::REWARD);
     let expected = fil_actor_reward_state::v18::State::new(0.into());
     assert_eq!(
         fvm_ipld_encoding::to_vec(&rw).unwrap(),
         fvm_ipld_encoding::to_vec(&expected).unwrap()
     );
-    let pw: fil_actor_power_state::v18::State = net.state(POWER_ACTOR_ID);
+    let pw: fil_actor_power_state::v18::State = net.state(ids::POWER);
     assert_eq!(pw.miner_count, 0);
-    let mk: fil_actor_market_state::v18::State = net.state(MARKET_ACTOR_ID);
+    let mk: fil_actor_market_state::v18::State = net.state(ids::MARKET);
     assert_eq!(mk.last_cron, -1);
-    let vr: fil_actor_verifreg_state::v18::State = net.state(VERIFREG_ACTOR_ID);
-    assert_eq!(vr.root_key, Address::new_id(BURNT_FUNDS_ACTOR_ID));
-    let dc: fil_actor_datacap_state::v18::State = net.state(DATACAP_ACTOR_ID);
-    assert_eq!(dc.governor, Address::new_id(VERIFREG_ACTOR_ID));
+    let vr: fil_actor_verifreg_state::v18::State = net.state(ids::VERIFREG);
+    assert_eq!(vr.root_key, Address::new_id(ids::BURNT_FUNDS));
+    let dc: fil_actor_datacap_state::v18::State = net.state(ids::DATACAP);
+    assert_eq!(dc.governor, Address::new_id(ids::VERIFREG));
     // Each constructor ran once: a second call fails.
     let mut vm = net.vm();
     let again = fvm_shared::message::Message {
         version: 0,
-        from: Address::new_id(SYSTEM_ACTOR_ID),
-        to: Address::new_id(POWER_ACTOR_ID),
+        from: Address::new_id(ids::SYSTEM),
+        to: Address::new_id(ids::POWER),
         sequence: 0,
         value: TokenAmount::default(),
         method_num: 1,

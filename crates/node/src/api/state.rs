@@ -9,7 +9,7 @@ use fvm_shared::address::{Address, Payload, Protocol};
 use fvm_shared::econ::TokenAmount;
 use padma_rpc::method::{to_value, CallResult};
 use padma_rpc::{CallCtx, Params, RpcError};
-use padma_state::genesis::ids;
+use padma_state::actors::ids;
 use padma_state::tree::ActorState;
 use padma_state::{ActorKind, StateTree};
 use padma_store::Store;

@@ -6,7 +6,8 @@ use super::state::View;
 use anyhow::{anyhow, bail, Result};
 use fvm_shared::bigint::{BigInt, Integer};
 use fvm_shared::econ::TokenAmount;
-use padma_state::genesis::{ids, MultisigState, FIL_BASE};
+use padma_state::actors::ids;
+use padma_state::genesis::{MultisigState, FIL_BASE};
 use padma_state::ActorKind;
 
 /// Lotus's `SaftAddress` (t0122), counted as not circulating.

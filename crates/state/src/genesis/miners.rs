@@ -6,7 +6,8 @@
 use super::builder::Builder;
 use super::deals::{add_market_balance, publish_deals};
 use super::template::Miner;
-use super::{ids, INITIAL_FIL_RESERVED, MINER_START};
+use super::{INITIAL_FIL_RESERVED, MINER_START};
+use crate::actors::ids;
 use crate::code::ActorKind;
 use crate::ipld::put_cbor;
 use anyhow::{anyhow, bail, Context, Result};

@@ -6,9 +6,9 @@
 
 use super::builder::Builder;
 use super::deals::activate_deals;
-use super::ids;
 use super::miners::{window_post_proof, Setup};
 use super::template::{Miner, PreSeal};
+use crate::actors::ids;
 use anyhow::{anyhow, bail, Context, Result};
 use fil_actor_miner_state::v18 as miner;
 use fil_actor_power_state::v18::{self as power, State as PowerState};
