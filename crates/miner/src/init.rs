@@ -15,12 +15,12 @@ use base64::Engine;
 use fvm_ipld_encoding::RawBytes;
 use fvm_shared::address::{Address, Payload, Protocol};
 use fvm_shared::econ::TokenAmount;
-use fvm_shared::sector::RegisteredPoStProof;
 use padma_chain::network::NetworkParams;
 use padma_node::mining_client::RpcMiningNode;
 use padma_rpc::client::RpcClient;
 use padma_state::actors::{ids, method};
 use padma_types::json::{AddressJson, MessageJson};
+use padma_types::sector::window_post_for_size;
 use padma_types::Message;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -244,18 +244,6 @@ pub fn message(
     }
 }
 
-/// The WindowPoSt proof type (V1_1, current network versions) for a sector size.
-pub fn window_post_proof(sector_size: u64) -> Result<RegisteredPoStProof> {
-    Ok(match sector_size {
-        2048 => RegisteredPoStProof::StackedDRGWindow2KiBV1P1,
-        8_388_608 => RegisteredPoStProof::StackedDRGWindow8MiBV1P1,
-        536_870_912 => RegisteredPoStProof::StackedDRGWindow512MiBV1P1,
-        34_359_738_368 => RegisteredPoStProof::StackedDRGWindow32GiBV1P1,
-        68_719_476_736 => RegisteredPoStProof::StackedDRGWindow64GiBV1P1,
-        s => bail!("unsupported sector size {s}"),
-    })
-}
-
 /// A miner sector record in the miner's store (`sectors/<n>`, JSON).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "PascalCase")]
@@ -407,7 +395,7 @@ async fn create_miner(node: &FullNode, peer: Vec<u8>, o: &InitOptions) -> Result
     let sender = o.from.unwrap_or(owner);
     ensure_account(node, &owner, &sender, o).await?;
     ensure_account(node, &worker, &sender, o).await?;
-    let proof = window_post_proof(o.sector_size)?;
+    let proof = window_post_for_size(o.sector_size)?;
     let deposit: String = node
         .call("StateMinerCreationDeposit", vec![Value::Null])
         .await?;
@@ -684,11 +672,6 @@ mod tests {
         assert_eq!(b.times_margin(1.01).unwrap().atto().to_string(), "1010000");
         assert!(b.times_margin(f64::NAN).is_err());
         assert!("x".parse::<num_bigint_like::Big>().is_err());
-        assert_eq!(
-            window_post_proof(2048).unwrap(),
-            RegisteredPoStProof::StackedDRGWindow2KiBV1P1
-        );
-        assert!(window_post_proof(4096).is_err());
         assert_eq!(uuid_v4().len(), 36);
     }
 }

@@ -6,7 +6,7 @@ use fvm_shared::address::Address;
 use fvm_shared::bigint::BigInt;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::sector::RegisteredPoStProof;
-use padma_chain::base_info::{winning_post_proof, MinerBaseInfo, ProvingSector};
+use padma_chain::base_info::{MinerBaseInfo, ProvingSector};
 use padma_chain::produce::BlockTemplate;
 use padma_chain::validate::FullBlock;
 use padma_types::block::{BeaconEntry, ElectionProof, PoStProof, Ticket};
@@ -16,6 +16,7 @@ use padma_types::block_json::{
 };
 use padma_types::json::{address_str, null_default, token_str, CidJson, SignedMessageJson};
 use padma_types::message::message_cid;
+use padma_types::sector::winning_post_for_size;
 use padma_types::SignedMessage;
 use serde::{Deserialize, Serialize};
 
@@ -149,7 +150,7 @@ impl TryFrom<MiningBaseInfoJson> for MinerBaseInfo {
                 })
                 .collect(),
             worker_key: i.worker_key,
-            winning_post_proof: winning_post_proof(i.sector_size)?,
+            winning_post_proof: i64::from(winning_post_for_size(i.sector_size)?),
             sector_size: i.sector_size,
             prev_beacon_entry: beacon_from_json(i.prev_beacon_entry),
             beacon_entries: i.beacon_entries.into_iter().map(beacon_from_json).collect(),
