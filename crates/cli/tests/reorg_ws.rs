@@ -8,7 +8,7 @@ mod common;
 use common::*;
 use fvm_shared::econ::TokenAmount;
 use padma_chain::miner::{mine_one, Attempt, MiningNode, MockWinningProver};
-use padma_chain::network::NetworkParams;
+use padma_chain::network::{NetworkParams, DEFAULT_BLOCK_DELAY_MS};
 use padma_node::mining_client::RpcMiningNode;
 use padma_rpc::client::{ApiInfo, RpcClient};
 use padma_rpc::client_ws::{Subscription, WsClient};
@@ -59,7 +59,7 @@ async fn next_batch(sub: &mut Subscription) -> Vec<(String, i64)> {
 async fn reorg_over_websocket_chain_notify() {
     let dir = tempfile::tempdir().unwrap();
     let w = worker();
-    let name = NetworkParams::name_for("padma-reorg", 4000, true);
+    let name = NetworkParams::name_for("padma-reorg", DEFAULT_BLOCK_DELAY_MS, true);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

@@ -111,7 +111,7 @@ fn ah(e: anyhow::Error) -> RpcError {
 async fn version(s: Arc<MinerApi>, _c: CallCtx, _p: Params) -> CallResult {
     Ok(json!({
         "Version": format!("{}+padma", env!("CARGO_PKG_VERSION")),
-        "APIVersion": crate::run::MINER_API_VERSION,
+        "APIVersion": padma_rpc::api_version::STORAGE_MINER,
         "BlockDelay": s.block_delay,
         "Agent": "padma-miner",
     }))

@@ -15,7 +15,7 @@ use fvm_shared::address::{Address, Payload};
 use padma_chain::base_info::MinerBaseInfo;
 use padma_chain::miner::{prove_winning_post, MockWinningProver, WinningProver};
 use padma_chain::network::NetworkParams;
-use padma_rpc::{JwtAuth, Permission, RpcServer, ServerConfig};
+use padma_rpc::{api_version, JwtAuth, Permission, RpcServer, ServerConfig};
 use padma_types::block::PoStProof;
 use padma_types::json::AddressJson;
 use serde_json::{json, Value};
@@ -27,8 +27,6 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-/// The miner API's version (1.5.0), as Lotus's miner reports it.
-pub const MINER_API_VERSION: u32 = 0x010500;
 /// The default port of the miner API.
 pub const DEFAULT_MINER_API_PORT: u16 = 2345;
 
@@ -224,7 +222,7 @@ pub async fn run(
         methods(),
         auth,
         ServerConfig {
-            api_versions: (MINER_API_VERSION, MINER_API_VERSION),
+            api_versions: (api_version::STORAGE_MINER, api_version::STORAGE_MINER),
             ..ServerConfig::default()
         },
     );

@@ -1,6 +1,7 @@
 //! Lotus-compatible JSON-RPC for padma: the method table, JWT permissions, the
 //! HTTP and WebSocket server (with go-jsonrpc's channel protocol) and a client.
 
+pub mod api_version;
 pub mod auth;
 pub mod client;
 pub mod client_ws;

@@ -2,6 +2,7 @@
 //! routes, and `serve` (the accept loop in `listen`, HTTP in `http`, WebSocket in
 //! `ws`, the dispatch they share in `dispatch`).
 
+use crate::api_version::{FULL_NODE_V0, FULL_NODE_V1};
 use crate::auth::JwtAuth;
 use crate::method::{ApiVersion, MethodTable};
 use axum::routing::any;
@@ -53,7 +54,7 @@ impl Default for ServerConfig {
             max_send_buffer_bytes: 32 << 20,
             read_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
-            api_versions: (66816, 131840),
+            api_versions: (FULL_NODE_V0, FULL_NODE_V1),
             drain_timeout: Duration::from_secs(10),
         }
     }

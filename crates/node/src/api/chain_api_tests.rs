@@ -7,7 +7,7 @@ use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::message::Message;
 use padma_chain::miner::{mine_one, Attempt, LocalNode, MockWinningProver};
-use padma_chain::network::{now_ms, NetworkParams};
+use padma_chain::network::{block_delay_secs, now_ms, NetworkParams, DEFAULT_BLOCK_DELAY_MS};
 use padma_rpc::{ApiVersion, CallCtx, Params};
 use padma_state::genesis::template::Actor;
 use padma_state::genesis::{fake::fake_miner, Template};
@@ -34,7 +34,7 @@ fn node() -> Node {
         .iter()
         .map(|s| KeyInfo::new(KeyType::Secp256k1, vec![*s; 32]).unwrap())
         .collect();
-    let name = NetworkParams::name_for("padma-api-test", 4000, true);
+    let name = NetworkParams::name_for("padma-api-test", DEFAULT_BLOCK_DELAY_MS, true);
     let mut t = Template::new(name, now_ms() / 1000 - 3600);
     let m = fake_miner(1000, &worker, 2048, 4, 1_000_000).unwrap();
     t.add_miners_from_manifest(
@@ -66,7 +66,7 @@ fn node() -> Node {
         auth: JwtAuth::new(&[1u8; 32]),
         store,
         session: "test".into(),
-        block_delay: 4,
+        block_delay: block_delay_secs(DEFAULT_BLOCK_DELAY_MS),
         shutdown: watch::channel(false).0,
         chain: Some(chain),
     });

@@ -1,9 +1,9 @@
 //! Common methods: version, tokens, session, shutdown.
 
 use super::NodeState;
-use crate::{FULL_API_VERSION_V0, FULL_API_VERSION_V1};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
+use padma_rpc::api_version::{FULL_NODE_V0, FULL_NODE_V1};
 use padma_rpc::method::{to_value, CallResult, ChannelResult};
 use padma_rpc::{ApiVersion, CallCtx, Params, RpcError};
 use serde_json::json;
@@ -12,8 +12,8 @@ use std::sync::Arc;
 /// `Version`: build string, API version of the endpoint, block delay, agent.
 pub async fn version(s: Arc<NodeState>, c: CallCtx, _p: Params) -> CallResult {
     let api = match c.version {
-        ApiVersion::V0 => FULL_API_VERSION_V0,
-        ApiVersion::V1 => FULL_API_VERSION_V1,
+        ApiVersion::V0 => FULL_NODE_V0,
+        ApiVersion::V1 => FULL_NODE_V1,
     };
     Ok(json!({
         "Version": format!("{}+padma", env!("CARGO_PKG_VERSION")),
