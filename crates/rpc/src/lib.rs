@@ -5,6 +5,8 @@ pub mod api_version;
 pub mod auth;
 pub mod client;
 pub mod client_ws;
+mod config;
+mod conn;
 mod dispatch;
 pub mod error;
 mod http;
@@ -12,6 +14,7 @@ pub mod listen;
 pub mod method;
 pub mod request;
 pub mod server;
+mod shared;
 mod ws;
 
 pub use auth::{JwtAuth, PermSet, Permission};
