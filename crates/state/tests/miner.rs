@@ -335,7 +335,7 @@ fn miner_withdrawals_pay_only_the_available_balance() {
     let (id, _) = create_miner(&mut net);
     let maddr = Address::new_id(id);
     // Top up the miner with a plain send.
-    let r = net.send(1, maddr, 0, RawBytes::default(), fil(5));
+    let r = net.send(1, maddr, method::SEND, RawBytes::default(), fil(5));
     assert_eq!(r.receipt.exit_code, ExitCode::OK);
     let st: miner::State = net.state(id);
     let available = fil(15) - &st.locked_funds;

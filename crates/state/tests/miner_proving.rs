@@ -271,9 +271,13 @@ impl Chain {
 
     /// Sends `amount` FIL from account 1 to the miner.
     fn fund(&mut self, amount: u64) {
-        let r = self
-            .net
-            .send(1, self.maddr, 0, RawBytes::default(), fil(amount));
+        let r = self.net.send(
+            1,
+            self.maddr,
+            method::SEND,
+            RawBytes::default(),
+            fil(amount),
+        );
         assert_eq!(r.receipt.exit_code, ExitCode::OK);
     }
 

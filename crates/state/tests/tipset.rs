@@ -54,7 +54,7 @@ impl Net {
     }
 
     fn transfer(&self, from: usize, nonce: u64, to: Address, value: TokenAmount) -> ChainMessage {
-        let mut m = self.msg(from, to, 0, RawBytes::default(), value);
+        let mut m = self.msg(from, to, method::SEND, RawBytes::default(), value);
         m.sequence = nonce;
         m.gas_limit = 10_000_000;
         self.sign(from, m)

@@ -21,7 +21,7 @@ fn send_moves_value_and_splits_the_gas_payment() {
     let to = net.accounts[1].addr;
     let burnt0 = net.balance(ids::BURNT_FUNDS);
     let reward0 = net.balance(ids::REWARD);
-    let m = net.msg(0, to, 0, RawBytes::default(), fil(3));
+    let m = net.msg(0, to, method::SEND, RawBytes::default(), fil(3));
     let r = net.apply(0, m.clone());
     assert_eq!(r.receipt.exit_code, ExitCode::OK, "{r:?}");
     assert!(r.receipt.return_data.is_empty());
@@ -72,7 +72,7 @@ fn sending_to_new_key_addresses_creates_accounts() {
         let k = KeyInfo::generate(kt);
         let addr = k.address().unwrap();
         assert_eq!(net.lookup(&addr), None);
-        let r = net.send(0, addr, 0, RawBytes::default(), fil(1));
+        let r = net.send(0, addr, method::SEND, RawBytes::default(), fil(1));
         assert_eq!(r.receipt.exit_code, ExitCode::OK, "{r:?}");
         let id = net.lookup(&addr).unwrap();
         assert_eq!(id, next_id.next_id + i as u64);
@@ -85,9 +85,15 @@ fn sending_to_new_key_addresses_creates_accounts() {
     }
     // Creating an account costs more than a plain send to an existing one.
     let to = net.accounts[0].addr;
-    let plain = net.send(0, to, 0, RawBytes::default(), fil(1));
+    let plain = net.send(0, to, method::SEND, RawBytes::default(), fil(1));
     let k = KeyInfo::generate(KeyType::Secp256k1);
-    let fresh = net.send(0, k.address().unwrap(), 0, RawBytes::default(), fil(1));
+    let fresh = net.send(
+        0,
+        k.address().unwrap(),
+        method::SEND,
+        RawBytes::default(),
+        fil(1),
+    );
     assert!(fresh.receipt.gas_used > plain.receipt.gas_used + PRICES.on_create_actor(true));
     assert_eq!(net.total(), total);
 }
@@ -99,12 +105,18 @@ fn unknown_receivers_and_failed_transfers_revert_but_keep_the_nonce_and_gas() {
     let a = net.accounts[0].id;
     // An f2 address nobody created: SysErrInvalidReceiver.
     let ghost = Address::new_actor(b"nobody");
-    let r = net.send(0, ghost, 0, RawBytes::default(), fil(1));
+    let r = net.send(0, ghost, method::SEND, RawBytes::default(), fil(1));
     assert_eq!(r.receipt.exit_code, ExitCode::SYS_INVALID_RECEIVER);
     assert_eq!(net.actor(a).unwrap().sequence, 1);
     assert!(net.balance(a) < fil(ACCOUNT_FIL));
     // An ID that does not exist.
-    let r = net.send(0, Address::new_id(4242), 0, RawBytes::default(), fil(1));
+    let r = net.send(
+        0,
+        Address::new_id(4242),
+        method::SEND,
+        RawBytes::default(),
+        fil(1),
+    );
     assert_eq!(r.receipt.exit_code, ExitCode::SYS_INVALID_RECEIVER);
     // More value than the balance (but enough for gas): SysErrInsufficientFunds,
     // and the implicitly created recipient is reverted too.
@@ -132,7 +144,7 @@ fn preflight_failures_change_nothing() {
     let root = net.root;
     let to = net.accounts[1].addr;
     // Wrong nonce: SysErrSenderStateInvalid, no gas, no nonce bump.
-    let mut m = net.msg(0, to, 0, RawBytes::default(), fil(1));
+    let mut m = net.msg(0, to, method::SEND, RawBytes::default(), fil(1));
     m.sequence = 5;
     let r = net.apply(0, m);
     assert_eq!(r.receipt.exit_code, ExitCode::SYS_SENDER_STATE_INVALID);
@@ -143,14 +155,14 @@ fn preflight_failures_change_nothing() {
     );
     assert_eq!(net.root, root);
     // Balance below GasLimit × GasFeeCap.
-    let mut m = net.msg(0, to, 0, RawBytes::default(), fil(1));
+    let mut m = net.msg(0, to, method::SEND, RawBytes::default(), fil(1));
     m.gas_fee_cap = fil(1);
     m.gas_premium = TokenAmount::default();
     let r = net.apply(0, m);
     assert_eq!(r.receipt.exit_code, ExitCode::SYS_SENDER_STATE_INVALID);
     assert_eq!(net.root, root);
     // Gas limit below the inclusion cost: SysErrOutOfGas before execution.
-    let mut m = net.msg(0, to, 0, RawBytes::default(), fil(1));
+    let mut m = net.msg(0, to, method::SEND, RawBytes::default(), fil(1));
     m.gas_limit = 1000;
     let r = net.apply(0, m);
     assert_eq!(r.receipt.exit_code, ExitCode::SYS_OUT_OF_GAS);
@@ -158,7 +170,7 @@ fn preflight_failures_change_nothing() {
     assert_eq!(net.root, root);
     // Unknown sender, and a sender that is not an account.
     let stranger = KeyInfo::generate(KeyType::Bls).address().unwrap();
-    let mut m = net.msg(0, to, 0, RawBytes::default(), fil(1));
+    let mut m = net.msg(0, to, method::SEND, RawBytes::default(), fil(1));
     m.from = stranger;
     let mut vm = net.vm();
     let r = vm.apply_message(&m, 200).unwrap();
@@ -178,7 +190,13 @@ fn out_of_gas_reverts_and_charges_the_whole_limit() {
     let total = net.total();
     let a = net.accounts[0].id;
     let k = KeyInfo::generate(KeyType::Secp256k1);
-    let mut m = net.msg(0, k.address().unwrap(), 0, RawBytes::default(), fil(1));
+    let mut m = net.msg(
+        0,
+        k.address().unwrap(),
+        method::SEND,
+        RawBytes::default(),
+        fil(1),
+    );
     // Enough for inclusion, not for creating the recipient account.
     m.gas_limit = PRICES.on_chain_message(300) + 100_000;
     let limit = m.gas_limit;
@@ -294,7 +312,7 @@ fn account_methods_with_real_signatures() {
 fn state_call_does_not_commit() {
     let net = Net::new(2);
     let to = net.accounts[1].addr;
-    let mut m = net.msg(0, to, 0, RawBytes::default(), fil(2));
+    let mut m = net.msg(0, to, method::SEND, RawBytes::default(), fil(2));
     m.gas_limit = 0;
     m.gas_fee_cap = TokenAmount::default();
     m.gas_premium = TokenAmount::default();
@@ -351,7 +369,7 @@ fn singleton_states_decode_with_the_v18_types() {
         to: Address::new_id(ids::POWER),
         sequence: 0,
         value: TokenAmount::default(),
-        method_num: 1,
+        method_num: method::CONSTRUCTOR,
         params: RawBytes::default(),
         gas_limit: 1_000_000_000,
         gas_fee_cap: TokenAmount::default(),

@@ -10,10 +10,11 @@ use padma_chain::miner::{mine_one, Attempt, LocalNode, MockWinningProver};
 use padma_chain::network::{block_delay_secs, now_ms, NetworkParams, DEFAULT_BLOCK_DELAY_MS};
 use padma_rpc::{ApiVersion, CallCtx, Params};
 use padma_state::genesis::template::Actor;
-use padma_state::genesis::{fake::fake_miner, Template};
+use padma_state::genesis::{fake::fake_miner, Template, MINER_START};
 use padma_types::cid::blake2b_256;
 use padma_types::crypto::{KeyInfo, KeyType};
 use padma_types::message::message_signing_bytes;
+use padma_types::sector::SIZE_2KIB;
 use padma_types::SignedMessage;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -36,7 +37,7 @@ fn node() -> Node {
         .collect();
     let name = NetworkParams::name_for("padma-api-test", DEFAULT_BLOCK_DELAY_MS, true);
     let mut t = Template::new(name, now_ms() / 1000 - 3600);
-    let m = fake_miner(1000, &worker, 2048, 4, 1_000_000).unwrap();
+    let m = fake_miner(MINER_START, &worker, SIZE_2KIB, 4, 1_000_000).unwrap();
     t.add_miners_from_manifest(
         json!({ "t01000": m }).to_string().as_bytes(),
         TokenAmount::from_whole(1_000),
@@ -130,7 +131,7 @@ fn send(from: &KeyInfo, to: Address, nonce: u64, premium: u64) -> SignedMessage 
         to,
         sequence: nonce,
         value: TokenAmount::from_atto(1000),
-        method_num: 0,
+        method_num: padma_state::actors::method::SEND,
         params: Default::default(),
         gas_limit: 10_000_000,
         gas_fee_cap: TokenAmount::from_atto(10_000_000_000u64),

@@ -449,7 +449,7 @@ mod tests {
             from: Address::new_id(1),
             sequence: 4,
             value: TokenAmount::from_atto(10),
-            method_num: 0,
+            method_num: padma_state::actors::method::SEND,
             params: Default::default(),
             gas_limit: 100,
             gas_fee_cap: TokenAmount::from_atto(5),

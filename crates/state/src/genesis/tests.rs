@@ -13,6 +13,7 @@ use fil_actor_verifreg_state::v18::State as VerifregState;
 use fvm_ipld_blockstore::MemoryBlockstore;
 use padma_types::crypto::{KeyInfo, KeyType};
 use padma_types::json::KeyInfoJson;
+use padma_types::sector::SIZE_2KIB;
 
 /// A BLS key from a fixed seed byte.
 fn key(seed: u8) -> KeyInfo {
@@ -25,7 +26,7 @@ fn key(seed: u8) -> KeyInfo {
 /// `genesis new` + `add-miner` would write it.
 pub(crate) fn test_template(sectors: u64) -> Template {
     let k = key(7);
-    let miner = super::fake::fake_miner(1000, &k, 2048, sectors, 9001).unwrap();
+    let miner = super::fake::fake_miner(MINER_START, &k, SIZE_2KIB, sectors, 9001).unwrap();
     let mut t = Template::new("localnet-test".into(), 1_700_000_000);
     let manifest = serde_json::json!({ "t01000": miner });
     t.add_miners_from_manifest(
