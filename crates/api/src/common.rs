@@ -16,7 +16,7 @@ pub struct VersionInfo {
     /// Build version text.
     #[serde(rename = "Version")]
     pub version: String,
-    /// API version number of the endpoint (see `padma_api::versions`).
+    /// API version number of the endpoint (see `padma_rpc::api_version`).
     #[serde(rename = "APIVersion")]
     pub api_version: u32,
     /// Seconds between epochs.

@@ -6,7 +6,6 @@
 //! `padma_types::json` and `padma_types::block_json`.
 
 pub mod common;
-pub mod versions;
 pub mod wallet;
 
 use padma_rpc::MethodInfo;

@@ -42,7 +42,7 @@ async fn main() {
                 to,
                 sequence: nonce,
                 value: TokenAmount::from_atto(1),
-                method_num: 0,
+                method_num: padma_state::actors::method::SEND,
                 params: Default::default(),
                 gas_limit: 10_000_000,
                 gas_fee_cap: TokenAmount::from_atto(10_000_000_000u64),

@@ -14,9 +14,10 @@ use fil_actor_power_state::v18::State as PowerState;
 use fvm_ipld_bitfield::BitField;
 use fvm_shared::address::{Address, Payload};
 use num_bigint::BigInt;
-use padma_state::genesis::ids;
+use padma_state::actors::ids;
 use padma_store::Store;
 use padma_types::block::{BeaconEntry, TipSet};
+use padma_types::sector::winning_post_for_size;
 use std::sync::Arc;
 
 /// The most beacon entries a base-info answer may carry (the rounds between the base's
@@ -154,7 +155,7 @@ impl StateManager {
         if count == 0 {
             return Ok(Vec::new());
         }
-        let proof = winning_post_proof(info.sector_size as u64)?;
+        let proof = i64::from(winning_post_for_size(info.sector_size as u64)?);
         let picks = self
             .verifier()
             .winning_post_sector_challenge(proof, id, rand, count)?;
@@ -237,17 +238,10 @@ impl StateManager {
             sectors,
             worker_key,
             sector_size: info.sector_size as u64,
-            winning_post_proof: winning_post_proof(info.sector_size as u64)?,
+            winning_post_proof: i64::from(winning_post_for_size(info.sector_size as u64)?),
             prev_beacon_entry: prev,
             beacon_entries: entries,
             eligible_for_mining: self.eligible_to_mine(miner, base, &lbts)?,
         }))
     }
-}
-
-/// The registered WinningPoSt proof number for a sector size.
-pub fn winning_post_proof(sector_size: u64) -> Result<i64> {
-    Ok(padma_proofs::types::post_proof_number(
-        padma_proofs::types::winning_post_for_size(sector_size)?,
-    ))
 }

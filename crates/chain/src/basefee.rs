@@ -166,7 +166,7 @@ mod tests {
             to: Address::new_id(99),
             sequence: nonce,
             value: atto(0),
-            method_num: 0,
+            method_num: padma_state::actors::method::SEND,
             params: Default::default(),
             gas_limit: limit,
             gas_fee_cap: atto(fee_cap),

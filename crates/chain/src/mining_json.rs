@@ -2,7 +2,7 @@
 //! and the miner's RPC mining client: `MiningBaseInfo`, `BlockTemplate` and
 //! `BlockMsg`.
 
-use crate::base_info::{winning_post_proof, MinerBaseInfo, ProvingSector};
+use crate::base_info::{MinerBaseInfo, ProvingSector};
 use crate::produce::BlockTemplate;
 use crate::validate::FullBlock;
 use fvm_shared::address::Address;
@@ -15,6 +15,7 @@ use padma_types::block_json::{
 };
 use padma_types::json::{address_str, null_default, CidJson, SignedMessageJson};
 use padma_types::message::message_cid;
+use padma_types::sector::winning_post_for_size;
 use padma_types::SignedMessage;
 use serde::{Deserialize, Serialize};
 
@@ -132,7 +133,7 @@ impl TryFrom<MiningBaseInfoJson> for MinerBaseInfo {
                 })
                 .collect(),
             worker_key: i.worker_key,
-            winning_post_proof: winning_post_proof(i.sector_size)?,
+            winning_post_proof: i64::from(winning_post_for_size(i.sector_size)?),
             sector_size: i.sector_size,
             prev_beacon_entry: beacon_from_json(i.prev_beacon_entry),
             beacon_entries: i.beacon_entries.into_iter().map(beacon_from_json).collect(),

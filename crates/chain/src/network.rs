@@ -9,8 +9,11 @@
 
 use anyhow::{bail, Context, Result};
 
-/// Lotus's devnet block delay, in milliseconds.
+/// Lotus's devnet block delay, in milliseconds: padma's default.
 pub const DEFAULT_BLOCK_DELAY_MS: u64 = 4000;
+/// Lotus mainnet's block delay, in seconds: what a client assumes of a node whose
+/// `Version` reports no `BlockDelay`.
+pub const MAINNET_BLOCK_DELAY_SECS: u64 = 30;
 const DELAY_OPTION: &str = "block-delay-ms=";
 const MOCK_OPTION: &str = "mock-proofs";
 
@@ -72,7 +75,7 @@ impl NetworkParams {
 
     /// The block delay in whole seconds, rounded up (what `Version` reports).
     pub fn block_delay_secs(&self) -> u64 {
-        self.block_delay_ms.div_ceil(1000)
+        block_delay_secs(self.block_delay_ms)
     }
 
     /// When epoch `h` starts, in Unix milliseconds.
@@ -96,6 +99,12 @@ impl NetworkParams {
     }
 }
 
+/// A block delay of `delay_ms` milliseconds in whole seconds, rounded up (the unit of
+/// `Version`'s `BlockDelay`).
+pub const fn block_delay_secs(delay_ms: u64) -> u64 {
+    delay_ms.div_ceil(1000)
+}
+
 /// The wall clock in Unix milliseconds.
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
@@ -114,6 +123,8 @@ mod tests {
         assert_eq!(p.block_delay_ms, 4000);
         assert!(!p.mock_proofs);
         assert_eq!(p.block_delay_secs(), 4);
+        assert_eq!(block_delay_secs(DEFAULT_BLOCK_DELAY_MS), 4);
+        assert_eq!(block_delay_secs(1500), 2);
         assert_eq!(p.block_timestamp(1000, 3), 1012);
     }
 

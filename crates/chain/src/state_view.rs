@@ -9,7 +9,7 @@ use fil_actor_init_state::v18::{AddressMap, State as InitState};
 use fil_actors_shared::v18::DEFAULT_HAMT_CONFIG;
 use fvm_ipld_blockstore::Blockstore;
 use fvm_shared::address::{Address, Payload, Protocol};
-use padma_state::genesis::ids;
+use padma_state::actors::ids;
 use padma_state::tree::ActorState;
 use padma_state::{ActorKind, StateTree};
 use padma_store::Store;

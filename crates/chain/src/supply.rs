@@ -7,7 +7,8 @@ use anyhow::{bail, Result};
 use fvm_ipld_blockstore::Blockstore;
 use fvm_shared::bigint::{BigInt, Integer};
 use fvm_shared::econ::TokenAmount;
-use padma_state::genesis::{ids, MultisigState, FIL_BASE};
+use padma_state::actors::ids;
+use padma_state::genesis::{MultisigState, FIL_BASE};
 use padma_state::ActorKind;
 
 /// Lotus's `SaftAddress` (t0122), counted as not circulating.

@@ -19,7 +19,7 @@ use fvm_shared::address::{Address, Payload};
 use fvm_shared::crypto::signature::SignatureType;
 use fvm_shared::message::Message;
 use num_bigint::BigInt;
-use padma_state::genesis::ids;
+use padma_state::actors::ids;
 use padma_types::block::{BlockHeader, TipSet};
 use padma_types::crypto::{verify_bls_aggregate, verify_signature};
 use padma_types::message::{message_cbor, message_cid, message_signing_bytes};

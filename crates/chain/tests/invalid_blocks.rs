@@ -38,7 +38,7 @@ fn msg(from: &KeyInfo, nonce: u64, value: u64, gas_limit: u64) -> SignedMessage 
         to: Address::new_id(100),
         sequence: nonce,
         value: TokenAmount::from_atto(value),
-        method_num: 0,
+        method_num: padma_state::actors::method::SEND,
         params: Default::default(),
         gas_limit,
         gas_fee_cap: TokenAmount::from_atto(10_000_000_000u64),

@@ -24,7 +24,7 @@ fn send(from: &KeyInfo, to: Address, nonce: u64, atto: u64) -> SignedMessage {
         to,
         sequence: nonce,
         value: TokenAmount::from_atto(atto),
-        method_num: 0,
+        method_num: padma_state::actors::method::SEND,
         params: Default::default(),
         gas_limit: 10_000_000,
         gas_fee_cap: TokenAmount::from_atto(10_000_000_000u64),

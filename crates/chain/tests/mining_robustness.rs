@@ -29,7 +29,7 @@ fn send(from: &KeyInfo, sender: Address, nonce: u64, atto: u64, gas_limit: u64) 
         to: Address::new_id(1000),
         sequence: nonce,
         value: TokenAmount::from_atto(atto),
-        method_num: 0,
+        method_num: padma_state::actors::method::SEND,
         params: Default::default(),
         gas_limit,
         gas_fee_cap: TokenAmount::from_atto(10_000_000_000u64),

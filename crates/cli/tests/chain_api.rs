@@ -71,7 +71,7 @@ async fn stored_message(d: &Daemon, from: &str) -> (Value, fvm_shared::message::
         from: from.parse().unwrap(),
         sequence: 3,
         value: TokenAmount::from_atto(12345),
-        method_num: 0,
+        method_num: padma_state::actors::method::SEND,
         params: Default::default(),
         gas_limit: 1_000_000,
         gas_fee_cap: TokenAmount::from_atto(1000),

@@ -9,6 +9,7 @@
 mod common;
 
 use common::*;
+use padma_state::actors::method;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
@@ -286,7 +287,7 @@ async fn read_only_commands_on_a_genesis() {
     assert_eq!(d.cli_ok(&["state", "list-miners"]), "t01000");
 
     // state call: ControlAddresses on the miner, a plain send, a send to nowhere.
-    let get = json!({"To": "t01000", "From": owner, "Value": "0", "Method": 2, "Params": null});
+    let get = json!({"To": "t01000", "From": owner, "Value": "0", "Method": method::miner::CONTROL_ADDRESSES, "Params": null});
     let r = rpc(&d, "StateCall", json!([get, null])).await;
     let out = d.cli_ok(&["state", "call", "--from", &owner, "--method", "2", "t01000"]);
     assert_eq!(

@@ -6,6 +6,7 @@
 mod common;
 
 use common::*;
+use padma_state::actors::{ids, method};
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -51,7 +52,7 @@ async fn genesis_made_reloaded_and_served() {
     let gcid = head["Cids"][0].clone();
     let block = rpc(&d, "ChainGetBlock", json!([gcid])).await;
     assert_eq!(block, head["Blocks"][0]);
-    assert_eq!(block["Miner"], "t00");
+    assert_eq!(block["Miner"], format!("t0{}", ids::SYSTEM));
     assert_eq!(block["Timestamp"], 1700000000);
     assert_eq!(block["ParentBaseFee"], "100000000");
     assert_eq!(
@@ -124,7 +125,7 @@ async fn genesis_made_reloaded_and_served() {
 
     // StateCall: a send from the owner and a getter on the miner run without committing.
     let fresh = "t1ypi542zmmgaltijzw4byonei5c267ev5iif2liy";
-    let send = json!({"To": fresh, "From": owner, "Value": "1000", "Method": 0, "Params": null});
+    let send = json!({"To": fresh, "From": owner, "Value": "1000", "Method": method::SEND, "Params": null});
     let r = rpc(&d, "StateCall", json!([send, null])).await;
     assert_eq!(r["MsgRct"]["ExitCode"], 0, "{r}");
     assert_eq!(r["Error"], "");
@@ -137,14 +138,14 @@ async fn genesis_made_reloaded_and_served() {
         "0",
         "nothing committed"
     );
-    let nowhere = json!({"To": "t01234", "From": owner, "Value": "1", "Method": 0});
+    let nowhere = json!({"To": "t01234", "From": owner, "Value": "1", "Method": method::SEND});
     let r = rpc(&d, "StateCall", json!([nowhere, null])).await;
     assert_eq!(r["MsgRct"]["ExitCode"], 5, "SysErrInvalidReceiver: {r}");
-    let get = json!({"To": "t01000", "From": owner, "Value": "0", "Method": 2, "Params": null});
+    let get = json!({"To": "t01000", "From": owner, "Value": "0", "Method": method::miner::CONTROL_ADDRESSES, "Params": null});
     let r = rpc(&d, "StateCall", json!([get, []])).await;
     assert_eq!(r["MsgRct"]["ExitCode"], 0, "ControlAddresses: {r}");
     assert!(r["MsgRct"]["Return"].is_string());
-    let broke = json!({"To": "t01000", "From": "t01234", "Value": "0", "Method": 2});
+    let broke = json!({"To": "t01000", "From": "t01234", "Value": "0", "Method": method::miner::CONTROL_ADDRESSES});
     let r = call(&d.url("v1"), None, "StateCall", json!([broke, null])).await;
     assert!(
         r["error"]["message"]
@@ -155,10 +156,20 @@ async fn genesis_made_reloaded_and_served() {
     );
     let actors = rpc(&d, "StateListActors", json!([[]])).await;
     assert_eq!(actors.as_array().unwrap().len(), 17);
-    let rs = rpc(&d, "StateReadState", json!(["t01", null])).await;
+    let rs = rpc(
+        &d,
+        "StateReadState",
+        json!([format!("t0{}", ids::INIT), null]),
+    )
+    .await;
     assert_eq!(rs["State"]["NextID"], 1002);
     assert_eq!(rs["State"]["NetworkName"], "localnet-padma-test");
-    let rs = rpc(&d, "StateReadState", json!(["t04", null])).await;
+    let rs = rpc(
+        &d,
+        "StateReadState",
+        json!([format!("t0{}", ids::POWER), null]),
+    )
+    .await;
     assert_eq!(rs["State"]["TotalRawBytePower"], "4096");
     assert_eq!(rs["State"]["MinerCount"], 1);
     let rs = rpc(&d, "StateReadState", json!(["t01000", null])).await;

@@ -20,11 +20,13 @@ use padma_chain::network::NetworkParams;
 use padma_miner::mining_client::RpcMiningNode;
 use padma_rpc::client::{ApiInfo, RpcClient};
 use padma_rpc::client_ws::{Subscription, WsClient};
+use padma_state::actors::{ids, method};
 use padma_state::genesis::template::Actor;
-use padma_state::genesis::{fake::fake_miner, Template};
+use padma_state::genesis::{fake::fake_miner, Template, MINER_START};
 use padma_types::crypto::{KeyInfo, KeyType};
 use padma_types::json::{KeyInfoJson, MessageJson, SignedMessageJson};
 use padma_types::message::message_signing_bytes;
+use padma_types::sector::SIZE_2KIB;
 use padma_types::SignedMessage;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -55,7 +57,7 @@ fn now_secs() -> u64 {
 fn write_template(path: &Path, worker: &KeyInfo, accounts: &[&KeyInfo]) {
     let name = NetworkParams::name_for("padma-mining-rpc", BLOCK_DELAY_MS, true);
     let mut t = Template::new(name, now_secs() - 10);
-    let m = fake_miner(1000, worker, 2048, 4, 1_000_000).unwrap();
+    let m = fake_miner(MINER_START, worker, SIZE_2KIB, 4, 1_000_000).unwrap();
     t.add_miners_from_manifest(
         json!({ "t01000": m }).to_string().as_bytes(),
         TokenAmount::from_whole(1_000),
@@ -127,7 +129,7 @@ fn message(from: &KeyInfo, to: Address, nonce: u64, atto: u64, premium: u64) -> 
         to,
         sequence: nonce,
         value: TokenAmount::from_atto(atto),
-        method_num: 0,
+        method_num: method::SEND,
         params: Default::default(),
         gas_limit: 10_000_000,
         gas_fee_cap: TokenAmount::from_atto(1_000_000_000u64),
@@ -308,7 +310,7 @@ async fn mining_and_sending_over_rpc() {
     assert!(p.as_str().unwrap().parse::<u128>().unwrap() >= 140_000);
 
     // --- Mining over RPC. ---
-    let miner = Address::new_id(1000);
+    let miner = Address::new_id(MINER_START);
     let mnode = RpcMiningNode::new(RpcClient::new(&info, "v1"));
     // One attempt by hand first, so a failure shows its cause.
     let info_now = node
@@ -414,9 +416,9 @@ async fn mining_and_sending_over_rpc() {
         .unwrap_or_else(|_| TokenAmount::from_whole(10).atto().to_string());
     let params = create_miner_params(&a, &worker.address().unwrap(), 10, b"padma-test-peer");
     let create = json!({
-        "Version": 0, "To": "t04", "From": a.to_string(), "Nonce": 0,
+        "Version": 0, "To": format!("t0{}", ids::POWER), "From": a.to_string(), "Nonce": 0,
         "Value": deposit, "GasLimit": 0, "GasFeeCap": "0", "GasPremium": "0",
-        "Method": 2, "Params": B64.encode(&params),
+        "Method": method::power::CREATE_MINER, "Params": B64.encode(&params),
     });
     let sm = node.ok("MpoolPushMessage", json!([create, null])).await;
     let found = node.wait(&sm["CID"]).await;

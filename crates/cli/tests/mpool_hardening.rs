@@ -9,6 +9,7 @@
 mod common;
 
 use common::*;
+use padma_state::actors::method;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -90,7 +91,7 @@ async fn a_too_small_gas_limit_is_refused_and_the_head_keeps_moving() {
     let msg = json!({
         "Version": 0, "To": FRESH, "From": owner, "Nonce": nonce, "Value": "1",
         "GasLimit": 1000, "GasFeeCap": "1000000000", "GasPremium": "100000",
-        "Method": 0, "Params": null
+        "Method": method::SEND, "Params": null
     });
     let signed = rpc(&d, "WalletSignMessage", json!([owner, msg])).await;
     let r = call(

@@ -10,14 +10,15 @@ mod common;
 use common::*;
 use fvm_shared::econ::TokenAmount;
 use padma_chain::miner::{mine_one, Attempt, MiningNode, MockWinningProver};
-use padma_chain::network::NetworkParams;
+use padma_chain::network::{NetworkParams, DEFAULT_BLOCK_DELAY_MS};
 use padma_miner::mining_client::RpcMiningNode;
 use padma_rpc::client::{ApiInfo, RpcClient};
 use padma_rpc::client_ws::{Subscription, WsClient};
-use padma_state::genesis::{fake::fake_miner, Template};
+use padma_state::genesis::{fake::fake_miner, Template, MINER_START};
 use padma_types::block::TipSet;
 use padma_types::crypto::{KeyInfo, KeyType};
 use padma_types::json::KeyInfoJson;
+use padma_types::sector::SIZE_2KIB;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -61,14 +62,14 @@ async fn next_batch(sub: &mut Subscription) -> Vec<(String, i64)> {
 async fn reorg_over_websocket_chain_notify() {
     let dir = tempfile::tempdir().unwrap();
     let w = worker();
-    let name = NetworkParams::name_for("padma-reorg", 4000, true);
+    let name = NetworkParams::name_for("padma-reorg", DEFAULT_BLOCK_DELAY_MS, true);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
     // A genesis an hour old: every round mined here is in the past.
     let mut t = Template::new(name, now - 3600);
-    let m = fake_miner(1000, &w, 2048, 4, 1_000_000).unwrap();
+    let m = fake_miner(MINER_START, &w, SIZE_2KIB, 4, 1_000_000).unwrap();
     t.add_miners_from_manifest(
         json!({ "t01000": m }).to_string().as_bytes(),
         TokenAmount::from_whole(1_000),

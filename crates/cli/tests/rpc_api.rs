@@ -7,6 +7,8 @@ mod common;
 
 use common::*;
 use futures::{SinkExt, StreamExt};
+use padma_chain::network::{block_delay_secs, DEFAULT_BLOCK_DELAY_MS};
+use padma_rpc::api_version::{FULL_NODE_V0, FULL_NODE_V1};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
@@ -163,7 +165,7 @@ async fn framing_errors_follow_go_jsonrpc() {
         let (s, t) = post_raw(&url, None, body).await;
         assert_eq!(s, 200);
         let v: Value = serde_json::from_str(&t).unwrap();
-        assert_eq!(v["result"]["APIVersion"], 131840);
+        assert_eq!(v["result"]["APIVersion"], FULL_NODE_V1);
     }
     // A notification gets no answer; the node still runs it.
     let (s, t) = post_raw(
@@ -205,10 +207,10 @@ async fn version_per_api_and_method_table_matches_lotus() {
     let d = Daemon::start(dir.path());
     let v1 = call(&d.url("v1"), None, "Version", json!([])).await["result"].clone();
     let v0 = call(&d.url("v0"), None, "Version", json!([])).await["result"].clone();
-    assert_eq!(v1["APIVersion"], 131840);
-    assert_eq!(v0["APIVersion"], 66816);
+    assert_eq!(v1["APIVersion"], FULL_NODE_V1);
+    assert_eq!(v0["APIVersion"], FULL_NODE_V0);
     assert_eq!(v1["Agent"], "padma");
-    assert_eq!(v1["BlockDelay"], 4);
+    assert_eq!(v1["BlockDelay"], block_delay_secs(DEFAULT_BLOCK_DELAY_MS));
     let lotus = lotus_methods();
     for (api, section) in [("v1", "fullNodeV1"), ("v0", "fullNodeV0")] {
         let doc = call(&d.url(api), None, "Discover", json!([])).await["result"].clone();

@@ -16,9 +16,6 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::sync::watch;
 
-/// The miner API's version (1.5.0), as Lotus's miner reports it.
-pub const MINER_API_VERSION: u32 = 0x010500;
-
 /// What the sector methods (`PledgeSector`, `SectorsList`, `SectorsStatus`,
 /// `SectorsSummary`) ask of the sealing pipeline, in Lotus's JSON shapes.
 pub trait Sectors: Send + Sync {
@@ -114,7 +111,7 @@ fn ah(e: anyhow::Error) -> RpcError {
 async fn version(s: Arc<MinerApi>, _c: CallCtx, _p: Params) -> CallResult {
     Ok(json!({
         "Version": format!("{}+padma", env!("CARGO_PKG_VERSION")),
-        "APIVersion": MINER_API_VERSION,
+        "APIVersion": padma_rpc::api_version::STORAGE_MINER,
         "BlockDelay": s.block_delay,
         "Agent": "padma-miner",
     }))

@@ -7,7 +7,7 @@
 //! metadata; any failure removes the half-made repo.
 
 use crate::fullnode::FullNode;
-use crate::messages::{message, push_and_wait, METHOD_CHANGE_PEER_ID, METHOD_CREATE_MINER};
+use crate::messages::{message, push_and_wait};
 use crate::mining::spawn_mining;
 use crate::node_checks::{check_node, check_params, sync_wait};
 use crate::records::import_pre_seals;
@@ -17,10 +17,11 @@ use anyhow::{anyhow, bail, Context, Result};
 use fvm_ipld_encoding::RawBytes;
 use fvm_shared::address::{Address, Payload, Protocol};
 use fvm_shared::econ::TokenAmount;
-use fvm_shared::sector::RegisteredPoStProof;
 use padma_chain::network::NetworkParams;
 use padma_repo::paths::expand_home;
+use padma_state::actors::{ids, method};
 use padma_types::json::AddressJson;
+use padma_types::sector::window_post_for_size;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -60,18 +61,6 @@ pub struct InitOptions {
 /// Lotus's default `--confidence` (`MessageConfidence`).
 pub const DEFAULT_CONFIDENCE: u64 = 5;
 
-/// The WindowPoSt proof type (V1_1, current network versions) for a sector size.
-pub fn window_post_proof(sector_size: u64) -> Result<RegisteredPoStProof> {
-    Ok(match sector_size {
-        2048 => RegisteredPoStProof::StackedDRGWindow2KiBV1P1,
-        8_388_608 => RegisteredPoStProof::StackedDRGWindow8MiBV1P1,
-        536_870_912 => RegisteredPoStProof::StackedDRGWindow512MiBV1P1,
-        34_359_738_368 => RegisteredPoStProof::StackedDRGWindow32GiBV1P1,
-        68_719_476_736 => RegisteredPoStProof::StackedDRGWindow64GiBV1P1,
-        s => bail!("unsupported sector size {s}"),
-    })
-}
-
 /// Sends `ChangePeerID` from the miner's worker and waits for it (Lotus
 /// `configureStorageMiner`).
 async fn configure_miner(
@@ -94,7 +83,7 @@ async fn configure_miner(
     let mut msg = message(
         worker.0,
         *maddr,
-        METHOD_CHANGE_PEER_ID,
+        method::miner::CHANGE_PEER_ID,
         TokenAmount::from_atto(0),
         params,
     );
@@ -159,7 +148,7 @@ async fn create_miner(node: &FullNode, peer: Vec<u8>, o: &InitOptions) -> Result
     let sender = o.from.unwrap_or(owner);
     ensure_account(node, &owner, &sender, o).await?;
     ensure_account(node, &worker, &sender, o).await?;
-    let proof = window_post_proof(o.sector_size)?;
+    let proof = window_post_for_size(o.sector_size)?;
     let deposit: String = node
         .call("StateMinerCreationDeposit", vec![Value::Null])
         .await?;
@@ -174,8 +163,8 @@ async fn create_miner(node: &FullNode, peer: Vec<u8>, o: &InitOptions) -> Result
     })?;
     let mut msg = message(
         sender,
-        Address::new_id(4),
-        METHOD_CREATE_MINER,
+        Address::new_id(ids::POWER),
+        method::power::CREATE_MINER,
         value.clone(),
         params,
     );
@@ -417,11 +406,6 @@ mod tests {
         assert_eq!(b.times_margin(1.01).unwrap().atto().to_string(), "1010000");
         assert!(b.times_margin(f64::NAN).is_err());
         assert!("x".parse::<num_bigint_like::Big>().is_err());
-        assert_eq!(
-            window_post_proof(2048).unwrap(),
-            RegisteredPoStProof::StackedDRGWindow2KiBV1P1
-        );
-        assert!(window_post_proof(4096).is_err());
         assert_eq!(uuid_v4().len(), 36);
     }
 }

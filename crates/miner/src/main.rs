@@ -120,7 +120,7 @@ fn init_options(a: InitArgs, miner_repo: PathBuf) -> Result<InitOptions> {
         owner: addr("--owner", &a.owner)?,
         worker: addr("--worker", &a.worker)?,
         create_worker_key: a.create_worker_key,
-        sector_size: padma_proofs::types::parse_sector_size(&a.sector_size)?,
+        sector_size: padma_types::sector::parse_sector_size(&a.sector_size)?,
         pre_sealed_sectors: a.pre_sealed_sectors,
         pre_sealed_metadata: a.pre_sealed_metadata,
         nosync: a.nosync,

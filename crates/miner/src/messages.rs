@@ -13,13 +13,6 @@ use padma_types::json::MessageJson;
 use padma_types::Message;
 use serde_json::{json, Value};
 
-/// Miner actor method `ChangePeerID`.
-pub const METHOD_CHANGE_PEER_ID: u64 = 4;
-/// Miner actor method `WithdrawBalance`.
-pub const METHOD_WITHDRAW_BALANCE: u64 = 16;
-/// Power actor method `CreateMiner`.
-pub const METHOD_CREATE_MINER: u64 = 2;
-
 /// A message receipt as `StateWaitMsg` returns it.
 #[derive(Debug, Clone)]
 pub struct Receipt {

@@ -5,17 +5,13 @@
 use crate::fullnode::FullNode;
 use anyhow::{anyhow, bail, Context, Result};
 use padma_chain::network::NetworkParams;
+use padma_rpc::api_version::{unpack, FULL_NODE_V0, FULL_NODE_V1};
 use padma_rpc::client::RpcClient;
 use serde_json::Value;
 use std::time::Duration;
 
-/// An API version packed as Lotus packs it (`major<<16 | minor<<8 | patch`).
-fn split_version(v: u64) -> (u64, u64, u64) {
-    (v >> 16, (v >> 8) & 0xff, v & 0xff)
-}
-
-/// Checks the full node's API versions: v0 1.5.x and v1 2.3.x (`exact_v1`: 2.3.0).
-/// Returns the node's network parameters.
+/// Checks the full node's API versions: the major and minor of padma's FullNode v0
+/// and v1 APIs (`exact_v1`: the v1 patch too). Returns the node's network parameters.
 pub async fn check_node(node: &FullNode, exact_v1: bool) -> Result<NetworkParams> {
     let v0 = RpcClient::new(&node.info, "v0");
     let ver0: Value = v0
@@ -23,18 +19,22 @@ pub async fn check_node(node: &FullNode, exact_v1: bool) -> Result<NetworkParams
         .await
         .map_err(|e| anyhow!("cannot reach the full node: {e}"))?;
     let api0 = ver0["APIVersion"].as_u64().unwrap_or(0);
-    let (ma, mi, _) = split_version(api0);
-    if (ma, mi) != (1, 5) {
-        bail!("the full node's v0 API is {ma}.{mi}, expected 1.5.x (is it a Lotus-compatible full node?)");
+    let (ma, mi, _) = unpack(api0);
+    let (want_ma, want_mi, _) = unpack(u64::from(FULL_NODE_V0));
+    if (ma, mi) != (want_ma, want_mi) {
+        bail!("the full node's v0 API is {ma}.{mi}, expected {want_ma}.{want_mi}.x (is it a Lotus-compatible full node?)");
     }
     let ver1: Value = node.call("Version", vec![]).await?;
     let api1 = ver1["APIVersion"].as_u64().unwrap_or(0);
-    let (ma, mi, pa) = split_version(api1);
-    if (ma, mi) != (2, 3) || (exact_v1 && pa != 0) {
-        bail!(
-            "the full node's v1 API is {ma}.{mi}.{pa}, expected {}",
-            if exact_v1 { "2.3.0" } else { "2.3.x" }
-        );
+    let (ma, mi, pa) = unpack(api1);
+    let (want_ma, want_mi, want_pa) = unpack(u64::from(FULL_NODE_V1));
+    if (ma, mi) != (want_ma, want_mi) || (exact_v1 && pa != want_pa) {
+        let patch = if exact_v1 {
+            want_pa.to_string()
+        } else {
+            "x".to_string()
+        };
+        bail!("the full node's v1 API is {ma}.{mi}.{pa}, expected {want_ma}.{want_mi}.{patch}");
     }
     let name: String = node.call("StateNetworkName", vec![]).await?;
     NetworkParams::parse(&name).with_context(|| format!("the node's network name '{name}'"))
@@ -67,7 +67,10 @@ pub async fn check_params(sector_size: u64, post_only: bool, net: &NetworkParams
 /// Waits until the node's head is recent (Lotus `SyncWait`).
 pub async fn sync_wait(node: &FullNode) -> Result<()> {
     let ver: Value = node.call("Version", vec![]).await?;
-    let delay = ver["BlockDelay"].as_u64().unwrap_or(30).max(1);
+    let delay = ver["BlockDelay"]
+        .as_u64()
+        .unwrap_or(padma_chain::network::MAINNET_BLOCK_DELAY_SECS)
+        .max(1);
     let mut last_print = std::time::Instant::now() - Duration::from_secs(60);
     loop {
         let head: Value = node.call("ChainHead", vec![]).await?;
@@ -88,16 +91,5 @@ pub async fn sync_wait(node: &FullNode) -> Result<()> {
             last_print = std::time::Instant::now();
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn packed_versions_split_as_lotus_packs_them() {
-        assert_eq!(split_version(0x020300), (2, 3, 0));
-        assert_eq!(split_version(66816), (1, 5, 0));
     }
 }

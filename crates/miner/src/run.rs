@@ -5,7 +5,7 @@
 //! scheduler and the sealing pipeline, and stop cleanly on SIGINT, SIGTERM or the
 //! `Shutdown` method (`padma-miner stop`).
 
-use crate::api::{methods, MinerApi, MinerSectors, Sectors, MINER_API_VERSION};
+use crate::api::{methods, MinerApi, MinerSectors, Sectors};
 use crate::fullnode::FullNode;
 use crate::mining::spawn_mining;
 use crate::node_checks::{check_node, check_params, sync_wait};
@@ -188,7 +188,10 @@ pub async fn run(
         methods(),
         auth,
         ServerConfig {
-            api_versions: (MINER_API_VERSION, MINER_API_VERSION),
+            api_versions: (
+                padma_rpc::api_version::STORAGE_MINER,
+                padma_rpc::api_version::STORAGE_MINER,
+            ),
             ..ServerConfig::default()
         },
     );

@@ -12,6 +12,7 @@
 mod common;
 
 use common::{check, closed_pipe, free_port, rpc, run_miner, start_miner, start_net, MINER};
+use padma_rpc::api_version::STORAGE_MINER;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::process::Command;
@@ -62,7 +63,7 @@ async fn flow(mock: bool, block_ms: u64) {
     let token = std::fs::read_to_string(mrepo.join("token")).unwrap();
     let t = Some(token.trim());
     let v = rpc(&murl, t, "Version", json!([])).await;
-    assert_eq!(v["result"]["APIVersion"], 66816, "{v}");
+    assert_eq!(v["result"]["APIVersion"], STORAGE_MINER, "{v}");
     assert_eq!(
         rpc(&murl, t, "ActorAddress", json!([])).await["result"],
         "t01000"

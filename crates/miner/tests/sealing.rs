@@ -17,10 +17,11 @@ use padma_miner::sealing::{Config, Pipeline, SectorState};
 use padma_miner::storage::Storage;
 use padma_node::daemon::DaemonOptions;
 use padma_rpc::client::{ApiInfo, RpcClient};
-use padma_state::genesis::{fake::fake_miner, Template};
+use padma_state::genesis::{fake::fake_miner, Template, MINER_START};
 use padma_store::Store;
 use padma_types::crypto::{KeyInfo, KeyType};
 use padma_types::json::KeyInfoJson;
+use padma_types::sector::SIZE_2KIB;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
@@ -28,7 +29,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 const BLOCK_DELAY_MS: u64 = 400;
-const MINER: u64 = 1000;
+const MINER: u64 = MINER_START;
 
 fn worker_key() -> KeyInfo {
     let mut sk = [42u8; 32];
@@ -43,7 +44,7 @@ fn write_template(path: &Path, worker: &KeyInfo) {
         .expect("clock")
         .as_secs();
     let mut t = Template::new(name, now - 1);
-    let m = fake_miner(MINER, worker, 2048, 4, 1_000_000).expect("fake miner");
+    let m = fake_miner(MINER, worker, SIZE_2KIB, 4, 1_000_000).expect("fake miner");
     t.add_miners_from_manifest(
         json!({ "t01000": m }).to_string().as_bytes(),
         TokenAmount::from_whole(1_000),

@@ -18,6 +18,7 @@
 mod common;
 
 use common::{check, start_miner, start_net, Net, Proc, RunningMiner};
+use padma_state::actors::method;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -28,9 +29,6 @@ use std::time::{Duration, Instant};
 /// quarter of the rounds are null; the WindowPoSt lands 3 to 4 epochs after it is
 /// submitted (4 epochs into its 60-epoch window) at 40 ms.
 const BLOCK_MS: u64 = 40;
-
-/// `SubmitWindowedPoSt`.
-const METHOD_SUBMIT_WINDOWED_POST: u64 = 5;
 
 /// The wall time `epochs` take, with room for a slow machine.
 fn epochs_time(epochs: i64) -> Duration {
@@ -163,7 +161,7 @@ async fn posts_in(net: &Net, maddr: &str, from: i64, to: i64) -> Vec<(i64, i64)>
             );
             for (m, r) in msgs.iter().zip(&receipts) {
                 let m = &m["Message"];
-                if m["To"] == maddr && m["Method"] == METHOD_SUBMIT_WINDOWED_POST {
+                if m["To"] == maddr && m["Method"] == method::miner::SUBMIT_WINDOWED_POST {
                     found.push((height, r["ExitCode"].as_i64().unwrap()));
                 }
             }

@@ -24,9 +24,10 @@ use padma_miner::wdpost::{PoStEvent, WindowPoStScheduler};
 use padma_node::daemon::DaemonOptions;
 use padma_proofs::seal::SectorPaths;
 use padma_rpc::client::{ApiInfo, RpcClient};
-use padma_state::genesis::{fake::fake_miner, Template};
+use padma_state::genesis::{fake::fake_miner, Template, MINER_START};
 use padma_types::crypto::{KeyInfo, KeyType};
 use padma_types::json::KeyInfoJson;
+use padma_types::sector::SIZE_2KIB;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -34,7 +35,7 @@ use tokio::sync::{broadcast, watch};
 
 const BLOCK_DELAY_MS: u64 = 1000;
 const SECTORS: u64 = 4;
-const SECTOR_SIZE: u64 = 2048;
+const SECTOR_SIZE: u64 = SIZE_2KIB;
 /// Epochs skipped at once (null rounds) where nothing is due.
 const FAR_JUMP: i64 = 200;
 /// Epochs skipped at once while declarations are due.
@@ -299,7 +300,7 @@ fn window(d: &Deadline) -> (i64, i64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn window_post_proves_faults_and_recovers() {
     let dir = tempfile::tempdir().unwrap();
-    let m = fake_miner(1000, &worker(), SECTOR_SIZE, SECTORS, 1_000_000).unwrap();
+    let m = fake_miner(MINER_START, &worker(), SECTOR_SIZE, SECTORS, 1_000_000).unwrap();
     let node = Node::start(dir.path(), true, json!({ "t01000": m })).await;
     let driver = Driver {
         mining: RpcMiningNode::new(RpcClient::new(&node.info, "v1")),

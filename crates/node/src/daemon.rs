@@ -8,9 +8,10 @@ use crate::api::{methods, NodeState};
 use crate::config::ApiConfig;
 use crate::repo::Repo;
 use crate::wallet::Wallet;
-use crate::{DEFAULT_BLOCK_DELAY_SECS, FULL_API_VERSION_V0, FULL_API_VERSION_V1};
 use anyhow::{bail, Context, Result};
+use padma_chain::network::{block_delay_secs, DEFAULT_BLOCK_DELAY_MS};
 use padma_repo::api_files::TOKEN_FILE;
+use padma_rpc::api_version::{FULL_NODE_V0, FULL_NODE_V1};
 use padma_rpc::{JwtAuth, Permission, RpcServer, ServerConfig};
 use padma_store::{Store, StoreOptions};
 use padma_types::Network;
@@ -73,7 +74,7 @@ pub fn server_config(api: &ApiConfig) -> ServerConfig {
         max_send_buffer_bytes: size(api.max_send_buffer),
         read_timeout: Duration::from_secs(api.read_timeout_secs),
         idle_timeout: Duration::from_secs(api.idle_timeout_secs),
-        api_versions: (FULL_API_VERSION_V0, FULL_API_VERSION_V1),
+        api_versions: (FULL_NODE_V0, FULL_NODE_V1),
         drain_timeout: Duration::from_secs(10),
     }
 }
@@ -126,7 +127,7 @@ pub async fn run(opts: DaemonOptions) -> Result<()> {
     let block_delay = chain
         .as_ref()
         .map(|c| c.sm().params().block_delay_secs())
-        .unwrap_or(DEFAULT_BLOCK_DELAY_SECS);
+        .unwrap_or(block_delay_secs(DEFAULT_BLOCK_DELAY_MS));
     if let Some(c) = &chain {
         // Messages pushed here before a restart come back before the API serves; a
         // network layer would republish `local_messages()` from here on.

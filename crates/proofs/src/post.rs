@@ -48,11 +48,6 @@ fn post_proof(n: i64, want: PoStType) -> Result<RegisteredPoStProof> {
     Ok(p)
 }
 
-/// Sectors per WindowPoSt partition (2 for 2KiB, 2349 for 32GiB).
-pub fn window_post_partition_sectors(post: i64) -> Result<u64> {
-    Ok(post_proof(post, PoStType::Window)?.sector_count() as u64)
-}
-
 /// Number of WindowPoSt partitions needed for `sectors` sectors.
 pub fn window_post_partitions(post: i64, sectors: usize) -> Result<usize> {
     let p = post_proof(post, PoStType::Window)?;
@@ -261,14 +256,20 @@ mod tests {
 
     #[test]
     fn partition_sizes_come_from_the_proof_type() {
-        assert_eq!(window_post_partition_sectors(10).expect("2KiB"), 2);
-        assert_eq!(window_post_partition_sectors(13).expect("32GiB"), 2349);
-        assert_eq!(window_post_partition_sectors(14).expect("64GiB"), 2300);
+        // The library partitions as the chain does (padma_types::sector).
+        for size in padma_types::sector::SECTOR_SIZES {
+            let library = crate::types::library_window_post(size).expect("window type");
+            assert_eq!(
+                library.sector_count() as u64,
+                padma_types::sector::window_post_partition_sectors(size).expect("partition"),
+                "{size}"
+            );
+        }
         assert_eq!(window_post_partitions(10, 1).expect("1"), 1);
         assert_eq!(window_post_partitions(10, 3).expect("3"), 2);
         assert_eq!(winning_post_sector_count(0).expect("winning"), 1);
         assert!(
-            window_post_partition_sectors(0).is_err(),
+            window_post_partitions(0, 1).is_err(),
             "winning type is not a window type"
         );
     }

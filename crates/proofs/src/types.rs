@@ -1,95 +1,27 @@
-//! Sector sizes and registered proof types, with Filecoin's numbering.
+//! Filecoin's registered proof numbers and the proofs library's proof types: which
+//! library type each number is, and the library types of a sector size's proofs (the
+//! sizes and their proof types are defined in [`padma_types::sector`]).
 
 use anyhow::{bail, Result};
 use filecoin_proofs_api::{RegisteredPoStProof, RegisteredSealProof};
+use padma_types::sector;
 
-/// 2 KiB, the devnet sector size.
-pub const SIZE_2KIB: u64 = 2 << 10;
-/// 8 MiB.
-pub const SIZE_8MIB: u64 = 8 << 20;
-/// 512 MiB.
-pub const SIZE_512MIB: u64 = 512 << 20;
-/// 32 GiB (mainnet).
-pub const SIZE_32GIB: u64 = 32 << 30;
-/// 64 GiB (mainnet).
-pub const SIZE_64GIB: u64 = 64 << 30;
-
-/// All sector sizes Filecoin supports.
-pub const SECTOR_SIZES: [u64; 5] = [SIZE_2KIB, SIZE_8MIB, SIZE_512MIB, SIZE_32GIB, SIZE_64GIB];
-
-/// Parse a sector size: `2KiB`, `8MiB`, `512MiB`, `32GiB`, `64GiB` (any case, optional
-/// space, `KB`/`K` accepted as binary units too) or a plain number of bytes.
-pub fn parse_sector_size(text: &str) -> Result<u64> {
-    let t = text.trim();
-    let digits_end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(digits_end);
-    let Ok(n) = num.parse::<u64>() else {
-        bail!("invalid sector size {text:?}: expected e.g. 2KiB, 8MiB, 512MiB, 32GiB, 64GiB or a number of bytes");
-    };
-    let shift = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 0,
-        "k" | "kb" | "kib" => 10,
-        "m" | "mb" | "mib" => 20,
-        "g" | "gb" | "gib" => 30,
-        _ => bail!("invalid sector size {text:?}: unknown unit {unit:?}"),
-    };
-    let bytes = n.checked_shl(shift).filter(|b| b >> shift == n);
-    match bytes {
-        Some(b) if SECTOR_SIZES.contains(&b) => Ok(b),
-        _ => bail!(
-            "unsupported sector size {text:?}: Filecoin sectors are 2KiB, 8MiB, 512MiB, 32GiB or 64GiB"
-        ),
-    }
+/// The library's seal proof of new sectors of `sector_size` bytes
+/// ([`sector::seal_proof_for_size`]).
+pub fn library_seal_proof(sector_size: u64) -> Result<RegisteredSealProof> {
+    seal_proof_from_number(i64::from(sector::seal_proof_for_size(sector_size)?))
 }
 
-/// Format a sector size the Lotus way (`2KiB`, `32GiB`, or bytes).
-pub fn format_sector_size(bytes: u64) -> String {
-    for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
-        if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
-            return format!("{}{unit}", bytes >> shift);
-        }
-    }
-    format!("{bytes}B")
+/// The library's WinningPoSt proof of sectors of `sector_size` bytes
+/// ([`sector::winning_post_for_size`]).
+pub fn library_winning_post(sector_size: u64) -> Result<RegisteredPoStProof> {
+    post_proof_from_number(i64::from(sector::winning_post_for_size(sector_size)?))
 }
 
-/// The seal proof type padma uses for new sectors at network version 28: `StackedDrg*V1_1`.
-pub fn seal_proof_for_size(sector_size: u64) -> Result<RegisteredSealProof> {
-    use RegisteredSealProof::*;
-    Ok(match sector_size {
-        SIZE_2KIB => StackedDrg2KiBV1_1,
-        SIZE_8MIB => StackedDrg8MiBV1_1,
-        SIZE_512MIB => StackedDrg512MiBV1_1,
-        SIZE_32GIB => StackedDrg32GiBV1_1,
-        SIZE_64GIB => StackedDrg64GiBV1_1,
-        other => bail!("unsupported sector size {other} bytes"),
-    })
-}
-
-/// The WinningPoSt proof type of a sector size: `StackedDrgWinning*V1`.
-pub fn winning_post_for_size(sector_size: u64) -> Result<RegisteredPoStProof> {
-    use RegisteredPoStProof::*;
-    Ok(match sector_size {
-        SIZE_2KIB => StackedDrgWinning2KiBV1,
-        SIZE_8MIB => StackedDrgWinning8MiBV1,
-        SIZE_512MIB => StackedDrgWinning512MiBV1,
-        SIZE_32GIB => StackedDrgWinning32GiBV1,
-        SIZE_64GIB => StackedDrgWinning64GiBV1,
-        other => bail!("unsupported sector size {other} bytes"),
-    })
-}
-
-/// The WindowPoSt proof type of a sector size at network version 28: `StackedDrgWindow*V1_2`
-/// (Filecoin's `StackedDrgWindow*V1P1`, numbers 10–14).
-pub fn window_post_for_size(sector_size: u64) -> Result<RegisteredPoStProof> {
-    use RegisteredPoStProof::*;
-    Ok(match sector_size {
-        SIZE_2KIB => StackedDrgWindow2KiBV1_2,
-        SIZE_8MIB => StackedDrgWindow8MiBV1_2,
-        SIZE_512MIB => StackedDrgWindow512MiBV1_2,
-        SIZE_32GIB => StackedDrgWindow32GiBV1_2,
-        SIZE_64GIB => StackedDrgWindow64GiBV1_2,
-        other => bail!("unsupported sector size {other} bytes"),
-    })
+/// The library's WindowPoSt proof of sectors of `sector_size` bytes
+/// ([`sector::window_post_for_size`]).
+pub fn library_window_post(sector_size: u64) -> Result<RegisteredPoStProof> {
+    post_proof_from_number(i64::from(sector::window_post_for_size(sector_size)?))
 }
 
 /// Filecoin's number of a seal proof type (`abi.RegisteredSealProof`).
@@ -204,23 +136,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sector_sizes_parse() {
-        assert_eq!(parse_sector_size("2KiB").unwrap(), 2048);
-        assert_eq!(parse_sector_size("2048").unwrap(), 2048);
-        assert_eq!(parse_sector_size("8mib").unwrap(), 8 << 20);
-        assert_eq!(parse_sector_size("512 MiB").unwrap(), 512 << 20);
-        assert_eq!(parse_sector_size("32GiB").unwrap(), 32 << 30);
-        assert_eq!(parse_sector_size("64GiB").unwrap(), 64 << 30);
-        let e = parse_sector_size("4KiB").unwrap_err().to_string();
-        assert!(e.contains("unsupported sector size"), "{e}");
-        assert!(parse_sector_size("two").is_err());
-        assert!(parse_sector_size("2XB").is_err());
-        assert!(parse_sector_size("99999999999999999999GiB").is_err());
-        assert_eq!(format_sector_size(2048), "2KiB");
-        assert_eq!(format_sector_size(32 << 30), "32GiB");
-    }
-
-    #[test]
     fn proof_numbers_round_trip() {
         for n in 0..20 {
             assert_eq!(seal_proof_number(seal_proof_from_number(n).unwrap()), n);
@@ -231,15 +146,15 @@ mod tests {
         assert!(seal_proof_from_number(20).is_err());
         assert!(post_proof_from_number(-1).is_err());
         assert_eq!(
-            seal_proof_number(seal_proof_for_size(SIZE_2KIB).unwrap()),
+            seal_proof_number(library_seal_proof(sector::SIZE_2KIB).unwrap()),
             5
         );
         assert_eq!(
-            post_proof_number(winning_post_for_size(SIZE_2KIB).unwrap()),
+            post_proof_number(library_winning_post(sector::SIZE_2KIB).unwrap()),
             0
         );
         assert_eq!(
-            post_proof_number(window_post_for_size(SIZE_2KIB).unwrap()),
+            post_proof_number(library_window_post(sector::SIZE_2KIB).unwrap()),
             10
         );
     }

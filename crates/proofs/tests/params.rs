@@ -5,7 +5,7 @@
 use padma_proofs::params::{
     circuits_for, ensure_params_in, manifest, ParamEvent, ParamSet, ParamsError, ParamsNeeded,
 };
-use padma_proofs::types::SIZE_2KIB;
+use padma_types::sector::SIZE_2KIB;
 use std::sync::Mutex;
 
 fn quiet(_: &ParamEvent) {}
@@ -23,7 +23,7 @@ fn unsupported_sector_size_is_a_clear_error() {
     .expect_err("4KiB");
     assert!(matches!(err, ParamsError::SectorSize(_)), "{err}");
     assert!(err.to_string().contains("unsupported sector size"), "{err}");
-    let parse = padma_proofs::types::parse_sector_size("3KiB").expect_err("3KiB");
+    let parse = padma_types::sector::parse_sector_size("3KiB").expect_err("3KiB");
     assert!(
         parse
             .to_string()

@@ -8,14 +8,13 @@
 use padma_proofs::post::{self, ProvingSector};
 use padma_proofs::seal::{self, SectorPaths};
 use padma_proofs::tasks::{self, Cancel, SealRequest};
-use padma_proofs::types::{
-    post_proof_number, seal_proof_for_size, seal_proof_number, window_post_for_size,
-    winning_post_for_size, SIZE_2KIB, SIZE_8MIB,
-};
 use padma_proofs::verifier::{
     mock, MockVerifier, PoStVerifyInfo, ProofVerifier, RealVerifier, SealVerifyInfo,
 };
 use padma_proofs::{ensure_params, ParamEvent, ParamSet, ParamsNeeded};
+use padma_types::sector::{
+    seal_proof_for_size, window_post_for_size, winning_post_for_size, SIZE_2KIB, SIZE_8MIB,
+};
 use std::sync::Mutex;
 
 const MINER: u64 = 1000;
@@ -34,11 +33,11 @@ fn ensure(size: u64, needed: ParamsNeeded) {
 }
 
 fn winning(size: u64) -> i64 {
-    post_proof_number(winning_post_for_size(size).expect("winning"))
+    i64::from(winning_post_for_size(size).expect("winning"))
 }
 
 fn window(size: u64) -> i64 {
-    post_proof_number(window_post_for_size(size).expect("window"))
+    i64::from(window_post_for_size(size).expect("window"))
 }
 
 fn flipped(proof: &[u8], at: usize) -> Vec<u8> {
@@ -131,7 +130,7 @@ fn prove_and_verify_posts(size: u64, sectors: &[ProvingSector]) {
 }
 
 fn fauxrep_sectors(size: u64, count: u64, root: &std::path::Path) -> Vec<ProvingSector> {
-    let seal_proof = seal_proof_number(seal_proof_for_size(size).expect("seal type"));
+    let seal_proof = i64::from(seal_proof_for_size(size).expect("seal type"));
     (1..=count)
         .map(|n| {
             let paths = SectorPaths::new(root, MINER, n);
@@ -173,7 +172,7 @@ async fn seal_verify_and_prove(size: u64) {
     tokio::task::spawn_blocking(move || ensure(size, ParamsNeeded::All))
         .await
         .expect("params");
-    let seal_proof = seal_proof_number(seal_proof_for_size(size).expect("seal type"));
+    let seal_proof = i64::from(seal_proof_for_size(size).expect("seal type"));
     let dir = tempfile::tempdir().expect("tempdir");
     let paths = SectorPaths::new(dir.path(), MINER, 7);
     let (ticket, seed) = ([3u8; 32], [4u8; 32]);

@@ -5,7 +5,7 @@
 use crate::error::{self, RpcError};
 use crate::method::{ApiVersion, Bound, CallCtx, ChannelResult, Params};
 use crate::request::{parse_body, parse_request, Body, Id, Request};
-use crate::server::Inner;
+use crate::shared::Inner;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use futures::FutureExt;
@@ -98,6 +98,14 @@ pub(crate) async fn handle_requests<S: Send + Sync + 'static>(
     }
     out.push(']');
     Some((StatusCode::OK, out))
+}
+
+/// The error for a request over the size limit, the same on HTTP and WebSocket.
+pub(crate) fn too_big(limit: usize) -> RpcError {
+    RpcError::new(
+        error::PARSE_ERROR,
+        format!("request bigger than maximum {limit} allowed"),
+    )
 }
 
 /// A JSON-RPC error response.

@@ -2,12 +2,12 @@
 //! HTTP), and plain requests with their body read under a size and time limit.
 
 use crate::auth::{JwtAuth, PermSet, Permission};
-use crate::dispatch::{error_text, handle_body};
-use crate::error::{self, RpcError};
-use crate::listen::{ConnInfo, InFlight};
+use crate::conn::{ConnInfo, InFlight};
+use crate::dispatch::{error_text, handle_body, too_big};
 use crate::method::{ApiVersion, CallCtx};
 use crate::request::Id;
-use crate::server::Inner;
+use crate::shared::Inner;
+use crate::ws::serve_socket;
 use axum::body::Body;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::WebSocketUpgrade;
@@ -19,14 +19,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 type EndpointState<S> = (Arc<Inner<S>>, ApiVersion);
-
-/// The error for a request over the size limit, the same on HTTP and WebSocket.
-pub(crate) fn too_big(limit: usize) -> RpcError {
-    RpcError::new(
-        error::PARSE_ERROR,
-        format!("request bigger than maximum {limit} allowed"),
-    )
-}
 
 /// `/rpc/v0` and `/rpc/v1`: a JSON-RPC request over HTTP, or a WebSocket upgrade.
 pub(crate) async fn endpoint<S: Send + Sync + 'static>(
@@ -48,7 +40,7 @@ pub(crate) async fn endpoint<S: Send + Sync + 'static>(
         return upgrade
             .max_message_size(limit)
             .max_frame_size(limit)
-            .on_upgrade(move |socket| crate::ws::serve_socket(inner, ctx, socket, conn))
+            .on_upgrade(move |socket| serve_socket(inner, ctx, socket, conn))
             .into_response();
     }
     let _in_flight = conn.as_ref().map(InFlight::start);

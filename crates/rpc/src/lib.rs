@@ -1,9 +1,12 @@
 //! Lotus-compatible JSON-RPC for padma: the method table, JWT permissions, the
 //! HTTP and WebSocket server (with go-jsonrpc's channel protocol) and a client.
 
+pub mod api_version;
 pub mod auth;
 pub mod client;
 pub mod client_ws;
+mod config;
+mod conn;
 mod dispatch;
 pub mod error;
 mod http;
@@ -13,6 +16,7 @@ pub mod params;
 pub mod request;
 pub mod rpc_method;
 pub mod server;
+mod shared;
 mod ws;
 
 pub use auth::{JwtAuth, PermSet, Permission};

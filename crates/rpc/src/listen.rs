@@ -2,19 +2,20 @@
 //! hyper, a read timeout for request headers, an idle timeout, and a bounded drain on
 //! shutdown. Each connection's permit is held until its WebSocket (if any) ends too.
 
-use crate::server::ServerConfig;
+use crate::config::{permits, ServerConfig};
+use crate::conn::ConnInfo;
+use crate::shared::until_set;
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{watch, Semaphore};
 
 /// File handles kept for the process's own work (datastore, keystore, sector files,
 /// logs) when the connection budget is derived from the file-handle limit.
@@ -70,49 +71,6 @@ fn fd_slots() -> Arc<Semaphore> {
         .clone()
 }
 
-/// What the server knows about one connection; handlers reach it through a request
-/// extension. Its permits return to the connection caps when the last clone is dropped.
-pub(crate) struct ConnInfo {
-    _permit: OwnedSemaphorePermit,
-    _fd_permit: OwnedSemaphorePermit,
-    started: Instant,
-    /// Milliseconds after `started` of the last byte read or written.
-    last_io_ms: AtomicU64,
-    /// Requests whose reply is not yet produced.
-    in_flight: AtomicUsize,
-}
-
-impl ConnInfo {
-    fn touch(&self) {
-        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last_io_ms.store(ms, Ordering::Relaxed);
-    }
-
-    /// When the idle timeout of this connection runs out, from its last traffic.
-    fn idle_deadline(&self, idle: Duration) -> tokio::time::Instant {
-        let last = Duration::from_millis(self.last_io_ms.load(Ordering::Relaxed));
-        tokio::time::Instant::from_std(self.started + last + idle)
-    }
-}
-
-/// Counts a request as in flight while alive.
-pub(crate) struct InFlight(Arc<ConnInfo>);
-
-impl InFlight {
-    /// Marks a request on `conn` as in flight until the guard is dropped.
-    pub(crate) fn start(conn: &Arc<ConnInfo>) -> InFlight {
-        conn.in_flight.fetch_add(1, Ordering::Relaxed);
-        InFlight(conn.clone())
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
-        self.0.touch();
-    }
-}
-
 /// A TCP stream that records when bytes last moved.
 struct Tracked {
     tcp: TcpStream,
@@ -162,17 +120,17 @@ pub(crate) async fn serve(
     config: &ServerConfig,
     mut closing: watch::Receiver<bool>,
 ) -> io::Result<()> {
-    let cap = crate::server::permits(config.max_connections);
+    let cap = permits(config.max_connections);
     let slots = Arc::new(Semaphore::new(cap));
     let fd_slots = fd_slots();
     loop {
         let permit = tokio::select! {
             p = slots.clone().acquire_owned() => p.map_err(io::Error::other)?,
-            _ = crate::server::until_set(&mut closing) => break,
+            _ = until_set(&mut closing) => break,
         };
         let fd_permit = tokio::select! {
             p = fd_slots.clone().acquire_owned() => p.map_err(io::Error::other)?,
-            _ = crate::server::until_set(&mut closing) => break,
+            _ = until_set(&mut closing) => break,
         };
         let tcp = tokio::select! {
             r = listener.accept() => match r {
@@ -184,16 +142,10 @@ pub(crate) async fn serve(
                     continue;
                 }
             },
-            _ = crate::server::until_set(&mut closing) => break,
+            _ = until_set(&mut closing) => break,
         };
         let _ = tcp.set_nodelay(true);
-        let info = Arc::new(ConnInfo {
-            _permit: permit,
-            _fd_permit: fd_permit,
-            started: Instant::now(),
-            last_io_ms: AtomicU64::new(0),
-            in_flight: AtomicUsize::new(0),
-        });
+        let info = Arc::new(ConnInfo::new(permit, fd_permit));
         tokio::spawn(connection(
             tcp,
             info,
@@ -241,13 +193,13 @@ async fn connection(
         let idle_at = info.idle_deadline(config.idle_timeout);
         tokio::select! {
             _ = conn.as_mut() => break,
-            _ = crate::server::until_set(&mut closing), if !draining => {
+            _ = until_set(&mut closing), if !draining => {
                 draining = true;
                 conn.as_mut().graceful_shutdown();
             }
             _ = tokio::time::sleep_until(idle_at) => {
                 let quiet = info.idle_deadline(config.idle_timeout) <= tokio::time::Instant::now();
-                if quiet && info.in_flight.load(Ordering::Relaxed) == 0 {
+                if quiet && !info.has_requests_in_flight() {
                     tracing::debug!("closing an idle API connection");
                     break;
                 }

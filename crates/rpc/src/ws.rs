@@ -3,13 +3,15 @@
 //! client must answer, a cap on requests in flight per connection, and a send buffer
 //! measured in bytes: a client that does not read its replies is disconnected.
 
-use crate::dispatch::{dispatch, error_text, handle_requests, parse_owned, Outcome, Parsed};
+use crate::config::permits;
+use crate::conn::ConnInfo;
+use crate::dispatch::{
+    dispatch, error_text, handle_requests, parse_owned, too_big, Outcome, Parsed,
+};
 use crate::error::RpcError;
-use crate::http::too_big;
-use crate::listen::ConnInfo;
 use crate::method::CallCtx;
 use crate::request::Id;
-use crate::server::Inner;
+use crate::shared::{until_set, Inner};
 use axum::body::Bytes;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use futures::{SinkExt, StreamExt};
@@ -161,7 +163,7 @@ pub(crate) async fn serve_socket<S: Send + Sync + 'static>(
         next_chan: AtomicU64::new(1),
         cancels: Mutex::new(HashMap::new()),
     });
-    let per_conn = Arc::new(Semaphore::new(crate::server::permits(
+    let per_conn = Arc::new(Semaphore::new(permits(
         inner.config.max_connection_requests,
     )));
     let mut closing = inner.closing.clone();
@@ -171,8 +173,8 @@ pub(crate) async fn serve_socket<S: Send + Sync + 'static>(
     loop {
         let frame = tokio::select! {
             f = stream.next() => f,
-            _ = crate::server::until_set(&mut closing) => break,
-            _ = crate::server::until_set(&mut dead_rx) => break,
+            _ = until_set(&mut closing) => break,
+            _ = until_set(&mut dead_rx) => break,
             _ = tokio::time::sleep_until(last_seen + idle) => {
                 tracing::debug!("closing a WebSocket that stopped answering pings");
                 break;
@@ -196,13 +198,13 @@ pub(crate) async fn serve_socket<S: Send + Sync + 'static>(
         // Back-pressure: no more reading while this connection has too many requests.
         let permits = tokio::select! {
             p = per_conn.clone().acquire_owned() => p,
-            _ = crate::server::until_set(&mut closing) => break,
-            _ = crate::server::until_set(&mut dead_rx) => break,
+            _ = until_set(&mut closing) => break,
+            _ = until_set(&mut dead_rx) => break,
         };
         let global = tokio::select! {
             p = inner.requests.clone().acquire_owned() => p,
-            _ = crate::server::until_set(&mut closing) => break,
-            _ = crate::server::until_set(&mut dead_rx) => break,
+            _ = until_set(&mut closing) => break,
+            _ = until_set(&mut dead_rx) => break,
         };
         let (Ok(permit), Ok(global)) = (permits, global) else {
             break;
@@ -234,7 +236,7 @@ pub(crate) async fn serve_socket<S: Send + Sync + 'static>(
         // The rest of the oversized message is still unread: closing the socket now
         // would reset it and could destroy the error reply before the client reads
         // it. Give the client a moment to read the error and the close frame.
-        let _ = tokio::time::timeout(LINGER, crate::server::until_set(&mut closing)).await;
+        let _ = tokio::time::timeout(LINGER, until_set(&mut closing)).await;
     }
     drop(stream);
     drop(conn_slot);

@@ -15,7 +15,9 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Sum {
+    /// The sum.
     pub total: u64,
+    /// How many numbers were added.
     pub parts: usize,
 }
 

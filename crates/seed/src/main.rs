@@ -65,7 +65,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::PreSeal(a) => {
             let opts = PreSealOptions {
                 miner_addr: a.miner_addr,
-                sector_size: padma_proofs::types::parse_sector_size(&a.sector_size)?,
+                sector_size: padma_types::sector::parse_sector_size(&a.sector_size)?,
                 num_sectors: a.num_sectors,
                 sector_offset: a.sector_offset,
                 sector_dir: expand_home(&cli.sector_dir),

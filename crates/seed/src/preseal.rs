@@ -57,9 +57,7 @@ pub fn pre_seal(opts: &PreSealOptions) -> Result<PreSealOutput> {
     } else {
         Network::Testnet
     });
-    let seal_proof = padma_proofs::types::seal_proof_number(
-        padma_proofs::types::seal_proof_for_size(opts.sector_size)?,
-    );
+    let seal_proof = i64::from(padma_types::sector::seal_proof_for_size(opts.sector_size)?);
     if opts.num_sectors == 0 {
         bail!("--num-sectors must be at least 1");
     }
@@ -274,7 +272,7 @@ pub fn time_winning_post(sector_dir: &Path, manifest: &[u8]) -> Result<std::time
         sealed: paths.sealed,
         cache: paths.cache,
     };
-    let post = padma_proofs::types::post_proof_number(padma_proofs::types::winning_post_for_size(
+    let post = i64::from(padma_types::sector::winning_post_for_size(
         miner.sector_size,
     )?);
     padma_proofs::post::time_winning_post(post, miner_id, &proving)

@@ -393,7 +393,7 @@ impl<'r, 'bs, BS: Blockstore> Runtime<'r, 'bs, BS> {
         id: ActorID,
         delegated: Option<Address>,
     ) -> Result<(), ActorError> {
-        if self.receiver != crate::actors::INIT_ACTOR_ID {
+        if self.receiver != crate::actors::ids::INIT {
             return Err(ActorError::forbidden(
                 "create_actor is restricted to the init actor".into(),
             ));

@@ -10,13 +10,15 @@ use fvm_ipld_encoding::RawBytes;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::ExitCode;
 use fvm_shared::message::Message;
-use padma_state::genesis::{self, Template, INITIAL_BASE_FEE};
+use padma_state::actors::{ids, method};
+use padma_state::genesis::{self, Template, INITIAL_BASE_FEE, MINER_START};
 use padma_state::ipld::get_cbor;
 use padma_state::policy::{devnet_policy, NETWORK_VERSION};
 use padma_state::runtime::NoExterns;
 use padma_state::tree::StateTree;
 use padma_state::vm::{execute_tipset, BlockMessages, ChainMessage, LotusSupply, VmEnv};
 use padma_types::crypto::{KeyInfo, KeyType};
+use padma_types::sector::SIZE_2KIB;
 
 static NO: NoExterns = NoExterns;
 
@@ -41,7 +43,7 @@ fn owner_key() -> KeyInfo {
 /// One 2KiB miner (f01000) with `n` fake pre-sealed sectors.
 fn template(n: u64) -> Template {
     let k = owner_key();
-    let m = genesis::fake::fake_miner(1000, &k, 2048, n, 9001).unwrap();
+    let m = genesis::fake::fake_miner(MINER_START, &k, SIZE_2KIB, n, 9001).unwrap();
     let mut t = Template::new("localnet-vm".into(), 1_700_000_000);
     let manifest = serde_json::json!({ "t01000": m });
     t.add_miners_from_manifest(
@@ -65,7 +67,8 @@ fn genesis_miner_keeps_its_claim_through_deadline_cron() {
     let total = tree.total_balance().unwrap();
     let mst: miner::State = get_cbor(&store, &tree.get_actor(mid).unwrap().unwrap().state).unwrap();
     assert!(mst.deadline_cron_active);
-    let pst: power::State = get_cbor(&store, &tree.get_actor(4).unwrap().unwrap().state).unwrap();
+    let pst: power::State =
+        get_cbor(&store, &tree.get_actor(ids::POWER).unwrap().unwrap().state).unwrap();
     let claim0 = pst.get_claim(&store, &miner_addr).unwrap().unwrap();
     assert!(claim0.raw_byte_power > 0.into());
 
@@ -78,7 +81,7 @@ fn genesis_miner_keeps_its_claim_through_deadline_cron() {
         to,
         sequence: 0,
         value: TokenAmount::from_whole(1),
-        method_num: 0,
+        method_num: method::SEND,
         params: RawBytes::default(),
         gas_limit: 10_000_000,
         gas_fee_cap: TokenAmount::from_atto(INITIAL_BASE_FEE * 2),
@@ -109,7 +112,8 @@ fn genesis_miner_keeps_its_claim_through_deadline_cron() {
     let r2 = execute_tipset(&store, &r.state_root, 1, &empty, env(epoch, &supply)).unwrap();
     let tree = StateTree::load(&store, &r2.state_root).unwrap();
     assert_eq!(tree.total_balance().unwrap(), total);
-    let pst: power::State = get_cbor(&store, &tree.get_actor(4).unwrap().unwrap().state).unwrap();
+    let pst: power::State =
+        get_cbor(&store, &tree.get_actor(ids::POWER).unwrap().unwrap().state).unwrap();
     assert_eq!(pst.miner_count, 1, "the miner's cron must not have failed");
     assert!(pst.get_claim(&store, &miner_addr).unwrap().is_some());
     assert!(pst.first_cron_epoch > deadline_end);
@@ -119,7 +123,7 @@ fn genesis_miner_keeps_its_claim_through_deadline_cron() {
     assert_ne!(mst2.current_deadline, mst.current_deadline);
     // Market cron processed every epoch, including the genesis deals scheduled in it.
     let market: fil_actor_market_state::v18::State =
-        get_cbor(&store, &tree.get_actor(5).unwrap().unwrap().state).unwrap();
+        get_cbor(&store, &tree.get_actor(ids::MARKET).unwrap().unwrap().state).unwrap();
     assert_eq!(market.last_cron, epoch);
     for e in 0..=epoch {
         assert!(market.get_deals_for_epoch(&store, e).unwrap().is_empty());

@@ -33,7 +33,7 @@ fn create_miner(net: &mut Net) -> (u64, Address) {
     let owner = net.accounts[0].addr;
     let r = net.send(
         0,
-        Address::new_id(POWER_ACTOR_ID),
+        Address::new_id(ids::POWER),
         method::power::CREATE_MINER,
         p(create_params(owner, owner)),
         fil(10),
@@ -51,7 +51,7 @@ fn create_miner_locks_the_deposit_and_registers_a_claim() {
     let nonce = net.accounts[0].nonce;
     let m = net.msg(
         0,
-        Address::new_id(POWER_ACTOR_ID),
+        Address::new_id(ids::POWER),
         method::power::CREATE_MINER,
         p(create_params(owner, owner)),
         fil(10),
@@ -67,7 +67,7 @@ fn create_miner_locks_the_deposit_and_registers_a_claim() {
     seed.extend_from_slice(&0u64.to_be_bytes());
     assert_eq!(out.1, Address::new_actor(&seed));
     assert_eq!(net.lookup(&out.1), Some(id));
-    let init: fil_actor_init_state::v18::State = net.state(INIT_ACTOR_ID);
+    let init: fil_actor_init_state::v18::State = net.state(ids::INIT);
     assert_eq!(init.next_id, id + 1);
 
     let actor = net.actor(id).unwrap();
@@ -94,7 +94,7 @@ fn create_miner_locks_the_deposit_and_registers_a_claim() {
     let deadlines: miner::Deadlines = net.get(&st.deadlines);
     assert_eq!(deadlines.due.len(), 48);
 
-    let pst: power::State = net.state(POWER_ACTOR_ID);
+    let pst: power::State = net.state(ids::POWER);
     assert_eq!(pst.miner_count, 1);
     assert_eq!(pst.miner_above_min_power_count, 0);
     let claim = pst.get_claim(&net.store, &out.0).unwrap().unwrap();
@@ -107,9 +107,9 @@ fn create_miner_locks_the_deposit_and_registers_a_claim() {
 fn create_miner_rejects_bad_deposits_and_workers() {
     let mut net = Net::new(2);
     let owner = net.accounts[0].addr;
-    let power_addr = Address::new_id(POWER_ACTOR_ID);
+    let power_addr = Address::new_id(ids::POWER);
     // No deposit: ErrInsufficientFunds, and nothing is created.
-    let init_before: fil_actor_init_state::v18::State = net.state(INIT_ACTOR_ID);
+    let init_before: fil_actor_init_state::v18::State = net.state(ids::INIT);
     let r = net.send(
         0,
         power_addr,
@@ -122,7 +122,7 @@ fn create_miner_rejects_bad_deposits_and_workers() {
         ExitCode::USR_INSUFFICIENT_FUNDS,
         "{r:?}"
     );
-    let init_after: fil_actor_init_state::v18::State = net.state(INIT_ACTOR_ID);
+    let init_after: fil_actor_init_state::v18::State = net.state(ids::INIT);
     assert_eq!(init_after.next_id, init_before.next_id);
     // A secp256k1 worker: ErrIllegalArgument.
     let secp = net.accounts[1].addr;
@@ -146,13 +146,13 @@ fn create_miner_rejects_bad_deposits_and_workers() {
     };
     let r = net.send(
         0,
-        Address::new_id(INIT_ACTOR_ID),
+        Address::new_id(ids::INIT),
         method::init::EXEC,
         p(exec),
         TokenAmount::default(),
     );
     assert_eq!(r.receipt.exit_code, ExitCode::USR_FORBIDDEN);
-    let pst: power::State = net.state(POWER_ACTOR_ID);
+    let pst: power::State = net.state(ids::POWER);
     assert_eq!(pst.miner_count, 0);
 }
 
@@ -337,7 +337,7 @@ fn miner_withdrawals_pay_only_the_available_balance() {
     let (id, _) = create_miner(&mut net);
     let maddr = Address::new_id(id);
     // Top up the miner with a plain send.
-    let r = net.send(1, maddr, 0, RawBytes::default(), fil(5));
+    let r = net.send(1, maddr, method::SEND, RawBytes::default(), fil(5));
     assert_eq!(r.receipt.exit_code, ExitCode::OK);
     let st: miner::State = net.state(id);
     let available = fil(15) - &st.locked_funds;
@@ -399,7 +399,7 @@ fn market_escrow_add_and_withdraw() {
     let mut net = Net::new(2);
     let total = net.total();
     let me = net.accounts[0].addr;
-    let mk = Address::new_id(MARKET_ACTOR_ID);
+    let mk = Address::new_id(ids::MARKET);
     let r = net.send(0, mk, method::market::ADD_BALANCE, p(me), fil(7));
     assert_eq!(r.receipt.exit_code, ExitCode::OK, "{r:?}");
     let r = net.send(
@@ -410,7 +410,7 @@ fn market_escrow_add_and_withdraw() {
         TokenAmount::default(),
     );
     assert_eq!(r.receipt.exit_code, ExitCode::USR_ILLEGAL_ARGUMENT);
-    assert_eq!(net.balance(MARKET_ACTOR_ID), fil(7));
+    assert_eq!(net.balance(ids::MARKET), fil(7));
     let r = net.send(
         1,
         mk,
@@ -443,7 +443,7 @@ fn market_escrow_add_and_withdraw() {
     );
     assert_eq!(r.receipt.exit_code, ExitCode::OK);
     assert_eq!(ret_of::<TokenAmount>(&r), fil(3));
-    assert_eq!(net.balance(MARKET_ACTOR_ID), fil(4));
+    assert_eq!(net.balance(ids::MARKET), fil(4));
     // A miner's escrow: its owner withdraws, to the owner.
     let (id, _) = create_miner(&mut net);
     let r = net.send(
@@ -475,7 +475,7 @@ fn market_escrow_add_and_withdraw() {
     );
     assert_eq!(r.receipt.exit_code, ExitCode::OK);
     assert_eq!(ret_of::<TokenAmount>(&r), fil(2));
-    let st: market::State = net.state(MARKET_ACTOR_ID);
+    let st: market::State = net.state(ids::MARKET);
     let table =
         market::balance_table::BalanceTable::from_root(&net.store, &st.escrow_table, "escrow")
             .unwrap();
@@ -492,7 +492,7 @@ fn market_escrow_add_and_withdraw() {
 fn power_getters_and_miner_only_methods() {
     let mut net = Net::new(2);
     let (id, _) = create_miner(&mut net);
-    let pw = Address::new_id(POWER_ACTOR_ID);
+    let pw = Address::new_id(ids::POWER);
     let r = net.send(
         1,
         pw,
@@ -556,7 +556,7 @@ fn claimed_power_moves_totals_across_the_consensus_minimum() {
     // Drive the power state helper directly with a miner claim.
     let mut net = Net::new(1);
     let (id, _) = create_miner(&mut net);
-    let mut st: power::State = net.state(POWER_ACTOR_ID);
+    let mut st: power::State = net.state(ids::POWER);
     let policy = padma_state::policy::devnet_policy();
     let mut claims = st.load_claims(&net.store).unwrap();
     let a = Address::new_id(id);

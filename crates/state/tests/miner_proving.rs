@@ -63,7 +63,7 @@ impl Chain {
         };
         let r = net.send(
             0,
-            Address::new_id(POWER_ACTOR_ID),
+            Address::new_id(ids::POWER),
             method::power::CREATE_MINER,
             p(prm),
             fil(fund),
@@ -85,7 +85,7 @@ impl Chain {
     }
 
     fn power(&self) -> power::State {
-        self.net.state(POWER_ACTOR_ID)
+        self.net.state(ids::POWER)
     }
 
     /// The miner's claimed (raw, QA) power.
@@ -99,7 +99,7 @@ impl Chain {
     }
 
     fn burnt(&self) -> TokenAmount {
-        self.net.balance(BURNT_FUNDS_ACTOR_ID)
+        self.net.balance(ids::BURNT_FUNDS)
     }
 
     /// Applies account `i`'s message to the miner at the next epoch, then runs
@@ -155,8 +155,8 @@ impl Chain {
     fn cron(&mut self, e: i64) {
         let m = Message {
             version: 0,
-            from: Address::new_id(SYSTEM_ACTOR_ID),
-            to: Address::new_id(CRON_ACTOR_ID),
+            from: Address::new_id(ids::SYSTEM),
+            to: Address::new_id(ids::CRON),
             sequence: e as u64,
             value: TokenAmount::default(),
             method_num: method::cron::EPOCH_TICK,
@@ -273,9 +273,13 @@ impl Chain {
 
     /// Sends `amount` FIL from account 1 to the miner.
     fn fund(&mut self, amount: u64) {
-        let r = self
-            .net
-            .send(1, self.maddr, 0, RawBytes::default(), fil(amount));
+        let r = self.net.send(
+            1,
+            self.maddr,
+            method::SEND,
+            RawBytes::default(),
+            fil(amount),
+        );
         assert_eq!(r.receipt.exit_code, ExitCode::OK);
     }
 
@@ -287,7 +291,7 @@ impl Chain {
     }
 
     fn reward_state(&self) -> fil_actor_reward_state::v18::State {
-        self.net.state(REWARD_ACTOR_ID)
+        self.net.state(ids::REWARD)
     }
 
     /// The circulating supply a message at the next epoch sees.
@@ -315,13 +319,13 @@ impl Chain {
 /// actor but reports it as it vests, so on a network with no pledge at all a
 /// miner's first vesting would drive the total negative and fail its cron.
 fn seed_network_pledge(net: &mut Net, amount: TokenAmount) {
-    let mut st: power::State = net.state(POWER_ACTOR_ID);
+    let mut st: power::State = net.state(ids::POWER);
     st.total_pledge_collateral += amount;
     let head = padma_state::ipld::put_cbor(&net.store, &st).unwrap();
     let mut tree = padma_state::StateTree::load(&net.store, &net.root).unwrap();
-    let mut actor = tree.get_actor(POWER_ACTOR_ID).unwrap().unwrap();
+    let mut actor = tree.get_actor(ids::POWER).unwrap().unwrap();
     actor.state = head;
-    tree.set_actor(POWER_ACTOR_ID, actor).unwrap();
+    tree.set_actor(ids::POWER, actor).unwrap();
     net.root = tree.flush().unwrap();
 }
 

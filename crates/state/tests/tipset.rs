@@ -33,7 +33,7 @@ fn make_miner(net: &mut Net) -> Address {
     };
     let r = net.send(
         0,
-        Address::new_id(POWER_ACTOR_ID),
+        Address::new_id(ids::POWER),
         method::power::CREATE_MINER,
         p(prm),
         fil(10),
@@ -56,7 +56,7 @@ impl Net {
     }
 
     fn transfer(&self, from: usize, nonce: u64, to: Address, value: TokenAmount) -> ChainMessage {
-        let mut m = self.msg(from, to, 0, RawBytes::default(), value);
+        let mut m = self.msg(from, to, method::SEND, RawBytes::default(), value);
         m.sequence = nonce;
         m.gas_limit = 10_000_000;
         self.sign(from, m)
@@ -117,7 +117,7 @@ fn rewards_and_cron_advance_the_network() {
     let miner = make_miner(&mut net);
     let mid = miner.id().unwrap();
     let total = net.total();
-    let rst0: reward::State = net.state(REWARD_ACTOR_ID);
+    let rst0: reward::State = net.state(ids::REWARD);
     let mst0: miner::State = net.state(mid);
     let mbal0 = net.balance(mid);
     let b = net.accounts[1].addr;
@@ -139,7 +139,7 @@ fn rewards_and_cron_advance_the_network() {
     let (locked, _) = miner::locked_reward_from_reward(paid.clone());
     assert_eq!(&mst.locked_funds - &mst0.locked_funds, locked);
     // The reward actor recorded the payout and moved to the next epoch.
-    let rst: reward::State = net.state(REWARD_ACTOR_ID);
+    let rst: reward::State = net.state(ids::REWARD);
     assert_eq!(
         rst.total_storage_power_reward,
         &rst0.total_storage_power_reward + &block_reward
@@ -150,12 +150,12 @@ fn rewards_and_cron_advance_the_network() {
         rst0.this_epoch_reward_smoothed
     );
     // The power actor's pledge total includes the miner's locked funds change.
-    let pst: power::State = net.state(POWER_ACTOR_ID);
+    let pst: power::State = net.state(ids::POWER);
     assert_eq!(
         pst.this_epoch_pledge_collateral,
         pst.total_pledge_collateral
     );
-    let market: fil_actor_market_state::v18::State = net.state(MARKET_ACTOR_ID);
+    let market: fil_actor_market_state::v18::State = net.state(ids::MARKET);
     assert_eq!(market.last_cron, 1);
     assert_eq!(net.total(), total);
 
@@ -169,9 +169,9 @@ fn rewards_and_cron_advance_the_network() {
         }],
     );
     assert!(r.applied.is_empty());
-    let market: fil_actor_market_state::v18::State = net.state(MARKET_ACTOR_ID);
+    let market: fil_actor_market_state::v18::State = net.state(ids::MARKET);
     assert_eq!(market.last_cron, 4);
-    let rst: reward::State = net.state(REWARD_ACTOR_ID);
+    let rst: reward::State = net.state(ids::REWARD);
     assert_eq!(rst.epoch, 5);
     assert_eq!(net.total(), total);
 }
@@ -205,11 +205,11 @@ fn execution_is_deterministic_and_rejects_bad_tipsets() {
         win_count: 1,
         messages: vec![],
     }];
-    let burnt0 = n1.balance(BURNT_FUNDS_ACTOR_ID);
-    let rst: fil_actor_reward_state::v18::State = n1.state(REWARD_ACTOR_ID);
+    let burnt0 = n1.balance(ids::BURNT_FUNDS);
+    let rst: fil_actor_reward_state::v18::State = n1.state(ids::REWARD);
     n1.run(1, &bad);
     assert_eq!(
-        n1.balance(BURNT_FUNDS_ACTOR_ID),
+        n1.balance(ids::BURNT_FUNDS),
         burnt0 + padma_state::actors::reward::block_reward(&rst.this_epoch_reward, 1)
     );
 }
@@ -277,7 +277,7 @@ fn funds_are_conserved_across_many_random_messages() {
                     1 if !strangers.is_empty() => {
                         strangers[rng.below(strangers.len() as u64) as usize]
                     }
-                    2 => Address::new_id(MARKET_ACTOR_ID),
+                    2 => Address::new_id(ids::MARKET),
                     3 => miner,
                     4 => Address::new_id(9999),
                     _ => net.accounts[rng.below(4) as usize].addr,

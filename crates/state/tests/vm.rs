@@ -21,9 +21,9 @@ fn send_moves_value_and_splits_the_gas_payment() {
     let total = net.total();
     let (a, b) = (net.accounts[0].id, net.accounts[1].id);
     let to = net.accounts[1].addr;
-    let burnt0 = net.balance(BURNT_FUNDS_ACTOR_ID);
-    let reward0 = net.balance(REWARD_ACTOR_ID);
-    let m = net.msg(0, to, 0, RawBytes::default(), fil(3));
+    let burnt0 = net.balance(ids::BURNT_FUNDS);
+    let reward0 = net.balance(ids::REWARD);
+    let m = net.msg(0, to, method::SEND, RawBytes::default(), fil(3));
     let r = net.apply(0, m.clone());
     assert_eq!(r.receipt.exit_code, ExitCode::OK, "{r:?}");
     assert!(r.receipt.return_data.is_empty());
@@ -56,10 +56,10 @@ fn send_moves_value_and_splits_the_gas_payment() {
     );
     assert_eq!(net.balance(b), fil(ACCOUNT_FIL) + fil(3));
     assert_eq!(
-        net.balance(BURNT_FUNDS_ACTOR_ID),
+        net.balance(ids::BURNT_FUNDS),
         burnt0 + &expect.base_fee_burn + &expect.over_estimation_burn
     );
-    assert_eq!(net.balance(REWARD_ACTOR_ID), reward0 + &expect.miner_tip);
+    assert_eq!(net.balance(ids::REWARD), reward0 + &expect.miner_tip);
     assert_eq!(expect.miner_tip, TokenAmount::from_atto(100) * m.gas_limit);
     assert_eq!(net.actor(a).unwrap().sequence, 1);
     assert_eq!(net.total(), total);
@@ -69,12 +69,12 @@ fn send_moves_value_and_splits_the_gas_payment() {
 fn sending_to_new_key_addresses_creates_accounts() {
     let mut net = Net::new(1);
     let total = net.total();
-    let next_id: fil_actor_init_state::v18::State = net.state(INIT_ACTOR_ID);
+    let next_id: fil_actor_init_state::v18::State = net.state(ids::INIT);
     for (i, kt) in [KeyType::Secp256k1, KeyType::Bls].into_iter().enumerate() {
         let k = KeyInfo::generate(kt);
         let addr = k.address().unwrap();
         assert_eq!(net.lookup(&addr), None);
-        let r = net.send(0, addr, 0, RawBytes::default(), fil(1));
+        let r = net.send(0, addr, method::SEND, RawBytes::default(), fil(1));
         assert_eq!(r.receipt.exit_code, ExitCode::OK, "{r:?}");
         let id = net.lookup(&addr).unwrap();
         assert_eq!(id, next_id.next_id + i as u64);
@@ -87,9 +87,15 @@ fn sending_to_new_key_addresses_creates_accounts() {
     }
     // Creating an account costs more than a plain send to an existing one.
     let to = net.accounts[0].addr;
-    let plain = net.send(0, to, 0, RawBytes::default(), fil(1));
+    let plain = net.send(0, to, method::SEND, RawBytes::default(), fil(1));
     let k = KeyInfo::generate(KeyType::Secp256k1);
-    let fresh = net.send(0, k.address().unwrap(), 0, RawBytes::default(), fil(1));
+    let fresh = net.send(
+        0,
+        k.address().unwrap(),
+        method::SEND,
+        RawBytes::default(),
+        fil(1),
+    );
     assert!(fresh.receipt.gas_used > plain.receipt.gas_used + PRICES.on_create_actor(true));
     assert_eq!(net.total(), total);
 }
@@ -101,12 +107,18 @@ fn unknown_receivers_and_failed_transfers_revert_but_keep_the_nonce_and_gas() {
     let a = net.accounts[0].id;
     // An f2 address nobody created: SysErrInvalidReceiver.
     let ghost = Address::new_actor(b"nobody");
-    let r = net.send(0, ghost, 0, RawBytes::default(), fil(1));
+    let r = net.send(0, ghost, method::SEND, RawBytes::default(), fil(1));
     assert_eq!(r.receipt.exit_code, ExitCode::SYS_INVALID_RECEIVER);
     assert_eq!(net.actor(a).unwrap().sequence, 1);
     assert!(net.balance(a) < fil(ACCOUNT_FIL));
     // An ID that does not exist.
-    let r = net.send(0, Address::new_id(4242), 0, RawBytes::default(), fil(1));
+    let r = net.send(
+        0,
+        Address::new_id(4242),
+        method::SEND,
+        RawBytes::default(),
+        fil(1),
+    );
     assert_eq!(r.receipt.exit_code, ExitCode::SYS_INVALID_RECEIVER);
     // More value than the balance (but enough for gas): SysErrInsufficientFunds,
     // and the implicitly created recipient is reverted too.
@@ -134,7 +146,7 @@ fn preflight_failures_change_nothing() {
     let root = net.root;
     let to = net.accounts[1].addr;
     // Wrong nonce: SysErrSenderStateInvalid, no gas, no nonce bump.
-    let mut m = net.msg(0, to, 0, RawBytes::default(), fil(1));
+    let mut m = net.msg(0, to, method::SEND, RawBytes::default(), fil(1));
     m.sequence = 5;
     let r = net.apply(0, m);
     assert_eq!(r.receipt.exit_code, ExitCode::SYS_SENDER_STATE_INVALID);
@@ -145,14 +157,14 @@ fn preflight_failures_change_nothing() {
     );
     assert_eq!(net.root, root);
     // Balance below GasLimit × GasFeeCap.
-    let mut m = net.msg(0, to, 0, RawBytes::default(), fil(1));
+    let mut m = net.msg(0, to, method::SEND, RawBytes::default(), fil(1));
     m.gas_fee_cap = fil(1);
     m.gas_premium = TokenAmount::default();
     let r = net.apply(0, m);
     assert_eq!(r.receipt.exit_code, ExitCode::SYS_SENDER_STATE_INVALID);
     assert_eq!(net.root, root);
     // Gas limit below the inclusion cost: SysErrOutOfGas before execution.
-    let mut m = net.msg(0, to, 0, RawBytes::default(), fil(1));
+    let mut m = net.msg(0, to, method::SEND, RawBytes::default(), fil(1));
     m.gas_limit = 1000;
     let r = net.apply(0, m);
     assert_eq!(r.receipt.exit_code, ExitCode::SYS_OUT_OF_GAS);
@@ -160,12 +172,12 @@ fn preflight_failures_change_nothing() {
     assert_eq!(net.root, root);
     // Unknown sender, and a sender that is not an account.
     let stranger = KeyInfo::generate(KeyType::Bls).address().unwrap();
-    let mut m = net.msg(0, to, 0, RawBytes::default(), fil(1));
+    let mut m = net.msg(0, to, method::SEND, RawBytes::default(), fil(1));
     m.from = stranger;
     let mut vm = net.vm();
     let r = vm.apply_message(&m, 200).unwrap();
     assert_eq!(r.receipt.exit_code, ExitCode::SYS_SENDER_INVALID);
-    m.from = Address::new_id(POWER_ACTOR_ID);
+    m.from = Address::new_id(ids::POWER);
     let r = vm.apply_message(&m, 200).unwrap();
     assert_eq!(r.receipt.exit_code, ExitCode::SYS_SENDER_INVALID);
     // Syntactically invalid messages are errors, not receipts.
@@ -180,7 +192,13 @@ fn out_of_gas_reverts_and_charges_the_whole_limit() {
     let total = net.total();
     let a = net.accounts[0].id;
     let k = KeyInfo::generate(KeyType::Secp256k1);
-    let mut m = net.msg(0, k.address().unwrap(), 0, RawBytes::default(), fil(1));
+    let mut m = net.msg(
+        0,
+        k.address().unwrap(),
+        method::SEND,
+        RawBytes::default(),
+        fil(1),
+    );
     // Enough for inclusion, not for creating the recipient account.
     m.gas_limit = PRICES.on_chain_message(300) + 100_000;
     let limit = m.gas_limit;
@@ -200,7 +218,7 @@ fn out_of_gas_reverts_and_charges_the_whole_limit() {
 #[test]
 fn bad_params_and_unknown_methods_fail_with_builtin_exit_codes() {
     let mut net = Net::new(1);
-    let power = Address::new_id(POWER_ACTOR_ID);
+    let power = Address::new_id(ids::POWER);
     // Undecodable parameters: ErrSerialization.
     let r = net.send(
         0,
@@ -225,7 +243,7 @@ fn bad_params_and_unknown_methods_fail_with_builtin_exit_codes() {
     // System-only method: ErrForbidden.
     let r = net.send(
         0,
-        Address::new_id(CRON_ACTOR_ID),
+        Address::new_id(ids::CRON),
         method::cron::EPOCH_TICK,
         RawBytes::default(),
         TokenAmount::default(),
@@ -296,7 +314,7 @@ fn account_methods_with_real_signatures() {
 fn state_call_does_not_commit() {
     let net = Net::new(2);
     let to = net.accounts[1].addr;
-    let mut m = net.msg(0, to, 0, RawBytes::default(), fil(2));
+    let mut m = net.msg(0, to, method::SEND, RawBytes::default(), fil(2));
     m.gas_limit = 0;
     m.gas_fee_cap = TokenAmount::default();
     m.gas_premium = TokenAmount::default();
@@ -321,39 +339,39 @@ fn state_call_does_not_commit() {
 #[test]
 fn singleton_states_decode_with_the_v18_types() {
     let net = Net::new(1);
-    let sys: fil_actor_system_state::v18::State = net.state(SYSTEM_ACTOR_ID);
+    let sys: fil_actor_system_state::v18::State = net.state(ids::SYSTEM);
     let reg: Vec<(String, cid::Cid)> = net.get(&sys.builtin_actors);
     assert!(reg.is_empty());
-    let init: fil_actor_init_state::v18::State = net.state(INIT_ACTOR_ID);
+    let init: fil_actor_init_state::v18::State = net.state(ids::INIT);
     assert_eq!(init.network_name, "padmatest");
     assert_eq!(init.next_id, 101);
-    let cron: fil_actor_cron_state::v18::State = net.state(CRON_ACTOR_ID);
+    let cron: fil_actor_cron_state::v18::State = net.state(ids::CRON);
     assert_eq!(cron.entries.len(), 2);
-    assert_eq!(cron.entries[0].receiver, Address::new_id(POWER_ACTOR_ID));
+    assert_eq!(cron.entries[0].receiver, Address::new_id(ids::POWER));
     assert_eq!(cron.entries[0].method_num, method::power::ON_EPOCH_TICK_END);
-    let rw: fil_actor_reward_state::v18::State = net.state(REWARD_ACTOR_ID);
+    let rw: fil_actor_reward_state::v18::State = net.state(ids::REWARD);
     let expected = fil_actor_reward_state::v18::State::new(0.into());
     assert_eq!(
         fvm_ipld_encoding::to_vec(&rw).unwrap(),
         fvm_ipld_encoding::to_vec(&expected).unwrap()
     );
-    let pw: fil_actor_power_state::v18::State = net.state(POWER_ACTOR_ID);
+    let pw: fil_actor_power_state::v18::State = net.state(ids::POWER);
     assert_eq!(pw.miner_count, 0);
-    let mk: fil_actor_market_state::v18::State = net.state(MARKET_ACTOR_ID);
+    let mk: fil_actor_market_state::v18::State = net.state(ids::MARKET);
     assert_eq!(mk.last_cron, -1);
-    let vr: fil_actor_verifreg_state::v18::State = net.state(VERIFREG_ACTOR_ID);
-    assert_eq!(vr.root_key, Address::new_id(BURNT_FUNDS_ACTOR_ID));
-    let dc: fil_actor_datacap_state::v18::State = net.state(DATACAP_ACTOR_ID);
-    assert_eq!(dc.governor, Address::new_id(VERIFREG_ACTOR_ID));
+    let vr: fil_actor_verifreg_state::v18::State = net.state(ids::VERIFREG);
+    assert_eq!(vr.root_key, Address::new_id(ids::BURNT_FUNDS));
+    let dc: fil_actor_datacap_state::v18::State = net.state(ids::DATACAP);
+    assert_eq!(dc.governor, Address::new_id(ids::VERIFREG));
     // Each constructor ran once: a second call fails.
     let mut vm = net.vm();
     let again = fvm_shared::message::Message {
         version: 0,
-        from: Address::new_id(SYSTEM_ACTOR_ID),
-        to: Address::new_id(POWER_ACTOR_ID),
+        from: Address::new_id(ids::SYSTEM),
+        to: Address::new_id(ids::POWER),
         sequence: 0,
         value: TokenAmount::default(),
-        method_num: 1,
+        method_num: method::CONSTRUCTOR,
         params: RawBytes::default(),
         gas_limit: 1_000_000_000,
         gas_fee_cap: TokenAmount::default(),

@@ -1,5 +1,6 @@
 //! Filecoin wire types for padma: addresses, CIDs, messages, signatures and keys,
-//! plus their Lotus JSON encodings (in [`json`]), kept apart from the domain types.
+//! sector sizes with their proof types, plus their Lotus JSON encodings (in
+//! [`json`]), kept apart from the domain types.
 
 pub mod address;
 pub mod block;
@@ -10,6 +11,7 @@ pub mod fil;
 pub mod json;
 pub mod message;
 pub mod peer_id;
+pub mod sector;
 
 pub use fvm_shared;
 pub use fvm_shared::address::{Address, Network};

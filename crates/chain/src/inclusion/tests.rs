@@ -36,7 +36,7 @@ fn msg(from: Address, nonce: u64, gas_limit: u64) -> Message {
         to: Address::new_id(99),
         sequence: nonce,
         value: TokenAmount::from_atto(1),
-        method_num: 0,
+        method_num: padma_state::actors::method::SEND,
         params: Default::default(),
         gas_limit,
         gas_fee_cap: TokenAmount::from_atto(1000),

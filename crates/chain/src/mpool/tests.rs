@@ -66,7 +66,7 @@ fn msg(key: &KeyInfo, nonce: u64, premium: u64) -> SignedMessage {
         to: Address::new_id(1000),
         sequence: nonce,
         value: TokenAmount::from_atto(1),
-        method_num: 0,
+        method_num: padma_state::actors::method::SEND,
         params: RawBytes::default(),
         gas_limit: 1_000_000,
         gas_fee_cap: TokenAmount::from_atto(10_000),

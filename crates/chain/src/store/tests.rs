@@ -183,7 +183,7 @@ fn messages_are_indexed_by_inclusion_and_unindexed_on_revert() {
         to: Address::new_id(101),
         sequence: 0,
         value: TokenAmount::from_atto(5),
-        method_num: 0,
+        method_num: padma_state::actors::method::SEND,
         params: RawBytes::default(),
         gas_limit: 1000,
         gas_fee_cap: TokenAmount::from_atto(1),

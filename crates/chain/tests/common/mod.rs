@@ -8,13 +8,14 @@ use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use padma_chain::consensus::beacon::MockBeacon;
 use padma_chain::miner::{mine_one, Attempt, LocalNode, MockWinningProver};
-use padma_chain::network::{now_ms, NetworkParams};
+use padma_chain::network::{now_ms, NetworkParams, DEFAULT_BLOCK_DELAY_MS};
 use padma_chain::{ChainService, ChainStore, MpoolConfig, StateManager};
 use padma_state::genesis::template::Actor;
-use padma_state::genesis::{fake::fake_miner, Template};
+use padma_state::genesis::{fake::fake_miner, Template, MINER_START};
 use padma_store::Store;
 use padma_types::block::TipSet;
 use padma_types::crypto::{KeyInfo, KeyType};
+use padma_types::sector::SIZE_2KIB;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -41,9 +42,9 @@ pub fn secp_key(seed: u8) -> KeyInfo {
 
 /// A genesis CAR whose timestamp is `age_secs` in the past.
 pub fn genesis_car(age_secs: u64, accounts: &[KeyInfo], worker: &KeyInfo) -> Vec<u8> {
-    let name = NetworkParams::name_for("padma-test", 4000, true);
+    let name = NetworkParams::name_for("padma-test", DEFAULT_BLOCK_DELAY_MS, true);
     let mut t = Template::new(name, now_ms() / 1000 - age_secs);
-    let m = fake_miner(1000, worker, 2048, 4, 1_000_000).unwrap();
+    let m = fake_miner(MINER_START, worker, SIZE_2KIB, 4, 1_000_000).unwrap();
     let manifest = serde_json::json!({ "t01000": m });
     t.add_miners_from_manifest(
         manifest.to_string().as_bytes(),

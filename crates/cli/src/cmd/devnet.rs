@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
-use padma_chain::network::{now_ms, NetworkParams};
+use padma_chain::network::{now_ms, NetworkParams, DEFAULT_BLOCK_DELAY_MS};
 use padma_miner::fullnode::FullNode;
 use padma_miner::init::InitOptions;
 use padma_miner::run::RunOptions;
@@ -23,17 +23,18 @@ use padma_repo::private_file::write_private_file;
 use padma_rpc::client::ApiInfo;
 use padma_rpc::{JwtAuth, Permission};
 use padma_state::genesis::template::Actor;
-use padma_state::genesis::Template;
+use padma_state::genesis::{Template, MINER_START};
 use padma_types::crypto::{KeyInfo, KeyType};
 use padma_types::json::{key_from_lotus_text, key_to_lotus_hex};
+use padma_types::sector::{format_sector_size, SIZE_2KIB};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use tokio::signal::unix::{signal, SignalKind};
 
-/// The genesis miner.
-const MINER_ID: u64 = 1000;
-/// The block time when none is asked for (and the machine sustains it).
-const DEFAULT_BLOCK_TIME_MS: u64 = 4000;
+/// The genesis miner: the first ID genesis gives miners.
+const MINER_ID: u64 = MINER_START;
+/// The size of the genesis sectors.
+const SECTOR_SIZE: u64 = SIZE_2KIB;
 /// FIL given to each account.
 const ACCOUNT_FIL: u64 = 100_000;
 
@@ -92,21 +93,23 @@ pub fn parse_block_time(s: &str) -> Result<u64> {
 
 fn genesis_miner(dir: &Path, worker: &KeyInfo, mock: bool) -> Result<serde_json::Value> {
     if !mock {
-        eprintln!("preparing the 2KiB PoSt parameters (generated offline the first time)");
+        let size = format_sector_size(SECTOR_SIZE);
+        eprintln!("preparing the {size} PoSt parameters (generated offline the first time)");
         padma_proofs::params::fetch_params_with_progress(
-            "2KiB",
+            &size,
             padma_proofs::ParamsNeeded::PostOnly,
         )?;
     }
     let key_file = dir.join("worker.key");
     write_private_file(&key_file, key_to_lotus_hex(worker).as_bytes())?;
     eprintln!(
-        "pre-sealing two {} 2KiB genesis sectors",
-        if mock { "fake" } else { "real" }
+        "pre-sealing two {} {} genesis sectors",
+        if mock { "fake" } else { "real" },
+        format_sector_size(SECTOR_SIZE)
     );
     let out = padma_seed::preseal::pre_seal(&padma_seed::preseal::PreSealOptions {
         miner_addr: format!("t0{MINER_ID}"),
-        sector_size: 2048,
+        sector_size: SECTOR_SIZE,
         num_sectors: 2,
         sector_offset: 0,
         sector_dir: dir.join("sectors"),
@@ -123,13 +126,13 @@ fn genesis_miner(dir: &Path, worker: &KeyInfo, mock: bool) -> Result<serde_json:
 /// sustained; a longer one when the user did not choose).
 fn pick_block_time(dir: &Path, manifest: &[u8], requested: Option<u64>, mock: bool) -> Result<u64> {
     if mock {
-        return Ok(requested.unwrap_or(DEFAULT_BLOCK_TIME_MS));
+        return Ok(requested.unwrap_or(DEFAULT_BLOCK_DELAY_MS));
     }
     eprintln!("timing a WinningPoSt on this machine");
     let proof = padma_seed::preseal::time_winning_post(&dir.join("sectors"), manifest)?;
     eprintln!("a WinningPoSt takes {:.1} s here", proof.as_secs_f64());
     let (ms, warning) =
-        padma_chain::pace::choose_block_time(requested, DEFAULT_BLOCK_TIME_MS, proof);
+        padma_chain::pace::choose_block_time(requested, DEFAULT_BLOCK_DELAY_MS, proof);
     if let Some(w) = warning {
         eprintln!("WARNING: {w}");
         tracing::warn!("{w}");
@@ -254,7 +257,11 @@ pub async fn run(args: DevnetArgs) -> Result<()> {
     println!(
         "Block time: {} ms; proofs: {}",
         d.block_delay_ms,
-        if d.mock_proofs { "mock" } else { "real (2KiB)" }
+        if d.mock_proofs {
+            "mock".to_string()
+        } else {
+            format!("real ({})", format_sector_size(SECTOR_SIZE))
+        }
     );
     println!();
     println!(
@@ -313,7 +320,7 @@ pub async fn run(args: DevnetArgs) -> Result<()> {
                     owner: None,
                     worker: None,
                     create_worker_key: false,
-                    sector_size: 2048,
+                    sector_size: SECTOR_SIZE,
                     pre_sealed_sectors: vec![dir.join("sectors")],
                     pre_sealed_metadata: Some(manifest),
                     nosync: true,

@@ -13,18 +13,16 @@ pub mod wallet;
 
 use crate::node::Target;
 use anyhow::Result;
+use padma_rpc::api_version::unpack;
 use serde_json::Value;
 
 /// `padma version`.
 pub async fn version(target: &Target) -> Result<()> {
     let v: Value = target.client()?.call("Version", vec![]).await?;
-    let api = v["APIVersion"].as_u64().unwrap_or(0);
+    let (major, minor, patch) = unpack(v["APIVersion"].as_u64().unwrap_or(0));
     println!(
-        "Daemon:  {}+api{}.{}.{}",
+        "Daemon:  {}+api{major}.{minor}.{patch}",
         v["Version"].as_str().unwrap_or("?"),
-        api >> 16,
-        (api >> 8) & 0xff,
-        api & 0xff
     );
     println!("Local: padma version {}", env!("CARGO_PKG_VERSION"));
     Ok(())

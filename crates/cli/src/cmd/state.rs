@@ -9,7 +9,9 @@ use anyhow::{anyhow, bail, Context, Result};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use clap::{Args, Subcommand};
+use padma_chain::network::MAINNET_BLOCK_DELAY_SECS;
 use padma_rpc::client::RpcClient;
+use padma_state::actors::ids;
 use padma_state::ActorKind;
 use padma_types::fil::{deci_str, format_fil, parse_fil, size_str};
 use serde_json::{json, Value};
@@ -170,7 +172,7 @@ async fn block_delay(c: &RpcClient) -> u64 {
         .await
         .ok()
         .and_then(|v| v["BlockDelay"].as_u64())
-        .unwrap_or(30)
+        .unwrap_or(MAINNET_BLOCK_DELAY_SECS)
 }
 
 async fn miner_info(c: &RpcClient, maddr: &str, tsk: &Value) -> Result<()> {
@@ -284,7 +286,10 @@ async fn power(c: &RpcClient, miner: Option<&str>, tsk: &Value) -> Result<()> {
             Ok(p) => p,
             Err(_) => {
                 let rs: Value = c
-                    .call("StateReadState", vec![json!("t04"), tsk.clone()])
+                    .call(
+                        "StateReadState",
+                        vec![json!(format!("t0{}", ids::POWER)), tsk.clone()],
+                    )
                     .await?;
                 json!({"TotalPower": {"QualityAdjPower": rs["State"]["TotalQualityAdjPower"]}})
             }

@@ -4,6 +4,7 @@ use crate::node::Target;
 use crate::util::{go_cid_list, go_duration, parse_rfc3339};
 use anyhow::Result;
 use clap::Subcommand;
+use padma_chain::network::MAINNET_BLOCK_DELAY_SECS;
 use padma_rpc::client::RpcClient;
 use serde_json::Value;
 use std::io::{IsTerminal, Write};
@@ -108,7 +109,7 @@ async fn wait(c: &RpcClient, watch: bool) -> Result<()> {
         .await
         .ok()
         .and_then(|v| v["BlockDelay"].as_u64())
-        .unwrap_or(30)
+        .unwrap_or(MAINNET_BLOCK_DELAY_SECS)
         .max(1);
     let tty = std::io::stdout().is_terminal();
     let mut last = String::new();

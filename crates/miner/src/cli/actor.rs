@@ -1,11 +1,12 @@
 //! `padma-miner actor control list|withdraw|set-peer-id`.
 
 use super::{full_node, miner_address, Targets};
-use crate::messages::{message, push_and_wait, METHOD_CHANGE_PEER_ID, METHOD_WITHDRAW_BALANCE};
+use crate::messages::{message, push_and_wait};
 use anyhow::{anyhow, Context, Result};
 use clap::Subcommand;
 use fvm_ipld_encoding::RawBytes;
 use fvm_shared::econ::TokenAmount;
+use padma_state::actors::method;
 use padma_types::fil::format_fil;
 use padma_types::json::AddressJson;
 use serde_json::{json, Value};
@@ -116,7 +117,7 @@ pub async fn run(cmd: ActorCmd, t: &Targets) -> Result<()> {
             let msg = message(
                 addr("Owner")?.0,
                 maddr,
-                METHOD_WITHDRAW_BALANCE,
+                method::miner::WITHDRAW_BALANCE,
                 TokenAmount::from_atto(0),
                 params,
             );
@@ -134,7 +135,7 @@ pub async fn run(cmd: ActorCmd, t: &Targets) -> Result<()> {
             let msg = message(
                 addr("Worker")?.0,
                 maddr,
-                METHOD_CHANGE_PEER_ID,
+                method::miner::CHANGE_PEER_ID,
                 TokenAmount::from_atto(0),
                 params,
             );

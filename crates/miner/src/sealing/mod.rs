@@ -33,6 +33,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use db::SectorDb;
 use fvm_shared::address::Address;
 use padma_store::Store;
+use padma_types::sector::seal_proof_for_size;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -104,20 +105,6 @@ impl<N: SealingNode> Clone for Pipeline<N> {
     }
 }
 
-/// The seal proof (V1_1) of sectors of `size` bytes.
-pub fn seal_proof_for_size(size: u64) -> Result<i64> {
-    use fvm_shared::sector::RegisteredSealProof as P;
-    let p = match size {
-        2048 => P::StackedDRG2KiBV1P1,
-        0x80_0000 => P::StackedDRG8MiBV1P1,
-        0x2000_0000 => P::StackedDRG512MiBV1P1,
-        0x8_0000_0000 => P::StackedDRG32GiBV1P1,
-        0x10_0000_0000 => P::StackedDRG64GiBV1P1,
-        _ => bail!("no seal proof for sector size {size}"),
-    };
-    Ok(i64::from(p))
-}
-
 impl Pipeline<FullNode> {
     /// The pipeline of `miner` (sealing from `worker`, which must be in the node's
     /// wallet), sealing into `storage`'s first root and keeping its state in `store`.
@@ -185,7 +172,7 @@ impl<N: SealingNode> Pipeline<N> {
                 let size = i.node.sector_size(Address::new_id(id)).await?;
                 Ok::<_, anyhow::Error>(MinerFacts {
                     id,
-                    seal_proof: seal_proof_for_size(size)?,
+                    seal_proof: i64::from(seal_proof_for_size(size)?),
                 })
             })
             .await

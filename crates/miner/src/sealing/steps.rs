@@ -16,11 +16,8 @@ use fvm_shared::message::Message;
 use fvm_shared::sector::RegisteredSealProof;
 use padma_proofs::seal::{self, prover_id, SectorPaths};
 use padma_proofs::verifier::mock;
+use padma_state::actors::method;
 
-/// `PreCommitSectorBatch2`.
-pub const METHOD_PRE_COMMIT_SECTOR_BATCH2: u64 = 28;
-/// `ProveCommitSectors3`.
-pub const METHOD_PROVE_COMMIT_SECTORS3: u64 = 34;
 /// Domain separation tag of seal randomness (the ticket).
 pub const TAG_SEAL_RANDOMNESS: i64 = 5;
 /// Domain separation tag of the interactive seal challenge seed.
@@ -300,7 +297,7 @@ impl<N: SealingNode> Pipeline<N> {
         let params = PreCommitSectorBatchParams2 { sectors: vec![pci] };
         let msg = self.message(
             maddr,
-            METHOD_PRE_COMMIT_SECTOR_BATCH2,
+            method::miner::PRE_COMMIT_SECTOR_BATCH2,
             RawBytes::serialize(&params)?,
             deposit.clone(),
         );
@@ -527,7 +524,7 @@ impl<N: SealingNode> Pipeline<N> {
         };
         let msg = self.message(
             maddr,
-            METHOD_PROVE_COMMIT_SECTORS3,
+            method::miner::PROVE_COMMIT_SECTORS3,
             RawBytes::serialize(&params)?,
             value.clone(),
         );

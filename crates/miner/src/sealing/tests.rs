@@ -11,6 +11,7 @@ use fil_actor_miner_state::v18::{
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::message::Message;
 use padma_proofs::{MockVerifier, ProofVerifier};
+use padma_state::actors::method::miner::{PRE_COMMIT_SECTOR_BATCH2, PROVE_COMMIT_SECTORS3};
 use std::collections::HashMap;
 use std::sync::Mutex as StdMutex;
 
@@ -53,7 +54,7 @@ impl Fake {
         let pending = std::mem::take(&mut st.pending);
         for (cid, m) in pending {
             let exit_code = match m.method_num {
-                28 => {
+                PRE_COMMIT_SECTOR_BATCH2 => {
                     let p: PreCommitSectorBatchParams2 =
                         m.params.deserialize().expect("precommit params");
                     let pci = p.sectors[0].clone();
@@ -71,7 +72,7 @@ impl Fake {
                         0
                     }
                 }
-                34 => {
+                PROVE_COMMIT_SECTORS3 => {
                     let p: ProveCommitSectors3Params =
                         m.params.deserialize().expect("prove params");
                     let n = p.sector_activations[0].sector_number;
@@ -369,21 +370,22 @@ async fn a_pledged_sector_reaches_proving() {
         .iter()
         .filter(|m| {
             let p: Result<ProveCommitSectors3Params, _> = m.params.deserialize();
-            m.method_num != 34
+            m.method_num != PROVE_COMMIT_SECTORS3
                 || p.map(|p| p.sector_activations[0].sector_number == n)
                     .unwrap_or(false)
         })
         .filter(|m| {
             let p: Result<PreCommitSectorBatchParams2, _> = m.params.deserialize();
-            m.method_num != 28 || p.map(|p| p.sectors[0].sector_number == n).unwrap_or(false)
+            m.method_num != PRE_COMMIT_SECTOR_BATCH2
+                || p.map(|p| p.sectors[0].sector_number == n).unwrap_or(false)
         })
         .map(|m| (m.method_num, m.value.clone()))
         .collect();
     assert_eq!(
         values,
         vec![
-            (28, TokenAmount::from_atto(100)),
-            (34, TokenAmount::from_atto(150))
+            (PRE_COMMIT_SECTOR_BATCH2, TokenAmount::from_atto(100)),
+            (PROVE_COMMIT_SECTORS3, TokenAmount::from_atto(150))
         ]
     );
     // The other pledged sector got there too, and the summary counts both.
@@ -431,11 +433,20 @@ async fn sealing_resumes_after_a_restart() {
     assert_eq!(s.state, SectorState::Proving, "{s:#?}");
     let pushed = env.fake.st().pushed.clone();
     assert_eq!(
-        pushed.iter().filter(|m| m.method_num == 28).count(),
+        pushed
+            .iter()
+            .filter(|m| m.method_num == PRE_COMMIT_SECTOR_BATCH2)
+            .count(),
         1,
         "the pre-commit was sent once"
     );
-    assert_eq!(pushed.iter().filter(|m| m.method_num == 34).count(), 1);
+    assert_eq!(
+        pushed
+            .iter()
+            .filter(|m| m.method_num == PROVE_COMMIT_SECTORS3)
+            .count(),
+        1
+    );
     assert_eq!(p.summary_json().await, json!({ "Proving": 1 }));
 }
 
@@ -460,7 +471,7 @@ async fn failing_commits_are_retried_then_given_up() {
             .st()
             .pushed
             .iter()
-            .filter(|m| m.method_num == 34)
+            .filter(|m| m.method_num == PROVE_COMMIT_SECTORS3)
             .count(),
         3,
         "each retry sends the prove-commit again"

@@ -22,6 +22,7 @@ use fvm_shared::address::{Address, Payload};
 use fvm_shared::clock::ChainEpoch;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::message::Message;
+use padma_state::actors::method;
 use padma_types::json::{BytesJson, MessageJson};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -30,13 +31,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinSet;
-
-/// Miner actor method `SubmitWindowedPoSt`.
-pub const METHOD_SUBMIT_WINDOWED_POST: u64 = 5;
-/// Miner actor method `DeclareFaults`.
-pub const METHOD_DECLARE_FAULTS: u64 = 10;
-/// Miner actor method `DeclareFaultsRecovered`.
-pub const METHOD_DECLARE_FAULTS_RECOVERED: u64 = 11;
 
 /// `WindowedPoStChallengeSeed` domain separation tag.
 const TAG_WINDOW_POST_CHALLENGE: i64 = 4;
@@ -502,7 +496,7 @@ impl RunState {
                 commit_rand.clone(),
             );
             let cid = self
-                .push(s, &info, METHOD_SUBMIT_WINDOWED_POST, &params, key)
+                .push(s, &info, method::miner::SUBMIT_WINDOWED_POST, &params, key)
                 .await?;
             let skipped = batch
                 .partitions
@@ -622,7 +616,7 @@ impl RunState {
         if !decl.faults.is_empty() && !faults_busy {
             let params = declare_faults_params(d.index, &decl.faults);
             let cid = self
-                .push(s, &info, METHOD_DECLARE_FAULTS, &params, fk)
+                .push(s, &info, method::miner::DECLARE_FAULTS, &params, fk)
                 .await?;
             let sectors = sectors(&decl.faults);
             tracing::warn!(deadline = d.index, ?sectors, message = %cid, "declared faults");
@@ -635,7 +629,13 @@ impl RunState {
         if !decl.recoveries.is_empty() && !recoveries_busy {
             let params = declare_recoveries_params(d.index, &decl.recoveries);
             let cid = self
-                .push(s, &info, METHOD_DECLARE_FAULTS_RECOVERED, &params, rk)
+                .push(
+                    s,
+                    &info,
+                    method::miner::DECLARE_FAULTS_RECOVERED,
+                    &params,
+                    rk,
+                )
                 .await?;
             let sectors = sectors(&decl.recoveries);
             tracing::info!(deadline = d.index, ?sectors, message = %cid, "declared recoveries");

@@ -7,14 +7,15 @@ use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::message::Message;
 use padma_chain::miner::{mine_one, Attempt, LocalNode, MockWinningProver};
-use padma_chain::network::{now_ms, NetworkParams};
+use padma_chain::network::{block_delay_secs, now_ms, NetworkParams, DEFAULT_BLOCK_DELAY_MS};
 use padma_rpc::method::Bound;
 use padma_rpc::{ApiVersion, CallCtx, Params};
 use padma_state::genesis::template::Actor;
-use padma_state::genesis::{fake::fake_miner, Template};
+use padma_state::genesis::{fake::fake_miner, Template, MINER_START};
 use padma_types::cid::blake2b_256;
 use padma_types::crypto::{KeyInfo, KeyType};
 use padma_types::message::message_signing_bytes;
+use padma_types::sector::SIZE_2KIB;
 use padma_types::SignedMessage;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -35,9 +36,9 @@ fn node() -> Node {
         .iter()
         .map(|s| KeyInfo::new(KeyType::Secp256k1, vec![*s; 32]).unwrap())
         .collect();
-    let name = NetworkParams::name_for("padma-api-test", 4000, true);
+    let name = NetworkParams::name_for("padma-api-test", DEFAULT_BLOCK_DELAY_MS, true);
     let mut t = Template::new(name, now_ms() / 1000 - 3600);
-    let m = fake_miner(1000, &worker, 2048, 4, 1_000_000).unwrap();
+    let m = fake_miner(MINER_START, &worker, SIZE_2KIB, 4, 1_000_000).unwrap();
     t.add_miners_from_manifest(
         json!({ "t01000": m }).to_string().as_bytes(),
         TokenAmount::from_whole(1_000),
@@ -67,7 +68,7 @@ fn node() -> Node {
         auth: JwtAuth::new(&[1u8; 32]),
         store,
         session: "test".into(),
-        block_delay: 4,
+        block_delay: block_delay_secs(DEFAULT_BLOCK_DELAY_MS),
         shutdown: watch::channel(false).0,
         chain: Some(chain),
     });
@@ -131,7 +132,7 @@ fn send(from: &KeyInfo, to: Address, nonce: u64, premium: u64) -> SignedMessage 
         to,
         sequence: nonce,
         value: TokenAmount::from_atto(1000),
-        method_num: 0,
+        method_num: padma_state::actors::method::SEND,
         params: Default::default(),
         gas_limit: 10_000_000,
         gas_fee_cap: TokenAmount::from_atto(10_000_000_000u64),

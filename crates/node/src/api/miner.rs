@@ -12,7 +12,7 @@ use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use padma_rpc::method::{to_value, CallResult};
 use padma_rpc::{CallCtx, Params, RpcError};
-use padma_state::genesis::ids;
+use padma_state::actors::ids;
 use padma_state::ActorKind;
 use padma_types::json::{bitfield_from_json, bitfield_json, AddressJson, BytesJson, CidJson};
 use serde_json::{json, Value};

@@ -16,7 +16,7 @@ use fvm_shared::econ::TokenAmount;
 use fvm_shared::sector::RegisteredSealProof;
 use padma_rpc::method::{to_value, CallResult};
 use padma_rpc::{ApiVersion, CallCtx, Params, RpcError};
-use padma_state::genesis::ids;
+use padma_state::actors::ids;
 use padma_types::json::bitfield_json;
 use padma_types::json::CidJson;
 use serde::Deserialize;

@@ -24,7 +24,7 @@ mod wallet;
 
 use crate::wallet::Wallet;
 use padma_api::common::VersionInfo;
-use padma_api::versions;
+use padma_rpc::api_version;
 use padma_rpc::{ApiVersion, Arity, Handler, JwtAuth, MethodDef, MethodTable, Permission};
 use padma_store::Store;
 use std::sync::Arc;
@@ -44,8 +44,8 @@ impl padma_api::common::CommonApi for NodeState {
         VersionInfo {
             version: format!("{}+padma", env!("CARGO_PKG_VERSION")),
             api_version: match api {
-                ApiVersion::V0 => versions::FULL_NODE_V0,
-                ApiVersion::V1 => versions::FULL_NODE_V1,
+                ApiVersion::V0 => api_version::FULL_NODE_V0,
+                ApiVersion::V1 => api_version::FULL_NODE_V1,
             },
             block_delay: self.block_delay,
             agent: "padma".into(),

@@ -279,7 +279,7 @@ mod tests {
                 to: fvm_shared::address::Address::new_id(2),
                 sequence: 0,
                 value: Default::default(),
-                method_num: 0,
+                method_num: padma_state::actors::method::SEND,
                 params: Default::default(),
                 gas_limit: 1,
                 gas_fee_cap: Default::default(),

@@ -10,7 +10,7 @@ use padma_chain::state_view::StateView;
 use padma_chain::supply::circulating;
 use padma_rpc::method::{to_value, CallResult};
 use padma_rpc::{CallCtx, Params, RpcError};
-use padma_state::genesis::ids;
+use padma_state::actors::ids;
 use padma_state::tree::ActorState;
 use padma_store::Store;
 use padma_types::block::TipSet;

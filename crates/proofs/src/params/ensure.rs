@@ -267,13 +267,13 @@ pub fn fetch_params_command(size: &str) -> anyhow::Result<()> {
 /// [`fetch_params_command`] for only the `needed` parameters (e.g. PoSt only for a
 /// miner with pre-sealed sectors), printing progress to stderr.
 pub fn fetch_params_with_progress(size: &str, needed: ParamsNeeded) -> anyhow::Result<()> {
-    let sector_size = crate::types::parse_sector_size(size)?;
+    let sector_size = padma_types::sector::parse_sector_size(size)?;
     let set = ParamSet::from_env()?;
     let dir = param_cache_dir();
     eprintln!(
         "fetch-params: {} for {} sectors in {}",
         set,
-        crate::types::format_sector_size(sector_size),
+        padma_types::sector::format_sector_size(sector_size),
         dir.display()
     );
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -282,7 +282,7 @@ pub fn fetch_params_with_progress(size: &str, needed: ParamsNeeded) -> anyhow::R
     ensure_params_in(&dir, sector_size, needed, set, &print)?;
     eprintln!(
         "fetch-params: all parameters for {} are in place",
-        crate::types::format_sector_size(sector_size)
+        padma_types::sector::format_sector_size(sector_size)
     );
     Ok(())
 }

@@ -23,9 +23,9 @@ use storage_proofs_core::merkle::MerkleTreeTrait;
 use storage_proofs_porep::stacked::{StackedCompound, StackedDrg};
 use storage_proofs_post::fallback::{FallbackPoSt, FallbackPoStCircuit, FallbackPoStCompound};
 
-use crate::types::{
-    seal_proof_for_size, window_post_for_size, winning_post_for_size, SIZE_2KIB, SIZE_32GIB,
-    SIZE_512MIB, SIZE_64GIB, SIZE_8MIB,
+use crate::types::{library_seal_proof, library_window_post, library_winning_post};
+use padma_types::sector::{
+    format_sector_size, SIZE_2KIB, SIZE_32GIB, SIZE_512MIB, SIZE_64GIB, SIZE_8MIB,
 };
 
 /// The seed domain of padma's devnet parameters. The RNG of each circuit is
@@ -77,18 +77,15 @@ impl Circuit {
             CircuitKind::WinningPost(_) => "WinningPoSt",
             CircuitKind::WindowPost(_) => "WindowPoSt",
         };
-        format!(
-            "{what} {}",
-            crate::types::format_sector_size(self.sector_size)
-        )
+        format!("{what} {}", format_sector_size(self.sector_size))
     }
 }
 
 /// The three circuits (PoRep, WinningPoSt, WindowPoSt) of a sector size.
 pub fn circuits_for(sector_size: u64) -> Result<Vec<Circuit>> {
-    let seal = seal_proof_for_size(sector_size)?;
-    let winning = winning_post_for_size(sector_size)?;
-    let window = window_post_for_size(sector_size)?;
+    let seal = library_seal_proof(sector_size)?;
+    let winning = library_winning_post(sector_size)?;
+    let window = library_window_post(sector_size)?;
     Ok(vec![
         Circuit {
             kind: CircuitKind::PoRep(seal),

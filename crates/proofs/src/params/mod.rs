@@ -203,7 +203,7 @@ pub(crate) fn require_file(
         anyhow::bail!(
             "{what} {} is missing: run `padma fetch-params {}` first",
             path.display(),
-            crate::types::format_sector_size(sector_size)
+            padma_types::sector::format_sector_size(sector_size)
         );
     }
     if let Ok(mut f) = found.lock() {

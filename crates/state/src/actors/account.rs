@@ -24,7 +24,7 @@ pub fn invoke<BS: Blockstore>(
     p: Option<IpldBlock>,
 ) -> MethodResult {
     match m {
-        1 => {
+        method::CONSTRUCTOR => {
             let ConstructorParams { address } = super::constructor_params(rt, p)?;
             match address.protocol() {
                 Protocol::Secp256k1 | Protocol::BLS => {}

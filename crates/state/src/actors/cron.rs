@@ -2,7 +2,7 @@
 //! actor's `OnEpochTickEnd` and the market's `CronTick` at genesis), ignoring their
 //! failures.
 
-use super::{method, no_params, params, send_result, unhandled, MethodResult, SYSTEM_ACTOR_ID};
+use super::{ids, method, no_params, params, send_result, unhandled, MethodResult};
 use crate::runtime::Runtime;
 pub use fil_actor_cron_state::v18::ConstructorParams;
 use fil_actor_cron_state::v18::State;
@@ -18,9 +18,9 @@ pub fn invoke<BS: Blockstore>(
     m: MethodNum,
     p: Option<IpldBlock>,
 ) -> MethodResult {
-    let system = Address::new_id(SYSTEM_ACTOR_ID);
+    let system = Address::new_id(ids::SYSTEM);
     match m {
-        1 => {
+        method::CONSTRUCTOR => {
             let prm: ConstructorParams = params(p)?;
             rt.validate_immediate_caller_is([&system])?;
             rt.create(&State {

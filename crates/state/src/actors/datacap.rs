@@ -1,7 +1,7 @@
 //! The datacap token actor (f07): constructed with its governor (the verified
 //! registry); token methods arrive with verified deals.
 
-use super::{unhandled, MethodResult};
+use super::{method, unhandled, MethodResult};
 use crate::runtime::Runtime;
 use fil_actor_datacap_state::v18::State;
 use fil_actors_shared::v18::ActorError;
@@ -17,7 +17,7 @@ pub fn invoke<BS: Blockstore>(
     p: Option<IpldBlock>,
 ) -> MethodResult {
     match m {
-        1 => {
+        method::CONSTRUCTOR => {
             // Transparent: the governor address.
             let governor: Address = super::constructor_params(rt, p)?;
             rt.resolve_address(&governor).ok_or_else(|| {

@@ -2,8 +2,7 @@
 //! robust f2 address). Anyone may create multisigs and payment channels; only the
 //! power actor may create miners.
 
-use super::POWER_ACTOR_ID;
-use super::{method, params, send_result, unhandled, MethodResult, EAM_ACTOR_ID};
+use super::{ids, method, params, send_result, unhandled, MethodResult};
 use crate::code::ActorKind;
 use crate::runtime::Runtime;
 use fil_actor_init_state::v18::{ConstructorParams, Exec4Params, ExecParams, ExecReturn, State};
@@ -11,7 +10,7 @@ use fil_actors_shared::v18::ActorError;
 use fvm_ipld_blockstore::Blockstore;
 use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_shared::address::Address;
-use fvm_shared::{MethodNum, METHOD_CONSTRUCTOR};
+use fvm_shared::MethodNum;
 
 /// Dispatches a call to the init actor.
 pub fn invoke<BS: Blockstore>(
@@ -20,7 +19,7 @@ pub fn invoke<BS: Blockstore>(
     p: Option<IpldBlock>,
 ) -> MethodResult {
     match m {
-        1 => {
+        method::CONSTRUCTOR => {
             let prm: ConstructorParams = super::constructor_params(rt, p)?;
             let st = State::new(rt.store(), prm.network_name)?;
             rt.create(&st)?;
@@ -32,7 +31,7 @@ pub fn invoke<BS: Blockstore>(
         }
         method::init::EXEC4 => {
             let prm: Exec4Params = params(p)?;
-            rt.validate_immediate_caller_is([&Address::new_id(EAM_ACTOR_ID)])?;
+            rt.validate_immediate_caller_is([&Address::new_id(ids::EAM)])?;
             let caller = rt.caller().id().unwrap_or_default();
             let f4 = Address::new_delegated(caller, &prm.subaddress).map_err(|e| {
                 ActorError::illegal_argument(format!("invalid delegated address: {e}"))
@@ -48,7 +47,7 @@ fn can_exec(caller: Option<ActorKind>, exec: Option<ActorKind>, caller_id: u64) 
     match exec {
         Some(ActorKind::Multisig | ActorKind::PaymentChannel) => true,
         Some(ActorKind::StorageMiner) => {
-            caller == Some(ActorKind::StoragePower) && caller_id == POWER_ACTOR_ID
+            caller == Some(ActorKind::StoragePower) && caller_id == ids::POWER
         }
         _ => false,
     }
@@ -94,7 +93,7 @@ fn exec<BS: Blockstore>(
         })
     };
     let value = rt.value_received();
-    send_result(rt.send(&Address::new_id(id), METHOD_CONSTRUCTOR, params, value))
+    send_result(rt.send(&Address::new_id(id), method::CONSTRUCTOR, params, value))
         .map_err(|e| e.wrap("constructor failed"))?;
     super::ret(&ExecReturn {
         id_address: Address::new_id(id),

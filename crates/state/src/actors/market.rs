@@ -5,7 +5,7 @@
 //! `deal-terminated` events. Publishing and activating deals arrive with the deals
 //! issue.
 
-use super::{decode_return, CRON_ACTOR_ID};
+use super::{decode_return, ids};
 use super::{method, params, ret, send_result, unhandled, MethodResult};
 use crate::code::ActorKind;
 use crate::runtime::Runtime;
@@ -21,7 +21,7 @@ use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_shared::address::Address;
 use fvm_shared::clock::{ChainEpoch, EPOCH_UNDEFINED};
 use fvm_shared::econ::TokenAmount;
-use fvm_shared::{ActorID, MethodNum, METHOD_SEND};
+use fvm_shared::{ActorID, MethodNum};
 use std::collections::BTreeMap;
 
 /// Dispatches a call to the market actor.
@@ -32,7 +32,7 @@ pub fn invoke<BS: Blockstore>(
 ) -> MethodResult {
     use method::market::*;
     match m {
-        1 => {
+        method::CONSTRUCTOR => {
             super::constructor_no_params(rt, p)?;
             let st = State::new(rt.store())?;
             rt.create(&st)?;
@@ -65,7 +65,7 @@ pub fn invoke<BS: Blockstore>(
             let amount = rt.transaction(|st: &mut State, rt| {
                 st.withdraw_balance_from_escrow_table(rt.store(), &nominal, &prm.amount)
             })?;
-            send_result(rt.send(&recipient, METHOD_SEND, None, amount.clone()))?;
+            send_result(rt.send(&recipient, method::SEND, None, amount.clone()))?;
             ret(&WithdrawBalanceReturn {
                 amount_withdrawn: amount,
             })
@@ -167,7 +167,7 @@ fn emit_deal_event<BS: Blockstore>(
 
 /// `CronTick` (9): processes every epoch since the last tick; cron only.
 fn cron_tick<BS: Blockstore>(rt: &mut Runtime<'_, '_, BS>) -> MethodResult {
-    rt.validate_immediate_caller_is([&Address::new_id(CRON_ACTOR_ID)])?;
+    rt.validate_immediate_caller_is([&Address::new_id(ids::CRON)])?;
     let now = rt.curr_epoch();
     let mut events: Vec<(&str, u64, DealProposal)> = Vec::new();
     let slashed = rt.transaction(|st: &mut State, rt| {
@@ -252,8 +252,8 @@ fn cron_tick<BS: Blockstore>(rt: &mut Runtime<'_, '_, BS>) -> MethodResult {
     }
     if !slashed.is_zero() {
         send_result(rt.send(
-            &Address::new_id(super::BURNT_FUNDS_ACTOR_ID),
-            METHOD_SEND,
+            &Address::new_id(super::ids::BURNT_FUNDS),
+            method::SEND,
             None,
             slashed,
         ))?;

@@ -2,7 +2,7 @@
 //! the network totals, runs deferred miner cron events, and drives the reward
 //! actor's per-epoch update.
 
-use super::{decode_return, CRON_ACTOR_ID, INIT_ACTOR_ID, REWARD_ACTOR_ID};
+use super::{decode_return, ids};
 use super::{
     method, no_params, params, request_this_epoch_reward, ret, send_result, unhandled, MethodResult,
 };
@@ -42,7 +42,7 @@ pub fn invoke<BS: Blockstore>(
 ) -> MethodResult {
     use method::power::*;
     match m {
-        1 => {
+        method::CONSTRUCTOR => {
             super::constructor_no_params(rt, p)?;
             let st = State::new(rt.store())
                 .map_err(|e| ActorError::illegal_state(format!("failed to create state: {e}")))?;
@@ -214,7 +214,7 @@ fn create_miner<BS: Blockstore>(
         id_address,
         robust_address,
     } = decode_return(send_result(rt.send(
-        &Address::new_id(INIT_ACTOR_ID),
+        &Address::new_id(ids::INIT),
         method::init::EXEC,
         exec,
         value,
@@ -312,7 +312,7 @@ pub fn add_to_claim<BS: Blockstore>(
 }
 
 fn on_epoch_tick_end<BS: Blockstore>(rt: &mut Runtime<'_, '_, BS>) -> MethodResult {
-    rt.validate_immediate_caller_is([&Address::new_id(CRON_ACTOR_ID)])?;
+    rt.validate_immediate_caller_is([&Address::new_id(ids::CRON)])?;
     let reward = request_this_epoch_reward(rt, "failed to check epoch baseline power")?;
     process_deferred_cron_events(rt, reward)?;
     let raw = rt.transaction(|st: &mut State, _| {
@@ -332,7 +332,7 @@ fn on_epoch_tick_end<BS: Blockstore>(rt: &mut Runtime<'_, '_, BS>) -> MethodResu
         ))?)
     })?;
     send_result(rt.send(
-        &Address::new_id(REWARD_ACTOR_ID),
+        &Address::new_id(ids::REWARD),
         method::reward::UPDATE_NETWORK_KPI,
         raw,
         TokenAmount::default(),

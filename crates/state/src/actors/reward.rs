@@ -2,11 +2,11 @@
 //! epoch's reward and baseline (`ThisEpochReward`), and advances the minting model
 //! each epoch (`UpdateNetworkKPI`, called by the power actor's cron).
 
+use super::ids;
 use super::reward_logic::{
     update_smoothed_estimates, update_to_next_epoch, update_to_next_epoch_with_reward,
 };
 use super::{method, no_params, params, ret, send_result, unhandled, MethodResult};
-use super::{BURNT_FUNDS_ACTOR_ID, POWER_ACTOR_ID, SYSTEM_ACTOR_ID};
 use crate::runtime::Runtime;
 use fil_actor_miner_state::v18::ApplyRewardParams;
 use fil_actor_reward_state::v18::{
@@ -18,7 +18,7 @@ use fvm_ipld_blockstore::Blockstore;
 use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
-use fvm_shared::{MethodNum, METHOD_SEND};
+use fvm_shared::MethodNum;
 
 /// Expected block producers per epoch.
 pub const EXPECTED_LEADERS_PER_EPOCH: u64 = 5;
@@ -30,7 +30,7 @@ pub fn invoke<BS: Blockstore>(
     p: Option<IpldBlock>,
 ) -> MethodResult {
     match m {
-        1 => {
+        method::CONSTRUCTOR => {
             let prm: ConstructorParams = super::constructor_params(rt, p)?;
             let power = prm
                 .power
@@ -49,7 +49,7 @@ pub fn invoke<BS: Blockstore>(
         }
         method::reward::UPDATE_NETWORK_KPI => {
             let prm: UpdateNetworkKPIParams = params(p)?;
-            rt.validate_immediate_caller_is([&Address::new_id(POWER_ACTOR_ID)])?;
+            rt.validate_immediate_caller_is([&Address::new_id(ids::POWER)])?;
             let power = prm
                 .curr_realized_power
                 .ok_or_else(|| ActorError::illegal_argument("argument cannot be None".into()))?
@@ -74,7 +74,7 @@ fn award_block_reward<BS: Blockstore>(
     rt: &mut Runtime<'_, '_, BS>,
     prm: AwardBlockRewardParams,
 ) -> MethodResult {
-    rt.validate_immediate_caller_is([&Address::new_id(SYSTEM_ACTOR_ID)])?;
+    rt.validate_immediate_caller_is([&Address::new_id(ids::SYSTEM)])?;
     let prior_balance = rt.current_balance();
     if prm.penalty.is_negative() {
         return Err(ActorError::illegal_argument(format!(
@@ -142,8 +142,8 @@ fn award_block_reward<BS: Blockstore>(
     if res.is_err() {
         // The miner could not take the reward: burn it.
         let _ = send_result(rt.send(
-            &Address::new_id(BURNT_FUNDS_ACTOR_ID),
-            METHOD_SEND,
+            &Address::new_id(ids::BURNT_FUNDS),
+            method::SEND,
             None,
             total_reward,
         ));

@@ -1,6 +1,6 @@
 //! The system actor (f00): a constructor that writes an empty builtin-actor registry.
 
-use super::{unhandled, MethodResult};
+use super::{method, unhandled, MethodResult};
 use crate::runtime::Runtime;
 use fil_actor_system_state::v18::State;
 use fil_actors_shared::v18::ActorError;
@@ -15,7 +15,7 @@ pub fn invoke<BS: Blockstore>(
     p: Option<IpldBlock>,
 ) -> MethodResult {
     match method {
-        1 => {
+        method::CONSTRUCTOR => {
             super::constructor_no_params(rt, p)?;
             let st = State::new(rt.store()).map_err(|e| {
                 ActorError::illegal_state(format!("failed to construct state: {e}"))

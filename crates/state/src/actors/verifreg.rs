@@ -1,7 +1,7 @@
 //! The verified registry actor (f06): constructed with its root key; the rest of
 //! its methods arrive with verified deals.
 
-use super::{unhandled, MethodResult};
+use super::{method, unhandled, MethodResult};
 use crate::runtime::Runtime;
 use fil_actor_verifreg_state::v18::State;
 use fil_actors_shared::v18::ActorError;
@@ -17,7 +17,7 @@ pub fn invoke<BS: Blockstore>(
     p: Option<IpldBlock>,
 ) -> MethodResult {
     match m {
-        1 => {
+        method::CONSTRUCTOR => {
             // Transparent: the root key address.
             let root: Address = super::constructor_params(rt, p)?;
             let id = rt.resolve_address(&root).ok_or_else(|| {

@@ -1,6 +1,7 @@
 //! The state being built: the state tree plus helpers to read and write actor
 //! states, move funds and resolve addresses through the init actor.
 
+use crate::actors::ids;
 use crate::code::ActorKind;
 use crate::ipld::{get_cbor, put_cbor};
 use crate::policy::Policy;
@@ -13,9 +14,6 @@ use fvm_shared::address::{Address, Payload};
 use fvm_shared::econ::TokenAmount;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-
-/// ID of the init actor.
-pub const INIT_ID: u64 = super::ids::INIT;
 
 /// A genesis state under construction.
 pub struct Builder<'s, BS: Blockstore> {
@@ -98,7 +96,7 @@ impl<'s, BS: Blockstore> Builder<'s, BS> {
         if let Payload::ID(id) = addr.payload() {
             return Ok(Some(*id));
         }
-        let init: InitState = self.state(INIT_ID)?;
+        let init: InitState = self.state(ids::INIT)?;
         let map = AddressMap::load(
             self.store,
             &init.address_map,
@@ -124,11 +122,11 @@ impl<'s, BS: Blockstore> Builder<'s, BS> {
 
     /// Maps a new robust address to the next free ID (Init `Exec`), returning the ID.
     pub fn map_new_id(&mut self, robust: &Address) -> Result<u64> {
-        let mut init: InitState = self.state(INIT_ID)?;
+        let mut init: InitState = self.state(ids::INIT)?;
         let (id, _) = init
             .map_addresses_to_id(self.store, robust, None)
             .map_err(|e| anyhow!("genesis: mapping {robust} to a new ID: {e}"))?;
-        self.set_state(INIT_ID, &init)?;
+        self.set_state(ids::INIT, &init)?;
         Ok(id)
     }
 }

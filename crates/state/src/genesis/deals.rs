@@ -4,7 +4,7 @@
 //! datacap), and their activation in a sector (deal states, claims, datacap burn).
 
 use super::builder::Builder;
-use super::ids;
+use crate::actors::ids;
 use anyhow::{anyhow, bail, Result};
 use cid::Cid;
 use fil_actor_datacap_state::v18::{State as DatacapState, INFINITE_ALLOWANCE};

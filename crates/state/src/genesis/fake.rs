@@ -9,22 +9,7 @@ use fvm_shared::econ::TokenAmount;
 use padma_types::cid::blake2b_256;
 use padma_types::crypto::KeyInfo;
 use padma_types::json::{CidJson, KeyInfoJson};
-
-/// The registered seal proof number for a sector size (V1_1).
-fn seal_proof_for(sector_size: u64) -> Result<i64> {
-    const SIZES: [(u64, i64); 5] = [
-        (2048, 5),
-        (8 << 20, 6),
-        (512 << 20, 7),
-        (32 << 30, 8),
-        (64 << 30, 9),
-    ];
-    SIZES
-        .iter()
-        .find(|(s, _)| *s == sector_size)
-        .map(|(_, p)| *p)
-        .ok_or_else(|| anyhow!("unsupported sector size {sector_size}"))
-}
+use padma_types::sector::seal_proof_for_size;
 
 /// Miner `id` owned and worked by `owner_key` (a BLS key), with `count` fake sectors
 /// of `sector_size` whose deals last until `deal_end`.
@@ -37,7 +22,7 @@ pub fn fake_miner(
 ) -> Result<Miner> {
     let owner = owner_key.address()?;
     let maddr = Address::new_id(id);
-    let proof_type = seal_proof_for(sector_size)?;
+    let proof_type = i64::from(seal_proof_for_size(sector_size)?);
     let sectors = (0..count)
         .map(|i| {
             let seed =

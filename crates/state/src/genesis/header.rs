@@ -3,6 +3,7 @@
 
 use super::template::Template;
 use super::INITIAL_BASE_FEE;
+use crate::actors::ids;
 use anyhow::{anyhow, Context, Result};
 use cid::multihash::Multihash;
 use cid::Cid;
@@ -147,7 +148,7 @@ pub fn make_genesis_block<BS: Blockstore>(
     let parent = filecoin_genesis_cid();
     store.put_keyed(&parent, &filecoin_genesis_document())?;
     let header = BlockHeader {
-        miner: Address::new_id(0),
+        miner: Address::new_id(ids::SYSTEM),
         ticket: Some(genesis_ticket(&state_root, timestamp, network_name)),
         election_proof: Some(ElectionProof::default()),
         beacon_entries: vec![BeaconEntry {

@@ -3,12 +3,12 @@
 //! (f080), the first verifier (f081), burnt funds (f099), the remainder (f090) and
 //! the Ethereum address manager (f010).
 
-use super::builder::{Builder, INIT_ID};
+use super::builder::Builder;
 use super::template::{Actor, Template, ACCOUNT, MULTISIG};
 use super::{
-    ids, ACCOUNT_START, FILECOIN_PRECISION, FIL_BASE, INITIAL_REWARD_BALANCE, MAX_ACCOUNTS,
-    MINER_START,
+    ACCOUNT_START, FILECOIN_PRECISION, FIL_BASE, INITIAL_REWARD_BALANCE, MAX_ACCOUNTS, MINER_START,
 };
+use crate::actors::ids;
 use crate::code::ActorKind;
 use crate::ipld::{empty_array_cid, put_cbor};
 use anyhow::{anyhow, bail, Context, Result};
@@ -100,7 +100,7 @@ pub fn make_initial_state<BS: Blockstore>(b: &mut Builder<'_, BS>, t: &Template)
     )?;
 
     let (mut next_msig_id, init, mut key_ids) = init_state(b, t)?;
-    b.create(INIT_ID, ActorKind::Init, &init, zero(), None)?;
+    b.create(ids::INIT, ActorKind::Init, &init, zero(), None)?;
     let reward = RewardState::new(StoragePower::default());
     b.create(
         ids::REWARD,

@@ -5,8 +5,10 @@
 
 use super::builder::Builder;
 use super::deals::{add_market_balance, publish_deals};
+use super::sectors::{commit_sector, Setup};
 use super::template::Miner;
-use super::{ids, INITIAL_FIL_RESERVED, MINER_START};
+use super::{INITIAL_FIL_RESERVED, MINER_START};
+use crate::actors::ids;
 use crate::code::ActorKind;
 use crate::ipld::put_cbor;
 use anyhow::{anyhow, bail, Context, Result};
@@ -20,40 +22,12 @@ use fvm_shared::bigint::BigInt;
 use fvm_shared::clock::ChainEpoch;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::piece::PaddedPieceSize;
-use fvm_shared::sector::{RegisteredPoStProof, StoragePower};
+use fvm_shared::sector::StoragePower;
 use miner::{MinerInfo, State as MinerState};
+use padma_types::sector::{sector_size, window_post_for_size};
 
 /// Lotus's proving period constant used for the pre-sealed sectors' expiration.
 const WPOST_PROVING_PERIOD: i64 = 2880;
-
-/// What was set up for one miner.
-pub(super) struct Setup {
-    /// The miner's ID.
-    pub id: u64,
-    /// The worker's ID.
-    pub worker: u64,
-    /// Expiration of the pre-sealed sectors.
-    pub expiration: ChainEpoch,
-    /// The sectors' deal IDs, in sector order.
-    pub deal_ids: Vec<u64>,
-    /// The sectors' quality-adjusted power, in sector order.
-    pub weights: Vec<StoragePower>,
-}
-
-/// The Window PoSt proof of a sector size at nv28.
-pub(super) fn window_post_proof(size: u64) -> Result<RegisteredPoStProof> {
-    use RegisteredPoStProof::*;
-    [
-        StackedDRGWindow2KiBV1P1,
-        StackedDRGWindow8MiBV1P1,
-        StackedDRGWindow512MiBV1P1,
-        StackedDRGWindow32GiBV1P1,
-        StackedDRGWindow64GiBV1P1,
-    ]
-    .into_iter()
-    .find(|p| p.sector_size().map(|s| s as u64) == Ok(size))
-    .ok_or_else(|| anyhow!("unsupported sector size {size}"))
-}
 
 /// Decodes a base58 peer ID into its bytes (Go's `peer.ID` string).
 pub fn peer_id_bytes(peer: &str) -> Result<Vec<u8>> {
@@ -88,7 +62,7 @@ pub fn setup_miners<BS: Blockstore>(b: &mut Builder<'_, BS>, miners: &[Miner]) -
 
     for (m, s) in miners.iter().zip(&setups) {
         for (k, p) in m.sectors.iter().enumerate() {
-            super::sectors::commit_sector(b, m, s, k, p)?;
+            commit_sector(b, m, s, k, p)?;
         }
     }
     let pw: PowerState = b.state(ids::POWER)?;
@@ -111,7 +85,7 @@ fn create_miner<BS: Blockstore>(b: &mut Builder<'_, BS>, m: &Miner, want: u64) -
     {
         bail!("genesis: worker {} must be a BLS account", m.worker);
     }
-    let wpt = window_post_proof(m.sector_size)?;
+    let wpt = window_post_for_size(m.sector_size)?;
     let rw: RewardState = b.state(ids::REWARD)?;
     let pw: PowerState = b.state(ids::POWER)?;
     let dep_power = crate::policy::create_miner_deposit_power(&b.policy);
@@ -255,11 +229,7 @@ fn publish_miner_deals<BS: Blockstore>(
             client_collateral: d.client_collateral.clone(),
         });
         let weight = BigInt::from(d.piece_size) * (expiration - d.start_epoch);
-        let qa = miner::qa_power_for_weight(
-            super::sectors::miner_sector_size(m.sector_size)?,
-            expiration,
-            &weight,
-        );
+        let qa = miner::qa_power_for_weight(sector_size(m.sector_size)?, expiration, &weight);
         *raw_total += m.sector_size;
         *qa_total += &qa;
         weights.push(qa);

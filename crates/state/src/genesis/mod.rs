@@ -21,6 +21,7 @@ pub use initial::{builtin_actors_registry, MultisigState};
 pub use miners::peer_id_bytes;
 pub use template::Template;
 
+use crate::actors::ids;
 use crate::policy::{devnet_policy, Policy};
 use anyhow::{bail, Result};
 use builder::Builder;
@@ -30,36 +31,6 @@ use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use padma_types::block::BlockHeader;
 use std::sync::LazyLock;
-
-/// IDs of the singleton actors and Lotus's genesis accounts.
-pub mod ids {
-    /// System actor.
-    pub const SYSTEM: u64 = 0;
-    /// Init actor.
-    pub const INIT: u64 = 1;
-    /// Reward actor.
-    pub const REWARD: u64 = 2;
-    /// Cron actor.
-    pub const CRON: u64 = 3;
-    /// Storage power actor.
-    pub const POWER: u64 = 4;
-    /// Storage market actor.
-    pub const MARKET: u64 = 5;
-    /// Verified registry actor.
-    pub const VERIFREG: u64 = 6;
-    /// Datacap actor.
-    pub const DATACAP: u64 = 7;
-    /// Ethereum address manager.
-    pub const EAM: u64 = 10;
-    /// Verified registry root key.
-    pub const ROOT_KEY: u64 = 80;
-    /// The first verifier.
-    pub const FIRST_VERIFIER: u64 = 81;
-    /// The remainder (reserve) account.
-    pub const RESERVE: u64 = 90;
-    /// Burnt funds.
-    pub const BURNT_FUNDS: u64 = 99;
-}
 
 /// First ID of template accounts.
 pub const ACCOUNT_START: u64 = 100;
@@ -126,7 +97,7 @@ pub fn build_with_policy<BS: Blockstore>(
     }
     miners::setup_miners(&mut b, &template.miners)?;
     // The null Ethereum address gets an EthAccount after the miners.
-    let null_eth = Address::new_delegated(10, &[0u8; 20])?;
+    let null_eth = Address::new_delegated(ids::EAM, &[0u8; 20])?;
     let id = b.map_new_id(&null_eth)?;
     let act = crate::tree::ActorState::new(
         crate::code::ActorKind::EthAccount.code(),

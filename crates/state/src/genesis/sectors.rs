@@ -6,9 +6,8 @@
 
 use super::builder::Builder;
 use super::deals::activate_deals;
-use super::ids;
-use super::miners::{window_post_proof, Setup};
 use super::template::{Miner, PreSeal};
+use crate::actors::ids;
 use anyhow::{anyhow, bail, Context, Result};
 use fil_actor_miner_state::v18 as miner;
 use fil_actor_power_state::v18::{self as power, State as PowerState};
@@ -26,6 +25,22 @@ use miner::{
     CompactCommD, CronEventPayload, SectorOnChainInfo, SectorOnChainInfoFlags, SectorPreCommitInfo,
     SectorPreCommitOnChainInfo, State as MinerState,
 };
+use padma_types::sector::{sector_size, window_post_partition_sectors};
+
+/// A genesis miner as created and funded, with its deals published: what committing
+/// its sectors needs.
+pub(super) struct Setup {
+    /// The miner's ID.
+    pub id: u64,
+    /// The worker's ID.
+    pub worker: u64,
+    /// Expiration of the pre-sealed sectors.
+    pub expiration: ChainEpoch,
+    /// The sectors' deal IDs, in sector order.
+    pub deal_ids: Vec<u64>,
+    /// The sectors' quality-adjusted power, in sector order.
+    pub weights: Vec<StoragePower>,
+}
 
 /// Pre-commits and activates sector `k` of a miner, and claims its power.
 pub(super) fn commit_sector<BS: Blockstore>(
@@ -36,7 +51,7 @@ pub(super) fn commit_sector<BS: Blockstore>(
     p: &PreSeal,
 ) -> Result<()> {
     let size = m.sector_size;
-    let ssize = miner_sector_size(size)?;
+    let ssize = sector_size(size)?;
     let weight = &s.weights[k];
     // Lotus first removes the power it pre-added for this sector.
     let mut pw: PowerState = b.state(ids::POWER)?;
@@ -153,9 +168,7 @@ pub(super) fn commit_sector<BS: Blockstore>(
         daily_fee: miner::daily_proof_fee(&b.policy, &TokenAmount::default(), &power),
     };
     let mut st: MinerState = b.state(s.id)?;
-    let partition_sectors = window_post_proof(size)?
-        .window_post_partition_sectors()
-        .map_err(|e| anyhow!(e))?;
+    let partition_sectors = window_post_partition_sectors(size)?;
     st.put_sectors(b.store, vec![sector.clone()])
         .context("genesis: storing the sector")?;
     st.delete_precommitted_sectors(b.store, &[p.sector_id])
@@ -193,13 +206,6 @@ pub(super) fn commit_sector<BS: Blockstore>(
     pw.total_pledge_collateral += &pledge;
     add_to_claim(b, &mut pw, s.id, &BigInt::from(size), weight)?;
     b.set_state(ids::POWER, &pw)
-}
-
-/// The sector size of a byte count.
-pub(super) fn miner_sector_size(size: u64) -> Result<fvm_shared::sector::SectorSize> {
-    window_post_proof(size)?
-        .sector_size()
-        .map_err(|e| anyhow!(e))
 }
 
 /// Power `EnrollCronEvent` of a proving-deadline event for `miner` at `epoch`.

@@ -13,6 +13,7 @@ use fil_actor_verifreg_state::v18::State as VerifregState;
 use fvm_ipld_blockstore::MemoryBlockstore;
 use padma_types::crypto::{KeyInfo, KeyType};
 use padma_types::json::KeyInfoJson;
+use padma_types::sector::SIZE_2KIB;
 
 /// A BLS key from a fixed seed byte.
 fn key(seed: u8) -> KeyInfo {
@@ -25,7 +26,7 @@ fn key(seed: u8) -> KeyInfo {
 /// `genesis new` + `add-miner` would write it.
 pub(crate) fn test_template(sectors: u64) -> Template {
     let k = key(7);
-    let miner = super::fake::fake_miner(1000, &k, 2048, sectors, 9001).unwrap();
+    let miner = super::fake::fake_miner(MINER_START, &k, SIZE_2KIB, sectors, 9001).unwrap();
     let mut t = Template::new("localnet-test".into(), 1_700_000_000);
     let manifest = serde_json::json!({ "t01000": miner });
     t.add_miners_from_manifest(
@@ -94,7 +95,7 @@ fn same_template_same_car_and_a_valid_header() {
     let h: padma_types::block::BlockHeader = get_cbor(&store, &g.cid).unwrap();
     assert_eq!(h, g.header);
     assert_eq!(h.height, 0);
-    assert_eq!(h.miner, Address::new_id(0));
+    assert_eq!(h.miner, Address::new_id(ids::SYSTEM));
     assert_eq!(h.timestamp, 1_700_000_000);
     assert_eq!(h.parents, vec![filecoin_genesis_cid()]);
     assert_eq!(h.parent_base_fee, TokenAmount::from_atto(100_000_000));
@@ -147,7 +148,7 @@ fn the_state_has_lotus_actors_balances_and_a_proven_miner() {
         TokenAmount::from_whole(FIL_BASE)
     );
 
-    let init: InitState = state(&tree, 1);
+    let init: InitState = state(&tree, ids::INIT);
     assert_eq!(init.next_id, 1002);
     assert_eq!(init.network_name, "localnet-test");
     let owner = t.miners[0].owner;
@@ -160,11 +161,11 @@ fn the_state_has_lotus_actors_balances_and_a_proven_miner() {
     let signer = padma_types::address::parse_address(template::DEFAULT_MSIG_SIGNER).unwrap();
     assert_eq!(resolve(&signer), Some(101));
     assert_eq!(
-        resolve(&Address::new_delegated(10, &[0; 20]).unwrap()),
+        resolve(&Address::new_delegated(ids::EAM, &[0; 20]).unwrap()),
         Some(1001)
     );
 
-    let power: PowerState = state(&tree, 4);
+    let power: PowerState = state(&tree, ids::POWER);
     assert_eq!(power.miner_count, 1);
     assert_eq!(power.miner_above_min_power_count, 1);
     assert_eq!(power.total_raw_byte_power, 4096.into());
@@ -205,7 +206,7 @@ fn the_state_has_lotus_actors_balances_and_a_proven_miner() {
         assert!(p.faults.is_empty());
     }
 
-    let market: MarketState = state(&tree, 5);
+    let market: MarketState = state(&tree, ids::MARKET);
     assert_eq!(market.next_id, 2);
     let deal = market.get_proposal(&store, 1).unwrap();
     assert!(deal.verified_deal);
@@ -215,8 +216,8 @@ fn the_state_has_lotus_actors_balances_and_a_proven_miner() {
     assert_eq!(ds.sector_number, 1);
     assert_eq!(ds.sector_start_epoch, 0);
 
-    let vreg: VerifregState = state(&tree, 6);
-    assert_eq!(vreg.root_key, Address::new_id(80));
+    let vreg: VerifregState = state(&tree, ids::VERIFREG);
+    assert_eq!(vreg.root_key, Address::new_id(ids::ROOT_KEY));
     assert_eq!(vreg.next_allocation_id, 3);
     let mut claims = vreg.load_claims(&store).unwrap();
     let c = fil_actor_verifreg_state::v18::state::get_claim(&mut claims, 1000, 2)
@@ -224,11 +225,12 @@ fn the_state_has_lotus_actors_balances_and_a_proven_miner() {
         .unwrap();
     assert_eq!(c.sector, 1);
     assert_eq!(
-        vreg.get_verifier_cap(&store, &Address::new_id(81)).unwrap(),
+        vreg.get_verifier_cap(&store, &Address::new_id(ids::FIRST_VERIFIER))
+            .unwrap(),
         Some(0.into())
     );
 
-    let dc: DatacapState = state(&tree, 7);
+    let dc: DatacapState = state(&tree, ids::DATACAP);
     assert!(
         dc.token.supply.is_zero(),
         "all datacap was claimed and burnt"
@@ -284,7 +286,7 @@ fn two_miners_and_account_root_key_and_remainder() {
         tree.total_balance().unwrap(),
         TokenAmount::from_whole(FIL_BASE)
     );
-    let init: InitState = state(&tree, 1);
+    let init: InitState = state(&tree, ids::INIT);
     assert_eq!(
         init.next_id, 1003,
         "two miners and the null Ethereum account"
@@ -295,17 +297,17 @@ fn two_miners_and_account_root_key_and_remainder() {
             .map(|a| a.id().unwrap())
     };
     assert_eq!(resolve(&t.miners[1].owner), Some(101));
-    assert_eq!(resolve(&rk), Some(80));
-    assert_eq!(resolve(&rem), Some(90));
-    let f080: fil_actor_account_state::v18::State = state(&tree, 80);
+    assert_eq!(resolve(&rk), Some(ids::ROOT_KEY));
+    assert_eq!(resolve(&rem), Some(ids::RESERVE));
+    let f080: fil_actor_account_state::v18::State = state(&tree, ids::ROOT_KEY);
     assert_eq!(f080.address, rk);
     assert_eq!(
-        tree.get_actor(80).unwrap().unwrap().balance,
+        tree.get_actor(ids::ROOT_KEY).unwrap().unwrap().balance,
         TokenAmount::from_whole(5)
     );
     let m: MinerState = state(&tree, 1001);
     assert_eq!(m.get_info(&store).unwrap().owner, Address::new_id(101));
-    let power: PowerState = state(&tree, 4);
+    let power: PowerState = state(&tree, ids::POWER);
     assert_eq!(power.miner_count, 2);
     assert_eq!(power.miner_above_min_power_count, 2);
     assert_eq!(power.total_raw_byte_power, 4096.into());

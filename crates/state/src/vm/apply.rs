@@ -4,7 +4,7 @@ use super::call::CallError;
 use super::gas::PRICES;
 use super::outputs::GasOutputs;
 use super::{Vm, VmEnv, BLOCK_GAS_LIMIT};
-use crate::actors::{BURNT_FUNDS_ACTOR_ID, EAM_ACTOR_ID, REWARD_ACTOR_ID};
+use crate::actors::{ids, method};
 use crate::code::ActorKind;
 use anyhow::{anyhow, bail, Result};
 use cid::Cid;
@@ -17,7 +17,7 @@ use fvm_shared::error::{ErrorNumber, ExitCode};
 use fvm_shared::event::StampedEvent;
 use fvm_shared::message::Message;
 use fvm_shared::receipt::Receipt;
-use fvm_shared::{ActorID, METHOD_SEND};
+use fvm_shared::ActorID;
 
 /// The result of applying a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,7 +95,7 @@ impl<BS: Blockstore> Vm<'_, BS> {
         let eam_placeholder = kind == Some(ActorKind::Placeholder)
             && sender.sequence == 0
             && matches!(sender.delegated_address.map(|a| *a.payload()),
-                Some(Payload::Delegated(d)) if d.namespace() == EAM_ACTOR_ID);
+                Some(Payload::Delegated(d)) if d.namespace() == ids::EAM);
         if eam_placeholder {
             sender.code = ActorKind::EthAccount.code();
         } else if !kind.is_some_and(|k| k.is_account()) {
@@ -138,9 +138,9 @@ impl<BS: Blockstore> Vm<'_, BS> {
             &msg.gas_fee_cap,
             &msg.gas_premium,
         );
-        self.deposit(BURNT_FUNDS_ACTOR_ID, &out.base_fee_burn)?;
-        self.deposit(REWARD_ACTOR_ID, &out.miner_tip)?;
-        self.deposit(BURNT_FUNDS_ACTOR_ID, &out.over_estimation_burn)?;
+        self.deposit(ids::BURNT_FUNDS, &out.base_fee_burn)?;
+        self.deposit(ids::REWARD, &out.miner_tip)?;
+        self.deposit(ids::BURNT_FUNDS, &out.over_estimation_burn)?;
         self.deposit(sender_id, &out.refund)?;
         if &out.base_fee_burn + &out.over_estimation_burn + &out.refund + &out.miner_tip != gas_cost
         {
@@ -182,7 +182,7 @@ impl<BS: Blockstore> Vm<'_, BS> {
         msg: &Message,
     ) -> Result<(Receipt, Option<String>, Vec<StampedEvent>)> {
         let params = (!msg.params.is_empty()).then(|| IpldBlock {
-            codec: if msg.method_num == METHOD_SEND {
+            codec: if msg.method_num == method::SEND {
                 IPLD_RAW
             } else {
                 CBOR
@@ -382,7 +382,7 @@ mod tests {
             to: Address::new_id(101),
             sequence: 0,
             value: TokenAmount::from_atto(1),
-            method_num: 0,
+            method_num: method::SEND,
             params: RawBytes::default(),
             gas_limit: 1_000_000,
             gas_fee_cap: TokenAmount::from_atto(100),

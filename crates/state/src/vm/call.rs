@@ -5,7 +5,7 @@
 use super::gas::{PRELOADED_ACTORS, PRICES};
 use super::layers::LayeredTree;
 use super::{Vm, MAX_CALL_DEPTH};
-use crate::actors::{self, INIT_ACTOR_ID, SYSTEM_ACTOR_ID};
+use crate::actors::{self, ids};
 use crate::code::ActorKind;
 use crate::ipld::{empty_array_cid, get_cbor, put_cbor};
 use crate::runtime::Runtime;
@@ -18,10 +18,7 @@ use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_shared::address::{Address, Payload};
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::{ErrorNumber, ExitCode};
-use fvm_shared::{ActorID, MethodNum, METHOD_CONSTRUCTOR, METHOD_SEND};
-
-/// The EAM's actor ID: f4 addresses in its namespace get placeholder actors.
-const EAM_ACTOR_ID: u64 = 10;
+use fvm_shared::{ActorID, MethodNum};
 
 /// Why a send did not produce an exit code.
 #[derive(Debug)]
@@ -73,7 +70,7 @@ pub(crate) fn lookup_id<BS: Blockstore, S: Blockstore>(
     if let Payload::ID(id) = addr.payload() {
         return Ok(Some(*id));
     }
-    let Some(init) = state.get(INIT_ACTOR_ID)? else {
+    let Some(init) = state.get(ids::INIT)? else {
         return Ok(None);
     };
     let st: InitState = get_cbor(store, &init.state)?;
@@ -190,7 +187,7 @@ impl<BS: Blockstore> Vm<'_, BS> {
             Some(id) => id,
             None => match to.payload() {
                 Payload::BLS(_) | Payload::Secp256k1(_) => self.create_account(to)?,
-                Payload::Delegated(d) if d.namespace() == EAM_ACTOR_ID => {
+                Payload::Delegated(d) if d.namespace() == ids::EAM => {
                     self.create_placeholder(to)?
                 }
                 _ => {
@@ -219,7 +216,7 @@ impl<BS: Blockstore> Vm<'_, BS> {
             self.charge(PRICES.send_transfer_funds)?;
             self.transfer(from, to, value)?;
         }
-        if method == METHOD_SEND {
+        if method == actors::method::SEND {
             return Ok(CallResult::ok(None));
         }
         self.charge(PRICES.send_invoke_method + PRICES.native_invocation)?;
@@ -302,7 +299,7 @@ impl<BS: Blockstore> Vm<'_, BS> {
         let store = self.store.clone();
         let mut init = self
             .state
-            .get(INIT_ACTOR_ID)
+            .get(ids::INIT)
             .map_err(|e| self.fatal(e))?
             .ok_or_else(|| self.fatal(anyhow!("no init actor")))?;
         let mut st: InitState = get_cbor(&*store, &init.state).map_err(|e| self.fatal(e))?;
@@ -310,9 +307,7 @@ impl<BS: Blockstore> Vm<'_, BS> {
             .map_addresses_to_id(&*store, addr, None)
             .map_err(|e| self.fatal(anyhow!("registering {addr}: {e}")))?;
         init.state = put_cbor(&*store, &st).map_err(|e| self.fatal(e))?;
-        self.state
-            .set(INIT_ACTOR_ID, init)
-            .map_err(|e| self.fatal(e))?;
+        self.state.set(ids::INIT, init).map_err(|e| self.fatal(e))?;
         self.msg.resolved.borrow_mut().insert(*addr);
         Ok(id)
     }
@@ -332,9 +327,9 @@ impl<BS: Blockstore> Vm<'_, BS> {
         let params = IpldBlock::serialize_cbor(addr)
             .map_err(|e| syscall(ErrorNumber::IllegalArgument, e.to_string()))?;
         self.call_resolved(
-            SYSTEM_ACTOR_ID,
+            ids::SYSTEM,
             id,
-            METHOD_CONSTRUCTOR,
+            actors::method::CONSTRUCTOR,
             params,
             &TokenAmount::default(),
         )?;

@@ -76,7 +76,7 @@ mod tests {
             to: Address::new_id(101),
             sequence: nonce,
             value: TokenAmount::from_atto(5),
-            method_num: 0,
+            method_num: crate::actors::method::SEND,
             params: Default::default(),
             gas_limit,
             gas_fee_cap: TokenAmount::from_atto(fee_cap),

@@ -29,6 +29,7 @@ pub use outputs::GasOutputs;
 pub use supply::LotusSupply;
 pub use tipset::{execute_tipset, select_messages, BlockMessages, ChainMessage, TipsetResult};
 
+use crate::actors::ids;
 use crate::policy::Policy;
 use crate::runtime::{CircSupply, ProofVerifier, Randomness, SupplyParts};
 use crate::tree::StateTree;
@@ -116,7 +117,7 @@ impl<'bs, BS: Blockstore> Vm<'bs, BS> {
             msg: MessageCtx {
                 store: MeteredStore::new(buf.clone(), meter.clone()),
                 meter,
-                origin: Address::new_id(0),
+                origin: Address::new_id(ids::SYSTEM),
                 nonce: 0,
                 actors_created: 0,
                 depth: 0,
@@ -190,18 +191,18 @@ impl<'bs, BS: Blockstore> Vm<'bs, BS> {
         let constructed = |a: &crate::tree::ActorState| a.state != crate::ipld::empty_array_cid();
         if let Some(a) = self
             .state
-            .get(crate::actors::REWARD_ACTOR_ID)?
+            .get(crate::actors::ids::REWARD)?
             .filter(constructed)
         {
             let st: RewardState = crate::ipld::get_cbor(bs, &a.state)?;
             p.mined = st.total_storage_power_reward;
         }
-        if let Some(a) = self.state.get(crate::actors::BURNT_FUNDS_ACTOR_ID)? {
+        if let Some(a) = self.state.get(crate::actors::ids::BURNT_FUNDS)? {
             p.burnt = a.balance;
         }
         if let Some(a) = self
             .state
-            .get(crate::actors::POWER_ACTOR_ID)?
+            .get(crate::actors::ids::POWER)?
             .filter(constructed)
         {
             let st: PowerState = crate::ipld::get_cbor(bs, &a.state)?;
@@ -209,7 +210,7 @@ impl<'bs, BS: Blockstore> Vm<'bs, BS> {
         }
         p.reserve_balance = self
             .state
-            .get(crate::actors::RESERVE_ACTOR_ID)?
+            .get(crate::actors::ids::RESERVE)?
             .map(|a| a.balance);
         Ok(p)
     }

@@ -5,7 +5,7 @@
 use super::apply::ApplyRet;
 use super::store::BufferedStore;
 use super::{Vm, VmEnv, BLOCK_GAS_LIMIT};
-use crate::actors::{method, CRON_ACTOR_ID, REWARD_ACTOR_ID, SYSTEM_ACTOR_ID};
+use crate::actors::{ids, method};
 use anyhow::{bail, Context, Result};
 use cid::Cid;
 use fil_actor_reward_state::v18::AwardBlockRewardParams;
@@ -84,7 +84,7 @@ pub struct TipsetResult {
 fn implicit(to: u64, method: u64, epoch: ChainEpoch, gas_limit: u64, params: RawBytes) -> Message {
     Message {
         version: 0,
-        from: Address::new_id(SYSTEM_ACTOR_ID),
+        from: Address::new_id(ids::SYSTEM),
         to: Address::new_id(to),
         sequence: epoch as u64,
         value: TokenAmount::default(),
@@ -98,7 +98,7 @@ fn implicit(to: u64, method: u64, epoch: ChainEpoch, gas_limit: u64, params: Raw
 
 fn run_cron<BS: Blockstore>(vm: &mut Vm<'_, BS>, epoch: ChainEpoch) -> Result<()> {
     let msg = implicit(
-        CRON_ACTOR_ID,
+        ids::CRON,
         method::cron::EPOCH_TICK,
         epoch,
         BLOCK_GAS_LIMIT * 10_000,
@@ -237,7 +237,7 @@ pub fn execute_tipset<BS: Blockstore>(
             win_count: b.win_count,
         })?;
         let msg = implicit(
-            REWARD_ACTOR_ID,
+            ids::REWARD,
             method::reward::AWARD_BLOCK_REWARD,
             epoch,
             1 << 30,
@@ -277,11 +277,11 @@ mod tests {
     fn msg(from: u64, nonce: u64) -> Message {
         Message {
             version: 0,
-            to: Address::new_id(99),
+            to: Address::new_id(ids::BURNT_FUNDS),
             from: Address::new_id(from),
             sequence: nonce,
             value: TokenAmount::from_atto(1),
-            method_num: 0,
+            method_num: method::SEND,
             params: Default::default(),
             gas_limit: 1000,
             gas_fee_cap: TokenAmount::from_atto(1),

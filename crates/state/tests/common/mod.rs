@@ -68,7 +68,7 @@ pub struct Net {
 fn system_msg(to: u64, method: u64, params: RawBytes, value: TokenAmount, seq: u64) -> Message {
     Message {
         version: 0,
-        from: Address::new_id(SYSTEM_ACTOR_ID),
+        from: Address::new_id(ids::SYSTEM),
         to: Address::new_id(to),
         sequence: seq,
         value,
@@ -89,36 +89,36 @@ impl Net {
         let root = {
             let mut t = StateTree::new(&store);
             let singletons = [
-                (SYSTEM_ACTOR_ID, ActorKind::System),
-                (INIT_ACTOR_ID, ActorKind::Init),
-                (REWARD_ACTOR_ID, ActorKind::Reward),
-                (CRON_ACTOR_ID, ActorKind::Cron),
-                (POWER_ACTOR_ID, ActorKind::StoragePower),
-                (MARKET_ACTOR_ID, ActorKind::StorageMarket),
-                (VERIFREG_ACTOR_ID, ActorKind::VerifiedRegistry),
-                (DATACAP_ACTOR_ID, ActorKind::Datacap),
+                (ids::SYSTEM, ActorKind::System),
+                (ids::INIT, ActorKind::Init),
+                (ids::REWARD, ActorKind::Reward),
+                (ids::CRON, ActorKind::Cron),
+                (ids::POWER, ActorKind::StoragePower),
+                (ids::MARKET, ActorKind::StorageMarket),
+                (ids::VERIFREG, ActorKind::VerifiedRegistry),
+                (ids::DATACAP, ActorKind::Datacap),
             ];
             for (id, k) in singletons {
                 t.set_actor(id, ActorState::new_empty(k.code(), None))
                     .unwrap();
             }
             // The system actor funds the test accounts; the reward actor pays rewards.
-            let mut sys = t.get_actor(SYSTEM_ACTOR_ID).unwrap().unwrap();
+            let mut sys = t.get_actor(ids::SYSTEM).unwrap().unwrap();
             sys.balance = TokenAmount::from_whole(ACCOUNT_FIL * n as u64);
-            t.set_actor(SYSTEM_ACTOR_ID, sys).unwrap();
-            let mut rew = t.get_actor(REWARD_ACTOR_ID).unwrap().unwrap();
+            t.set_actor(ids::SYSTEM, sys).unwrap();
+            let mut rew = t.get_actor(ids::REWARD).unwrap().unwrap();
             rew.balance = TokenAmount::from_whole(1_000_000);
-            t.set_actor(REWARD_ACTOR_ID, rew).unwrap();
+            t.set_actor(ids::REWARD, rew).unwrap();
             // f099 is an account whose address is itself.
             let head = put_cbor(
                 &store,
                 &fil_actor_account_state::v18::State {
-                    address: Address::new_id(BURNT_FUNDS_ACTOR_ID),
+                    address: Address::new_id(ids::BURNT_FUNDS),
                 },
             )
             .unwrap();
             t.set_actor(
-                BURNT_FUNDS_ACTOR_ID,
+                ids::BURNT_FUNDS,
                 ActorState::new(
                     ActorKind::Account.code(),
                     head,
@@ -140,38 +140,38 @@ impl Net {
         let cron = fil_actor_cron_state::v18::ConstructorParams {
             entries: vec![
                 fil_actor_cron_state::v18::Entry {
-                    receiver: Address::new_id(POWER_ACTOR_ID),
+                    receiver: Address::new_id(ids::POWER),
                     method_num: method::power::ON_EPOCH_TICK_END,
                 },
                 fil_actor_cron_state::v18::Entry {
-                    receiver: Address::new_id(MARKET_ACTOR_ID),
+                    receiver: Address::new_id(ids::MARKET),
                     method_num: method::market::CRON_TICK,
                 },
             ],
         };
         let ctors: Vec<(u64, RawBytes)> = vec![
-            (SYSTEM_ACTOR_ID, RawBytes::default()),
+            (ids::SYSTEM, RawBytes::default()),
             (
-                INIT_ACTOR_ID,
+                ids::INIT,
                 RawBytes::serialize(fil_actor_init_state::v18::ConstructorParams {
                     network_name: "padmatest".into(),
                 })
                 .unwrap(),
             ),
             (
-                REWARD_ACTOR_ID,
+                ids::REWARD,
                 RawBytes::serialize(Some(BigIntDe(0.into()))).unwrap(),
             ),
-            (CRON_ACTOR_ID, RawBytes::serialize(cron).unwrap()),
-            (POWER_ACTOR_ID, RawBytes::default()),
-            (MARKET_ACTOR_ID, RawBytes::default()),
+            (ids::CRON, RawBytes::serialize(cron).unwrap()),
+            (ids::POWER, RawBytes::default()),
+            (ids::MARKET, RawBytes::default()),
             (
-                VERIFREG_ACTOR_ID,
-                RawBytes::serialize(Address::new_id(BURNT_FUNDS_ACTOR_ID)).unwrap(),
+                ids::VERIFREG,
+                RawBytes::serialize(Address::new_id(ids::BURNT_FUNDS)).unwrap(),
             ),
             (
-                DATACAP_ACTOR_ID,
-                RawBytes::serialize(Address::new_id(VERIFREG_ACTOR_ID)).unwrap(),
+                ids::DATACAP,
+                RawBytes::serialize(Address::new_id(ids::VERIFREG)).unwrap(),
             ),
         ];
         for (to, params) in ctors {

@@ -5,8 +5,7 @@
 
 use super::funds::burn;
 use super::{get_info, notify_pledge_changed, save_info};
-use crate::actors::POWER_ACTOR_ID;
-use crate::actors::{method, params, send_result, MethodResult, MARKET_ACTOR_ID};
+use crate::actors::{ids, method, params, send_result, MethodResult};
 use crate::runtime::Runtime;
 use fil_actor_miner_state::v18::ext::market::OnMinerSectorsTerminateParams;
 use fil_actor_miner_state::v18::ext::power::{EnrollCronEventParams, UpdateClaimedPowerParams};
@@ -40,7 +39,7 @@ pub fn on_deferred_cron_event<BS: Blockstore>(
     p: Option<IpldBlock>,
 ) -> MethodResult {
     let prm: DeferredCronEventParams = params(p)?;
-    rt.validate_immediate_caller_is([&Address::new_id(POWER_ACTOR_ID)])?;
+    rt.validate_immediate_caller_is([&Address::new_id(ids::POWER)])?;
     let payload: CronEventPayload = fvm_ipld_encoding::from_slice(&prm.event_payload)
         .map_err(|e| ActorError::illegal_state(format!("invalid miner cron payload: {e}")))?;
     let (reward, qa) = (&prm.reward_smoothed, &prm.quality_adj_power_smoothed);
@@ -77,7 +76,7 @@ pub(super) fn enroll<BS: Blockstore>(
 ) -> Result<(), ActorError> {
     let payload = RawBytes::serialize(CronEventPayload { event_type })?;
     send_result(rt.send(
-        &Address::new_id(POWER_ACTOR_ID),
+        &Address::new_id(ids::POWER),
         method::power::ENROLL_CRON_EVENT,
         IpldBlock::serialize_cbor(&EnrollCronEventParams {
             event_epoch: epoch,
@@ -97,7 +96,7 @@ pub(super) fn update_power<BS: Blockstore>(
         return Ok(());
     }
     send_result(rt.send(
-        &Address::new_id(POWER_ACTOR_ID),
+        &Address::new_id(ids::POWER),
         method::power::UPDATE_CLAIMED_POWER,
         IpldBlock::serialize_cbor(&UpdateClaimedPowerParams {
             raw_byte_delta: d.raw,
@@ -255,13 +254,13 @@ pub(super) fn process_early_terminations<BS: Blockstore>(
             .map_err(|e| ActorError::illegal_state(format!("invalid sector number: {e}")))?;
         let epoch = rt.curr_epoch();
         let r = send_result(rt.send(
-            &Address::new_id(MARKET_ACTOR_ID),
+            &Address::new_id(ids::MARKET),
             method::market::ON_MINER_SECTORS_TERMINATE,
             IpldBlock::serialize_cbor(&OnMinerSectorsTerminateParams { epoch, sectors })?,
             TokenAmount::default(),
         ));
         // From cron, a market failure must not freeze the miner's cron too.
-        if rt.origin() != Address::new_id(crate::actors::SYSTEM_ACTOR_ID) {
+        if rt.origin() != Address::new_id(crate::actors::ids::SYSTEM) {
             r?;
         }
     }

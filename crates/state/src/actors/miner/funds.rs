@@ -2,9 +2,7 @@
 //! repayment.
 
 use super::{get_info, notify_pledge_changed, save_info};
-use crate::actors::{
-    no_params, ret, send_result, MethodResult, BURNT_FUNDS_ACTOR_ID, REWARD_ACTOR_ID,
-};
+use crate::actors::{ids, method, no_params, ret, send_result, MethodResult};
 use crate::runtime::Runtime;
 use fil_actor_miner_state::v18::{
     locked_reward_from_reward, ApplyRewardParams, State, WithdrawBalanceParams,
@@ -16,7 +14,6 @@ use fvm_ipld_encoding::ipld_block::IpldBlock;
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::ExitCode;
-use fvm_shared::METHOD_SEND;
 
 fn invariants_broken(e: anyhow::Error) -> ActorError {
     ActorError::unchecked(
@@ -40,8 +37,8 @@ pub(super) fn burn<BS: Blockstore>(
 ) -> Result<(), ActorError> {
     if amount.is_positive() {
         send_result(rt.send(
-            &Address::new_id(BURNT_FUNDS_ACTOR_ID),
-            METHOD_SEND,
+            &Address::new_id(ids::BURNT_FUNDS),
+            method::SEND,
             None,
             amount,
         ))?;
@@ -108,7 +105,7 @@ pub fn withdraw_balance<BS: Blockstore>(
             Ok((info.beneficiary, amount, newly_vested, fee_to_burn))
         })?;
     if amount.is_positive() {
-        send_result(rt.send(&beneficiary, METHOD_SEND, None, amount.clone()))?;
+        send_result(rt.send(&beneficiary, method::SEND, None, amount.clone()))?;
     }
     burn(rt, fee_to_burn)?;
     notify_pledge_changed(rt, &-newly_vested)?;
@@ -135,7 +132,7 @@ pub fn apply_rewards<BS: Blockstore>(
         ));
     }
     let (pledge_delta, to_burn) = rt.transaction(|st: &mut State, rt| {
-        rt.validate_immediate_caller_is([&Address::new_id(REWARD_ACTOR_ID)])?;
+        rt.validate_immediate_caller_is([&Address::new_id(ids::REWARD)])?;
         let (to_lock, spec) = locked_reward_from_reward(prm.reward.clone());
         let unlocked = st
             .get_unlocked_balance(&rt.current_balance())

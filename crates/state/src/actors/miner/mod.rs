@@ -13,7 +13,7 @@ mod post;
 mod precommit;
 mod prove;
 
-use super::{decode_return, request_this_epoch_reward, INIT_ACTOR_ID, POWER_ACTOR_ID};
+use super::{decode_return, ids, request_this_epoch_reward};
 use super::{method, params, send_result, unhandled, MethodResult};
 use crate::code::ActorKind;
 use crate::policy::create_miner_deposit_power;
@@ -41,8 +41,9 @@ pub fn invoke<BS: Blockstore>(
     p: Option<IpldBlock>,
 ) -> MethodResult {
     use method::miner::*;
+    use method::CONSTRUCTOR;
     match m {
-        1 => constructor(rt, params(p)?),
+        CONSTRUCTOR => constructor(rt, params(p)?),
         CONTROL_ADDRESSES => control::control_addresses(rt, p),
         CHANGE_WORKER_ADDRESS | CHANGE_WORKER_ADDRESS_EXPORTED => {
             control::change_worker_address(rt, params(p)?)
@@ -98,7 +99,7 @@ fn constructor<BS: Blockstore>(
     rt: &mut Runtime<'_, '_, BS>,
     prm: MinerConstructorParams,
 ) -> MethodResult {
-    rt.validate_immediate_caller_is([&Address::new_id(INIT_ACTOR_ID)])?;
+    rt.validate_immediate_caller_is([&Address::new_id(ids::INIT)])?;
     check_control_addresses(rt.policy(), &prm.control_addresses)?;
     check_peer_info(rt.policy(), &prm.peer_id, &prm.multi_addresses)?;
     check_valid_post_proof_type(rt.policy(), prm.window_post_proof_type)?;
@@ -168,7 +169,7 @@ fn current_total_power<BS: Blockstore>(
 ) -> Result<CurrentTotalPowerReturn, ActorError> {
     decode_return(
         send_result(rt.send(
-            &Address::new_id(POWER_ACTOR_ID),
+            &Address::new_id(ids::POWER),
             method::power::CURRENT_TOTAL_POWER,
             None,
             TokenAmount::default(),
@@ -311,7 +312,7 @@ fn notify_pledge_changed<BS: Blockstore>(
 ) -> Result<(), ActorError> {
     if !delta.is_zero() {
         send_result(rt.send(
-            &Address::new_id(POWER_ACTOR_ID),
+            &Address::new_id(ids::POWER),
             method::power::UPDATE_PLEDGE_TOTAL,
             IpldBlock::serialize_cbor(delta)?,
             TokenAmount::default(),
