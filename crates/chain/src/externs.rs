@@ -43,7 +43,7 @@ pub fn tipset_at_or_after(cs: &ChainStore, ts: &TipSet, round: ChainEpoch) -> Re
 pub fn latest_beacon_entry(cs: &ChainStore, ts: &TipSet) -> Result<BeaconEntry> {
     let mut cur = ts.clone();
     for _ in 0..BEACON_WALK {
-        if let Some(e) = cur.blocks()[0].beacon_entries.last() {
+        if let Some(e) = cur.min_ticket_block().beacon_entries.last() {
             return Ok(e.clone());
         }
         if cur.height() == 0 {
@@ -84,7 +84,8 @@ impl Randomness for ChainRandomness<'_> {
         let want = self.beacon.max_round_for_epoch(round);
         let mut cur = tipset_at_or_after(self.cs, &self.ts, round)?;
         for _ in 0..BEACON_WALK {
-            if let Some(e) = cur.blocks()[0]
+            if let Some(e) = cur
+                .min_ticket_block()
                 .beacon_entries
                 .iter()
                 .find(|e| e.round == want)

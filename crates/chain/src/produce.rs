@@ -48,7 +48,7 @@ impl StateManager {
             .map(|b| b.messages.iter().map(|m| m.message()).collect())
             .collect();
         Ok(compute_next_base_fee(
-            &ts.blocks()[0].parent_base_fee,
+            &ts.min_ticket_block().parent_base_fee,
             &per_block,
         ))
     }

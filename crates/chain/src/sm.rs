@@ -181,7 +181,7 @@ impl StateManager {
     pub fn execute(&self, ts: &TipSet) -> Result<TipsetResult> {
         let parent = self.cs.load_tipset(&ts.parents())?;
         let msgs = self.block_messages(ts)?;
-        let base_fee = ts.blocks()[0].parent_base_fee.clone();
+        let base_fee = ts.min_ticket_block().parent_base_fee.clone();
         self.with_env(ts, ts.height(), base_fee, |env| {
             execute_tipset(
                 self.store().as_ref(),
@@ -216,7 +216,7 @@ impl StateManager {
             return Ok(o);
         }
         if ts.height() == 0 {
-            let g = &ts.blocks()[0];
+            let g = &ts.min_ticket_block();
             let o = Arc::new(ExecOutcome {
                 state_root: g.parent_state_root,
                 receipts_root: g.parent_message_receipts,

@@ -207,7 +207,7 @@ pub fn compute_weight(sm: &StateManager, ts: &TipSet) -> Result<BigInt, BlockErr
         .map(|b| b.election_proof.as_ref().map(|e| e.win_count).unwrap_or(0))
         .sum();
     tipset_weight(
-        &ts.blocks()[0].parent_weight,
+        &ts.min_ticket_block().parent_weight,
         &power.total_quality_adj_power,
         wins,
     )

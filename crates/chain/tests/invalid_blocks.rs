@@ -145,7 +145,7 @@ impl Fixture {
             .submit_block(parent_block.clone(), now_ms())
             .unwrap());
         let parent = t.head();
-        assert_eq!(parent.blocks()[0].cid(), parent_block.header.cid());
+        assert_eq!(parent.min_ticket_block().cid(), parent_block.header.cid());
         let mut f = Fixture {
             t,
             parent,
@@ -235,7 +235,10 @@ impl Fixture {
         // Accepted (the head moves to it, or is already there from an earlier check).
         self.submit(&self.block)
             .expect("the valid block was refused");
-        assert_eq!(self.t.head().blocks()[0].cid(), self.block.header.cid());
+        assert_eq!(
+            self.t.head().min_ticket_block().cid(),
+            self.block.header.cid()
+        );
     }
 }
 
@@ -253,7 +256,7 @@ async fn the_untouched_block_is_accepted() {
     let before = f.t.head();
     assert!(f.submit(&f.block).unwrap(), "the head did not move");
     assert_eq!(f.t.head().parents(), before.key().clone());
-    assert_eq!(f.t.head().blocks()[0].cid(), f.block.header.cid());
+    assert_eq!(f.t.head().min_ticket_block().cid(), f.block.header.cid());
     assert_eq!(f.t.head().height(), f.round);
     // Submitting it again changes nothing.
     assert!(!f.submit(&f.block).unwrap());
@@ -318,7 +321,7 @@ async fn timestamp_in_the_future_is_temporary() {
         .svc()
         .submit_block(f.block.clone(), (ts - 1) * 1000)
         .unwrap());
-    assert_eq!(f.t.head().blocks()[0].cid(), f.block.header.cid());
+    assert_eq!(f.t.head().min_ticket_block().cid(), f.block.header.cid());
 }
 
 #[tokio::test]
@@ -552,7 +555,7 @@ async fn wrong_parent_state_root() {
 #[tokio::test]
 async fn wrong_parent_receipts_root() {
     let f = Fixture::new();
-    let stale = f.parent.blocks()[0].parent_message_receipts;
+    let stale = f.parent.min_ticket_block().parent_message_receipts;
     assert_ne!(stale, f.block.header.parent_message_receipts);
     f.assert_invalid(
         &f.mutated(|h| h.parent_message_receipts = stale),

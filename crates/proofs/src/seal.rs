@@ -22,18 +22,17 @@ pub type ProverId = [u8; 32];
 /// The prover id of a miner actor, as Lotus derives it: the payload of the miner's ID
 /// address (the LEB128 varint of the actor id), zero-padded to 32 bytes.
 pub fn prover_id(miner_actor_id: u64) -> ProverId {
+    // A u64 takes at most 10 varint bytes, well within the 32.
     let mut out = [0u8; 32];
     let mut v = miner_actor_id;
-    let mut i = 0;
-    loop {
+    for slot in out.iter_mut() {
         let byte = (v & 0x7f) as u8;
         v >>= 7;
         if v == 0 {
-            out[i] = byte;
+            *slot = byte;
             break;
         }
-        out[i] = byte | 0x80;
-        i += 1;
+        *slot = byte | 0x80;
     }
     out
 }

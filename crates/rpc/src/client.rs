@@ -20,18 +20,16 @@ pub struct ApiInfo {
 pub fn multiaddr_to_url(ma: &str) -> Result<String, String> {
     let parts: Vec<&str> = ma.trim().split('/').collect();
     let bad = || format!("unsupported API multiaddr '{}'", ma.trim());
-    if parts.len() < 5 || !parts[0].is_empty() {
+    let ["", proto, addr, "tcp", port, rest @ ..] = parts.as_slice() else {
         return Err(bad());
-    }
-    let host = match parts[1] {
-        "ip4" | "dns" | "dns4" | "dns6" => parts[2].to_string(),
-        "ip6" => format!("[{}]", parts[2]),
+    };
+    let host = match *proto {
+        "ip4" | "dns" | "dns4" | "dns6" => addr.to_string(),
+        "ip6" => format!("[{addr}]"),
         _ => return Err(bad()),
     };
-    if parts[3] != "tcp" || parts[4].parse::<u16>().is_err() {
-        return Err(bad());
-    }
-    let scheme = if parts[5..]
+    let port: u16 = port.parse().map_err(|_| bad())?;
+    let scheme = if rest
         .iter()
         .any(|p| *p == "https" || *p == "wss" || *p == "tls")
     {
@@ -39,7 +37,7 @@ pub fn multiaddr_to_url(ma: &str) -> Result<String, String> {
     } else {
         "http"
     };
-    Ok(format!("{scheme}://{host}:{}", parts[4]))
+    Ok(format!("{scheme}://{host}:{port}"))
 }
 
 impl ApiInfo {

@@ -56,11 +56,10 @@ impl RpcError {
     }
     /// The JSON `error` member.
     pub fn to_json(&self) -> Value {
-        let mut v = serde_json::json!({ "code": self.code, "message": self.message });
-        if let Some(d) = &self.data {
-            v["data"] = d.clone();
+        match &self.data {
+            Some(d) => serde_json::json!({ "code": self.code, "message": self.message, "data": d }),
+            None => serde_json::json!({ "code": self.code, "message": self.message }),
         }
-        v
     }
 }
 

@@ -89,45 +89,51 @@ fn write(file: &Path, t: &Template) -> Result<()> {
 /// into Unix seconds.
 pub fn parse_rfc3339(s: &str) -> Result<u64> {
     let bad = || anyhow!("invalid timestamp '{s}': want RFC 3339, e.g. 2025-02-27T15:04:05Z");
-    let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') {
-        return Err(bad());
-    }
+    // Every piece is taken with `get`, which refuses a range that splits a character.
+    let piece = |r: std::ops::Range<usize>| s.get(r).ok_or_else(bad);
     let num = |r: std::ops::Range<usize>| -> Result<i64> {
-        s.get(r)
+        Some(piece(r)?)
             .filter(|t| t.bytes().all(|c| c.is_ascii_digit()))
             .and_then(|t| t.parse().ok())
             .ok_or_else(bad)
     };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    if b[13] != b':' || b[16] != b':' {
+    let separators_ok = piece(4..5)? == "-"
+        && piece(7..8)? == "-"
+        && matches!(piece(10..11)?, "T" | "t")
+        && piece(13..14)? == ":"
+        && piece(16..17)? == ":";
+    if !separators_ok {
         return Err(bad());
     }
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let mut rest = &s[19..];
+    let mut rest = s.get(19..).ok_or_else(bad)?;
     if let Some(frac) = rest.strip_prefix('.') {
         let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
         if digits == 0 {
             return Err(bad());
         }
-        rest = &frac[digits..];
+        rest = frac.get(digits..).ok_or_else(bad)?;
     }
     let offset = match rest {
         "Z" | "z" => 0,
-        _ if rest.len() == 6
-            && (rest.starts_with('+') || rest.starts_with('-'))
-            && &rest[3..4] == ":" =>
-        {
-            let oh: i64 = rest[1..3].parse().map_err(|_| bad())?;
-            let om: i64 = rest[4..6].parse().map_err(|_| bad())?;
-            let o = oh * 3600 + om * 60;
-            if rest.starts_with('-') {
-                -o
-            } else {
-                o
+        _ => {
+            let sign = match rest.get(0..1) {
+                Some("+") => 1,
+                Some("-") => -1,
+                _ => return Err(bad()),
+            };
+            let digits = |r: std::ops::Range<usize>| -> Result<i64> {
+                Some(rest.get(r).ok_or_else(bad)?)
+                    .filter(|t| t.bytes().all(|c| c.is_ascii_digit()))
+                    .and_then(|t| t.parse().ok())
+                    .ok_or_else(bad)
+            };
+            if rest.len() != 6 || rest.get(3..4) != Some(":") {
+                return Err(bad());
             }
+            sign * (digits(1..3)? * 3600 + digits(4..6)? * 60)
         }
-        _ => return Err(bad()),
     };
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
         return Err(bad());
@@ -166,6 +172,13 @@ mod tests {
             "2025-02-27 15:04:05Z",
             "2025-13-01T00:00:00Z",
             "x025-02-27T15:04:05Z",
+            // Multi-byte characters where a separator or digit belongs.
+            "2025-02-27T15:04:05+00é0",
+            "2025-02-27T15:04:05+é:00",
+            "2025é02-27T15:04:05Z",
+            "2025-02-27T15:04:05.é",
+            "2025-02-27T15:04:0é",
+            "2025-02-27T15:04:05+0100",
         ] {
             assert!(parse_rfc3339(bad).is_err(), "{bad}");
         }

@@ -242,7 +242,12 @@ fn base58(input: &[u8]) -> String {
     }
     let zeros = input.iter().take_while(|b| **b == 0).count();
     std::iter::repeat_n(b'1', zeros)
-        .chain(digits.iter().rev().map(|d| ALPHABET[*d as usize]))
+        .chain(
+            digits
+                .iter()
+                .rev()
+                .filter_map(|d| ALPHABET.get(usize::from(*d)).copied()),
+        )
         .map(char::from)
         .collect()
 }

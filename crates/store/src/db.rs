@@ -59,8 +59,12 @@ impl Store {
     pub fn open_with(dir: &Path, options: &StoreOptions) -> Result<Store> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let mut opts = parity_db::Options::with_columns(dir, 2);
-        opts.columns[COL_BLOCKS as usize].preimage = true;
-        opts.columns[COL_META as usize].btree_index = true;
+        if let Some(blocks) = opts.columns.get_mut(COL_BLOCKS as usize) {
+            blocks.preimage = true;
+        }
+        if let Some(meta) = opts.columns.get_mut(COL_META as usize) {
+            meta.btree_index = true;
+        }
         let db = parity_db::Db::open_or_create(&opts).map_err(|e| {
             anyhow::anyhow!(
                 "opening the datastore {}: {e} (if its files are damaged, restore them \

@@ -243,22 +243,26 @@ impl TipSet {
 
     /// The epoch.
     pub fn height(&self) -> i64 {
-        self.blocks[0].height
+        self.min_ticket_block().height
     }
 
     /// The parents' key.
     pub fn parents(&self) -> TipSetKey {
-        TipSetKey(self.blocks[0].parents.clone())
+        TipSetKey(self.min_ticket_block().parents.clone())
     }
 
     /// The state root the blocks were built on.
     pub fn parent_state(&self) -> Cid {
-        self.blocks[0].parent_state_root
+        self.min_ticket_block().parent_state_root
     }
 
-    /// The block with the smallest ticket.
+    /// The block with the smallest ticket (the first in tipset order); the fields all
+    /// blocks share (height, parents, parent state, weight, base fee) are read here.
     pub fn min_ticket_block(&self) -> &BlockHeader {
-        &self.blocks[0]
+        match self.blocks.first() {
+            Some(b) => b,
+            None => unreachable!("TipSet::new refuses an empty tipset"),
+        }
     }
 
     /// The smallest block timestamp.

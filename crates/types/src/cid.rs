@@ -72,11 +72,11 @@ pub fn scan_links(data: &[u8], f: &mut dyn FnMut(Cid)) -> Result<(), String> {
                     return Err("malformed CID link".into());
                 }
                 let end = cbor_skip(data, start, len)?;
-                if data[start] != 0 {
-                    return Err("CID link without the identity multibase prefix".into());
-                }
-                f(Cid::try_from(&data[start + 1..end])
-                    .map_err(|e| format!("malformed CID link: {e}"))?);
+                let link = match data.get(start..end) {
+                    Some([0, link @ ..]) => link,
+                    _ => return Err("CID link without the identity multibase prefix".into()),
+                };
+                f(Cid::try_from(link).map_err(|e| format!("malformed CID link: {e}"))?);
                 pos = end;
             }
             6 => return Err(format!("unexpected CBOR tag {arg} in DAG-CBOR")),

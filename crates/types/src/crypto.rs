@@ -216,8 +216,9 @@ pub fn aggregate_bls(sigs: &[Signature]) -> Result<Signature, CryptoError> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     if parsed.is_empty() {
-        let mut identity = vec![0u8; 96];
-        identity[0] = 0xc0;
+        // The compressed point at infinity: 0xc0 then zeros.
+        let mut identity = vec![0xc0u8];
+        identity.resize(96, 0);
         return Ok(Signature::new_bls(identity));
     }
     let agg = bls_signatures::aggregate(&parsed)
@@ -269,12 +270,12 @@ pub fn verify_bls_aggregate(
 
 fn recover_secp_address(sig: &[u8], data: &[u8]) -> Result<Address, CryptoError> {
     let err = |m: &str| CryptoError::BadSignature(m.to_string());
-    if sig.len() != 65 {
+    let Some((rs, &[v])) = sig.split_at_checked(64) else {
         return Err(err("secp256k1 signature must be 65 bytes"));
-    }
+    };
     let signature =
-        EcdsaSignature::from_slice(&sig[..64]).map_err(|_| err("malformed secp256k1 signature"))?;
-    let rec = RecoveryId::from_byte(sig[64]).ok_or_else(|| err("bad recovery id"))?;
+        EcdsaSignature::from_slice(rs).map_err(|_| err("malformed secp256k1 signature"))?;
+    let rec = RecoveryId::from_byte(v).ok_or_else(|| err("bad recovery id"))?;
     let digest = blake2b_256(data);
     let vk = VerifyingKey::recover_from_prehash(&digest, &signature, rec)
         .map_err(|_| err("cannot recover secp256k1 public key"))?;

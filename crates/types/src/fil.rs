@@ -114,7 +114,11 @@ fn scaled(v: &str, units: &[&str], prec: usize) -> String {
         f /= 1024.0;
         i += 1;
     }
-    format!("{} {}", go_g(f, prec), units[i])
+    format!(
+        "{} {}",
+        go_g(f, prec),
+        units.get(i).or(units.last()).copied().unwrap_or("")
+    )
 }
 
 /// Lotus's `types.SizeStr`: bytes in binary units with 4 significant digits (`2 KiB`).

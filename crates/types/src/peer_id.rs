@@ -81,7 +81,7 @@ mod tests {
         let ed = format_peer_id(&bytes);
         assert!(ed.starts_with("12D3KooW"), "{ed}");
         assert_eq!(parse_peer_id(&ed).unwrap(), bytes);
-        let truncated = &ed[..ed.len() - 1];
+        let truncated = ed.get(..ed.len() - 1).unwrap();
         assert!(parse_peer_id(truncated).is_err());
         // An RSA-era sha2-256 peer ID.
         let mut sha = vec![0x12, 0x20];

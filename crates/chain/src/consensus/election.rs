@@ -31,11 +31,11 @@ fn coefficients() -> &'static (Vec<BigInt>, Vec<BigInt>) {
 
 /// Horner evaluation in Q.256 (the shift floors, also for negative values).
 fn polyval(coefs: &[BigInt], x: &BigInt) -> BigInt {
-    let mut res = coefs[0].clone();
-    for c in &coefs[1..] {
-        res = ((res * x) >> PRECISION) + c;
-    }
-    res
+    let Some((first, rest)) = coefs.split_first() else {
+        return BigInt::default();
+    };
+    rest.iter()
+        .fold(first.clone(), |res, c| ((res * x) >> PRECISION) + c)
 }
 
 /// e^{−x} for x in Q.256, in Q.256.

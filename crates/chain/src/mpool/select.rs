@@ -87,7 +87,7 @@ pub fn select_messages(
         }
         gas_budget -= m.message.gas_limit;
         out.push(m);
-        if let Some(next) = chains[i].next() {
+        if let Some(next) = chains.get_mut(i).and_then(Iterator::next) {
             heap.push((
                 effective_premium(&next, base_fee),
                 std::cmp::Reverse(i),

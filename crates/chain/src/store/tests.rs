@@ -131,7 +131,7 @@ fn heavier_forks_reorg_with_revert_then_apply_events() {
     assert_eq!(cs.tipset_by_height(1).unwrap(), b1);
     // Equal weight: a tipset whose ticket digest is smaller than the head's wins; a
     // larger one leaves the head alone.
-    let head_digest = cs.head().unwrap().blocks()[0].ticket_digest();
+    let head_digest = cs.head().unwrap().min_ticket_block().ticket_digest();
     let digest_of = |t: u8| header(None, 2, 1, t, empty_messages(&s)).ticket_digest();
     let smaller = (0..=255u8).find(|t| digest_of(*t) < head_digest).unwrap();
     let larger = (0..=255u8).find(|t| digest_of(*t) > head_digest).unwrap();

@@ -107,7 +107,7 @@ pub async fn state_call(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult
     let supply = LotusSupply::devnet();
     let env = VmEnv {
         epoch: ts.height(),
-        base_fee: ts.blocks()[0].parent_base_fee.clone(),
+        base_fee: ts.min_ticket_block().parent_base_fee.clone(),
         network_version: padma_state::policy::NETWORK_VERSION,
         policy: padma_state::policy::devnet_policy(),
         randomness: &NoExterns,

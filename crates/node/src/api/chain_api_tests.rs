@@ -258,10 +258,10 @@ async fn mined_chain_search_wait_replay_and_reads() {
         .is_err());
 
     // Block and parent messages line up with the receipts.
-    let ib = incl.blocks()[0].cid();
+    let ib = incl.min_ticket_block().cid();
     let bm = n.v1("ChainGetBlockMessages", json!([cid_json(&ib)])).await;
     assert!(bm["Cids"].as_array().unwrap().contains(&cid_json(&c1)));
-    let eb = exec.blocks()[0].cid();
+    let eb = exec.min_ticket_block().cid();
     let pm = n.v1("ChainGetParentMessages", json!([cid_json(&eb)])).await;
     let pr = n.v1("ChainGetParentReceipts", json!([cid_json(&eb)])).await;
     assert_eq!(pm.as_array().unwrap().len(), pr.as_array().unwrap().len());

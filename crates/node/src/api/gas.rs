@@ -78,7 +78,8 @@ pub(crate) fn estimate_message_gas(
             .map_err(|e| err(format!("estimating gas price: {}", e.message)))?;
     }
     if msg.gas_fee_cap.is_zero() {
-        msg.gas_fee_cap = estimate_fee_cap(&ts.blocks()[0].parent_base_fee, 20, &msg.gas_premium);
+        msg.gas_fee_cap =
+            estimate_fee_cap(&ts.min_ticket_block().parent_base_fee, 20, &msg.gas_premium);
     }
     cap_gas_fee_with(
         &mut msg,
@@ -113,7 +114,11 @@ pub async fn gas_estimate_fee_cap(s: Arc<NodeState>, _c: CallCtx, p: Params) -> 
     let msg: Message = p.get::<MessageJson>(0)?.into();
     let blks: i64 = p.get(1)?;
     let ts = tipset_param(&s, &p, 2)?;
-    let cap = estimate_fee_cap(&ts.blocks()[0].parent_base_fee, blks, &msg.gas_premium);
+    let cap = estimate_fee_cap(
+        &ts.min_ticket_block().parent_base_fee,
+        blks,
+        &msg.gas_premium,
+    );
     to_value(cap.atto().to_string())
 }
 

@@ -142,10 +142,12 @@ pub fn file_digest(path: &Path) -> std::io::Result<String> {
         if n == 0 {
             break;
         }
-        state.update(&buf[..n]);
+        state.update(buf.get(..n).unwrap_or(&buf));
     }
     let hash = state.finalize();
-    Ok(hex::encode(&hash.as_bytes()[..16]))
+    Ok(hex::encode(
+        hash.as_bytes().get(..16).unwrap_or(hash.as_bytes()),
+    ))
 }
 
 #[cfg(test)]

@@ -40,7 +40,8 @@ pub fn frc42_method_number(name: &str) -> Option<MethodNum> {
     digest
         .as_bytes()
         .chunks_exact(4)
-        .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as u64)
+        .filter_map(|c| <[u8; 4]>::try_from(c).ok())
+        .map(|c| u64::from(u32::from_be_bytes(c)))
         .find(|n| *n >= FIRST_EXPORTED_METHOD_NUMBER)
 }
 

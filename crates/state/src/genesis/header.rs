@@ -85,18 +85,16 @@ pub fn filecoin_genesis_document() -> Vec<u8> {
 
 /// The SHA2-256 DAG-CBOR CID of the document, built from the digest Lotus pins.
 pub fn filecoin_genesis_cid() -> Cid {
-    let digest = hex_digest("107d821c25dc0735200249df94a8bebc9c8e489744f86a4ca8919e81f19dcd72");
+    // 107d821c25dc0735200249df94a8bebc9c8e489744f86a4ca8919e81f19dcd72
+    let digest: [u8; 32] = [
+        0x10, 0x7d, 0x82, 0x1c, 0x25, 0xdc, 0x07, 0x35, 0x20, 0x02, 0x49, 0xdf, 0x94, 0xa8, 0xbe,
+        0xbc, 0x9c, 0x8e, 0x48, 0x97, 0x44, 0xf8, 0x6a, 0x4c, 0xa8, 0x91, 0x9e, 0x81, 0xf1, 0x9d,
+        0xcd, 0x72,
+    ];
     Cid::new_v1(
         DAG_CBOR,
         Multihash::wrap(SHA2_256, &digest).expect("32-byte digest"),
     )
-}
-
-fn hex_digest(h: &str) -> Vec<u8> {
-    (0..h.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&h[i..i + 2], 16).expect("hex"))
-        .collect()
 }
 
 /// The f081 verifier's key. Lotus draws a random BLS key; padma derives one from the

@@ -149,7 +149,9 @@ pub fn make_initial_state<BS: Blockstore>(b: &mut Builder<'_, BS>, t: &Template)
         match a.actor_type.as_str() {
             ACCOUNT => {
                 let owner = a.account_meta()?.owner;
-                let id = key_ids[&owner];
+                let id = *key_ids
+                    .get(&owner)
+                    .ok_or_else(|| anyhow::anyhow!("account {owner} has no ID"))?;
                 make_account(b, id, owner, a.balance.clone())?;
             }
             _ => {

@@ -52,7 +52,14 @@ pub(super) fn commit_sector<BS: Blockstore>(
 ) -> Result<()> {
     let size = m.sector_size;
     let ssize = sector_size(size)?;
-    let weight = &s.weights[k];
+    let weight = s
+        .weights
+        .get(k)
+        .ok_or_else(|| anyhow::anyhow!("no deal weight for pre-sealed sector {k}"))?;
+    let deal_id = *s
+        .deal_ids
+        .get(k)
+        .ok_or_else(|| anyhow::anyhow!("no deal for pre-sealed sector {k}"))?;
     // Lotus first removes the power it pre-added for this sector.
     let mut pw: PowerState = b.state(ids::POWER)?;
     pw.total_raw_byte_power -= size;
@@ -105,7 +112,7 @@ pub(super) fn commit_sector<BS: Blockstore>(
         sector_number: p.sector_id,
         sealed_cid: p.comm_r.0,
         seal_rand_epoch: -1,
-        deal_ids: vec![s.deal_ids[k]],
+        deal_ids: vec![deal_id],
         expiration: s.expiration,
         unsealed_cid: CompactCommD::new(Some(p.comm_d.0)),
     };
@@ -136,8 +143,7 @@ pub(super) fn commit_sector<BS: Blockstore>(
     }
 
     // InternalSectorSetupForPreseal.
-    let (unverified, verified) =
-        activate_deals(b, s.id, p.sector_id, s.expiration, &[s.deal_ids[k]])?;
+    let (unverified, verified) = activate_deals(b, s.id, p.sector_id, s.expiration, &[deal_id])?;
     let duration = s.expiration;
     let power = miner::qa_power_for_weight(ssize, duration, &(BigInt::from(verified) * duration));
     let pledge = miner::initial_pledge_for_power(

@@ -37,11 +37,12 @@ pub fn submit_windowed_post<BS: Blockstore>(
             prm.proofs.len()
         )));
     }
-    check_valid_post_proof_type(rt.policy(), prm.proofs[0].post_proof).map_err(|_| {
-        ActorError::illegal_argument(format!(
-            "proof type {:?} not allowed",
-            prm.proofs[0].post_proof
-        ))
+    let proof_type = match prm.proofs.first() {
+        Some(p) => p.post_proof,
+        None => return Err(ActorError::illegal_argument("no proof".into())),
+    };
+    check_valid_post_proof_type(rt.policy(), proof_type).map_err(|_| {
+        ActorError::illegal_argument(format!("proof type {proof_type:?} not allowed"))
     })?;
     if prm.deadline >= rt.policy().wpost_period_deadlines {
         return Err(ActorError::illegal_argument(format!(
@@ -60,7 +61,9 @@ pub fn submit_windowed_post<BS: Blockstore>(
         let policy = rt.policy();
         let info = get_info(rt, st)?;
         rt.validate_immediate_caller_is(&controlling(&info))?;
-        let proof = &prm.proofs[0];
+        let Some(proof) = prm.proofs.first() else {
+            return Err(ActorError::illegal_argument("no proof".into()));
+        };
         if proof.post_proof != info.window_post_proof_type {
             return Err(ActorError::illegal_argument(format!(
                 "expected proof of type {:?}, got {:?}",

@@ -19,6 +19,7 @@ use fvm_ipld_blockstore::Blockstore;
 use fvm_ipld_encoding::RawBytes;
 use fvm_shared::error::ExitCode;
 use fvm_shared::randomness::Randomness;
+use fvm_shared::sector::RegisteredSealProof;
 use fvm_shared::sector::{
     AggregateSealVerifyInfo, AggregateSealVerifyProofAndInfos, RegisteredAggregateProof,
     SealVerifyInfo, SectorID,
@@ -90,7 +91,7 @@ pub fn prove_commit_sectors3<BS: Blockstore>(
         // Every pre-commit, valid or not, is a witness of the aggregate.
         let agg = AggregateSealVerifyProofAndInfos {
             miner,
-            seal_proof: precommits[0].info.seal_proof,
+            seal_proof: first_seal_proof(&precommits)?,
             aggregate_proof: RegisteredAggregateProof::SnarkPackV2,
             proof: prm.aggregate_proof.to_vec(),
             infos: inputs.iter().map(ProofInput::aggregate_info).collect(),
@@ -160,7 +161,7 @@ fn check_proof_shape<BS: Blockstore>(
                 prm.sector_proofs.len()
             )));
         }
-        let proof = precommits[0].info.seal_proof;
+        let proof = first_seal_proof(precommits)?;
         let max = proof.proof_size().map_err(|e| {
             ActorError::illegal_state(format!(
                 "failed to determine max proof size for {proof:?}: {e}"
@@ -237,6 +238,16 @@ impl ProofInput {
 /// randomness (tickets, `SealRandomness` at the seal epoch) and interactive
 /// randomness (beacon, `InteractiveSealChallengeSeed` at pre-commit epoch +
 /// challenge delay). Returns proof inputs for all of them, valid or not.
+/// The seal proof type of a batch of pre-commits (they share one).
+fn first_seal_proof(
+    precommits: &[SectorPreCommitOnChainInfo],
+) -> Result<RegisteredSealProof, ActorError> {
+    precommits
+        .first()
+        .map(|pc| pc.info.seal_proof)
+        .ok_or_else(|| ActorError::illegal_argument("no sectors to prove".into()))
+}
+
 fn validate_precommits<BS: Blockstore>(
     rt: &Runtime<'_, '_, BS>,
     precommits: &[SectorPreCommitOnChainInfo],
@@ -246,16 +257,17 @@ fn validate_precommits<BS: Blockstore>(
     let epoch = rt.curr_epoch();
     let mut batch = BatchReturnGen::new(precommits.len());
     let mut inputs = Vec::with_capacity(precommits.len());
+    let mut previous: Option<&SectorPreCommitOnChainInfo> = None;
     for (i, pc) in precommits.iter().enumerate() {
         let due = pc.pre_commit_epoch + prove_commit_duration(rt.policy(), pc.info.seal_proof)?;
         let invalid = !pc.info.deal_ids.is_empty() || epoch > due;
-        if i > 0 && precommits[i - 1].info.seal_proof != pc.info.seal_proof {
+        if let Some(prev) = previous.filter(|p| p.info.seal_proof != pc.info.seal_proof) {
             return Err(ActorError::illegal_state(format!(
                 "seal proof group for verification contains mismatched seal proofs {:?} and {:?}",
-                precommits[i - 1].info.seal_proof,
-                pc.info.seal_proof
+                prev.info.seal_proof, pc.info.seal_proof
             )));
         }
+        previous = Some(pc);
         let interactive_epoch = pc.pre_commit_epoch + rt.policy().pre_commit_challenge_delay;
         if epoch <= interactive_epoch {
             return Err(ActorError::forbidden("too early to prove sector".into()));
