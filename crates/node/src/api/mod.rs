@@ -20,6 +20,8 @@ mod randomness;
 mod readstate;
 mod state;
 mod sync;
+#[cfg(test)]
+mod table_tests;
 mod wallet;
 
 use crate::wallet::Wallet;
