@@ -5,12 +5,24 @@
 //! the typed client of `padma-rpc`. The Lotus JSON wire types they carry live in
 //! `padma_types::json` and `padma_types::block_json`.
 
+pub mod chain_read;
 pub mod common;
+pub mod gas;
+pub mod msg_search;
+pub mod state;
 pub mod wallet;
 
 use padma_rpc::MethodInfo;
 
 /// Every FullNode method padma serves, in table order.
 pub fn full_node_methods() -> Vec<MethodInfo> {
-    [common::common_methods(), wallet::wallet_methods()].concat()
+    [
+        common::common_methods(),
+        wallet::wallet_methods(),
+        chain_read::chain_read_methods(),
+        msg_search::msg_search_methods(),
+        state::state_methods(),
+        gas::gas_methods(),
+    ]
+    .concat()
 }

@@ -388,11 +388,20 @@ impl<S: Send + Sync + 'static> MethodTable<S> {
     }
 }
 
-/// Forwards typed channel items as JSON values until either side closes.
+/// Forwards typed channel items as JSON values until either side closes: when the
+/// reader goes away the handler's receiver is dropped at once, so a handler waiting on
+/// its sender's `closed()` stops without waiting for its next item.
 fn encode_items<T: Serialize + Send + 'static>(mut rx: mpsc::Receiver<T>) -> mpsc::Receiver<Value> {
     let (tx, out) = mpsc::channel(1);
     tokio::spawn(async move {
-        while let Some(item) = rx.recv().await {
+        loop {
+            let item = tokio::select! {
+                item = rx.recv() => item,
+                _ = tx.closed() => break,
+            };
+            let Some(item) = item else {
+                break;
+            };
             let Ok(v) = serde_json::to_value(item) else {
                 break;
             };
@@ -457,4 +466,22 @@ impl<S> MethodTable<S> {
 /// Serialises a handler's result into a JSON value.
 pub fn to_value<T: Serialize>(v: T) -> CallResult {
     serde_json::to_value(v).map_err(|e| RpcError::handler(format!("encoding result: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn typed_channel_items_are_forwarded_and_a_gone_reader_closes_the_source() {
+        let (tx, rx) = mpsc::channel::<u64>(4);
+        let mut out = encode_items(rx);
+        tx.send(7).await.expect("sent");
+        assert_eq!(out.recv().await, Some(Value::from(7)));
+        drop(out);
+        tokio::time::timeout(Duration::from_secs(5), tx.closed())
+            .await
+            .expect("the handler's sender sees the reader go");
+    }
 }

@@ -103,19 +103,7 @@ impl Node {
         name: &'static str,
         params: Value,
     ) -> Result<Value, String> {
-        let table = methods(&exec::ApiExecutors::inline());
-        let def = table.get(v, &format!("Filecoin.{name}")).unwrap();
-        let Bound::Call(f) = &def.handler else {
-            panic!("{name} is not a plain call")
-        };
-        let ctx = CallCtx {
-            version: v,
-            allow: padma_rpc::PermSet::up_to(Permission::Admin),
-        };
-        let values = params.as_array().cloned().unwrap_or_default();
-        f(self.s.clone(), ctx, Params::new(def.info.name, values))
-            .await
-            .map_err(|e| e.message)
+        call_table(self.s.clone(), v, name, params).await
     }
 
     async fn v1(&self, name: &'static str, params: Value) -> Value {
@@ -123,6 +111,28 @@ impl Node {
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"))
     }
+}
+
+/// Calls `name` on API version `v` through the method table, with admin rights.
+async fn call_table(
+    s: Arc<NodeState>,
+    v: ApiVersion,
+    name: &'static str,
+    params: Value,
+) -> Result<Value, String> {
+    let table = methods(&exec::ApiExecutors::inline());
+    let def = table.get(v, &format!("Filecoin.{name}")).unwrap();
+    let Bound::Call(f) = &def.handler else {
+        panic!("{name} is not a plain call")
+    };
+    let ctx = CallCtx {
+        version: v,
+        allow: padma_rpc::PermSet::up_to(Permission::Admin),
+    };
+    let values = params.as_array().cloned().unwrap_or_default();
+    f(s, ctx, Params::new(def.info.name, values))
+        .await
+        .map_err(|e| e.message)
 }
 
 fn send(from: &KeyInfo, to: Address, nonce: u64, premium: u64) -> SignedMessage {
@@ -160,11 +170,11 @@ async fn mined_chain_search_wait_replay_and_reads() {
             version: ApiVersion::V1,
             allow: padma_rpc::PermSet::up_to(Permission::Read),
         },
-        Params::new("ChainNotify", vec![]),
+        (),
     )
     .await
     .unwrap();
-    let first = notify.recv().await.unwrap();
+    let first = serde_json::to_value(notify.recv().await.unwrap()).unwrap();
     assert_eq!(first[0]["Type"], "current");
     assert_eq!(first[0]["Val"]["Height"], 0);
 
@@ -175,17 +185,7 @@ async fn mined_chain_search_wait_replay_and_reads() {
     let waiter = {
         let s = n.s.clone();
         let params = json!([cid_json(&c1), 2, -1, false]);
-        tokio::spawn(async move {
-            msgsearch::state_wait_msg(
-                s,
-                CallCtx {
-                    version: ApiVersion::V1,
-                    allow: padma_rpc::PermSet::up_to(Permission::Read),
-                },
-                Params::new("StateWaitMsg", params.as_array().unwrap().clone()),
-            )
-            .await
-        })
+        tokio::spawn(async move { call_table(s, ApiVersion::V1, "StateWaitMsg", params).await })
     };
     // A replaced message: m2 is stored but its replacement (higher premium) lands.
     let m2 = send(&n.accounts[0], to, 1, 100_000);
@@ -330,9 +330,23 @@ async fn mined_chain_search_wait_replay_and_reads() {
         ch.store().weight(head.key()).unwrap().unwrap().to_string()
     );
 
-    // Head changes arrived as applies, one batch per new head.
+    // Head changes arrived as applies, one batch per new head (waiting a while for any
+    // the channel's task has not forwarded yet, then taking whatever else is queued).
     let mut applied = 0;
-    while let Ok(batch) = notify.try_recv() {
+    loop {
+        let batch = if applied < mined {
+            let next = tokio::time::timeout(std::time::Duration::from_secs(10), notify.recv());
+            match next.await {
+                Ok(Some(batch)) => batch,
+                _ => break,
+            }
+        } else {
+            match notify.try_recv() {
+                Ok(batch) => batch,
+                Err(_) => break,
+            }
+        };
+        let batch = serde_json::to_value(batch).unwrap();
         for c in batch.as_array().unwrap() {
             assert_eq!(c["Type"], "apply");
             applied += 1;

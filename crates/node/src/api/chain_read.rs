@@ -3,29 +3,31 @@
 //! and `ChainNotify` (head changes as a channel).
 
 use super::chainstore::Chain;
-use super::state::{ah, chain, err, tipset_param};
+use super::state::{ah, chain, err, tipset_of};
 use super::NodeState;
-use anyhow::Result;
 use cid::Cid;
 use fvm_shared::receipt::Receipt;
+use padma_api::chain_read::*;
 use padma_chain::messages::{block_messages, stored_message};
 use padma_chain::msg_lookup::load_message;
 use padma_chain::{HeadChange, HeadChangeKind};
-use padma_rpc::method::{to_value, CallResult, ChannelResult};
-use padma_rpc::{CallCtx, Params};
+use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_state::vm::ChainMessage;
-use padma_types::block::{TipSet, TipSetKey};
-use padma_types::block_json::TipSetJson;
-use padma_types::json::{BytesJson, CidJson, MessageJson, SignedMessageJson};
+use padma_types::block::{BlockHeader, TipSet, TipSetKey};
+use padma_types::block_json::{TipSetJson, TipSetKeyJson};
+use padma_types::json::{CidJson, MessageJson, SignedMessageJson};
 use padma_types::message::message_cid;
 use padma_types::Message;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
+
+type S = Arc<NodeState>;
 
 /// A message by CID: from the datastore (unsigned or signed, as Lotus's `GetCMessage`),
 /// else from the message pool.
-pub(crate) fn load_chain_message(s: &NodeState, c: &Cid) -> Result<Option<ChainMessage>> {
+pub(crate) fn load_chain_message(s: &NodeState, c: &Cid) -> anyhow::Result<Option<ChainMessage>> {
     match s.chain.as_ref() {
         Some(ch) => load_message(&ch.svc, c),
         None => stored_message(s.store.as_ref(), c),
@@ -34,114 +36,117 @@ pub(crate) fn load_chain_message(s: &NodeState, c: &Cid) -> Result<Option<ChainM
 
 /// The messages a tipset executes, in execution (and receipt) order, with the CIDs the
 /// chain knows them by (Lotus `MessagesForTipset`).
-pub(crate) fn tipset_messages(ch: &Chain, ts: &TipSet) -> Result<Vec<(Cid, Message)>> {
+pub(crate) fn tipset_messages(ch: &Chain, ts: &TipSet) -> anyhow::Result<Vec<(Cid, Message)>> {
     padma_chain::messages::tipset_messages(ch.sm().store(), ts)
 }
 
-/// A receipt in Lotus JSON.
+/// A receipt in Lotus JSON, as a JSON value (for answers still built as values).
 pub(crate) fn receipt_json(r: &Receipt) -> Value {
-    json!({
-        "ExitCode": r.exit_code.value(),
-        "Return": BytesJson(r.return_data.to_vec()),
-        "GasUsed": r.gas_used,
-        "EventsRoot": r.events_root.map(CidJson),
-    })
+    serde_json::to_value(ReceiptJson::from(r)).unwrap_or(Value::Null)
 }
 
-/// A head change in Lotus JSON: `{"Type": "apply"|"revert"|"current", "Val": TipSet}`.
-pub(crate) fn head_change_json(kind: HeadChangeKind, ts: &TipSet) -> Value {
-    json!({ "Type": kind.as_str(), "Val": TipSetJson::from(ts) })
+/// A head change in Lotus JSON.
+fn head_change_json(kind: HeadChangeKind, ts: &TipSet) -> HeadChangeJson {
+    HeadChangeJson {
+        kind: match kind {
+            HeadChangeKind::Current => HeadChangeType::Current,
+            HeadChangeKind::Apply => HeadChangeType::Apply,
+            HeadChangeKind::Revert => HeadChangeType::Revert,
+        },
+        tipset: TipSetJson::from(ts),
+    }
 }
 
 /// A batch of head changes as `ChainNotify` sends it.
-pub(crate) fn batch_json(batch: &[HeadChange]) -> Value {
-    Value::Array(
-        batch
-            .iter()
-            .map(|c| head_change_json(c.kind, &c.tipset))
-            .collect(),
-    )
+fn batch_json(batch: &[HeadChange]) -> Vec<HeadChangeJson> {
+    batch
+        .iter()
+        .map(|c| head_change_json(c.kind, &c.tipset))
+        .collect()
 }
 
-fn height_param(p: &Params, i: usize) -> Result<i64, padma_rpc::RpcError> {
-    Ok(p.get::<Option<i64>>(i)?.unwrap_or(0))
+/// Registers the chain-reading methods.
+pub(super) fn register(t: &mut MethodTable<NodeState>) {
+    t.add_offloaded(ChainGetTipSet, |s: S, _c, (tsk,): (TipSetKeyJson,)| async move {
+        Ok(TipSetJson::from(&tipset_of(&s, &tsk)?))
+    });
+    t.add_offloaded(
+        ChainGetTipSetByHeight,
+        |s: S, _c, (epoch, tsk)| async move { tipset_at_height(&s, epoch, &tsk, true) },
+    );
+    t.add_offloaded(
+        ChainGetTipSetAfterHeight,
+        |s: S, _c, (epoch, tsk)| async move { tipset_at_height(&s, epoch, &tsk, false) },
+    );
+    t.add_offloaded(ChainGetBlockMessages, chain_get_block_messages);
+    t.add_offloaded(ChainGetParentMessages, chain_get_parent_messages);
+    t.add_offloaded(ChainGetParentReceipts, chain_get_parent_receipts);
+    t.add_offloaded(ChainGetMessage, chain_get_message);
+    t.add_offloaded(ChainGetMessagesInTipset, chain_get_messages_in_tipset);
+    t.add_offloaded(ChainGetPath, chain_get_path);
+    t.add_offloaded(ChainTipSetWeight, chain_tipset_weight);
+    t.add_channel(ChainNotify, chain_notify);
 }
 
-fn cid_param(p: &Params, i: usize) -> Result<Cid, padma_rpc::RpcError> {
-    Ok(p.get::<CidJson>(i)?.0)
-}
-
-fn load_block(
-    s: &NodeState,
-    c: &Cid,
-) -> Result<padma_types::block::BlockHeader, padma_rpc::RpcError> {
+fn load_block(s: &NodeState, c: &Cid) -> Result<BlockHeader, RpcError> {
     super::chainstore::load_header(&s.store, c).map_err(|e| err(format!("get block {c}: {e:#}")))
 }
 
-/// `ChainGetTipSet [TipSetKey]`: the tipset of a key (the empty key: the head).
-pub async fn chain_get_tipset(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    to_value(TipSetJson::from(&tipset_param(&s, &p, 0)?))
-}
-
-/// `ChainGetTipSetByHeight [epoch, TipSetKey]`: the tipset at `epoch` on the chain of the
-/// key (empty: the head's); a null round gives the tipset below it.
-pub async fn chain_get_tipset_by_height(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let h = height_param(&p, 0)?;
-    let ts = tipset_param(&s, &p, 1)?;
-    let found = chain(&s)?
+/// `ChainGetTipSetByHeight` (`below_null`) and `ChainGetTipSetAfterHeight`: the tipset
+/// at `epoch` (`null`: 0) on the chain of `tsk`; a null round gives the tipset below it
+/// or the first one after it.
+fn tipset_at_height(
+    s: &NodeState,
+    epoch: Option<i64>,
+    tsk: &TipSetKeyJson,
+    below_null: bool,
+) -> Result<TipSetJson, RpcError> {
+    let ts = tipset_of(s, tsk)?;
+    let found = chain(s)?
         .store()
-        .tipset_at_height(&ts, h, true)
+        .tipset_at_height(&ts, epoch.unwrap_or(0), below_null)
         .map_err(ah)?;
-    to_value(TipSetJson::from(&found))
+    Ok(TipSetJson::from(&found))
 }
 
-/// `ChainGetTipSetAfterHeight [epoch, TipSetKey]` (v1): like `ChainGetTipSetByHeight`, but
-/// a null round gives the first tipset after it.
-pub async fn chain_get_tipset_after_height(
-    s: Arc<NodeState>,
+/// `ChainGetBlockMessages [CID]`: a block's BLS and secp messages and their CIDs.
+async fn chain_get_block_messages(
+    s: S,
     _c: CallCtx,
-    p: Params,
-) -> CallResult {
-    let h = height_param(&p, 0)?;
-    let ts = tipset_param(&s, &p, 1)?;
-    let found = chain(&s)?
-        .store()
-        .tipset_at_height(&ts, h, false)
-        .map_err(ah)?;
-    to_value(TipSetJson::from(&found))
-}
-
-/// `ChainGetBlockMessages [CID]`: `{"BlsMessages", "SecpkMessages", "Cids"}` of a block.
-pub async fn chain_get_block_messages(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let b = load_block(&s, &cid_param(&p, 0)?)?;
+    (block,): (CidJson,),
+) -> Result<BlockMessagesJson, RpcError> {
+    let b = load_block(&s, &block.0)?;
     let (bls, secp) = block_messages(s.store.as_ref(), &b.messages).map_err(ah)?;
     let mut cids: Vec<CidJson> = bls.iter().map(|m| CidJson(message_cid(m))).collect();
     cids.extend(secp.iter().map(|m| CidJson(m.cid())));
-    Ok(json!({
-        "BlsMessages": bls.iter().map(MessageJson::from).collect::<Vec<_>>(),
-        "SecpkMessages": secp.iter().map(SignedMessageJson::from).collect::<Vec<_>>(),
-        "Cids": cids,
-    }))
+    Ok(BlockMessagesJson {
+        bls_messages: bls.iter().map(MessageJson::from).collect(),
+        secpk_messages: secp.iter().map(SignedMessageJson::from).collect(),
+        cids,
+    })
 }
 
-fn messages_json(msgs: &[(Cid, Message)]) -> Value {
+/// Messages with their CIDs; none is `None` (Lotus appends to a nil slice: `null`).
+fn messages_json(msgs: &[(Cid, Message)]) -> Option<Vec<MessageWithCidJson>> {
     if msgs.is_empty() {
-        // Lotus appends to a nil slice: no messages is `null`.
-        return Value::Null;
+        return None;
     }
-    Value::Array(
+    Some(
         msgs.iter()
-            .map(|(c, m)| json!({ "Cid": CidJson(*c), "Message": MessageJson::from(m) }))
+            .map(|(c, m)| MessageWithCidJson {
+                cid: CidJson(*c),
+                message: MessageJson::from(m),
+            })
             .collect(),
     )
 }
 
-/// The parent tipset of the block named by parameter 0 (`None` for the genesis block).
+/// The parent tipset of block `block` (`None` for the genesis block).
 fn parent_tipset<'a>(
     s: &'a NodeState,
-    p: &Params,
-) -> Result<Option<(&'a Chain, TipSet)>, padma_rpc::RpcError> {
-    let b = load_block(s, &cid_param(p, 0)?)?;
+    block: &Cid,
+) -> Result<Option<(&'a Chain, TipSet)>, RpcError> {
+    let b = load_block(s, block)?;
     if b.height == 0 {
         return Ok(None);
     }
@@ -153,42 +158,54 @@ fn parent_tipset<'a>(
     Ok(Some((ch, pts)))
 }
 
-/// `ChainGetParentMessages [CID]`: `[{"Cid", "Message"}]` of the messages the block's
-/// parent tipset executed, in receipt order (`null` for the genesis or none).
-pub async fn chain_get_parent_messages(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let Some((ch, pts)) = parent_tipset(&s, &p)? else {
-        return Ok(Value::Null);
+/// `ChainGetParentMessages [CID]`: the messages the block's parent tipset executed, in
+/// receipt order (`null` for the genesis or none).
+async fn chain_get_parent_messages(
+    s: S,
+    _c: CallCtx,
+    (block,): (CidJson,),
+) -> Result<Option<Vec<MessageWithCidJson>>, RpcError> {
+    let Some((ch, pts)) = parent_tipset(&s, &block.0)? else {
+        return Ok(None);
     };
     Ok(messages_json(&tipset_messages(ch, &pts).map_err(ah)?))
 }
 
 /// `ChainGetParentReceipts [CID]`: the receipts of the block's parent tipset's messages
 /// (`null` for the genesis).
-pub async fn chain_get_parent_receipts(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let Some((ch, pts)) = parent_tipset(&s, &p)? else {
-        return Ok(Value::Null);
+async fn chain_get_parent_receipts(
+    s: S,
+    _c: CallCtx,
+    (block,): (CidJson,),
+) -> Result<Option<Vec<ReceiptJson>>, RpcError> {
+    let Some((ch, pts)) = parent_tipset(&s, &block.0)? else {
+        return Ok(None);
     };
     let receipts = ch.sm().receipts(&pts).map_err(ah)?;
-    Ok(Value::Array(receipts.iter().map(receipt_json).collect()))
+    Ok(Some(receipts.iter().map(ReceiptJson::from).collect()))
 }
 
 /// `ChainGetMessage [CID]`: the unsigned message of a BLS or signed message.
-pub async fn chain_get_message(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let c = cid_param(&p, 0)?;
+async fn chain_get_message(s: S, _c: CallCtx, (c,): (CidJson,)) -> Result<MessageJson, RpcError> {
+    let c = c.0;
     match load_chain_message(&s, &c).map_err(ah)? {
-        Some(m) => to_value(MessageJson::from(m.message())),
+        Some(m) => Ok(MessageJson::from(m.message())),
         None => Err(err(format!(
             "failed to load message: blockstore: block not found: {c}"
         ))),
     }
 }
 
-/// `ChainGetMessagesInTipset [TipSetKey]`: `[{"Cid", "Message"}]` of the messages the
-/// tipset executes (`null` for the genesis or none).
-pub async fn chain_get_messages_in_tipset(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let ts = tipset_param(&s, &p, 0)?;
+/// `ChainGetMessagesInTipset [TipSetKey]`: the messages the tipset executes (`null` for
+/// the genesis or none).
+async fn chain_get_messages_in_tipset(
+    s: S,
+    _c: CallCtx,
+    (tsk,): (TipSetKeyJson,),
+) -> Result<Option<Vec<MessageWithCidJson>>, RpcError> {
+    let ts = tipset_of(&s, &tsk)?;
     if ts.height() == 0 {
-        return Ok(Value::Null);
+        return Ok(None);
     }
     Ok(messages_json(
         &tipset_messages(chain(&s)?, &ts).map_err(ah)?,
@@ -197,43 +214,52 @@ pub async fn chain_get_messages_in_tipset(s: Arc<NodeState>, _c: CallCtx, p: Par
 
 /// `ChainGetPath [from, to]`: the reverts (newest first) then applies (oldest first)
 /// leading from one tipset to another (`null` when they are the same).
-pub async fn chain_get_path(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let from = tipset_param(&s, &p, 0)?;
-    let to = tipset_param(&s, &p, 1)?;
+async fn chain_get_path(
+    s: S,
+    _c: CallCtx,
+    (from, to): (TipSetKeyJson, TipSetKeyJson),
+) -> Result<Option<Vec<HeadChangeJson>>, RpcError> {
+    let from = tipset_of(&s, &from)?;
+    let to = tipset_of(&s, &to)?;
     let (reverts, applies) = chain(&s)?.store().path(&from, &to).map_err(ah)?;
     if reverts.is_empty() && applies.is_empty() {
-        return Ok(Value::Null);
+        return Ok(None);
     }
-    let mut out: Vec<Value> = reverts
+    let reverts = reverts
         .iter()
-        .map(|t| head_change_json(HeadChangeKind::Revert, t))
-        .collect();
-    out.extend(
-        applies
-            .iter()
-            .map(|t| head_change_json(HeadChangeKind::Apply, t)),
-    );
-    Ok(Value::Array(out))
+        .map(|t| head_change_json(HeadChangeKind::Revert, t));
+    let applies = applies
+        .iter()
+        .map(|t| head_change_json(HeadChangeKind::Apply, t));
+    Ok(Some(reverts.chain(applies).collect()))
 }
 
 /// `ChainTipSetWeight [TipSetKey]`: the tipset's weight (parent weight plus its power
-/// and wins), as a decimal string.
-pub async fn chain_tipset_weight(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let ts = tipset_param(&s, &p, 0)?;
+/// and wins).
+async fn chain_tipset_weight(
+    s: S,
+    _c: CallCtx,
+    (tsk,): (TipSetKeyJson,),
+) -> Result<BigIntJson, RpcError> {
+    let ts = tipset_of(&s, &tsk)?;
     let w = padma_chain::validate::compute_weight(chain(&s)?.sm(), &ts)
         .map_err(|e| err(format!("computing tipset weight: {e}")))?;
-    to_value(w.to_string())
+    Ok(BigIntJson(w))
 }
 
 /// `ChainNotify` (channel): first `[{"Type":"current","Val":head}]`, then each head change
 /// as a batch of reverts then applies. The channel closes when the client goes away, the
 /// node shuts down, or the client falls too far behind.
-pub async fn chain_notify(s: Arc<NodeState>, _c: CallCtx, _p: Params) -> ChannelResult {
+pub(super) async fn chain_notify(
+    s: S,
+    _c: CallCtx,
+    (): (),
+) -> Result<mpsc::Receiver<Vec<HeadChangeJson>>, RpcError> {
     let ch = chain(&s)?;
     let mut sub = ch.store().subscribe();
     let head = ch.head();
-    let (tx, rx) = tokio::sync::mpsc::channel(64);
-    let first = Value::Array(vec![head_change_json(HeadChangeKind::Current, &head)]);
+    let (tx, rx) = mpsc::channel(64);
+    let first = vec![head_change_json(HeadChangeKind::Current, &head)];
     tx.send(first)
         .await
         .map_err(|_| err("ChainNotify: channel closed"))?;
@@ -300,19 +326,28 @@ mod tests {
     fn head_change_batches_in_lotus_json() {
         let m = padma_types::cid::cbor_cid(&[0x80]);
         let ts = TipSet::new(vec![header(None, 0, 1, m)]).unwrap();
-        let v = batch_json(&[
+        let batch = batch_json(&[
             HeadChange {
                 kind: HeadChangeKind::Revert,
                 tipset: ts.clone(),
             },
             HeadChange {
                 kind: HeadChangeKind::Apply,
-                tipset: ts,
+                tipset: ts.clone(),
             },
         ]);
+        let v = serde_json::to_value(&batch).unwrap();
         assert_eq!(v[0]["Type"], "revert");
         assert_eq!(v[1]["Type"], "apply");
         assert_eq!(v[1]["Val"]["Height"], 0);
         assert!(v[1]["Val"]["Cids"].is_array());
+        // Exactly `{"Type", "Val"}` in that order, and back.
+        let want = serde_json::json!({ "Type": "current", "Val": TipSetJson::from(&ts) });
+        let current = head_change_json(HeadChangeKind::Current, &ts);
+        let text = serde_json::to_string(&current).unwrap();
+        assert_eq!(text, want.to_string());
+        let back: HeadChangeJson = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.kind, HeadChangeType::Current);
+        assert_eq!(TipSet::try_from(back.tipset).unwrap(), ts);
     }
 }

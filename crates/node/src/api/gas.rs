@@ -4,11 +4,11 @@
 //! tipsets executed; the fee cap from the parent base fee grown for the blocks the
 //! message may wait.
 
-use super::message_json::MessageSendSpecJson;
-use super::state::{ah, chain, err, tipset_param};
+use super::state::{ah, chain, err, tipset_of};
 use super::NodeState;
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
+use padma_api::gas::*;
 use padma_chain::gas_estimate::{
     cap_gas_fee_with, default_max_fee, estimate_fee_cap, estimate_gas_premium, lotus_noise,
     overestimate_gas_limit,
@@ -16,12 +16,14 @@ use padma_chain::gas_estimate::{
 use padma_chain::gas_trial::{recent_premiums, trial_gas_used, GasTrialError};
 use padma_chain::state_view::head_key_address;
 use padma_rpc::error::{EXECUTION_REVERTED, OUT_OF_GAS};
-use padma_rpc::method::{to_value, CallResult};
-use padma_rpc::{CallCtx, Params, RpcError};
+use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_types::block::TipSet;
-use padma_types::json::{AddressJson, MessageJson};
+use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::{AddressJson, MessageJson, TokenAmountJson};
 use padma_types::Message;
 use std::sync::Arc;
+
+type S = Arc<NodeState>;
 
 /// Runs blocking chain work (state execution, the VM) off the async workers.
 pub(crate) async fn blocking<T: Send + 'static>(
@@ -90,44 +92,61 @@ pub(crate) fn estimate_message_gas(
     Ok(msg)
 }
 
+/// Registers the gas estimation methods.
+pub(super) fn register(t: &mut MethodTable<NodeState>) {
+    t.add_offloaded(GasEstimateMessageGas, gas_estimate_message_gas);
+    t.add_offloaded(GasEstimateGasLimit, gas_estimate_gas_limit);
+    t.add_offloaded(GasEstimateFeeCap, gas_estimate_fee_cap);
+    t.add_offloaded(GasEstimateGasPremium, gas_estimate_gas_premium);
+}
+
 /// `GasEstimateGasLimit [Message, TipSetKey]`: the gas the message uses (not
 /// overestimated, as in Lotus); out of gas is error 2, a failing message error 3.
-pub async fn gas_estimate_gas_limit(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let msg: Message = p.get::<MessageJson>(0)?.into();
-    tipset_param(&s, &p, 1)?;
-    let used = blocking(move || estimate_gas_limit(&s, &msg)).await?;
-    to_value(used)
+async fn gas_estimate_gas_limit(
+    s: S,
+    _c: CallCtx,
+    (msg, tsk): (MessageJson, TipSetKeyJson),
+) -> Result<u64, RpcError> {
+    let msg: Message = msg.into();
+    tipset_of(&s, &tsk)?;
+    blocking(move || estimate_gas_limit(&s, &msg)).await
 }
 
 /// `GasEstimateGasPremium [nblocksincl, sender, gaslimit, TipSetKey]`.
-pub async fn gas_estimate_gas_premium(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let n: u64 = p.get(0)?;
-    let _sender: AddressJson = p.get(1)?;
-    let _limit: i64 = p.get(2)?;
-    let ts = tipset_param(&s, &p, 3)?;
-    let premium = blocking(move || estimate_premium(&s, n, &ts)).await?;
-    to_value(premium.atto().to_string())
+async fn gas_estimate_gas_premium(
+    s: S,
+    _c: CallCtx,
+    (nblocksincl, _sender, _gas_limit, tsk): (u64, AddressJson, i64, TipSetKeyJson),
+) -> Result<TokenAmountJson, RpcError> {
+    let ts = tipset_of(&s, &tsk)?;
+    let premium = blocking(move || estimate_premium(&s, nblocksincl, &ts)).await?;
+    Ok(TokenAmountJson(premium))
 }
 
 /// `GasEstimateFeeCap [Message, maxqueueblks, TipSetKey]`.
-pub async fn gas_estimate_fee_cap(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let msg: Message = p.get::<MessageJson>(0)?.into();
-    let blks: i64 = p.get(1)?;
-    let ts = tipset_param(&s, &p, 2)?;
-    let cap = estimate_fee_cap(
+async fn gas_estimate_fee_cap(
+    s: S,
+    _c: CallCtx,
+    (msg, max_queue_blks, tsk): (MessageJson, i64, TipSetKeyJson),
+) -> Result<TokenAmountJson, RpcError> {
+    let msg: Message = msg.into();
+    let ts = tipset_of(&s, &tsk)?;
+    Ok(TokenAmountJson(estimate_fee_cap(
         &ts.min_ticket_block().parent_base_fee,
-        blks,
+        max_queue_blks,
         &msg.gas_premium,
-    );
-    to_value(cap.atto().to_string())
+    )))
 }
 
 /// `GasEstimateMessageGas [Message, MessageSendSpec|null, TipSetKey]`.
-pub async fn gas_estimate_message_gas(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let msg: Message = p.get::<MessageJson>(0)?.into();
-    let spec: Option<MessageSendSpecJson> = p.get(1)?;
-    let ts = tipset_param(&s, &p, 2)?;
+async fn gas_estimate_message_gas(
+    s: S,
+    _c: CallCtx,
+    (msg, spec, tsk): (MessageJson, Option<MessageSendSpecJson>, TipSetKeyJson),
+) -> Result<MessageJson, RpcError> {
+    let msg: Message = msg.into();
+    let ts = tipset_of(&s, &tsk)?;
     let out =
         blocking(move || estimate_message_gas(&s, msg, &spec.unwrap_or_default(), &ts)).await?;
-    to_value(MessageJson::from(&out))
+    Ok(MessageJson::from(&out))
 }

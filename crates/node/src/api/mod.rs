@@ -20,6 +20,8 @@ mod randomness;
 mod readstate;
 mod state;
 mod sync;
+#[cfg(test)]
+mod table_tests;
 mod wallet;
 
 use crate::wallet::Wallet;
@@ -114,6 +116,11 @@ pub fn methods(executors: &exec::ApiExecutors) -> MethodTable<NodeState> {
     let mut t = MethodTable::empty("padma FullNode API").with_offload(executors.offload());
     padma_api::common::register_common(&mut t);
     wallet::register(&mut t);
+    chain_read::register(&mut t);
+    msgsearch::register(&mut t);
+    state::register(&mut t);
+    readstate::register(&mut t);
+    gas::register(&mut t);
     t.extend_untyped(untyped_methods());
     t
 }
@@ -142,68 +149,6 @@ fn untyped_methods() -> Vec<MethodDef<NodeState>> {
         call("ChainReadObj", Read, one, h!(chain::chain_read_obj)),
         call("ChainHasObj", Read, one, h!(chain::chain_has_obj)),
         call("ChainPutObj", Admin, v1_only(1), h!(chain::chain_put_obj)),
-        // Chain: tipsets, messages, receipts, paths, weights, head changes.
-        call(
-            "ChainGetTipSet",
-            Read,
-            one,
-            h!(chain_read::chain_get_tipset),
-        ),
-        call(
-            "ChainGetTipSetByHeight",
-            Read,
-            two,
-            h!(chain_read::chain_get_tipset_by_height),
-        ),
-        call(
-            "ChainGetTipSetAfterHeight",
-            Read,
-            v1_only(2),
-            h!(chain_read::chain_get_tipset_after_height),
-        ),
-        call(
-            "ChainGetBlockMessages",
-            Read,
-            one,
-            h!(chain_read::chain_get_block_messages),
-        ),
-        call(
-            "ChainGetParentMessages",
-            Read,
-            one,
-            h!(chain_read::chain_get_parent_messages),
-        ),
-        call(
-            "ChainGetParentReceipts",
-            Read,
-            one,
-            h!(chain_read::chain_get_parent_receipts),
-        ),
-        call(
-            "ChainGetMessage",
-            Read,
-            one,
-            h!(chain_read::chain_get_message),
-        ),
-        call(
-            "ChainGetMessagesInTipset",
-            Read,
-            one,
-            h!(chain_read::chain_get_messages_in_tipset),
-        ),
-        call("ChainGetPath", Read, two, h!(chain_read::chain_get_path)),
-        call(
-            "ChainTipSetWeight",
-            Read,
-            one,
-            h!(chain_read::chain_tipset_weight),
-        ),
-        row(
-            "ChainNotify",
-            Read,
-            none,
-            Handler::Channel(|s, c, p| Box::pin(chain_read::chain_notify(s, c, p))),
-        ),
         // Randomness and the beacon.
         call(
             "StateGetRandomnessFromTickets",
@@ -232,38 +177,6 @@ fn untyped_methods() -> Vec<MethodDef<NodeState>> {
             },
             h!(randomness::state_get_beacon_entry),
         ),
-        // Message search and replay.
-        call(
-            "StateSearchMsg",
-            Read,
-            Arity::split(1, 4),
-            h!(msgsearch::state_search_msg),
-        ),
-        call(
-            "StateSearchMsgLimited",
-            Read,
-            Arity {
-                v0: Some(2),
-                v1: None,
-            },
-            h!(msgsearch::state_search_msg_limited),
-        ),
-        call(
-            "StateWaitMsg",
-            Read,
-            Arity::split(2, 4),
-            h!(msgsearch::state_wait_msg),
-        ),
-        call(
-            "StateWaitMsgLimited",
-            Read,
-            Arity {
-                v0: Some(3),
-                v1: None,
-            },
-            h!(msgsearch::state_wait_msg_limited),
-        ),
-        call("StateReplay", Read, two, h!(msgsearch::state_replay)),
         // Sync.
         call("SyncState", Read, none, h!(sync::sync_state)),
         call("SyncCheckBad", Read, one, h!(sync::sync_check_bad)),
@@ -276,42 +189,7 @@ fn untyped_methods() -> Vec<MethodDef<NodeState>> {
             h!(sync::sync_unmark_all_bad),
         ),
         // State.
-        call("StateGetActor", Read, two, h!(state::state_get_actor)),
-        call("StateReadState", Read, two, h!(state::state_read_state)),
         call("StateCall", Read, two, h!(call::state_call)),
-        call("StateLookupID", Read, two, h!(state::state_lookup_id)),
-        call(
-            "StateLookupRobustAddress",
-            Read,
-            v1_only(2),
-            h!(state::state_lookup_robust_address),
-        ),
-        call("StateAccountKey", Read, two, h!(state::state_account_key)),
-        call("StateListActors", Read, one, h!(state::state_list_actors)),
-        call(
-            "StateNetworkName",
-            Read,
-            none,
-            h!(state::state_network_name),
-        ),
-        call(
-            "StateNetworkVersion",
-            Read,
-            one,
-            h!(state::state_network_version),
-        ),
-        call(
-            "StateCirculatingSupply",
-            Read,
-            one,
-            h!(state::state_circulating_supply),
-        ),
-        call(
-            "StateMarketBalance",
-            Read,
-            two,
-            h!(state::state_market_balance),
-        ),
         // Miners and power.
         call("StateMinerInfo", Read, two, h!(miner::state_miner_info)),
         call("StateMinerPower", Read, two, h!(miner::state_miner_power)),
@@ -432,31 +310,6 @@ fn untyped_methods() -> Vec<MethodDef<NodeState>> {
             Read,
             none,
             Handler::Channel(|s, c, p| Box::pin(mpool::mpool_sub(s, c, p))),
-        ),
-        // Gas estimation.
-        call(
-            "GasEstimateMessageGas",
-            Read,
-            three,
-            h!(gas::gas_estimate_message_gas),
-        ),
-        call(
-            "GasEstimateGasLimit",
-            Read,
-            two,
-            h!(gas::gas_estimate_gas_limit),
-        ),
-        call(
-            "GasEstimateFeeCap",
-            Read,
-            three,
-            h!(gas::gas_estimate_fee_cap),
-        ),
-        call(
-            "GasEstimateGasPremium",
-            Read,
-            Arity::both(4),
-            h!(gas::gas_estimate_gas_premium),
         ),
         // Block production.
         call(

@@ -1,15 +1,47 @@
-//! Actor states in Lotus's `StateReadState` JSON: the Go state struct's field names
-//! over the state's CBOR tuple, with CIDs as `{"/": …}`, big integers as strings,
-//! addresses as strings and bitfields as run lengths.
+//! `StateReadState`: an actor's balance, code and state, the state in Lotus's JSON —
+//! the Go state struct's field names over the state's CBOR tuple, with CIDs as
+//! `{"/": …}`, big integers as strings, addresses as strings and bitfields as run
+//! lengths.
 
+use super::state::{err, View};
+use super::NodeState;
 use anyhow::{anyhow, bail, Result};
 use fvm_shared::address::Address;
 use fvm_shared::bigint::{BigInt, Sign};
 use ipld_core::ipld::Ipld;
+use padma_api::state::{ActorStateJson, StateReadState};
+use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_state::tree::ActorState;
 use padma_state::ActorKind;
 use padma_store::Store;
+use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::{AddressJson, CidJson, TokenAmountJson};
 use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
+/// Registers `StateReadState`.
+pub(super) fn register(t: &mut MethodTable<NodeState>) {
+    t.add_offloaded(StateReadState, state_read_state);
+}
+
+/// `StateReadState`: `{"Balance", "Code", "State"}` with the state in Lotus's JSON.
+async fn state_read_state(
+    s: Arc<NodeState>,
+    _c: CallCtx,
+    (a, tsk): (AddressJson, TipSetKeyJson),
+) -> Result<ActorStateJson, RpcError> {
+    let v = View::at_key(&s, &tsk)?;
+    let (_, act) = v
+        .must_actor(&a.0)
+        .map_err(|e| err(format!("getting actor: {}", e.message)))?;
+    let state =
+        state_json(v.store, &act).map_err(|e| err(format!("dumping actor state: {e:#}")))?;
+    Ok(ActorStateJson {
+        balance: TokenAmountJson(act.balance),
+        code: CidJson(act.code),
+        state,
+    })
+}
 
 /// How one field is written.
 #[derive(Clone, Copy)]
@@ -199,7 +231,7 @@ fn convert(v: &Ipld, f: F) -> Result<Value> {
 }
 
 /// The state of `act` in Lotus JSON.
-pub fn state_json(store: &Store, act: &ActorState) -> Result<Value> {
+fn state_json(store: &Store, act: &ActorState) -> Result<Value> {
     let kind = ActorKind::from_code(&act.code)
         .ok_or_else(|| anyhow!("unknown actor code {}", act.code))?;
     let fields =

@@ -6,19 +6,20 @@ use super::chainstore::Chain;
 use super::NodeState;
 use fvm_shared::address::{Address, Payload};
 use fvm_shared::econ::TokenAmount;
+use padma_api::state::*;
 use padma_chain::state_view::StateView;
 use padma_chain::supply::circulating;
-use padma_rpc::method::{to_value, CallResult};
-use padma_rpc::{CallCtx, Params, RpcError};
+use padma_rpc::{CallCtx, MethodTable, Params, RpcError};
 use padma_state::actors::ids;
 use padma_state::tree::ActorState;
 use padma_store::Store;
 use padma_types::block::TipSet;
 use padma_types::block_json::TipSetKeyJson;
-use padma_types::json::{AddressJson, CidJson};
+use padma_types::json::{AddressJson, CidJson, TokenAmountJson};
 use serde::de::DeserializeOwned;
-use serde_json::{json, Value};
 use std::sync::Arc;
+
+type S = Arc<NodeState>;
 
 /// Turns any error into a handler error (code 1).
 pub(crate) fn err(e: impl std::fmt::Display) -> RpcError {
@@ -32,12 +33,16 @@ pub(crate) fn chain(s: &NodeState) -> Result<&Chain, RpcError> {
         .ok_or_else(|| RpcError::handler("the node has no chain: start the daemon with --genesis"))
 }
 
-/// The tipset named by parameter `i` (`null`/`[]`: the head).
-pub(crate) fn tipset_param(s: &NodeState, p: &Params, i: usize) -> Result<TipSet, RpcError> {
-    let key: TipSetKeyJson = p.get(i)?;
+/// The tipset of `key` (the empty key: the head).
+pub(crate) fn tipset_of(s: &NodeState, key: &TipSetKeyJson) -> Result<TipSet, RpcError> {
     chain(s)?
         .tipset(&key.0)
         .map_err(|e| err(format!("loading tipset {:?}: {e:#}", key.0.cids())))
+}
+
+/// The tipset named by parameter `i` of an untyped call (`null`/`[]`: the head).
+pub(crate) fn tipset_param(s: &NodeState, p: &Params, i: usize) -> Result<TipSet, RpcError> {
+    tipset_of(s, &p.get(i)?)
 }
 
 /// The state at a tipset, for handlers: padma-chain's [`StateView`] of the tipset's
@@ -58,9 +63,14 @@ impl<'a> View<'a> {
         Ok(View { store, state, ts })
     }
 
-    /// The state at the tipset of parameter `i`.
+    /// The state at the tipset of parameter `i` of an untyped call.
     pub fn at(s: &'a NodeState, p: &Params, i: usize) -> Result<Self, RpcError> {
         Self::new(&s.store, tipset_param(s, p, i)?)
+    }
+
+    /// The state at the tipset of `key` (the empty key: the head).
+    pub fn at_key(s: &'a NodeState, key: &TipSetKeyJson) -> Result<Self, RpcError> {
+        Self::new(&s.store, tipset_of(s, key)?)
     }
 
     /// Decodes the state object `head`.
@@ -89,59 +99,89 @@ impl<'a> View<'a> {
     }
 }
 
-/// An actor in Lotus JSON.
-pub(crate) fn actor_json(a: &ActorState) -> Value {
-    json!({
-        "Code": CidJson(a.code),
-        "Head": CidJson(a.state),
-        "Nonce": a.sequence,
-        "Balance": a.balance.atto().to_string(),
-        "DelegatedAddress": a.delegated_address.map(AddressJson),
-    })
+/// Registers the actor, address and network `State*` methods (`StateReadState` is
+/// registered with the state decoding, in `readstate`).
+pub(super) fn register(t: &mut MethodTable<NodeState>) {
+    t.add_offloaded(StateGetActor, state_get_actor);
+    t.add_offloaded(StateLookupID, state_lookup_id);
+    t.add_offloaded(StateLookupRobustAddress, state_lookup_robust_address);
+    t.add_offloaded(StateAccountKey, state_account_key);
+    t.add_offloaded(StateListActors, state_list_actors);
+    t.add_offloaded(StateNetworkName, state_network_name);
+    t.add_offloaded(StateNetworkVersion, state_network_version);
+    t.add_offloaded(StateCirculatingSupply, state_circulating_supply);
+    t.add_offloaded(StateMarketBalance, state_market_balance);
 }
 
-fn addr(p: &Params, i: usize) -> Result<Address, RpcError> {
-    Ok(p.get::<AddressJson>(i)?.0)
+/// An actor in Lotus JSON.
+fn actor_json(a: &ActorState) -> ActorJson {
+    ActorJson {
+        code: CidJson(a.code),
+        head: CidJson(a.state),
+        nonce: a.sequence,
+        balance: TokenAmountJson(a.balance.clone()),
+        delegated_address: a.delegated_address.map(AddressJson),
+    }
 }
 
 /// `StateGetActor`.
-pub async fn state_get_actor(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let v = View::at(&s, &p, 1)?;
-    let (_, a) = v.must_actor(&addr(&p, 0)?)?;
-    Ok(actor_json(&a))
+async fn state_get_actor(
+    s: S,
+    _c: CallCtx,
+    (a, tsk): (AddressJson, TipSetKeyJson),
+) -> Result<ActorJson, RpcError> {
+    let v = View::at_key(&s, &tsk)?;
+    let (_, act) = v.must_actor(&a.0)?;
+    Ok(actor_json(&act))
 }
 
 /// `StateLookupID`: the ID address, or Lotus's code 11 "actor not found".
-pub async fn state_lookup_id(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let v = View::at(&s, &p, 1)?;
-    match v.resolve(&addr(&p, 0)?)? {
-        Some(id) => to_value(AddressJson(Address::new_id(id))),
+async fn state_lookup_id(
+    s: S,
+    _c: CallCtx,
+    (a, tsk): (AddressJson, TipSetKeyJson),
+) -> Result<AddressJson, RpcError> {
+    let v = View::at_key(&s, &tsk)?;
+    match v.resolve(&a.0)? {
+        Some(id) => Ok(AddressJson(Address::new_id(id))),
         None => Err(RpcError::actor_not_found()),
     }
 }
 
 /// `StateLookupRobustAddress`: the robust address the init actor maps to an ID.
-pub async fn state_lookup_robust_address(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let v = View::at(&s, &p, 1)?;
-    let a = addr(&p, 0)?;
+async fn state_lookup_robust_address(
+    s: S,
+    _c: CallCtx,
+    (a, tsk): (AddressJson, TipSetKeyJson),
+) -> Result<AddressJson, RpcError> {
+    let v = View::at_key(&s, &tsk)?;
+    let a = a.0;
     let Payload::ID(want) = *a.payload() else {
-        return to_value(AddressJson(a));
+        return Ok(AddressJson(a));
     };
     match v.state.robust_address(want).map_err(ah)? {
-        Some(r) => to_value(AddressJson(r)),
+        Some(r) => Ok(AddressJson(r)),
         None => Err(err(format!("address {a} not found"))),
     }
 }
 
 /// `StateAccountKey`: the key address of an account (f1/f3/f4 addresses as they are).
-pub async fn state_account_key(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let v = View::at(&s, &p, 1)?;
-    to_value(AddressJson(v.state.account_key(&addr(&p, 0)?).map_err(ah)?))
+async fn state_account_key(
+    s: S,
+    _c: CallCtx,
+    (a, tsk): (AddressJson, TipSetKeyJson),
+) -> Result<AddressJson, RpcError> {
+    let v = View::at_key(&s, &tsk)?;
+    Ok(AddressJson(v.state.account_key(&a.0).map_err(ah)?))
 }
 
 /// `StateListActors`: every actor's ID address.
-pub async fn state_list_actors(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let v = View::at(&s, &p, 0)?;
+async fn state_list_actors(
+    s: S,
+    _c: CallCtx,
+    (tsk,): (TipSetKeyJson,),
+) -> Result<Vec<AddressJson>, RpcError> {
+    let v = View::at_key(&s, &tsk)?;
     let mut out = Vec::new();
     v.state
         .tree()
@@ -150,19 +190,23 @@ pub async fn state_list_actors(s: Arc<NodeState>, _c: CallCtx, p: Params) -> Cal
             Ok(())
         })
         .map_err(err)?;
-    to_value(out)
+    Ok(out)
 }
 
 /// `StateNetworkName` (at the head).
-pub async fn state_network_name(s: Arc<NodeState>, _c: CallCtx, _p: Params) -> CallResult {
+async fn state_network_name(s: S, _c: CallCtx, (): ()) -> Result<String, RpcError> {
     let v = View::new(&s.store, chain(&s)?.head())?;
-    to_value(v.state.network_name().map_err(ah)?)
+    v.state.network_name().map_err(ah)
 }
 
 /// `StateNetworkVersion`: padma runs network version 28 from genesis.
-pub async fn state_network_version(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    tipset_param(&s, &p, 0)?;
-    to_value(u32::from(padma_state::policy::NETWORK_VERSION))
+async fn state_network_version(
+    s: S,
+    _c: CallCtx,
+    (tsk,): (TipSetKeyJson,),
+) -> Result<u32, RpcError> {
+    tipset_of(&s, &tsk)?;
+    Ok(u32::from(padma_state::policy::NETWORK_VERSION))
 }
 
 /// The balance of `a` at the head, zero for a missing actor or chain.
@@ -174,47 +218,40 @@ pub(crate) fn head_balance(s: &NodeState, a: &Address) -> Result<TokenAmount, Rp
     Ok(v.actor(a)?.map(|(_, act)| act.balance).unwrap_or_default())
 }
 
-/// `StateMarketBalance`: `{"Escrow", "Locked"}` of an address in the market.
-pub async fn state_market_balance(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let v = View::at(&s, &p, 1)?;
-    let a = addr(&p, 0)?;
+/// `StateMarketBalance`: the escrow and locked funds of an address in the market.
+async fn state_market_balance(
+    s: S,
+    _c: CallCtx,
+    (a, tsk): (AddressJson, TipSetKeyJson),
+) -> Result<MarketBalanceJson, RpcError> {
+    let v = View::at_key(&s, &tsk)?;
     let st: fil_actor_market_state::v18::State = v.actor_state(ids::MARKET)?;
-    let (mut escrow, mut locked) = (TokenAmount::default(), TokenAmount::default());
-    if let Some(id) = v.resolve(&a)? {
-        let key = Address::new_id(id);
-        let get = |root: &cid::Cid| -> Result<TokenAmount, RpcError> {
-            let t = fil_actor_market_state::v18::balance_table::BalanceTable::from_root(
-                v.store, root, "balances",
-            )
-            .map_err(err)?;
-            t.get(&key).map_err(err)
-        };
-        escrow = get(&st.escrow_table)?;
-        locked = get(&st.locked_table)?;
-    }
-    Ok(json!({ "Escrow": escrow.atto().to_string(), "Locked": locked.atto().to_string() }))
-}
-
-/// `StateReadState`: `{"Balance", "Code", "State"}` with the state in Lotus's JSON.
-pub async fn state_read_state(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let v = View::at(&s, &p, 1)?;
-    let (_, act) = v
-        .must_actor(&addr(&p, 0)?)
-        .map_err(|e| err(format!("getting actor: {}", e.message)))?;
-    let state = super::readstate::state_json(v.store, &act)
-        .map_err(|e| err(format!("dumping actor state: {e:#}")))?;
-    Ok(json!({
-        "Balance": act.balance.atto().to_string(),
-        "Code": CidJson(act.code),
-        "State": state,
-    }))
+    let Some(id) = v.resolve(&a.0)? else {
+        return Ok(MarketBalanceJson::default());
+    };
+    let key = Address::new_id(id);
+    let get = |root: &cid::Cid| -> Result<TokenAmountJson, RpcError> {
+        let t = fil_actor_market_state::v18::balance_table::BalanceTable::from_root(
+            v.store, root, "balances",
+        )
+        .map_err(err)?;
+        Ok(TokenAmountJson(t.get(&key).map_err(err)?))
+    };
+    Ok(MarketBalanceJson {
+        escrow: get(&st.escrow_table)?,
+        locked: get(&st.locked_table)?,
+    })
 }
 
 /// `StateCirculatingSupply`: Lotus's sum of circulating balances at the tipset's parent state.
-pub async fn state_circulating_supply(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let v = View::at(&s, &p, 0)?;
+async fn state_circulating_supply(
+    s: S,
+    _c: CallCtx,
+    (tsk,): (TipSetKeyJson,),
+) -> Result<TokenAmountJson, RpcError> {
+    let v = View::at_key(&s, &tsk)?;
     let circ = circulating(&v.state, v.ts.height() - 1).map_err(ah)?;
-    to_value(circ.atto().to_string())
+    Ok(TokenAmountJson(circ))
 }
 
 /// Wraps anyhow errors as handler errors.
