@@ -70,6 +70,7 @@ fn node() -> Node {
         block_delay: 4,
         shutdown: watch::channel(false).0,
         chain: Some(chain),
+        pushed: Default::default(),
     });
     Node {
         _dir: dir,
