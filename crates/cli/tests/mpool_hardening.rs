@@ -128,7 +128,10 @@ async fn wait_miner_set_up(dir: &Path) {
         if out.contains("MINER_API_INFO") {
             return;
         }
-        assert!(Instant::now() < deadline, "the genesis miner was not set up");
+        assert!(
+            Instant::now() < deadline,
+            "the genesis miner was not set up"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

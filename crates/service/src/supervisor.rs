@@ -105,8 +105,8 @@ impl Supervisor {
         let requested = shutdown.requested();
         tokio::pin!(until, requested);
         tokio::select! {
-            _ = &mut until => tracing::info!("stop requested"),
-            _ = &mut requested => {}
+            _ = &mut until => tracing::info!("stopping"),
+            _ = &mut requested => tracing::info!("shutdown requested"),
             Some(ended) = running.tasks.join_next_with_id() => {
                 running.record(ended, &shutdown);
             }

@@ -34,7 +34,7 @@ type ExtraService = (
 );
 
 /// Where the node's genesis comes from.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 enum GenesisSource {
     /// The genesis the repo's datastore holds, if any.
     Repo,
@@ -52,14 +52,14 @@ enum GenesisSource {
 
 impl GenesisSource {
     /// The genesis CAR to import, if any.
-    fn car(&self) -> Result<Option<Vec<u8>>> {
+    fn into_car(self) -> Result<Option<Vec<u8>>> {
         match self {
             GenesisSource::Repo => Ok(None),
-            GenesisSource::File(path) => chainstore::genesis_car(Some(path), None, None),
+            GenesisSource::File(path) => chainstore::genesis_car(Some(&path), None, None),
             GenesisSource::Make { out, template } => {
-                chainstore::genesis_car(None, Some(out), template.as_deref())
+                chainstore::genesis_car(None, Some(&out), template.as_deref())
             }
-            GenesisSource::Car(car) => Ok(Some(car.clone())),
+            GenesisSource::Car(car) => Ok(Some(car)),
         }
     }
 }
@@ -177,7 +177,7 @@ impl NodeBuilder {
             _ => Network::Testnet,
         });
         let auth = prepare_auth(&repo)?;
-        let car = self.genesis.car()?;
+        let car = self.genesis.into_car()?;
         if !self.bootstrap {
             tracing::info!("bootstrap disabled");
         }
