@@ -49,6 +49,7 @@ pub struct Node {
 }
 
 impl Node {
+    /// A node of `repo` and `state` whose services `supervisor` holds.
     pub(crate) fn new(
         repo: HeldRepo,
         state: Arc<NodeState>,
