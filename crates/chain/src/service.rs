@@ -286,11 +286,20 @@ impl ChainService {
         Ok(out)
     }
 
-    /// Keeps the message pool in step with the head until the chain store goes away.
+    /// Keeps the message pool in step with the head until the chain store goes away,
+    /// on a task of its own.
     pub fn spawn_mpool_updater(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(self.mpool_updater())
+    }
+
+    /// What [`ChainService::spawn_mpool_updater`] runs, for a caller that runs it as
+    /// one of its services: it keeps no strong reference to the service.
+    pub fn mpool_updater(
+        self: &Arc<Self>,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
         let mut rx = self.sm.chain().subscribe();
         let svc = Arc::downgrade(self);
-        tokio::spawn(async move {
+        async move {
             loop {
                 let batch = match rx.recv().await {
                     Ok(b) => b,
@@ -303,6 +312,6 @@ impl ChainService {
                 let Some(svc) = svc.upgrade() else { return };
                 let _ = tokio::task::spawn_blocking(move || svc.update_mpool(&batch)).await;
             }
-        })
+        }
     }
 }

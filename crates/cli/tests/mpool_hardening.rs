@@ -121,6 +121,24 @@ async fn a_too_small_gas_limit_is_refused_and_the_head_keeps_moving() {
     wait_height(&d, h + 2, 60).await;
 }
 
+/// Waits until the devnet in `dir` has set up its genesis miner (printed the miner's
+/// API info): a stop before that cuts the miner's init short, and the next start
+/// redoes it, pushing its messages again.
+async fn wait_miner_set_up(dir: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let out = std::fs::read_to_string(dir.join("test-stdout.log")).unwrap_or_default();
+        if out.contains("MINER_API_INFO") {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the genesis miner was not set up"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Restarts the devnet in `dir` after it stopped (a killed one leaves its `api` file).
 fn restart(dir: &Path) -> Daemon {
     let _ = std::fs::remove_file(dir.join("node").join("api"));
@@ -133,6 +151,7 @@ async fn pushed_messages_survive_sigint_and_sigkill() {
     let dir = tmp.path().join("devnet");
     let mut d = Daemon::devnet(&dir, 1);
     wait_height(&d, 1, 120).await;
+    wait_miner_set_up(&dir).await;
     let owner = rpc(&d, "WalletDefaultAddress", json!([])).await;
     let owner = owner.as_str().unwrap().to_string();
     // Nonces past a gap: accepted from a local client, but not includable until the

@@ -164,7 +164,7 @@ async fn main_async(cli: Cli) -> Result<()> {
                     api_port: a.miner_api,
                     nosync: a.nosync,
                 },
-                std::future::pending(),
+                padma_service::signals::termination()?,
             )
             .await
         }

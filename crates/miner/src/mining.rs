@@ -43,7 +43,21 @@ pub fn winning_prover(net: &NetworkParams, storage: Storage) -> Arc<dyn WinningP
     }
 }
 
-/// Starts the mining loop over the node's API (the worker key in the node's wallet).
+/// The mining loop over the node's API (the worker key in the node's wallet), until
+/// `stop` turns true; its error when it cannot go on.
+pub fn mining(
+    node: &FullNode,
+    maddr: Address,
+    storage: Storage,
+    net: &NetworkParams,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> impl std::future::Future<Output = Result<()>> + Send + 'static {
+    let mining_node = RpcMiningNode::new(node.client().clone());
+    let prover = winning_prover(net, storage);
+    async move { padma_chain::miner::run(&mining_node, prover.as_ref(), maddr, stop).await }
+}
+
+/// Starts the mining loop on a task of its own (its error is logged).
 pub fn spawn_mining(
     node: &FullNode,
     maddr: Address,
@@ -51,10 +65,9 @@ pub fn spawn_mining(
     net: &NetworkParams,
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
-    let mining_node = RpcMiningNode::new(node.client().clone());
-    let prover = winning_prover(net, storage);
+    let mine = mining(node, maddr, storage, net, stop);
     tokio::spawn(async move {
-        if let Err(e) = padma_chain::miner::run(&mining_node, prover.as_ref(), maddr, stop).await {
+        if let Err(e) = mine.await {
             tracing::error!("mining stopped: {e:#}");
         }
     })

@@ -2,12 +2,12 @@
 //! the full node (v1 API exactly 2.3.0) and the proof parameters, serve the
 //! StorageMiner API on `127.0.0.1:2345` (`/rpc/v0`, its own JWT secret, `api` and
 //! `token` in the miner repo), mine blocks over the node's API, run the WindowPoSt
-//! scheduler and the sealing pipeline, and stop cleanly on SIGINT, SIGTERM or the
-//! `Shutdown` method (`padma-miner stop`).
+//! scheduler and the sealing pipeline — each a service under one supervisor — and stop
+//! cleanly on SIGINT, SIGTERM or the `Shutdown` method (`padma-miner stop`).
 
 use crate::api::{methods, MinerApi, MinerSectors, Sectors};
 use crate::fullnode::FullNode;
-use crate::mining::spawn_mining;
+use crate::mining::mining;
 use crate::node_checks::{check_node, check_params, sync_wait};
 use crate::records::has_pre_sealed;
 use crate::repo::MinerRepo;
@@ -16,6 +16,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use fvm_shared::address::{Address, Payload};
 use padma_chain::network::NetworkParams;
 use padma_rpc::{JwtAuth, Permission, RpcServer, ServerConfig};
+use padma_service::{Shutdown, Supervisor};
 use padma_types::json::AddressJson;
 use serde_json::{json, Value};
 use std::future::Future;
@@ -24,10 +25,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
 
 /// The default port of the miner API.
 pub const DEFAULT_MINER_API_PORT: u16 = 2345;
+
+/// How long the miner's services get to stop once asked.
+const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Flags of `padma-miner run`.
 #[derive(Clone, Debug)]
@@ -61,32 +64,25 @@ async fn check_worker_key(node: &FullNode, worker: &Address) -> Result<()> {
     Ok(())
 }
 
-/// A named background task of the miner.
-type Task = (&'static str, tokio::task::JoinHandle<()>);
-
-/// Starts the WindowPoSt scheduler and the sealing pipeline; returns their tasks and
-/// the sector methods' backend.
-fn start_proving_and_sealing(
+/// Adds the WindowPoSt scheduler and the sealing pipeline to the miner's services;
+/// returns the sector methods' backend.
+fn add_proving_and_sealing(
+    services: &mut Supervisor,
     node: &FullNode,
     maddr: Address,
     worker: Address,
     storage: &Storage,
     store: Arc<padma_store::Store>,
     net: &NetworkParams,
-    stop: &watch::Sender<bool>,
-) -> Result<(Vec<Task>, Arc<dyn Sectors>)> {
+) -> Result<Arc<dyn Sectors>> {
     let sched = crate::wdpost::WindowPoStScheduler::new(
         node.clone(),
         maddr,
         storage.clone(),
         net.mock_proofs,
     );
-    let rx = stop.subscribe();
-    let wdpost = tokio::spawn(async move {
-        if let Err(e) = sched.run(rx).await {
-            tracing::error!("the WindowPoSt scheduler stopped: {e:#}");
-        }
-    });
+    let stop = services.shutdown().receiver();
+    services.add("WindowPoSt", sched.run(stop));
     let pipeline = crate::sealing::Pipeline::new(
         node.clone(),
         maddr,
@@ -96,27 +92,50 @@ fn start_proving_and_sealing(
         net.mock_proofs,
     )?;
     let p = pipeline.clone();
-    let rx = stop.subscribe();
-    let sealing = tokio::spawn(async move {
-        if let Err(e) = p.run(rx).await {
-            tracing::error!("the sealing pipeline stopped: {e:#}");
-        }
-    });
-    let sectors = Arc::new(MinerSectors {
+    let stop = services.shutdown().receiver();
+    services.add("sealing", async move { p.run(stop).await });
+    Ok(Arc::new(MinerSectors {
         pipeline,
         store,
         node: node.clone(),
         miner: maddr,
-    });
-    Ok((vec![("WindowPoSt", wdpost), ("sealing", sealing)], sectors))
+    }))
 }
 
-/// Runs the miner until `stop` resolves, SIGINT/SIGTERM arrive, or `Shutdown` is called.
+/// A started miner: its repo, its API's state, and its services, ready to run.
+struct Started {
+    repo: MinerRepo,
+    api: Arc<MinerApi>,
+    services: Supervisor,
+}
+
+/// Runs the miner until `stop` resolves or `Shutdown` is called (the binary passes
+/// SIGINT and SIGTERM as `stop`; they also cut its start-up short). Its services — the
+/// miner API server, WindowPoSt, sealing and mining — run under one supervisor: one
+/// failing stops the miner.
 pub async fn run(
     node: FullNode,
     o: RunOptions,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
+    tokio::pin!(stop);
+    let started = tokio::select! {
+        started = start(node, o) => started?,
+        _ = &mut stop => {
+            tracing::info!("stopped while starting");
+            return Ok(());
+        }
+    };
+    let outcome = started.services.run(stop).await;
+    drop(started.api);
+    started.repo.dir().remove_api();
+    outcome?;
+    tracing::info!("miner stopped");
+    Ok(())
+}
+
+/// Checks the node and the repo, binds the miner API and assembles the services.
+async fn start(node: FullNode, o: RunOptions) -> Result<Started> {
     let repo = MinerRepo::open(&o.miner_repo)?;
     let maddr = repo
         .miner_address()?
@@ -152,18 +171,18 @@ pub async fn run(
     let auth = JwtAuth::new(&secret.bytes);
     repo.dir()
         .write_token(&auth.issue(&Permission::Admin.up_to()))?;
-    let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
-    let (subsystems, sectors) = start_proving_and_sealing(
+    let shutdown = Shutdown::new();
+    let mut services = Supervisor::new(shutdown.clone()).stop_timeout(STOP_TIMEOUT);
+    let sectors = add_proving_and_sealing(
+        &mut services,
         &node,
         maddr,
         worker.0,
         &storage,
         repo.store.clone(),
         &net,
-        &shutdown_tx,
     )?;
     let ver: Value = node.call("Version", vec![]).await?;
-    let repo = Arc::new(repo);
     let api = Arc::new(MinerApi {
         auth: auth.clone(),
         miner: maddr,
@@ -171,7 +190,7 @@ pub async fn run(
         sector_size,
         block_delay: ver["BlockDelay"].as_u64().unwrap_or(0),
         node: node.clone(),
-        shutdown: shutdown_tx.clone(),
+        shutdown: shutdown.sender(),
         session: format!("{:032x}", rand::random::<u128>()),
         sectors: Some(sectors),
     });
@@ -195,36 +214,23 @@ pub async fn run(
             ..ServerConfig::default()
         },
     );
+    let requested = shutdown.requested();
+    services.add("miner API", async move {
+        server
+            .serve(listener, requested)
+            .await
+            .context("serving the miner API")
+    });
+    services.add(
+        "mining",
+        mining(&node, maddr, storage.clone(), &net, shutdown.receiver()),
+    );
     repo.dir().write_api(&bound)?;
     tracing::info!(address = %bound, miner = %maddr, "miner API listening on /rpc/v0");
 
-    let mining = spawn_mining(&node, maddr, storage.clone(), &net, shutdown_tx.subscribe());
-    let mut tasks = vec![("mining", mining)];
-    tasks.extend(subsystems);
-
-    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let until = async move {
-        tokio::select! {
-            _ = sigint.recv() => tracing::info!("SIGINT received, stopping the miner"),
-            _ = sigterm.recv() => tracing::info!("SIGTERM received, stopping the miner"),
-            _ = shutdown_rx.wait_for(|s| *s) => tracing::info!("shutdown requested"),
-            _ = stop => tracing::info!("stopping the miner"),
-        }
-    };
-    let served = server.serve(listener, until).await;
-    let _ = shutdown_tx.send(true);
-    for (what, t) in tasks {
-        if tokio::time::timeout(Duration::from_secs(30), t)
-            .await
-            .is_err()
-        {
-            tracing::warn!("{what} did not stop in time");
-        }
-    }
-    drop(api);
-    repo.dir().remove_api();
-    served.context("miner API server failed")?;
-    tracing::info!("miner stopped");
-    Ok(())
+    Ok(Started {
+        repo,
+        api,
+        services,
+    })
 }

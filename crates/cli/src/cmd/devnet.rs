@@ -2,10 +2,10 @@
 //! the keys (a miner worker and funded accounts), the genesis sectors (real 2KiB
 //! sectors pre-sealed, with the PoSt parameters prepared, or fake ones with
 //! `--mock-proofs`) and a genesis whose network name declares the block time and proof
-//! mode; then it runs the full node and, in the same process, the genesis miner as
-//! `padma-miner` runs it (`init --genesis-miner` on the first run, then `run`, over the
-//! node's API on loopback, serving the miner API). Later runs resume the same chain
-//! (`--reset` starts over).
+//! mode; then it builds the full node as `padma daemon` does (`NodeBuilder`) and runs,
+//! as one of the node's services, the genesis miner as `padma-miner` runs it (`init
+//! --genesis-miner` on the first run, then `run`, over the node's API on loopback,
+//! serving the miner API). Later runs resume the same chain (`--reset` starts over).
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -15,13 +15,14 @@ use padma_chain::network::{now_ms, NetworkParams, DEFAULT_BLOCK_DELAY_MS};
 use padma_miner::fullnode::FullNode;
 use padma_miner::init::InitOptions;
 use padma_miner::run::RunOptions;
-use padma_node::daemon::DaemonOptions;
+use padma_node::builder::NodeBuilder;
 use padma_node::repo::{ChainMissing, Repo};
 use padma_node::wallet::Wallet;
 use padma_repo::paths::expand_home;
 use padma_repo::private_file::write_private_file;
 use padma_rpc::client::ApiInfo;
 use padma_rpc::{JwtAuth, Permission};
+use padma_service::Shutdown;
 use padma_state::genesis::template::Actor;
 use padma_state::genesis::{Template, MINER_START};
 use padma_types::crypto::{KeyInfo, KeyType};
@@ -29,7 +30,7 @@ use padma_types::json::{key_from_lotus_text, key_to_lotus_hex};
 use padma_types::sector::{format_sector_size, SIZE_2KIB};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use tokio::signal::unix::{signal, SignalKind};
+use std::time::Duration;
 
 /// The genesis miner: the first ID genesis gives miners.
 const MINER_ID: u64 = MINER_START;
@@ -37,6 +38,9 @@ const MINER_ID: u64 = MINER_START;
 const SECTOR_SIZE: u64 = SIZE_2KIB;
 /// FIL given to each account.
 const ACCOUNT_FIL: u64 = 100_000;
+/// How long the node and the genesis miner get to stop (the miner's own services get
+/// 30 s of it).
+const STOP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Flags of `padma devnet`.
 #[derive(Args)]
@@ -271,39 +275,89 @@ pub async fn run(args: DevnetArgs) -> Result<()> {
     println!("export PADMA_PATH={}", node_repo.display());
     println!();
 
-    // The node stops on SIGINT/SIGTERM (or `Shutdown`) by itself; the miner, which
-    // may be in the middle of a call to it, stops with it. Remember that a stop was
-    // asked for, so a miner cut off by its node's shutdown is not an error.
-    let (stop_tx_signal, stopping) = tokio::sync::watch::channel(false);
-    let watcher = {
-        let mut sigint = signal(SignalKind::interrupt())?;
-        let mut sigterm = signal(SignalKind::terminate())?;
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = sigint.recv() => {}
-                _ = sigterm.recv() => {}
-            }
-            let _ = stop_tx_signal.send(true);
-        })
+    // The node and, as one of its services, the genesis miner, under one supervisor:
+    // SIGINT, SIGTERM or `Shutdown` stop both; either failing stops both.
+    let mut node = NodeBuilder::new(node_repo)
+        .api_port(args.api)
+        .genesis_file(dir.join("genesis.car"))
+        .bootstrap(false)
+        .stop_timeout(STOP_TIMEOUT)
+        .build()
+        .await
+        .map_err(node_start_error)?;
+    let miner = GenesisMiner {
+        dir,
+        node: FullNode::new(ApiInfo {
+            base_url: format!("http://{}", node.api_addr()),
+            token: Some(token),
+        }),
+        miner_api: args.miner_api,
     };
-    let mut daemon = tokio::spawn(padma_node::daemon::run(DaemonOptions {
-        repo: node_repo,
-        api_port: Some(args.api),
-        genesis: Some(dir.join("genesis.car")),
-        make_genesis: None,
-        genesis_template: None,
-        bootstrap: false,
-    }));
-    let node = FullNode::new(ApiInfo {
-        base_url: format!("http://127.0.0.1:{}", args.api),
-        token: Some(token),
-    });
-    // The genesis miner runs as `padma-miner` does, against this node over loopback.
-    let miner_repo = dir.join("miner");
-    let started = async {
-        wait_for_node(&node, &daemon).await?;
-        if !padma_miner::repo::exists(&miner_repo) {
-            let manifest = dir.join(format!("sectors/pre-seal-t0{MINER_ID}.json"));
+    let shutdown = node.shutdown().clone();
+    node.add_service("genesis miner", miner.run(shutdown));
+    let signals = padma_service::signals::termination()?;
+    node.run(signals).await
+}
+
+/// The genesis miner of the devnet, run as `padma-miner` runs it against the node
+/// over loopback.
+struct GenesisMiner {
+    dir: PathBuf,
+    node: FullNode,
+    miner_api: u16,
+}
+
+impl GenesisMiner {
+    /// Initialises the miner on the first run, then runs it until the node's shutdown.
+    /// A miner cut off by the shutdown (in its set-up, or in a call to the stopping
+    /// node) stopped with the node, which is no failure; a miner stopped by its own
+    /// `Shutdown` leaves the node running.
+    async fn run(self, shutdown: Shutdown) -> Result<()> {
+        let miner_repo = self.dir.join("miner");
+        // Ctrl-C while the miner is being set up: an unfinished miner init is dropped,
+        // removing its half-made repo.
+        let set_up = tokio::select! {
+            r = self.set_up(&miner_repo) => r,
+            _ = shutdown.requested() => {
+                eprintln!("stopped before the genesis miner started");
+                return Ok(());
+            }
+        };
+        match set_up {
+            Err(e) if shutdown.is_requested() => {
+                tracing::info!("the genesis miner's set-up stopped with its node: {e:#}");
+                return Ok(());
+            }
+            other => other?,
+        }
+        let ran = padma_miner::run::run(
+            self.node,
+            RunOptions {
+                miner_repo,
+                api_port: self.miner_api,
+                nosync: true,
+            },
+            shutdown.requested(),
+        )
+        .await;
+        match ran {
+            Ok(()) => {
+                // Stopped by itself (`padma-miner stop`): the node runs on.
+                shutdown.requested().await;
+                Ok(())
+            }
+            Err(e) if shutdown.is_requested() => {
+                tracing::info!("the genesis miner stopped with its node: {e:#}");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `padma-miner init --genesis-miner` on the first run; prints the miner's API info.
+    async fn set_up(&self, miner_repo: &Path) -> Result<()> {
+        if !padma_miner::repo::exists(miner_repo) {
+            let manifest = self.dir.join(format!("sectors/pre-seal-t0{MINER_ID}.json"));
             if !manifest.exists() {
                 bail!(
                     "{} is missing (a devnet made by an older padma): start over with --reset",
@@ -312,16 +366,16 @@ pub async fn run(args: DevnetArgs) -> Result<()> {
             }
             eprintln!("initialising the genesis miner t0{MINER_ID}");
             padma_miner::init::init(
-                &node,
+                &self.node,
                 &InitOptions {
-                    miner_repo: miner_repo.clone(),
+                    miner_repo: miner_repo.to_path_buf(),
                     actor: Some(Address::new_id(MINER_ID)),
                     genesis_miner: true,
                     owner: None,
                     worker: None,
                     create_worker_key: false,
                     sector_size: SECTOR_SIZE,
-                    pre_sealed_sectors: vec![dir.join("sectors")],
+                    pre_sealed_sectors: vec![self.dir.join("sectors")],
                     pre_sealed_metadata: Some(manifest),
                     nosync: true,
                     gas_premium: TokenAmount::from_atto(0),
@@ -333,148 +387,31 @@ pub async fn run(args: DevnetArgs) -> Result<()> {
             .await?;
         }
         let token = {
-            let repo = padma_miner::repo::MinerRepo::open(&miner_repo)?;
+            let repo = padma_miner::repo::MinerRepo::open(miner_repo)?;
             JwtAuth::new(&repo.dir().jwt_secret()?.bytes).issue(&Permission::Admin.up_to())
         };
         println!(
             "export MINER_API_INFO={token}:/ip4/127.0.0.1/tcp/{}/http",
-            args.miner_api
+            self.miner_api
         );
         println!("export PADMA_MINER_PATH={}", miner_repo.display());
         println!();
         Ok(())
-    };
-    // Ctrl-C while the miner is being set up: the node stops (it has its own signal
-    // handling) and an unfinished miner init is dropped, removing its half-made repo.
-    let mut stop_asked = stopping.clone();
-    let started = tokio::select! {
-        r = started => Some(r),
-        _ = stop_asked.wait_for(|s| *s) => None,
-    };
-    let started = match started {
-        // Set-up cut off by the node's shutdown is a stop, not a failure.
-        Some(Err(_)) if *stopping.borrow() => None,
-        other => other,
-    };
-    let Some(started) = started else {
-        watcher.abort();
-        return stopped_early(daemon).await;
-    };
-    if let Err(e) = started {
-        watcher.abort();
-        if e.is::<NodeStoppedEarly>() {
-            return Err(node_stopped_error(daemon.await));
-        }
-        let _ = node.call::<serde_json::Value>("Shutdown", vec![]).await;
-        let _ = daemon.await;
-        return Err(e);
-    }
-
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let mut miner = tokio::spawn(padma_miner::run::run(
-        node.clone(),
-        RunOptions {
-            miner_repo,
-            api_port: args.miner_api,
-            nosync: true,
-        },
-        async move {
-            let _ = stop_rx.await;
-        },
-    ));
-    let result = tokio::select! {
-        d = &mut daemon => {
-            let _ = stop_tx.send(());
-            let m = miner.await;
-            match d? {
-                Ok(()) => miner_result(m, true),
-                Err(e) => Err(e),
-            }
-        }
-        m = &mut miner => {
-            let node_stopping = *stopping.borrow() || daemon.is_finished();
-            if !node_stopping && !matches!(m, Ok(Ok(()))) {
-                let _ = node.call::<serde_json::Value>("Shutdown", vec![]).await;
-            }
-            let d = daemon.await;
-            d?.and(miner_result(m, node_stopping))
-        }
-    };
-    watcher.abort();
-    result
-}
-
-/// The miner's outcome once the devnet stops. While its node is shutting down, a
-/// miner cut off in the middle of a call stopped with the node, which is no error.
-fn miner_result(
-    m: std::result::Result<Result<()>, tokio::task::JoinError>,
-    node_stopping: bool,
-) -> Result<()> {
-    match m? {
-        Ok(()) => Ok(()),
-        Err(e) if node_stopping => {
-            tracing::info!("the genesis miner stopped with its node: {e:#}");
-            Ok(())
-        }
-        Err(e) => Err(e),
     }
 }
 
-/// The devnet was stopped before its miner ran: wait for the node to stop.
-async fn stopped_early(daemon: tokio::task::JoinHandle<Result<()>>) -> Result<()> {
-    eprintln!("stopped before the genesis miner started");
-    daemon.await?
-}
-
-/// The node stopped before its API came up (its own error is in its task's result).
-#[derive(Debug, thiserror::Error)]
-#[error("the full node stopped before its API came up")]
-struct NodeStoppedEarly;
-
-/// The error of a node that stopped before its API came up: its own error (a damaged
-/// or vanished datastore with the way out).
-fn node_stopped_error(
-    result: std::result::Result<Result<()>, tokio::task::JoinError>,
-) -> anyhow::Error {
-    let why = match result {
-        Ok(Ok(())) => anyhow::anyhow!("it exited"),
-        Ok(Err(e)) => e,
-        Err(e) => anyhow::anyhow!("it failed: {e}"),
-    };
+/// The error of a node that could not start: a damaged or vanished datastore gets the
+/// way out.
+fn node_start_error(why: anyhow::Error) -> anyhow::Error {
     let lost_chain = why.downcast_ref::<ChainMissing>().is_some()
         || why.downcast_ref::<padma_store::Corrupt>().is_some();
-    let why = why.context(NodeStoppedEarly.to_string());
+    let why = why.context("the full node could not start");
     if lost_chain {
         return why.context(
             "the devnet's chain cannot be resumed: `padma devnet --reset` starts a new one",
         );
     }
     why
-}
-
-/// Waits until the node in `daemon` answers on its API; [`NodeStoppedEarly`] when it
-/// stops first (the caller awaits the task once, for its error).
-async fn wait_for_node(
-    node: &FullNode,
-    daemon: &tokio::task::JoinHandle<Result<()>>,
-) -> Result<()> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    loop {
-        if daemon.is_finished() {
-            return Err(NodeStoppedEarly.into());
-        }
-        if node
-            .call::<serde_json::Value>("Version", vec![])
-            .await
-            .is_ok()
-        {
-            return Ok(());
-        }
-        if std::time::Instant::now() > deadline {
-            bail!("the full node's API did not come up");
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
 }
 
 #[cfg(test)]

@@ -71,6 +71,7 @@ fn node() -> Node {
         block_delay: block_delay_secs(DEFAULT_BLOCK_DELAY_MS),
         shutdown: watch::channel(false).0,
         chain: Some(chain),
+        pushed: Default::default(),
     });
     Node {
         _dir: dir,

@@ -1,12 +1,15 @@
 //! The node's chain as the API sees it: the genesis block and padma-chain's chain
-//! service (persisted head, state manager, message pool), plus how the daemon obtains
-//! its genesis (`--genesis` CAR or `--make-genesis` from a template).
+//! service (persisted head, state manager, message pool); how the daemon obtains its
+//! genesis (`--genesis` CAR or `--make-genesis` from a template) and settles it in the
+//! chain store; and how a chain is assembled from the parts the node builder chose.
 
 use anyhow::{anyhow, bail, Context, Result};
 use cid::Cid;
+use padma_chain::consensus::beacon::Beacon;
 use padma_chain::network::NetworkParams;
 use padma_chain::state_view::StateView;
 use padma_chain::{ChainService, ChainStore, MpoolConfig, StateManager};
+use padma_proofs::ProofVerifier;
 use padma_state::genesis::Template;
 use padma_store::Store;
 use padma_types::block::{BlockHeader, TipSet, TipSetKey};
@@ -101,67 +104,89 @@ pub fn genesis_car(
     }
 }
 
-/// Opens the chain: imports `car` (if given) and records its genesis, refusing a
-/// repo that holds another genesis; without a CAR, the repo's genesis (if any).
-/// The head is the persisted one, else the genesis.
+/// Opens the chain as the node builder does with the default message-pool limits:
+/// imports `car` (if given), else the repo's genesis (if any). For tests that build a
+/// node's state by hand.
 pub fn open_chain(store: Arc<Store>, car: Option<&[u8]>) -> Result<Option<Chain>> {
-    let cs = ChainStore::open(store.clone())?;
+    crate::builder::chain::open_chain(store, car, MpoolConfig::default())
+}
+
+/// Settles the chain's genesis: imports `car` (if given) and records its genesis in
+/// the chain store, refusing a store that holds another genesis; without a CAR, the
+/// genesis the store holds (`None` when it holds none).
+pub fn settle_genesis(
+    cs: &ChainStore,
+    store: &Store,
+    car: Option<&[u8]>,
+) -> Result<Option<BlockHeader>> {
     let recorded = cs.genesis()?;
-    let genesis = match car {
-        Some(car) => {
-            let roots = padma_store::car::import(store.as_ref(), car)
-                .context("importing the genesis CAR")?;
-            let [root] = roots.as_slice() else {
-                bail!(
-                    "genesis CAR must have exactly one root, it has {}",
-                    roots.len()
-                );
-            };
-            let header = load_header(&store, root)
-                .context("the genesis CAR's root is not a block header")?;
-            if header.height != 0 {
-                bail!(
-                    "the genesis CAR's root block has height {}, not 0",
-                    header.height
-                );
-            }
-            if let Some(old) = &recorded {
-                if old.cid() != *root {
-                    bail!(
-                        "this repo's chain has genesis {}, not the given genesis {root}: \
-                         use a fresh repo (--repo) for another network",
-                        old.cid()
-                    );
-                }
-            }
-            cs.set_genesis(&header)?;
-            header
-        }
-        None => match recorded {
-            Some(g) => g,
-            None => return Ok(None),
-        },
+    let Some(car) = car else {
+        return Ok(recorded);
     };
+    let roots = padma_store::car::import(store, car).context("importing the genesis CAR")?;
+    let [root] = roots.as_slice() else {
+        bail!(
+            "genesis CAR must have exactly one root, it has {}",
+            roots.len()
+        );
+    };
+    let header =
+        load_header(store, root).context("the genesis CAR's root is not a block header")?;
+    if header.height != 0 {
+        bail!(
+            "the genesis CAR's root block has height {}, not 0",
+            header.height
+        );
+    }
+    if let Some(old) = &recorded {
+        if old.cid() != *root {
+            bail!(
+                "this repo's chain has genesis {}, not the given genesis {root}: \
+                 use a fresh repo (--repo) for another network",
+                old.cid()
+            );
+        }
+    }
+    cs.set_genesis(&header)?;
+    Ok(Some(header))
+}
+
+/// The network parameters the genesis declares in its network name.
+pub fn network_params(store: &Arc<Store>, genesis: &BlockHeader) -> Result<NetworkParams> {
     let view = StateView::new(store.clone(), &genesis.parent_state_root)
         .context("reading the genesis state")?;
-    let params = NetworkParams::parse(&view.network_name()?)?;
-    let verifier: Arc<dyn padma_proofs::ProofVerifier> = if params.mock_proofs {
-        tracing::warn!("this network uses mock proofs: nothing is really proven");
-        Arc::new(padma_proofs::MockVerifier)
-    } else {
-        Arc::new(padma_proofs::RealVerifier)
-    };
-    let sm = Arc::new(StateManager::new(
-        Arc::new(cs),
-        genesis.clone(),
-        params,
-        Arc::new(padma_chain::consensus::beacon::MockBeacon),
-        verifier,
-    ));
-    let chain = Chain {
-        genesis,
-        svc: ChainService::new(sm, MpoolConfig::default()),
-    };
-    tracing::info!(genesis = %chain.genesis.cid(), height = chain.head().height(), "chain opened");
-    Ok(Some(chain))
+    NetworkParams::parse(&view.network_name()?)
+}
+
+/// What a chain is made of besides its store and genesis; the node builder chooses
+/// them (`crate::builder::chain`).
+pub struct ChainParts {
+    /// What the genesis declares.
+    pub params: NetworkParams,
+    /// The randomness beacon.
+    pub beacon: Arc<dyn Beacon>,
+    /// The proof verifier (real or mock).
+    pub verifier: Arc<dyn ProofVerifier>,
+    /// The message pool's limits.
+    pub mpool: MpoolConfig,
+}
+
+impl Chain {
+    /// The chain over `cs` from `genesis`: its state manager and chain service. The
+    /// head is the persisted one, else the genesis.
+    pub fn assemble(cs: ChainStore, genesis: BlockHeader, parts: ChainParts) -> Chain {
+        let sm = Arc::new(StateManager::new(
+            Arc::new(cs),
+            genesis.clone(),
+            parts.params,
+            parts.beacon,
+            parts.verifier,
+        ));
+        let chain = Chain {
+            genesis,
+            svc: ChainService::new(sm, parts.mpool),
+        };
+        tracing::info!(genesis = %chain.genesis.cid(), height = chain.head().height(), "chain opened");
+        chain
+    }
 }

@@ -71,6 +71,8 @@ pub struct NodeState {
     pub shutdown: watch::Sender<bool>,
     /// The chain (genesis and head), when the node has a genesis.
     pub chain: Option<chainstore::Chain>,
+    /// `MpoolPushMessage`'s lock and remembered `MsgUuid`s.
+    pub pushed: crate::pushed::PushedMessages,
 }
 
 fn row(

@@ -12,34 +12,8 @@ use padma_rpc::{CallCtx, Params, RpcError};
 use padma_types::json::{AddressJson, CidJson, MessageJson, SignedMessageJson};
 use padma_types::message::message_signing_bytes;
 use padma_types::{Message, SignedMessage};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
-
-/// `MsgUuid`s remembered by `MpoolPushMessage` (in memory: a restart forgets them).
-const REMEMBERED_UUIDS: usize = 4096;
-
-/// One `MpoolPushMessage` at a time: nonce assignment and push must not interleave.
-static PUSH_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// Messages signed by `MpoolPushMessage`, by their send spec's `MsgUuid`.
-static SIGNED_BY_UUID: Mutex<(Vec<(String, SignedMessage)>, usize)> = Mutex::new((Vec::new(), 0));
-
-fn remembered(uuid: &str) -> Option<SignedMessage> {
-    let g = SIGNED_BY_UUID.lock().unwrap_or_else(|p| p.into_inner());
-    g.0.iter().find(|(u, _)| u == uuid).map(|(_, m)| m.clone())
-}
-
-fn remember(uuid: String, m: SignedMessage) {
-    let mut g = SIGNED_BY_UUID.lock().unwrap_or_else(|p| p.into_inner());
-    if g.0.len() < REMEMBERED_UUIDS {
-        g.0.push((uuid, m));
-    } else {
-        // A ring: overwrite the oldest entry.
-        let i = g.1 % REMEMBERED_UUIDS;
-        g.0[i] = (uuid, m);
-        g.1 = g.1.wrapping_add(1);
-    }
-}
 
 fn signed_param(p: &Params, i: usize) -> Result<SignedMessage, RpcError> {
     let m: SignedMessageJson = p.get(i)?;
@@ -100,14 +74,14 @@ async fn push_message(
     spec: &MessageSendSpecJson,
 ) -> Result<SignedMessage, RpcError> {
     if let Some(u) = &spec.msg_uuid {
-        if let Some(m) = remembered(u) {
+        if let Some(m) = s.pushed.remembered(u) {
             tracing::warn!(cid = %m.cid(), "message already processed");
             return Ok(m);
         }
     }
     let from_key = key_address(s, &msg.from)
         .map_err(|e| err(format!("getting key address: {}", e.message)))?;
-    let _one_at_a_time = PUSH_LOCK.lock().await;
+    let _one_at_a_time = s.pushed.lock().await;
     if msg.sequence != 0 {
         return Err(err(format!(
             "MpoolPushMessage expects message nonce to be 0, was {}",
@@ -166,7 +140,7 @@ async fn push_message(
     })
     .await?;
     if let Some(u) = &spec.msg_uuid {
-        remember(u.clone(), signed.clone());
+        s.pushed.remember(u.clone(), signed.clone());
     }
     Ok(signed)
 }
@@ -264,33 +238,4 @@ pub async fn mpool_sub(s: Arc<NodeState>, _c: CallCtx, _p: Params) -> ChannelRes
         }
     });
     Ok(rx)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn uuids_are_remembered_in_a_bounded_ring() {
-        let m = SignedMessage {
-            message: Message {
-                version: 0,
-                from: fvm_shared::address::Address::new_id(1),
-                to: fvm_shared::address::Address::new_id(2),
-                sequence: 0,
-                value: Default::default(),
-                method_num: padma_state::actors::method::SEND,
-                params: Default::default(),
-                gas_limit: 1,
-                gas_fee_cap: Default::default(),
-                gas_premium: Default::default(),
-            },
-            signature: fvm_shared::crypto::signature::Signature::new_bls(vec![]),
-        };
-        for i in 0..REMEMBERED_UUIDS + 10 {
-            remember(format!("uuid-test-{i}"), m.clone());
-        }
-        assert!(remembered("uuid-test-0").is_none());
-        assert!(remembered(&format!("uuid-test-{}", REMEMBERED_UUIDS + 9)).is_some());
-    }
 }
