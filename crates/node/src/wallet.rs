@@ -55,7 +55,8 @@ impl Wallet {
     /// Finds the keystore name of `addr`, whichever network prefix it was stored with.
     fn find_name(&self, addr: &Address) -> Option<String> {
         let s = addr.to_string();
-        let payload = &s[1..];
+        // An address text starts with its one-letter (ASCII) network prefix.
+        let payload = s.get(1..)?;
         ["f", "t"]
             .iter()
             .map(|n| format!("{WALLET_PREFIX}{n}{payload}"))

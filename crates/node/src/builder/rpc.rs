@@ -10,17 +10,16 @@ use std::time::Duration;
 /// Parses `/ip4/A/tcp/P[/http]` or `/ip6/A/tcp/P[/http]` into a socket address.
 pub fn listen_addr(multiaddr: &str) -> Result<SocketAddr> {
     let parts: Vec<&str> = multiaddr.split('/').collect();
-    let ok = parts.len() >= 5
-        && parts[0].is_empty()
-        && parts[3] == "tcp"
-        && parts[5..].iter().all(|p| *p == "http" || p.is_empty());
-    if !ok || !(parts[1] == "ip4" || parts[1] == "ip6") {
+    let ["", "ip4" | "ip6", ip, "tcp", port, rest @ ..] = parts.as_slice() else {
+        bail!("API listen address '{multiaddr}' must look like /ip4/127.0.0.1/tcp/1234/http");
+    };
+    if !rest.iter().all(|p| *p == "http" || p.is_empty()) {
         bail!("API listen address '{multiaddr}' must look like /ip4/127.0.0.1/tcp/1234/http");
     }
-    let ip: std::net::IpAddr = parts[2]
+    let ip: std::net::IpAddr = ip
         .parse()
         .with_context(|| format!("bad IP in '{multiaddr}'"))?;
-    let port: u16 = parts[4]
+    let port: u16 = port
         .parse()
         .with_context(|| format!("bad port in '{multiaddr}'"))?;
     Ok(SocketAddr::new(ip, port))
