@@ -5,7 +5,15 @@
 //! the typed client of `padma-rpc`. The Lotus JSON wire types they carry live in
 //! `padma_types::json` and `padma_types::block_json`.
 
+pub mod chain;
 pub mod common;
+pub mod miner_json;
+pub mod miner_state;
+pub mod mining;
+pub mod mpool;
+pub mod randomness;
+pub mod state_call;
+pub mod sync;
 pub mod versions;
 pub mod wallet;
 
@@ -13,5 +21,16 @@ use padma_rpc::MethodInfo;
 
 /// Every FullNode method padma serves, in table order.
 pub fn full_node_methods() -> Vec<MethodInfo> {
-    [common::common_methods(), wallet::wallet_methods()].concat()
+    [
+        common::common_methods(),
+        wallet::wallet_methods(),
+        chain::chain_methods(),
+        mpool::mpool_methods(),
+        sync::sync_methods(),
+        mining::mining_methods(),
+        miner_state::miner_state_methods(),
+        randomness::randomness_methods(),
+        state_call::state_call_methods(),
+    ]
+    .concat()
 }
