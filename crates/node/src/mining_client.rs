@@ -4,11 +4,12 @@
 //! separate miner process (`padma-miner run`) runs the same mining loop as the
 //! in-process one.
 
-use crate::api::mining_json::{BlockMsgJson, BlockTemplateJson, MiningBaseInfoJson};
+use crate::api::mining_json::{base_info_from_json, block_msg_json, template_json};
 use anyhow::{anyhow, Context, Result};
 use cid::Cid;
 use fvm_shared::address::Address;
 use fvm_shared::crypto::signature::{Signature, SignatureType};
+use padma_api::mining::{BlockMsgJson, MiningBaseInfoJson};
 use padma_chain::base_info::MinerBaseInfo;
 use padma_chain::produce::BlockTemplate;
 use padma_chain::validate::FullBlock;
@@ -113,7 +114,7 @@ impl MiningNode for RpcMiningNode {
                 ],
             )
             .await?;
-        info.map(MinerBaseInfo::try_from).transpose()
+        info.map(base_info_from_json).transpose()
     }
 
     async fn sign(&self, key: &Address, data: &[u8]) -> Result<Signature> {
@@ -145,7 +146,7 @@ impl MiningNode for RpcMiningNode {
         let b: BlockMsgJson = self
             .call(
                 "MinerCreateBlock",
-                vec![serde_json::to_value(BlockTemplateJson::from(&t))?],
+                vec![serde_json::to_value(template_json(&t))?],
             )
             .await?;
         full_block(b, &t.messages)
@@ -155,7 +156,7 @@ impl MiningNode for RpcMiningNode {
         let _: Value = self
             .call(
                 "SyncSubmitBlock",
-                vec![serde_json::to_value(BlockMsgJson::from(&b))?],
+                vec![serde_json::to_value(block_msg_json(&b))?],
             )
             .await?;
         Ok(())

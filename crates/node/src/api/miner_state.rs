@@ -2,24 +2,52 @@
 //! (live, active and faulty sectors, for `padma-miner info`) and
 //! `StateMinerRecoveries` (sectors declared recovering), with Lotus's semantics.
 
-use super::state::{err, View};
+use super::chain::view_of;
+use super::state::err;
 use super::NodeState;
 use fil_actor_miner_state::v18::State as MinerState;
 use fvm_ipld_bitfield::BitField;
 use fvm_shared::address::Address;
-use padma_rpc::method::CallResult;
-use padma_rpc::{CallCtx, Params, RpcError};
+use padma_api::miner_json::MinerSectorsJson;
+use padma_api::miner_state::{StateMinerRecoveries, StateMinerSectorCount};
+use padma_rpc::{MethodTable, RpcError};
 use padma_state::ActorKind;
-use padma_types::json::bitfield_json;
-use padma_types::json::AddressJson;
-use serde_json::json;
+use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::{AddressJson, BitFieldJson};
 use std::sync::Arc;
 
-/// The live, active, faulty and recovering sectors of the miner at parameter 0, at
-/// the tipset of parameter 1.
-fn sector_sets(s: &NodeState, p: &Params) -> Result<[BitField; 4], RpcError> {
-    let v = View::at(s, p, 1)?;
-    let a: Address = p.get::<AddressJson>(0)?.0;
+type S = Arc<NodeState>;
+
+/// Registers `StateMinerSectorCount` and `StateMinerRecoveries`.
+pub(super) fn register(t: &mut MethodTable<NodeState>) {
+    t.add_offloaded(
+        StateMinerSectorCount,
+        |s: S, _c, (a, key): (AddressJson, TipSetKeyJson)| async move {
+            let [live, active, faulty, _] = sector_sets(&s, &a, &key)?;
+            Ok(MinerSectorsJson {
+                live: live.len(),
+                active: active.len(),
+                faulty: faulty.len(),
+            })
+        },
+    );
+    t.add_offloaded(
+        StateMinerRecoveries,
+        |s: S, _c, (a, key): (AddressJson, TipSetKeyJson)| async move {
+            let [_, _, _, recovering] = sector_sets(&s, &a, &key)?;
+            Ok(BitFieldJson(recovering))
+        },
+    );
+}
+
+/// The live, active, faulty and recovering sectors of miner `a` at the tipset of `key`.
+fn sector_sets(
+    s: &NodeState,
+    a: &AddressJson,
+    key: &TipSetKeyJson,
+) -> Result<[BitField; 4], RpcError> {
+    let v = view_of(s, key)?;
+    let a: Address = a.0;
     let (_, act) = v
         .must_actor(&a)
         .map_err(|e| err(format!("failed to load miner actor: {}", e.message)))?;
@@ -45,16 +73,4 @@ fn sector_sets(s: &NodeState, p: &Params) -> Result<[BitField; 4], RpcError> {
     })
     .map_err(err)?;
     Ok(sets)
-}
-
-/// `StateMinerSectorCount [maddr, tsk]` → `{Live, Active, Faulty}`.
-pub async fn state_miner_sector_count(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let [live, active, faulty, _] = sector_sets(&s, &p)?;
-    Ok(json!({ "Live": live.len(), "Active": active.len(), "Faulty": faulty.len() }))
-}
-
-/// `StateMinerRecoveries [maddr, tsk]`: sectors declared recovered, not yet proven.
-pub async fn state_miner_recoveries(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let [_, _, _, recovering] = sector_sets(&s, &p)?;
-    Ok(bitfield_json(&recovering))
 }

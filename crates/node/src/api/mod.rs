@@ -21,6 +21,8 @@ mod readstate;
 mod state;
 mod supply;
 mod sync;
+#[cfg(test)]
+mod table_tests;
 mod wallet;
 
 use crate::wallet::Wallet;
@@ -103,18 +105,20 @@ macro_rules! h {
     };
 }
 
-/// A handler that only reads memory: it runs where the request arrived.
-macro_rules! light {
-    ($f:path) => {
-        Handler::Call(|s, c, p| Box::pin($f(s, c, p)))
-    };
-}
-
 /// The FullNode method table; store and state work runs on `executors`.
 pub fn methods(executors: &exec::ApiExecutors) -> MethodTable<NodeState> {
     let mut t = MethodTable::empty("padma FullNode API").with_offload(executors.offload());
     padma_api::common::register_common(&mut t);
     wallet::register(&mut t);
+    chain::register(&mut t);
+    randomness::register(&mut t);
+    sync::register(&mut t);
+    call::register(&mut t);
+    miner::register(&mut t);
+    miner_state::register(&mut t);
+    miner_sectors::register(&mut t);
+    mpool::register(&mut t);
+    mining::register(&mut t);
     t.extend_untyped(untyped_methods());
     t
 }
@@ -131,18 +135,6 @@ fn untyped_methods() -> Vec<MethodDef<NodeState>> {
         v1: Some(n),
     };
     vec![
-        // Chain.
-        call(
-            "ChainGetGenesis",
-            Read,
-            none,
-            light!(chain::chain_get_genesis),
-        ),
-        call("ChainHead", Read, none, light!(chain::chain_head)),
-        call("ChainGetBlock", Read, one, h!(chain::chain_get_block)),
-        call("ChainReadObj", Read, one, h!(chain::chain_read_obj)),
-        call("ChainHasObj", Read, one, h!(chain::chain_has_obj)),
-        call("ChainPutObj", Admin, v1_only(1), h!(chain::chain_put_obj)),
         // Chain: tipsets, messages, receipts, paths, weights, head changes.
         call(
             "ChainGetTipSet",
@@ -205,34 +197,6 @@ fn untyped_methods() -> Vec<MethodDef<NodeState>> {
             none,
             Handler::Channel(|s, c, p| Box::pin(chain_read::chain_notify(s, c, p))),
         ),
-        // Randomness and the beacon.
-        call(
-            "StateGetRandomnessFromTickets",
-            Read,
-            Arity::both(4),
-            h!(randomness::state_get_randomness_from_tickets),
-        ),
-        call(
-            "StateGetRandomnessFromBeacon",
-            Read,
-            Arity::both(4),
-            h!(randomness::state_get_randomness_from_beacon),
-        ),
-        call(
-            "StateGetBeaconEntry",
-            Read,
-            v1_only(1),
-            h!(randomness::state_get_beacon_entry),
-        ),
-        call(
-            "BeaconGetEntry",
-            Read,
-            Arity {
-                v0: Some(1),
-                v1: None,
-            },
-            h!(randomness::state_get_beacon_entry),
-        ),
         // Message search and replay.
         call(
             "StateSearchMsg",
@@ -265,21 +229,9 @@ fn untyped_methods() -> Vec<MethodDef<NodeState>> {
             h!(msgsearch::state_wait_msg_limited),
         ),
         call("StateReplay", Read, two, h!(msgsearch::state_replay)),
-        // Sync.
-        call("SyncState", Read, none, h!(sync::sync_state)),
-        call("SyncCheckBad", Read, one, h!(sync::sync_check_bad)),
-        call("SyncMarkBad", Admin, one, h!(sync::sync_mark_bad)),
-        call("SyncUnmarkBad", Admin, one, h!(sync::sync_unmark_bad)),
-        call(
-            "SyncUnmarkAllBad",
-            Admin,
-            none,
-            h!(sync::sync_unmark_all_bad),
-        ),
         // State.
         call("StateGetActor", Read, two, h!(state::state_get_actor)),
         call("StateReadState", Read, two, h!(state::state_read_state)),
-        call("StateCall", Read, two, h!(call::state_call)),
         call("StateLookupID", Read, two, h!(state::state_lookup_id)),
         call(
             "StateLookupRobustAddress",
@@ -313,127 +265,6 @@ fn untyped_methods() -> Vec<MethodDef<NodeState>> {
             two,
             h!(state::state_market_balance),
         ),
-        // Miners and power.
-        call("StateMinerInfo", Read, two, h!(miner::state_miner_info)),
-        call("StateMinerPower", Read, two, h!(miner::state_miner_power)),
-        call("StateListMiners", Read, one, h!(miner::state_list_miners)),
-        call(
-            "StateMinerSectors",
-            Read,
-            three,
-            h!(miner::state_miner_sectors),
-        ),
-        call(
-            "StateMinerActiveSectors",
-            Read,
-            two,
-            h!(miner::state_miner_active_sectors),
-        ),
-        call(
-            "StateSectorGetInfo",
-            Read,
-            three,
-            h!(miner::state_sector_get_info),
-        ),
-        call(
-            "StateMinerProvingDeadline",
-            Read,
-            two,
-            h!(miner::state_miner_proving_deadline),
-        ),
-        call(
-            "StateMinerDeadlines",
-            Read,
-            two,
-            h!(miner::state_miner_deadlines),
-        ),
-        call(
-            "StateMinerPartitions",
-            Read,
-            three,
-            h!(miner::state_miner_partitions),
-        ),
-        call("StateMinerFaults", Read, two, h!(miner::state_miner_faults)),
-        call(
-            "StateMinerSectorCount",
-            Read,
-            two,
-            h!(miner_state::state_miner_sector_count),
-        ),
-        call(
-            "StateMinerRecoveries",
-            Read,
-            two,
-            h!(miner_state::state_miner_recoveries),
-        ),
-        call(
-            "StateMinerAvailableBalance",
-            Read,
-            two,
-            h!(miner::state_miner_available_balance),
-        ),
-        call(
-            "StateMinerCreationDeposit",
-            Read,
-            v1_only(1),
-            h!(miner::state_miner_creation_deposit),
-        ),
-        // Sealing: deposits, pledge, pre-commitments, allocated numbers.
-        call(
-            "StateMinerPreCommitDepositForPower",
-            Read,
-            three,
-            h!(miner_sectors::state_miner_pre_commit_deposit_for_power),
-        ),
-        call(
-            "StateMinerInitialPledgeCollateral",
-            Read,
-            three,
-            h!(miner_sectors::state_miner_initial_pledge_collateral),
-        ),
-        call(
-            "StateSectorPreCommitInfo",
-            Read,
-            three,
-            h!(miner_sectors::state_sector_pre_commit_info),
-        ),
-        call(
-            "StateMinerAllocated",
-            Read,
-            v1_only(2),
-            h!(miner_sectors::state_miner_allocated),
-        ),
-        // Message pool.
-        call("MpoolPush", Write, one, h!(mpool::mpool_push)),
-        call(
-            "MpoolPushUntrusted",
-            Write,
-            one,
-            h!(mpool::mpool_push_untrusted),
-        ),
-        call("MpoolPushMessage", Sign, two, h!(mpool::mpool_push_message)),
-        call("MpoolBatchPush", Write, one, h!(mpool::mpool_batch_push)),
-        call(
-            "MpoolBatchPushUntrusted",
-            Write,
-            one,
-            h!(mpool::mpool_batch_push_untrusted),
-        ),
-        call(
-            "MpoolBatchPushMessage",
-            Sign,
-            two,
-            h!(mpool::mpool_batch_push_message),
-        ),
-        call("MpoolGetNonce", Read, one, h!(mpool::mpool_get_nonce)),
-        call("MpoolPending", Read, one, h!(mpool::mpool_pending)),
-        call("MpoolSelect", Read, two, h!(mpool::mpool_select)),
-        row(
-            "MpoolSub",
-            Read,
-            none,
-            Handler::Channel(|s, c, p| Box::pin(mpool::mpool_sub(s, c, p))),
-        ),
         // Gas estimation.
         call(
             "GasEstimateMessageGas",
@@ -459,19 +290,5 @@ fn untyped_methods() -> Vec<MethodDef<NodeState>> {
             Arity::both(4),
             h!(gas::gas_estimate_gas_premium),
         ),
-        // Block production.
-        call(
-            "MinerGetBaseInfo",
-            Read,
-            three,
-            h!(mining::miner_get_base_info),
-        ),
-        call(
-            "MinerCreateBlock",
-            Write,
-            one,
-            h!(mining::miner_create_block),
-        ),
-        call("SyncSubmitBlock", Write, one, h!(mining::sync_submit_block)),
     ]
 }
