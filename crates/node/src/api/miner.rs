@@ -1,12 +1,11 @@
-//! `StateMiner*` and power methods: miner info, power, sectors, deadlines,
-//! partitions, faults, balances and the creation deposit, in Lotus's JSON.
+//! `StateMiner*` and power methods: miner info, power, sectors, balances and the
+//! creation deposit, in Lotus's JSON; and [`miner_at`], the miner state they share.
 
 use super::chain::view_of;
+use super::miner_state::sector_sets;
 use super::state::{err, View};
 use super::NodeState;
-use fil_actor_miner_state::v18::{
-    self as miner, DeadlineInfo, SectorOnChainInfo, State as MinerState,
-};
+use fil_actor_miner_state::v18::{self as miner, SectorOnChainInfo, State as MinerState};
 use fil_actor_power_state::v18::State as PowerState;
 use fvm_ipld_bitfield::BitField;
 use fvm_shared::address::Address;
@@ -17,22 +16,20 @@ use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_state::genesis::ids;
 use padma_state::ActorKind;
 use padma_types::block_json::TipSetKeyJson;
-use padma_types::json::{
-    bitfield_from_json, AddressJson, BitFieldJson, BytesJson, CidJson, TokenAmountJson,
-};
+use padma_types::json::{bitfield_from_json, AddressJson, BytesJson, CidJson, TokenAmountJson};
 use serde_json::Value;
 use std::sync::Arc;
 
 type S = Arc<NodeState>;
 /// A miner and a tipset key, the parameters of most `StateMiner*` methods.
-type MinerAt = (AddressJson, TipSetKeyJson);
+pub(super) type MinerAt = (AddressJson, TipSetKeyJson);
 
 /// The most sectors a `StateMinerSectors` bitfield may name (each is looked up).
 const MAX_SECTORS_QUERIED: u64 = 1 << 20;
 /// Up to this many requested sectors are looked up one by one.
 const LOOKUP_ONE_BY_ONE: u64 = 1024;
 
-fn tok(t: &TokenAmount) -> TokenAmountJson {
+pub(super) fn tok(t: &TokenAmount) -> TokenAmountJson {
     TokenAmountJson(t.clone())
 }
 
@@ -83,8 +80,8 @@ pub(super) fn miner_at<'a>(
     Ok((v, id, act.balance, st))
 }
 
-/// Registers the miner and power methods (the sealing ones are in `miner_sectors`,
-/// the sector counts in `miner_state`).
+/// Registers the miner, power and sector methods (deadlines and partitions are in
+/// `miner_state`, the sealing ones in `miner_sectors`).
 pub(super) fn register(t: &mut MethodTable<NodeState>) {
     t.add_offloaded(StateMinerInfo, state_miner_info);
     t.add_offloaded(StateMinerPower, state_miner_power);
@@ -99,13 +96,6 @@ pub(super) fn register(t: &mut MethodTable<NodeState>) {
         },
     );
     t.add_offloaded(StateSectorGetInfo, state_sector_get_info);
-    t.add_offloaded(StateMinerProvingDeadline, state_miner_proving_deadline);
-    t.add_offloaded(StateMinerDeadlines, state_miner_deadlines);
-    t.add_offloaded(StateMinerPartitions, state_miner_partitions);
-    t.add_offloaded(StateMinerFaults, |s: S, _c, (a, key): MinerAt| async move {
-        let (v, _, _, st) = miner_at(&s, &a, &key)?;
-        Ok(BitFieldJson(sector_sets(&v, &st)?.faulty))
-    });
     t.add_offloaded(StateMinerAvailableBalance, state_miner_available_balance);
     t.add_offloaded(StateMinerCreationDeposit, state_miner_creation_deposit);
 }
@@ -275,32 +265,6 @@ async fn state_miner_sectors(
     sectors_json(&v, &st, Some(&present))
 }
 
-/// Live, faulty, recovering and active sectors of every partition, merged.
-struct Sets {
-    live: BitField,
-    faulty: BitField,
-    active: BitField,
-}
-
-fn sector_sets(v: &View<'_>, st: &MinerState) -> Result<Sets, RpcError> {
-    let dls = st.load_deadlines(v.store).map_err(err)?;
-    let mut sets = Sets {
-        live: BitField::new(),
-        faulty: BitField::new(),
-        active: BitField::new(),
-    };
-    dls.for_each(v.store, |_, dl| {
-        dl.for_each(v.store, |_, part| {
-            sets.live |= &part.live_sectors();
-            sets.faulty |= &part.faults;
-            sets.active |= &part.active_sectors();
-            Ok(())
-        })
-    })
-    .map_err(err)?;
-    Ok(sets)
-}
-
 /// `StateSectorGetInfo`: one sector, or `null`.
 async fn state_sector_get_info(
     s: S,
@@ -313,91 +277,6 @@ async fn state_sector_get_info(
         .map_err(err)?
         .as_ref()
         .map(sector_json))
-}
-
-/// A deadline info in Lotus JSON (`dline.Info`).
-pub fn deadline_info_json(d: &DeadlineInfo) -> DeadlineInfoJson {
-    DeadlineInfoJson {
-        current_epoch: d.current_epoch,
-        period_start: d.period_start,
-        index: d.index,
-        open: d.open,
-        close: d.close,
-        challenge: d.challenge,
-        fault_cutoff: d.fault_cutoff,
-        w_post_period_deadlines: d.w_post_period_deadlines,
-        w_post_proving_period: d.w_post_proving_period,
-        w_post_challenge_window: d.w_post_challenge_window,
-        w_post_challenge_lookback: d.w_post_challenge_lookback,
-        fault_declaration_cutoff: d.fault_declaration_cutoff,
-    }
-}
-
-/// `StateMinerProvingDeadline`: the current (or next, if elapsed) deadline.
-async fn state_miner_proving_deadline(
-    s: S,
-    _c: CallCtx,
-    (a, key): MinerAt,
-) -> Result<DeadlineInfoJson, RpcError> {
-    let (v, _, _, st) = miner_at(&s, &a, &key)?;
-    let policy = padma_state::policy::devnet_policy();
-    let info = st
-        .recorded_deadline_info(&policy, v.ts.height())
-        .next_not_elapsed();
-    Ok(deadline_info_json(&info))
-}
-
-/// `StateMinerDeadlines`: per deadline, its PoSt submissions, disputable proofs and fee.
-async fn state_miner_deadlines(
-    s: S,
-    _c: CallCtx,
-    (a, key): MinerAt,
-) -> Result<Vec<DeadlineJson>, RpcError> {
-    let (v, _, _, st) = miner_at(&s, &a, &key)?;
-    let dls = st.load_deadlines(v.store).map_err(err)?;
-    let mut out = Vec::new();
-    dls.for_each(v.store, |_, dl| {
-        let proofs = fil_actors_shared::v18::Array::<miner::WindowedPoSt, _>::load(
-            &dl.optimistic_post_submissions,
-            v.store,
-        )?;
-        out.push(DeadlineJson {
-            post_submissions: BitFieldJson(dl.partitions_posted.clone()),
-            disputable_proof_count: proofs.count(),
-            daily_fee: tok(&dl.daily_fee),
-        });
-        Ok(())
-    })
-    .map_err(err)?;
-    Ok(out)
-}
-
-/// `StateMinerPartitions`: the partitions of one deadline.
-async fn state_miner_partitions(
-    s: S,
-    _c: CallCtx,
-    (a, idx, key): (AddressJson, u64, TipSetKeyJson),
-) -> Result<Vec<PartitionJson>, RpcError> {
-    let (v, _, _, st) = miner_at(&s, &a, &key)?;
-    let policy = padma_state::policy::devnet_policy();
-    if idx >= policy.wpost_period_deadlines {
-        return Err(err(format!("invalid deadline {idx}")));
-    }
-    let dls = st.load_deadlines(v.store).map_err(err)?;
-    let dl = dls.load_deadline(v.store, idx).map_err(err)?;
-    let mut out = Vec::new();
-    dl.for_each(v.store, |_, part| {
-        out.push(PartitionJson {
-            all_sectors: BitFieldJson(part.sectors.clone()),
-            faulty_sectors: BitFieldJson(part.faults.clone()),
-            recovering_sectors: BitFieldJson(part.recoveries.clone()),
-            live_sectors: BitFieldJson(part.live_sectors()),
-            active_sectors: BitFieldJson(part.active_sectors()),
-        });
-        Ok(())
-    })
-    .map_err(err)?;
-    Ok(out)
 }
 
 /// `StateMinerAvailableBalance`: available balance plus funds vested by now.
