@@ -5,11 +5,19 @@
 //! the typed client of `padma-rpc`. The Lotus JSON wire types they carry live in
 //! `padma_types::json` and `padma_types::block_json`.
 
+pub mod chain;
 pub mod chain_read;
 pub mod common;
 pub mod gas;
+pub mod miner_json;
+pub mod miner_state;
+pub mod mining;
+pub mod mpool;
 pub mod msg_search;
+pub mod randomness;
 pub mod state;
+pub mod state_call;
+pub mod sync;
 pub mod wallet;
 
 use padma_rpc::MethodInfo;
@@ -23,6 +31,13 @@ pub fn full_node_methods() -> Vec<MethodInfo> {
         msg_search::msg_search_methods(),
         state::state_methods(),
         gas::gas_methods(),
+        chain::chain_methods(),
+        mpool::mpool_methods(),
+        sync::sync_methods(),
+        mining::mining_methods(),
+        miner_state::miner_state_methods(),
+        randomness::randomness_methods(),
+        state_call::state_call_methods(),
     ]
     .concat()
 }

@@ -8,9 +8,10 @@ use anyhow::{anyhow, Context, Result};
 use cid::Cid;
 use fvm_shared::address::Address;
 use fvm_shared::crypto::signature::{Signature, SignatureType};
+use padma_api::mining::{BlockMsgJson, MiningBaseInfoJson};
 use padma_chain::base_info::MinerBaseInfo;
 use padma_chain::miner::MiningNode;
-use padma_chain::mining_json::{BlockMsgJson, BlockTemplateJson, MiningBaseInfoJson};
+use padma_chain::mining_json::{base_info_from_json, block_msg_json, template_json};
 use padma_chain::network::NetworkParams;
 use padma_chain::produce::BlockTemplate;
 use padma_chain::validate::FullBlock;
@@ -110,7 +111,7 @@ impl MiningNode for RpcMiningNode {
                 ],
             )
             .await?;
-        info.map(MinerBaseInfo::try_from).transpose()
+        info.map(base_info_from_json).transpose()
     }
 
     async fn sign(&self, key: &Address, data: &[u8]) -> Result<Signature> {
@@ -142,7 +143,7 @@ impl MiningNode for RpcMiningNode {
         let b: BlockMsgJson = self
             .call(
                 "MinerCreateBlock",
-                vec![serde_json::to_value(BlockTemplateJson::from(&t))?],
+                vec![serde_json::to_value(template_json(&t))?],
             )
             .await?;
         full_block(b, &t.messages)
@@ -152,7 +153,7 @@ impl MiningNode for RpcMiningNode {
         let _: Value = self
             .call(
                 "SyncSubmitBlock",
-                vec![serde_json::to_value(BlockMsgJson::from(&b))?],
+                vec![serde_json::to_value(block_msg_json(&b))?],
             )
             .await?;
         Ok(())

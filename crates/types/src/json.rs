@@ -17,6 +17,7 @@ use fvm_shared::address::Address;
 use fvm_shared::crypto::signature::{Signature, SignatureType};
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::message::Message;
+use fvm_shared::receipt::Receipt;
 use num_bigint::BigInt;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -281,6 +282,33 @@ impl TryFrom<SignedMessageJson> for SignedMessage {
     }
 }
 
+/// A message receipt in Lotus JSON: `{"ExitCode", "Return", "GasUsed", "EventsRoot"}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MessageReceiptJson {
+    /// The exit code.
+    pub exit_code: u32,
+    /// The return value.
+    #[serde(rename = "Return", with = "bytes_b64", default)]
+    pub return_data: Vec<u8>,
+    /// Gas used.
+    pub gas_used: u64,
+    /// The root of the events the message emitted, if any.
+    #[serde(default)]
+    pub events_root: Option<CidJson>,
+}
+
+impl From<&Receipt> for MessageReceiptJson {
+    fn from(r: &Receipt) -> Self {
+        MessageReceiptJson {
+            exit_code: r.exit_code.value(),
+            return_data: r.return_data.to_vec(),
+            gas_used: r.gas_used,
+            events_root: r.events_root.map(CidJson),
+        }
+    }
+}
+
 /// Lotus's `KeyInfo` JSON: `{"Type": "bls"|"secp256k1", "PrivateKey": "<base64>"}`.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -333,6 +361,11 @@ const MAX_BITFIELD_BIT: u64 = i64::MAX as u64;
 /// A bitfield in Lotus JSON: run lengths, starting with a run of unset bits (`[0]` when
 /// empty).
 pub fn bitfield_json(bf: &BitField) -> serde_json::Value {
+    serde_json::Value::from(bitfield_runs(bf))
+}
+
+/// The run lengths of a bitfield as Lotus JSON lists them.
+fn bitfield_runs(bf: &BitField) -> Vec<u64> {
     let mut runs = Vec::new();
     let mut next = 0u64;
     for r in bf.ranges() {
@@ -343,7 +376,7 @@ pub fn bitfield_json(bf: &BitField) -> serde_json::Value {
     if runs.is_empty() {
         runs.push(0);
     }
-    serde_json::Value::from(runs)
+    runs
 }
 
 /// Reads a Lotus JSON bitfield (run lengths starting with unset bits; `null` is empty).
@@ -376,6 +409,26 @@ pub fn bitfield_from_json(v: &serde_json::Value) -> anyhow::Result<BitField> {
     )))
 }
 
+/// A bitfield as a JSON value: written as [`bitfield_json`] writes it, read as
+/// [`bitfield_from_json`] reads it (`null` is empty).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BitFieldJson(pub BitField);
+
+impl Serialize for BitFieldJson {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        bitfield_runs(&self.0).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for BitFieldJson {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        bitfield_from_json(&v)
+            .map(BitFieldJson)
+            .map_err(|e| D::Error::custom(format!("{e:#}")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -405,5 +458,51 @@ mod tests {
         assert!(bitfield_from_json(&json!(["x"])).is_err());
         assert!(bitfield_from_json(&json!([u64::MAX, 1])).is_err());
         assert!(bitfield_from_json(&json!([i64::MAX as u64, 1])).is_err());
+    }
+
+    #[test]
+    fn bitfield_values_write_and_read_run_lengths() {
+        let mut bf = BitField::new();
+        for b in [0, 1, 2, 3, 7] {
+            bf.set(b);
+        }
+        let text = serde_json::to_string(&BitFieldJson(bf.clone())).unwrap();
+        assert_eq!(text, "[0,4,3,1]");
+        let back: BitFieldJson = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, BitFieldJson(bf));
+        assert_eq!(
+            serde_json::to_string(&BitFieldJson::default()).unwrap(),
+            "[0]"
+        );
+        let empty: BitFieldJson = serde_json::from_str("null").unwrap();
+        assert!(empty.0.is_empty());
+        let e = serde_json::from_str::<BitFieldJson>(r#"["x"]"#).unwrap_err();
+        assert!(e.to_string().starts_with("invalid bitfield"), "{e}");
+    }
+
+    #[test]
+    fn receipts_in_lotus_json() {
+        let r = Receipt {
+            exit_code: fvm_shared::error::ExitCode::new(16),
+            return_data: RawBytes::new(vec![0x80]),
+            gas_used: 1234,
+            events_root: None,
+        };
+        let j = MessageReceiptJson::from(&r);
+        let text = serde_json::to_string(&j).unwrap();
+        assert_eq!(
+            text,
+            r#"{"ExitCode":16,"Return":"gA==","GasUsed":1234,"EventsRoot":null}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<MessageReceiptJson>(&text).unwrap(),
+            j
+        );
+        let empty = Receipt {
+            return_data: RawBytes::default(),
+            ..r
+        };
+        let v = serde_json::to_value(MessageReceiptJson::from(&empty)).unwrap();
+        assert_eq!(v["Return"], Value::Null);
     }
 }

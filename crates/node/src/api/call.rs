@@ -1,62 +1,107 @@
 //! `StateCall`: a message applied to a tipset's state without committing anything,
-//! answered with Lotus's `InvocResult` shape — built by [`invoc_result_json`], which
-//! `StateReplay` answers too.
+//! answered with Lotus's `InvocResult` — built by [`invoc_result`], which `StateReplay`
+//! answers too.
 
-use super::chain_read::receipt_json;
-use super::state::{err, tipset_param};
+use super::chain::tipset_of;
+use super::state::err;
 use super::NodeState;
 use cid::Cid;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::receipt::Receipt;
-use padma_rpc::method::{to_value, CallResult};
-use padma_rpc::{CallCtx, Params};
+use padma_api::state_call::*;
+use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_state::runtime::NoExterns;
 use padma_state::vm::{call, GasOutputs, LotusSupply, VmEnv};
-use padma_types::json::{BytesJson, CidJson, MessageJson};
+use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::{AddressJson, CidJson, MessageJson, MessageReceiptJson, TokenAmountJson};
 use padma_types::message::message_cid;
 use padma_types::Message;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::sync::Arc;
 use std::time::Instant;
 
-fn amount(t: &TokenAmount) -> Value {
-    Value::String(t.atto().to_string())
+/// Registers `StateCall`.
+pub(super) fn register(t: &mut MethodTable<NodeState>) {
+    t.add_offloaded(StateCall, state_call);
 }
 
-/// Lotus's `MsgGasCost` in JSON. With the gas split of an explicitly applied message
-/// it is `stmgr.MakeMsgGasCost`: `TotalCost` is what the sender paid, `feeCap × gasLimit
-/// − refund`. Without one (`StateCall` applies implicitly, and Lotus leaves the field
+fn amount(t: &TokenAmount) -> TokenAmountJson {
+    TokenAmountJson(t.clone())
+}
+
+/// Lotus's `MsgGasCost`. With the gas split of an explicitly applied message it is
+/// `stmgr.MakeMsgGasCost`: `TotalCost` is what the sender paid, `feeCap × gasLimit −
+/// refund`. Without one (`StateCall` applies implicitly, and Lotus leaves the field
 /// unset there) it is the zero value: no message CID and every amount `0`.
-fn msg_gas_cost_json(msg: &Message, gas_used: u64, gas: Option<&GasOutputs>) -> Value {
+fn msg_gas_cost(msg: &Message, gas_used: u64, gas: Option<&GasOutputs>) -> MsgGasCostJson {
     let Some(gas) = gas else {
         let zero = amount(&TokenAmount::default());
-        return json!({
-            "Message": null,
-            "GasUsed": zero,
-            "BaseFeeBurn": zero,
-            "OverEstimationBurn": zero,
-            "MinerPenalty": zero,
-            "MinerTip": zero,
-            "Refund": zero,
-            "TotalCost": zero,
-        });
+        return MsgGasCostJson {
+            message: None,
+            gas_used: Default::default(),
+            base_fee_burn: zero.clone(),
+            over_estimation_burn: zero.clone(),
+            miner_penalty: zero.clone(),
+            miner_tip: zero.clone(),
+            refund: zero.clone(),
+            total_cost: zero,
+        };
     };
     let required = &msg.gas_fee_cap * msg.gas_limit;
-    json!({
-        "Message": CidJson(message_cid(msg)),
-        "GasUsed": gas_used.to_string(),
-        "BaseFeeBurn": amount(&gas.base_fee_burn),
-        "OverEstimationBurn": amount(&gas.over_estimation_burn),
-        "MinerPenalty": amount(&gas.miner_penalty),
-        "MinerTip": amount(&gas.miner_tip),
-        "Refund": amount(&gas.refund),
-        "TotalCost": amount(&(required - &gas.refund)),
-    })
+    MsgGasCostJson {
+        message: Some(CidJson(message_cid(msg))),
+        gas_used: gas_used.into(),
+        base_fee_burn: amount(&gas.base_fee_burn),
+        over_estimation_burn: amount(&gas.over_estimation_burn),
+        miner_penalty: amount(&gas.miner_penalty),
+        miner_tip: amount(&gas.miner_tip),
+        refund: amount(&gas.refund),
+        total_cost: amount(&(required - &gas.refund)),
+    }
 }
 
-/// Lotus's `InvocResult` in JSON for message `msg` (known to the chain as `mcid`)
-/// applied with receipt `rct`: its `GasCost` from [`msg_gas_cost_json`] with `gas`, its
-/// `Error` from `error`, and its `Duration` the time since `started`.
+/// Lotus's `InvocResult` for message `msg` (known to the chain as `mcid`) applied with
+/// receipt `rct`: its `GasCost` from [`msg_gas_cost`] with `gas`, its `Error` from
+/// `error`, and its `Duration` the time since `started`.
+pub(crate) fn invoc_result(
+    mcid: Cid,
+    msg: &Message,
+    rct: &Receipt,
+    gas: Option<&GasOutputs>,
+    error: Option<&str>,
+    started: Instant,
+) -> InvocResultJson {
+    InvocResultJson {
+        msg_cid: CidJson(mcid),
+        msg: MessageJson::from(msg),
+        msg_rct: MessageReceiptJson::from(rct),
+        gas_cost: msg_gas_cost(msg, rct.gas_used, gas),
+        execution_trace: ExecutionTraceJson {
+            msg: MessageTraceJson {
+                from: AddressJson(msg.from),
+                to: AddressJson(msg.to),
+                value: amount(&msg.value),
+                method: msg.method_num,
+                params: msg.params.to_vec(),
+                params_codec: DAG_CBOR_CODEC,
+                gas_limit: msg.gas_limit,
+                read_only: false,
+            },
+            msg_rct: ReturnTraceJson {
+                exit_code: rct.exit_code.value(),
+                return_data: rct.return_data.to_vec(),
+                return_codec: DAG_CBOR_CODEC,
+            },
+            invoked_actor: None,
+            gas_charges: Vec::new(),
+            subcalls: Vec::new(),
+        },
+        error: error.unwrap_or_default().to_string(),
+        duration: started.elapsed().as_nanos() as u64,
+    }
+}
+
+/// [`invoc_result`] as a JSON value, for the handlers still answering untyped.
 pub(crate) fn invoc_result_json(
     mcid: Cid,
     msg: &Message,
@@ -65,44 +110,20 @@ pub(crate) fn invoc_result_json(
     error: Option<&str>,
     started: Instant,
 ) -> Value {
-    let msg_json = serde_json::to_value(MessageJson::from(msg)).unwrap_or(Value::Null);
-    json!({
-        "MsgCid": CidJson(mcid),
-        "Msg": msg_json,
-        "MsgRct": receipt_json(rct),
-        "GasCost": msg_gas_cost_json(msg, rct.gas_used, gas),
-        "ExecutionTrace": {
-            "Msg": {
-                "From": msg_json["From"],
-                "To": msg_json["To"],
-                "Value": msg_json["Value"],
-                "Method": msg_json["Method"],
-                "Params": msg_json["Params"],
-                "ParamsCodec": 81,
-                "GasLimit": msg_json["GasLimit"],
-                "ReadOnly": false,
-            },
-            "MsgRct": {
-                "ExitCode": rct.exit_code.value(),
-                "Return": BytesJson(rct.return_data.to_vec()),
-                "ReturnCodec": 81,
-            },
-            "InvokedActor": null,
-            "GasCharges": [],
-            "Subcalls": [],
-        },
-        "Error": error.unwrap_or_default(),
-        "Duration": started.elapsed().as_nanos() as u64,
-    })
+    serde_json::to_value(invoc_result(mcid, msg, rct, gas, error, started)).unwrap_or(Value::Null)
 }
 
 /// `StateCall [Message, TipSetKey]`: runs the message on the state the tipset's blocks
 /// were built on (for the genesis tipset, the genesis state), as an implicit message.
 /// Actor randomness and proof verification are not available to such calls. As in
 /// Lotus, the answer's `GasCost` is the zero value (the message pays no gas).
-pub async fn state_call(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let msg: Message = p.get::<MessageJson>(0)?.into();
-    let ts = tipset_param(&s, &p, 1)?;
+async fn state_call(
+    s: Arc<NodeState>,
+    _c: CallCtx,
+    (msg, key): (MessageJson, TipSetKeyJson),
+) -> Result<InvocResultJson, RpcError> {
+    let msg: Message = msg.into();
+    let ts = tipset_of(&s, &key)?;
     let started = Instant::now();
     let supply = LotusSupply::devnet();
     let env = VmEnv {
@@ -116,7 +137,7 @@ pub async fn state_call(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult
     };
     let res = call(s.store.as_ref(), &ts.parent_state(), &msg, env)
         .map_err(|e| err(format!("call failed: {e:#}")))?;
-    to_value(invoc_result_json(
+    Ok(invoc_result(
         message_cid(&res.msg),
         &res.msg,
         &res.receipt,

@@ -1,60 +1,57 @@
-//! `Chain*` methods: genesis, head, block headers and raw IPLD objects.
+//! `Chain*` methods: genesis, head, block headers and raw IPLD objects; and the
+//! typed handlers' way to the tipset or state a tipset key names.
 
-use super::state::{chain, err};
+use super::state::{chain, err, View};
 use super::NodeState;
 use fvm_ipld_blockstore::Blockstore;
-use padma_rpc::method::{to_value, CallResult};
-use padma_rpc::{CallCtx, Params, RpcError};
-use padma_types::block_json::{BlockHeaderJson, TipSetJson};
-use padma_types::json::{bytes_b64, BytesJson, CidJson};
-use serde::Deserialize;
+use padma_api::chain::*;
+use padma_rpc::{MethodTable, RpcError};
+use padma_types::block::TipSet;
+use padma_types::block_json::{BlockHeaderJson, TipSetJson, TipSetKeyJson};
+use padma_types::json::{BytesJson, CidJson};
 use std::sync::Arc;
 
-/// `ChainGetGenesis`: the genesis tipset.
-pub async fn chain_get_genesis(s: Arc<NodeState>, _c: CallCtx, _p: Params) -> CallResult {
-    to_value(TipSetJson::from(&chain(&s)?.genesis_tipset()))
+type S = Arc<NodeState>;
+
+/// The tipset of a key (the empty key: the head).
+pub(super) fn tipset_of(s: &NodeState, key: &TipSetKeyJson) -> Result<TipSet, RpcError> {
+    chain(s)?
+        .tipset(&key.0)
+        .map_err(|e| err(format!("loading tipset {:?}: {e:#}", key.0.cids())))
 }
 
-/// `ChainHead`: the head tipset.
-pub async fn chain_head(s: Arc<NodeState>, _c: CallCtx, _p: Params) -> CallResult {
-    to_value(TipSetJson::from(&chain(&s)?.head()))
+/// The state at the tipset of a key.
+pub(super) fn view_of<'a>(s: &'a NodeState, key: &TipSetKeyJson) -> Result<View<'a>, RpcError> {
+    View::new(&s.store, tipset_of(s, key)?)
 }
 
-/// `ChainGetBlock`: a block header by CID.
-pub async fn chain_get_block(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let c: CidJson = p.get(0)?;
-    let h = super::chainstore::load_header(&s.store, &c.0)
-        .map_err(|e| err(format!("get block {}: {e:#}", c.0)))?;
-    to_value(BlockHeaderJson::from(&h))
-}
-
-/// `ChainReadObj`: the raw bytes of an IPLD block.
-pub async fn chain_read_obj(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let c: CidJson = p.get(0)?;
-    match Blockstore::get(&s.store, &c.0).map_err(err)? {
-        Some(b) => to_value(BytesJson(b)),
-        None => Err(err(format!("blockstore get: ipld: could not find {}", c.0))),
-    }
-}
-
-/// `ChainHasObj`: whether the blockstore holds a block.
-pub async fn chain_has_obj(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let c: CidJson = p.get(0)?;
-    to_value(s.store.has(&c.0).map_err(err)?)
-}
-
-/// A block as `ChainPutObj` takes it: its bytes and, optionally, its CID.
-#[derive(Deserialize)]
-struct BlockParam {
-    #[serde(rename = "RawData", alias = "Data", with = "bytes_b64", default)]
-    data: Vec<u8>,
-    #[serde(rename = "Cid", alias = "CID", default)]
-    cid: Option<CidJson>,
+/// Registers the chain methods.
+pub(super) fn register(t: &mut MethodTable<NodeState>) {
+    t.add(ChainGetGenesis, |s: S, _c, ()| async move {
+        Ok(TipSetJson::from(&chain(&s)?.genesis_tipset()))
+    });
+    t.add(ChainHead, |s: S, _c, ()| async move {
+        Ok(TipSetJson::from(&chain(&s)?.head()))
+    });
+    t.add_offloaded(ChainGetBlock, |s: S, _c, (c,): (CidJson,)| async move {
+        let h = super::chainstore::load_header(&s.store, &c.0)
+            .map_err(|e| err(format!("get block {}: {e:#}", c.0)))?;
+        Ok(BlockHeaderJson::from(&h))
+    });
+    t.add_offloaded(ChainReadObj, |s: S, _c, (c,): (CidJson,)| async move {
+        match Blockstore::get(&s.store, &c.0).map_err(err)? {
+            Some(b) => Ok(BytesJson(b)),
+            None => Err(err(format!("blockstore get: ipld: could not find {}", c.0))),
+        }
+    });
+    t.add_offloaded(ChainHasObj, |s: S, _c, (c,): (CidJson,)| async move {
+        s.store.has(&c.0).map_err(err)
+    });
+    t.add_offloaded(ChainPutObj, chain_put_obj);
 }
 
 /// `ChainPutObj`: stores a DAG-CBOR block (its CID, when given, must match the bytes).
-pub async fn chain_put_obj(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let b: BlockParam = p.get(0)?;
+async fn chain_put_obj(s: S, _c: padma_rpc::CallCtx, (b,): (BlockJson,)) -> Result<(), RpcError> {
     let cid = padma_types::cid::cbor_cid(&b.data);
     if let Some(given) = b.cid {
         if given.0 != cid {
@@ -64,6 +61,5 @@ pub async fn chain_put_obj(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallRes
             )));
         }
     }
-    s.store.put_keyed(&cid, &b.data).map_err(err)?;
-    Ok(serde_json::Value::Null)
+    s.store.put_keyed(&cid, &b.data).map_err(err)
 }

@@ -9,7 +9,7 @@ use fvm_shared::message::Message;
 use padma_chain::miner::{mine_one, Attempt, LocalNode, MockWinningProver};
 use padma_chain::network::{block_delay_secs, now_ms, NetworkParams, DEFAULT_BLOCK_DELAY_MS};
 use padma_rpc::method::Bound;
-use padma_rpc::{ApiVersion, CallCtx, Params};
+use padma_rpc::{ApiVersion, CallCtx, Params, Permission};
 use padma_state::genesis::template::Actor;
 use padma_state::genesis::{fake::fake_miner, Template, MINER_START};
 use padma_types::cid::blake2b_256;

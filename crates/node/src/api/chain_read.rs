@@ -6,7 +6,6 @@ use super::chainstore::Chain;
 use super::state::{ah, chain, err, tipset_of};
 use super::NodeState;
 use cid::Cid;
-use fvm_shared::receipt::Receipt;
 use padma_api::chain_read::*;
 use padma_chain::messages::{block_messages, stored_message};
 use padma_chain::msg_lookup::load_message;
@@ -18,7 +17,6 @@ use padma_types::block_json::{TipSetJson, TipSetKeyJson};
 use padma_types::json::{CidJson, MessageJson, SignedMessageJson};
 use padma_types::message::message_cid;
 use padma_types::Message;
-use serde_json::Value;
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
@@ -38,11 +36,6 @@ pub(crate) fn load_chain_message(s: &NodeState, c: &Cid) -> anyhow::Result<Optio
 /// chain knows them by (Lotus `MessagesForTipset`).
 pub(crate) fn tipset_messages(ch: &Chain, ts: &TipSet) -> anyhow::Result<Vec<(Cid, Message)>> {
     padma_chain::messages::tipset_messages(ch.sm().store(), ts)
-}
-
-/// A receipt in Lotus JSON, as a JSON value (for answers still built as values).
-pub(crate) fn receipt_json(r: &Receipt) -> Value {
-    serde_json::to_value(ReceiptJson::from(r)).unwrap_or(Value::Null)
 }
 
 /// A head change in Lotus JSON.

@@ -1,62 +1,73 @@
-//! `StateMiner*` and power methods: miner info, power, sectors, deadlines,
-//! partitions, faults, balances and the creation deposit, in Lotus's JSON.
+//! `StateMiner*` and power methods: miner info, power, sectors, balances and the
+//! creation deposit, in Lotus's JSON; and [`miner_at`], the miner state they share.
 
+use super::chain::view_of;
+use super::miner_state::sector_sets;
 use super::state::{err, View};
 use super::NodeState;
-use fil_actor_miner_state::v18::{
-    self as miner, DeadlineInfo, SectorOnChainInfo, State as MinerState,
-};
+use fil_actor_miner_state::v18::{self as miner, SectorOnChainInfo, State as MinerState};
 use fil_actor_power_state::v18::State as PowerState;
 use fvm_ipld_bitfield::BitField;
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
-use padma_rpc::method::{to_value, CallResult};
-use padma_rpc::{CallCtx, Params, RpcError};
+use padma_api::miner_json::*;
+use padma_api::miner_state::*;
+use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_state::actors::ids;
 use padma_state::ActorKind;
-use padma_types::json::{bitfield_from_json, bitfield_json, AddressJson, BytesJson, CidJson};
-use serde_json::{json, Value};
+use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::{bitfield_from_json, AddressJson, BytesJson, CidJson, TokenAmountJson};
+use serde_json::Value;
 use std::sync::Arc;
+
+type S = Arc<NodeState>;
+/// A miner and a tipset key, the parameters of most `StateMiner*` methods.
+pub(super) type MinerAt = (AddressJson, TipSetKeyJson);
 
 /// The most sectors a `StateMinerSectors` bitfield may name (each is looked up).
 const MAX_SECTORS_QUERIED: u64 = 1 << 20;
 /// Up to this many requested sectors are looked up one by one.
 const LOOKUP_ONE_BY_ONE: u64 = 1024;
 
-fn tok(t: &TokenAmount) -> String {
-    t.atto().to_string()
+pub(super) fn tok(t: &TokenAmount) -> TokenAmountJson {
+    TokenAmountJson(t.clone())
+}
+
+/// `None` for an empty list, as Go writes a nil slice.
+pub(super) fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
+    (!v.is_empty()).then_some(v)
 }
 
 /// A sector in Lotus JSON.
-pub fn sector_json(s: &SectorOnChainInfo) -> Value {
-    json!({
-        "SectorNumber": s.sector_number,
-        "SealProof": i64::from(s.seal_proof),
-        "SealedCID": CidJson(s.sealed_cid),
-        "DeprecatedDealIDs": if s.deprecated_deal_ids.is_empty() { Value::Null } else { json!(s.deprecated_deal_ids) },
-        "Activation": s.activation,
-        "Expiration": s.expiration,
-        "DealWeight": s.deal_weight.to_string(),
-        "VerifiedDealWeight": s.verified_deal_weight.to_string(),
-        "InitialPledge": tok(&s.initial_pledge),
-        "ExpectedDayReward": s.expected_day_reward.as_ref().map(tok),
-        "ExpectedStoragePledge": s.expected_storage_pledge.as_ref().map(tok),
-        "PowerBaseEpoch": s.power_base_epoch,
-        "ReplacedDayReward": s.replaced_day_reward.as_ref().map(tok),
-        "SectorKeyCID": s.sector_key_cid.map(CidJson),
-        "Flags": s.flags.bits(),
-        "DailyFee": tok(&s.daily_fee),
-    })
+pub fn sector_json(s: &SectorOnChainInfo) -> SectorOnChainInfoJson {
+    SectorOnChainInfoJson {
+        sector_number: s.sector_number,
+        seal_proof: i64::from(s.seal_proof),
+        sealed_cid: CidJson(s.sealed_cid),
+        deprecated_deal_ids: non_empty(s.deprecated_deal_ids.clone()),
+        activation: s.activation,
+        expiration: s.expiration,
+        deal_weight: s.deal_weight.clone(),
+        verified_deal_weight: s.verified_deal_weight.clone(),
+        initial_pledge: tok(&s.initial_pledge),
+        expected_day_reward: s.expected_day_reward.as_ref().map(tok),
+        expected_storage_pledge: s.expected_storage_pledge.as_ref().map(tok),
+        power_base_epoch: s.power_base_epoch,
+        replaced_day_reward: s.replaced_day_reward.as_ref().map(tok),
+        sector_key_cid: s.sector_key_cid.map(CidJson),
+        flags: s.flags.bits(),
+        daily_fee: tok(&s.daily_fee),
+    }
 }
 
-/// The miner at parameter 0 and its state, at the tipset of parameter `tsk`.
+/// The miner `a` and its state, at the tipset of `key`.
 pub(super) fn miner_at<'a>(
     s: &'a NodeState,
-    p: &Params,
-    tsk: usize,
+    a: &AddressJson,
+    key: &TipSetKeyJson,
 ) -> Result<(View<'a>, u64, TokenAmount, MinerState), RpcError> {
-    let v = View::at(s, p, tsk)?;
-    let a: Address = p.get::<AddressJson>(0)?.0;
+    let v = view_of(s, key)?;
+    let a: Address = a.0;
     let (id, act) = v
         .must_actor(&a)
         .map_err(|e| err(format!("failed to load miner actor: {}", e.message)))?;
@@ -69,9 +80,29 @@ pub(super) fn miner_at<'a>(
     Ok((v, id, act.balance, st))
 }
 
+/// Registers the miner, power and sector methods (deadlines and partitions are in
+/// `miner_state`, the sealing ones in `miner_sectors`).
+pub(super) fn register(t: &mut MethodTable<NodeState>) {
+    t.add_offloaded(StateMinerInfo, state_miner_info);
+    t.add_offloaded(StateMinerPower, state_miner_power);
+    t.add_offloaded(StateListMiners, state_list_miners);
+    t.add_offloaded(StateMinerSectors, state_miner_sectors);
+    t.add_offloaded(
+        StateMinerActiveSectors,
+        |s: S, _c, (a, key): MinerAt| async move {
+            let (v, _, _, st) = miner_at(&s, &a, &key)?;
+            let sets = sector_sets(&v, &st)?;
+            sectors_json(&v, &st, Some(&sets.active))
+        },
+    );
+    t.add_offloaded(StateSectorGetInfo, state_sector_get_info);
+    t.add_offloaded(StateMinerAvailableBalance, state_miner_available_balance);
+    t.add_offloaded(StateMinerCreationDeposit, state_miner_creation_deposit);
+}
+
 /// `StateMinerInfo`.
-pub async fn state_miner_info(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let (v, _, _, st) = miner_at(&s, &p, 1)?;
+async fn state_miner_info(s: S, _c: CallCtx, (a, key): MinerAt) -> Result<MinerInfoJson, RpcError> {
+    let (v, _, _, st) = miner_at(&s, &a, &key)?;
     let info = st.get_info(v.store).map_err(err)?;
     let peer = (!info.peer_id.is_empty()).then(|| {
         cid::multibase::encode(cid::multibase::Base::Base58Btc, &info.peer_id)[1..].to_string()
@@ -91,53 +122,57 @@ pub async fn state_miner_info(s: Arc<NodeState>, _c: CallCtx, p: Params) -> Call
         .iter()
         .map(|m| BytesJson(m.0.clone()))
         .collect();
-    Ok(json!({
-        "Owner": AddressJson(info.owner),
-        "Worker": AddressJson(info.worker),
-        "NewWorker": new_worker,
-        "ControlAddresses": if addrs.is_empty() { Value::Null } else { json!(addrs) },
-        "WorkerChangeEpoch": change_epoch,
-        "PeerId": peer,
-        "Multiaddrs": if multiaddrs.is_empty() { Value::Null } else { json!(multiaddrs) },
-        "WindowPoStProofType": i64::from(info.window_post_proof_type),
-        "SectorSize": info.sector_size as u64,
-        "WindowPoStPartitionSectors": info.window_post_partition_sectors,
-        "ConsensusFaultElapsed": info.consensus_fault_elapsed,
-        "PendingOwnerAddress": info.pending_owner_address.map(AddressJson),
-        "Beneficiary": AddressJson(info.beneficiary),
-        "BeneficiaryTerm": {
-            "Quota": tok(&info.beneficiary_term.quota),
-            "UsedQuota": tok(&info.beneficiary_term.used_quota),
-            "Expiration": info.beneficiary_term.expiration,
+    Ok(MinerInfoJson {
+        owner: AddressJson(info.owner),
+        worker: AddressJson(info.worker),
+        new_worker,
+        control_addresses: non_empty(addrs),
+        worker_change_epoch: change_epoch,
+        peer_id: peer,
+        multiaddrs: non_empty(multiaddrs),
+        window_post_proof_type: i64::from(info.window_post_proof_type),
+        sector_size: info.sector_size as u64,
+        window_post_partition_sectors: info.window_post_partition_sectors,
+        consensus_fault_elapsed: info.consensus_fault_elapsed,
+        pending_owner_address: info.pending_owner_address.map(AddressJson),
+        beneficiary: AddressJson(info.beneficiary),
+        beneficiary_term: BeneficiaryTermJson {
+            quota: tok(&info.beneficiary_term.quota),
+            used_quota: tok(&info.beneficiary_term.used_quota),
+            expiration: info.beneficiary_term.expiration,
         },
-        "PendingBeneficiaryTerm": info.pending_beneficiary_term.as_ref().map(|t| json!({
-            "NewBeneficiary": AddressJson(t.new_beneficiary),
-            "NewQuota": tok(&t.new_quota),
-            "NewExpiration": t.new_expiration,
-            "ApprovedByBeneficiary": t.approved_by_beneficiary,
-            "ApprovedByNominee": t.approved_by_nominee,
-        })),
-    }))
+        pending_beneficiary_term: info.pending_beneficiary_term.as_ref().map(|t| {
+            PendingBeneficiaryChangeJson {
+                new_beneficiary: AddressJson(t.new_beneficiary),
+                new_quota: tok(&t.new_quota),
+                new_expiration: t.new_expiration,
+                approved_by_beneficiary: t.approved_by_beneficiary,
+                approved_by_nominee: t.approved_by_nominee,
+            }
+        }),
+    })
 }
 
 /// `StateMinerPower`: the miner's claim, the network total and whether the miner
 /// meets the consensus minimum.
-pub async fn state_miner_power(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let v = View::at(&s, &p, 1)?;
-    let a: Address = p.get::<AddressJson>(0)?.0;
+async fn state_miner_power(
+    s: S,
+    _c: CallCtx,
+    (a, key): MinerAt,
+) -> Result<MinerPowerJson, RpcError> {
+    let v = view_of(&s, &key)?;
     let pw: PowerState = v.actor_state(ids::POWER)?;
-    let claim = |raw: String, qa: String| json!({ "RawBytePower": raw, "QualityAdjPower": qa });
-    let total = claim(
-        pw.total_raw_byte_power.to_string(),
-        pw.total_quality_adj_power.to_string(),
-    );
-    let (mut mine, mut has_min) = (claim("0".into(), "0".into()), false);
-    if let Some(id) = v.resolve(&a)? {
+    let total = PowerClaimJson {
+        raw_byte_power: pw.total_raw_byte_power.clone(),
+        quality_adj_power: pw.total_quality_adj_power.clone(),
+    };
+    let (mut mine, mut has_min) = (PowerClaimJson::default(), false);
+    if let Some(id) = v.resolve(&a.0)? {
         if let Some(c) = pw.get_claim(v.store, &Address::new_id(id)).map_err(err)? {
-            mine = claim(
-                c.raw_byte_power.to_string(),
-                c.quality_adj_power.to_string(),
-            );
+            mine = PowerClaimJson {
+                raw_byte_power: c.raw_byte_power.clone(),
+                quality_adj_power: c.quality_adj_power.clone(),
+            };
             let policy = padma_state::policy::devnet_policy();
             has_min = pw
                 .miner_nominal_power_meets_consensus_minimum(&policy, v.store, id)
@@ -145,12 +180,20 @@ pub async fn state_miner_power(s: Arc<NodeState>, _c: CallCtx, p: Params) -> Cal
                 .1;
         }
     }
-    Ok(json!({ "MinerPower": mine, "TotalPower": total, "HasMinPower": has_min }))
+    Ok(MinerPowerJson {
+        miner_power: mine,
+        total_power: total,
+        has_min_power: has_min,
+    })
 }
 
 /// `StateListMiners`: every miner with a power claim.
-pub async fn state_list_miners(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let v = View::at(&s, &p, 0)?;
+async fn state_list_miners(
+    s: S,
+    _c: CallCtx,
+    (key,): (TipSetKeyJson,),
+) -> Result<Vec<AddressJson>, RpcError> {
+    let v = view_of(&s, &key)?;
     let pw: PowerState = v.actor_state(ids::POWER)?;
     let claims = pw.load_claims(v.store).map_err(err)?;
     let mut out = Vec::new();
@@ -160,10 +203,14 @@ pub async fn state_list_miners(s: Arc<NodeState>, _c: CallCtx, p: Params) -> Cal
             Ok(())
         })
         .map_err(err)?;
-    to_value(out)
+    Ok(out)
 }
 
-fn sectors_json(v: &View<'_>, st: &MinerState, which: Option<&BitField>) -> CallResult {
+fn sectors_json(
+    v: &View<'_>,
+    st: &MinerState,
+    which: Option<&BitField>,
+) -> Result<Vec<SectorOnChainInfoJson>, RpcError> {
     let mut out = Vec::new();
     match which {
         Some(bf) => {
@@ -178,13 +225,16 @@ fn sectors_json(v: &View<'_>, st: &MinerState, which: Option<&BitField>) -> Call
             })
             .map_err(err)?,
     }
-    Ok(Value::Array(out))
+    Ok(out)
 }
 
 /// `StateMinerSectors`: sectors by number (`null`: all).
-pub async fn state_miner_sectors(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let (v, _, _, st) = miner_at(&s, &p, 2)?;
-    let raw: Value = p.get(1)?;
+async fn state_miner_sectors(
+    s: S,
+    _c: CallCtx,
+    (a, raw, key): (AddressJson, Value, TipSetKeyJson),
+) -> Result<Vec<SectorOnChainInfoJson>, RpcError> {
+    let (v, _, _, st) = miner_at(&s, &a, &key)?;
     if raw.is_null() {
         return sectors_json(&v, &st, None);
     }
@@ -215,147 +265,40 @@ pub async fn state_miner_sectors(s: Arc<NodeState>, _c: CallCtx, p: Params) -> C
     sectors_json(&v, &st, Some(&present))
 }
 
-/// Live, faulty, recovering and active sectors of every partition, merged.
-struct Sets {
-    live: BitField,
-    faulty: BitField,
-    active: BitField,
-}
-
-fn sector_sets(v: &View<'_>, st: &MinerState) -> Result<Sets, RpcError> {
-    let dls = st.load_deadlines(v.store).map_err(err)?;
-    let mut sets = Sets {
-        live: BitField::new(),
-        faulty: BitField::new(),
-        active: BitField::new(),
-    };
-    dls.for_each(v.store, |_, dl| {
-        dl.for_each(v.store, |_, part| {
-            sets.live |= &part.live_sectors();
-            sets.faulty |= &part.faults;
-            sets.active |= &part.active_sectors();
-            Ok(())
-        })
-    })
-    .map_err(err)?;
-    Ok(sets)
-}
-
-/// `StateMinerActiveSectors`: sectors that are live, not faulty and proven.
-pub async fn state_miner_active_sectors(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let (v, _, _, st) = miner_at(&s, &p, 1)?;
-    let sets = sector_sets(&v, &st)?;
-    sectors_json(&v, &st, Some(&sets.active))
-}
-
 /// `StateSectorGetInfo`: one sector, or `null`.
-pub async fn state_sector_get_info(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let (v, _, _, st) = miner_at(&s, &p, 2)?;
-    let n: u64 = p.get(1)?;
+async fn state_sector_get_info(
+    s: S,
+    _c: CallCtx,
+    (a, n, key): (AddressJson, u64, TipSetKeyJson),
+) -> Result<Option<SectorOnChainInfoJson>, RpcError> {
+    let (v, _, _, st) = miner_at(&s, &a, &key)?;
     Ok(st
         .get_sector(v.store, n)
         .map_err(err)?
         .as_ref()
-        .map(sector_json)
-        .unwrap_or(Value::Null))
-}
-
-/// A deadline info in Lotus JSON (`dline.Info`).
-pub fn deadline_info_json(d: &DeadlineInfo) -> Value {
-    json!({
-        "CurrentEpoch": d.current_epoch,
-        "PeriodStart": d.period_start,
-        "Index": d.index,
-        "Open": d.open,
-        "Close": d.close,
-        "Challenge": d.challenge,
-        "FaultCutoff": d.fault_cutoff,
-        "WPoStPeriodDeadlines": d.w_post_period_deadlines,
-        "WPoStProvingPeriod": d.w_post_proving_period,
-        "WPoStChallengeWindow": d.w_post_challenge_window,
-        "WPoStChallengeLookback": d.w_post_challenge_lookback,
-        "FaultDeclarationCutoff": d.fault_declaration_cutoff,
-    })
-}
-
-/// `StateMinerProvingDeadline`: the current (or next, if elapsed) deadline.
-pub async fn state_miner_proving_deadline(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let (v, _, _, st) = miner_at(&s, &p, 1)?;
-    let policy = padma_state::policy::devnet_policy();
-    let info = st
-        .recorded_deadline_info(&policy, v.ts.height())
-        .next_not_elapsed();
-    Ok(deadline_info_json(&info))
-}
-
-/// `StateMinerDeadlines`: per deadline, its PoSt submissions, disputable proofs and fee.
-pub async fn state_miner_deadlines(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let (v, _, _, st) = miner_at(&s, &p, 1)?;
-    let dls = st.load_deadlines(v.store).map_err(err)?;
-    let mut out = Vec::new();
-    dls.for_each(v.store, |_, dl| {
-        let proofs = fil_actors_shared::v18::Array::<miner::WindowedPoSt, _>::load(
-            &dl.optimistic_post_submissions,
-            v.store,
-        )?;
-        out.push(json!({
-            "PostSubmissions": bitfield_json(&dl.partitions_posted),
-            "DisputableProofCount": proofs.count(),
-            "DailyFee": tok(&dl.daily_fee),
-        }));
-        Ok(())
-    })
-    .map_err(err)?;
-    Ok(Value::Array(out))
-}
-
-/// `StateMinerPartitions`: the partitions of one deadline.
-pub async fn state_miner_partitions(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let (v, _, _, st) = miner_at(&s, &p, 2)?;
-    let idx: u64 = p.get(1)?;
-    let policy = padma_state::policy::devnet_policy();
-    if idx >= policy.wpost_period_deadlines {
-        return Err(err(format!("invalid deadline {idx}")));
-    }
-    let dls = st.load_deadlines(v.store).map_err(err)?;
-    let dl = dls.load_deadline(v.store, idx).map_err(err)?;
-    let mut out = Vec::new();
-    dl.for_each(v.store, |_, part| {
-        out.push(json!({
-            "AllSectors": bitfield_json(&part.sectors),
-            "FaultySectors": bitfield_json(&part.faults),
-            "RecoveringSectors": bitfield_json(&part.recoveries),
-            "LiveSectors": bitfield_json(&part.live_sectors()),
-            "ActiveSectors": bitfield_json(&part.active_sectors()),
-        }));
-        Ok(())
-    })
-    .map_err(err)?;
-    Ok(Value::Array(out))
-}
-
-/// `StateMinerFaults`: every faulty sector.
-pub async fn state_miner_faults(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let (v, _, _, st) = miner_at(&s, &p, 1)?;
-    Ok(bitfield_json(&sector_sets(&v, &st)?.faulty))
+        .map(sector_json))
 }
 
 /// `StateMinerAvailableBalance`: available balance plus funds vested by now.
-pub async fn state_miner_available_balance(
-    s: Arc<NodeState>,
+async fn state_miner_available_balance(
+    s: S,
     _c: CallCtx,
-    p: Params,
-) -> CallResult {
-    let (v, _, balance, st) = miner_at(&s, &p, 1)?;
+    (a, key): MinerAt,
+) -> Result<TokenAmountJson, RpcError> {
+    let (v, _, balance, st) = miner_at(&s, &a, &key)?;
     let vested = st.check_vested_funds(v.store, v.ts.height()).map_err(err)?;
     let available = st.get_available_balance(&balance).map_err(err)?;
-    to_value(tok(&(available + vested)))
+    Ok(TokenAmountJson(available + vested))
 }
 
 /// `StateMinerCreationDeposit` (FIP-0077): the initial pledge of a tenth of the
 /// consensus minimum power under current network conditions.
-pub async fn state_miner_creation_deposit(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let v = View::at(&s, &p, 0)?;
+async fn state_miner_creation_deposit(
+    s: S,
+    _c: CallCtx,
+    (key,): (TipSetKeyJson,),
+) -> Result<TokenAmountJson, RpcError> {
+    let v = view_of(&s, &key)?;
     let rw: fil_actor_reward_state::v18::State = v.actor_state(ids::REWARD)?;
     let pw: PowerState = v.actor_state(ids::POWER)?;
     let circ =
@@ -370,5 +313,5 @@ pub async fn state_miner_creation_deposit(s: Arc<NodeState>, _c: CallCtx, p: Par
         v.ts.height() - pw.ramp_start_epoch,
         pw.ramp_duration_epochs,
     );
-    to_value(tok(&deposit))
+    Ok(TokenAmountJson(deposit))
 }

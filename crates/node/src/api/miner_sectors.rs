@@ -2,8 +2,9 @@
 //! `StateMinerPreCommitDepositForPower`, `StateMinerInitialPledgeCollateral` (both
 //! with Lotus's 110% margin), `StateSectorPreCommitInfo` and `StateMinerAllocated`.
 
-use super::miner::miner_at;
-use super::state::{err, View};
+use super::chain::view_of;
+use super::miner::{miner_at, non_empty};
+use super::state::err;
 use super::NodeState;
 use fil_actor_miner_state::v18::{
     pre_commit_deposit_for_power, qa_power_for_weight, qa_power_max, SectorPreCommitInfo,
@@ -13,86 +14,98 @@ use fil_actor_power_state::v18::State as PowerState;
 use fil_actor_reward_state::v18::State as RewardState;
 use fvm_shared::bigint::BigInt;
 use fvm_shared::econ::TokenAmount;
-use fvm_shared::sector::RegisteredSealProof;
-use padma_rpc::method::{to_value, CallResult};
-use padma_rpc::{ApiVersion, CallCtx, Params, RpcError};
+use fvm_shared::sector::{RegisteredSealProof, SectorSize};
+use padma_api::miner_json::{SectorPreCommitInfoJson, SectorPreCommitOnChainInfoJson};
+use padma_api::miner_state::*;
+use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_state::actors::ids;
-use padma_types::json::bitfield_json;
-use padma_types::json::CidJson;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::{AddressJson, BitFieldJson, CidJson, TokenAmountJson};
 use std::sync::Arc;
+
+type S = Arc<NodeState>;
+/// A miner, a pre-commitment and a tipset key: the parameters of the estimates.
+type EstimateParams = (AddressJson, SectorPreCommitInfoJson, TipSetKeyJson);
+/// A miner, a sector number and a tipset key.
+type SectorParams = (AddressJson, u64, TipSetKeyJson);
+
+/// Registers the sealing methods.
+pub(super) fn register(t: &mut MethodTable<NodeState>) {
+    t.add_offloaded(
+        StateMinerPreCommitDepositForPower,
+        state_miner_pre_commit_deposit_for_power,
+    );
+    t.add_offloaded(
+        StateMinerInitialPledgeCollateral,
+        state_miner_initial_pledge_collateral,
+    );
+    t.add_offloaded(
+        StateSectorPreCommitInfo,
+        |s: S, _c, p: SectorParams| async move { pre_commit_info(&s, p) },
+    );
+    t.add_offloaded(
+        StateSectorPreCommitInfoV0,
+        |s: S, _c, p: SectorParams| async move {
+            pre_commit_info(&s, p)?.ok_or_else(|| err("precommit info does not exist"))
+        },
+    );
+    t.add_offloaded(
+        StateMinerAllocated,
+        |s: S, _c, (a, key): (AddressJson, TipSetKeyJson)| async move {
+            let (v, _, _, st) = miner_at(&s, &a, &key)?;
+            let bf: fvm_ipld_bitfield::BitField = v.load(&st.allocated_sectors)?;
+            Ok(BitFieldJson(bf))
+        },
+    );
+}
 
 /// Lotus pads both estimates by 10% (`initialPledgeNum / initialPledgeDen`).
 fn with_margin(t: TokenAmount) -> TokenAmount {
     TokenAmount::from_atto(t.atto() * 110 / 100)
 }
 
-/// `miner.SectorPreCommitInfo` in Lotus JSON (input).
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct PreCommitInfoJson {
-    seal_proof: i64,
-    #[serde(default)]
-    sector_number: u64,
-    #[serde(rename = "SealedCID", default)]
-    _sealed_cid: Option<CidJson>,
-    #[serde(default)]
-    _seal_rand_epoch: i64,
-    #[serde(rename = "DealIDs", default)]
-    deal_ids: Option<Vec<u64>>,
-    #[serde(default)]
-    expiration: i64,
-}
-
-impl PreCommitInfoJson {
-    fn proof(&self) -> Result<RegisteredSealProof, RpcError> {
-        let p = RegisteredSealProof::from(self.seal_proof);
-        if matches!(p, RegisteredSealProof::Invalid(_)) {
-            return Err(err(format!("unknown seal proof type {}", self.seal_proof)));
-        }
-        Ok(p)
+/// The sector size of a pre-commitment's seal proof.
+fn sector_size(pci: &SectorPreCommitInfoJson) -> Result<SectorSize, RpcError> {
+    let proof = RegisteredSealProof::from(pci.seal_proof);
+    if matches!(proof, RegisteredSealProof::Invalid(_)) {
+        return Err(err(format!("unknown seal proof type {}", pci.seal_proof)));
     }
-
-    fn sector_size(&self) -> Result<fvm_shared::sector::SectorSize, RpcError> {
-        self.proof()?
-            .sector_size()
-            .map_err(|e| err(format!("failed to resolve sector size for seal proof: {e}")))
-    }
+    proof
+        .sector_size()
+        .map_err(|e| err(format!("failed to resolve sector size for seal proof: {e}")))
 }
 
 /// `SectorPreCommitInfo` in Lotus JSON.
-fn pre_commit_info_json(i: &SectorPreCommitInfo) -> Value {
-    json!({
-        "SealProof": i64::from(i.seal_proof),
-        "SectorNumber": i.sector_number,
-        "SealedCID": CidJson(i.sealed_cid),
-        "SealRandEpoch": i.seal_rand_epoch,
-        "DealIDs": if i.deal_ids.is_empty() { Value::Null } else { json!(i.deal_ids) },
-        "Expiration": i.expiration,
-        "UnsealedCid": i.unsealed_cid.0.map(CidJson),
-    })
+fn pre_commit_info_json(i: &SectorPreCommitInfo) -> SectorPreCommitInfoJson {
+    SectorPreCommitInfoJson {
+        seal_proof: i64::from(i.seal_proof),
+        sector_number: i.sector_number,
+        sealed_cid: Some(CidJson(i.sealed_cid)),
+        seal_rand_epoch: i.seal_rand_epoch,
+        deal_ids: non_empty(i.deal_ids.clone()),
+        expiration: i.expiration,
+        unsealed_cid: i.unsealed_cid.0.map(CidJson),
+    }
 }
 
 /// `SectorPreCommitOnChainInfo` in Lotus JSON.
-pub fn pre_commit_on_chain_json(p: &SectorPreCommitOnChainInfo) -> Value {
-    json!({
-        "Info": pre_commit_info_json(&p.info),
-        "PreCommitDeposit": p.pre_commit_deposit.atto().to_string(),
-        "PreCommitEpoch": p.pre_commit_epoch,
-    })
+pub fn pre_commit_on_chain_json(p: &SectorPreCommitOnChainInfo) -> SectorPreCommitOnChainInfoJson {
+    SectorPreCommitOnChainInfoJson {
+        info: pre_commit_info_json(&p.info),
+        pre_commit_deposit: TokenAmountJson(p.pre_commit_deposit.clone()),
+        pre_commit_epoch: p.pre_commit_epoch,
+    }
 }
 
 /// `StateMinerPreCommitDepositForPower [miner, SectorPreCommitInfo, tsk]`: the deposit
 /// for a sector of the maximum QA power of its size (nv ≥ 17), plus 10%.
-pub async fn state_miner_pre_commit_deposit_for_power(
-    s: Arc<NodeState>,
+async fn state_miner_pre_commit_deposit_for_power(
+    s: S,
     _c: CallCtx,
-    p: Params,
-) -> CallResult {
-    let v = View::at(&s, &p, 2)?;
-    let pci: PreCommitInfoJson = p.get(1)?;
-    let size = pci.sector_size()?;
+    (_miner, pci, key): EstimateParams,
+) -> Result<TokenAmountJson, RpcError> {
+    let v = view_of(&s, &key)?;
+    let size = sector_size(&pci)?;
     let rw: RewardState = v.actor_state(ids::REWARD)?;
     let pw: PowerState = v.actor_state(ids::POWER)?;
     let deposit = pre_commit_deposit_for_power(
@@ -100,20 +113,19 @@ pub async fn state_miner_pre_commit_deposit_for_power(
         &pw.this_epoch_qa_power_smoothed,
         &qa_power_max(size),
     );
-    to_value(with_margin(deposit).atto().to_string())
+    Ok(TokenAmountJson(with_margin(deposit)))
 }
 
 /// `StateMinerInitialPledgeCollateral [miner, SectorPreCommitInfo, tsk]`: the initial
 /// pledge of a sector lasting from the tipset's height to its expiration (no verified
 /// deals: padma's miner actor takes committed-capacity sectors), plus 10%.
-pub async fn state_miner_initial_pledge_collateral(
-    s: Arc<NodeState>,
+async fn state_miner_initial_pledge_collateral(
+    s: S,
     _c: CallCtx,
-    p: Params,
-) -> CallResult {
-    let v = View::at(&s, &p, 2)?;
-    let pci: PreCommitInfoJson = p.get(1)?;
-    let size = pci.sector_size()?;
+    (_miner, pci, key): EstimateParams,
+) -> Result<TokenAmountJson, RpcError> {
+    let v = view_of(&s, &key)?;
+    let size = sector_size(&pci)?;
     if pci.deal_ids.as_ref().is_some_and(|d| !d.is_empty()) {
         return Err(err(format!(
             "sector {}: deals are not supported by padma's market actor",
@@ -140,24 +152,19 @@ pub async fn state_miner_initial_pledge_collateral(
         since_ramp,
         ramp,
     );
-    to_value(with_margin(pledge).atto().to_string())
+    Ok(TokenAmountJson(with_margin(pledge)))
 }
 
-/// `StateSectorPreCommitInfo [miner, number, tsk]`: the on-chain pre-commitment, or
-/// `null` when there is none (v1; Lotus v0 errors instead).
-pub async fn state_sector_pre_commit_info(s: Arc<NodeState>, c: CallCtx, p: Params) -> CallResult {
-    let (v, _, _, st) = miner_at(&s, &p, 2)?;
-    let n: u64 = p.get(1)?;
-    match st.get_precommitted_sector(v.store, n).map_err(err)? {
-        Some(pc) => Ok(pre_commit_on_chain_json(&pc)),
-        None if c.version == ApiVersion::V0 => Err(err("precommit info does not exist")),
-        None => Ok(Value::Null),
-    }
-}
-
-/// `StateMinerAllocated [miner, tsk]`: every sector number the miner has allocated.
-pub async fn state_miner_allocated(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let (v, _, _, st) = miner_at(&s, &p, 1)?;
-    let bf: fvm_ipld_bitfield::BitField = v.load(&st.allocated_sectors)?;
-    Ok(bitfield_json(&bf))
+/// `StateSectorPreCommitInfo [miner, number, tsk]`: the on-chain pre-commitment, if
+/// any (v1 answers `null` without one; Lotus v0 errors instead).
+fn pre_commit_info(
+    s: &NodeState,
+    (a, n, key): SectorParams,
+) -> Result<Option<SectorPreCommitOnChainInfoJson>, RpcError> {
+    let (v, _, _, st) = miner_at(s, &a, &key)?;
+    Ok(st
+        .get_precommitted_sector(v.store, n)
+        .map_err(err)?
+        .as_ref()
+        .map(pre_commit_on_chain_json))
 }

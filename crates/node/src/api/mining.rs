@@ -2,35 +2,50 @@
 //! `MinerCreateBlock` (signed with the worker key in the node's wallet) and
 //! `SyncSubmitBlock` (messages looked up by CID in the store or the pool).
 
+use super::chain::tipset_of;
 use super::gas::blocking;
-use super::state::{ah, chain, err, tipset_param};
+use super::state::{ah, chain, err};
 use super::NodeState;
 use cid::Cid;
 use fvm_ipld_blockstore::Blockstore;
+use padma_api::mining::{
+    BlockMsgJson, BlockTemplateJson, MinerCreateBlock, MinerGetBaseInfo, MiningBaseInfoJson,
+};
+use padma_api::sync::SyncSubmitBlock;
 use padma_chain::messages::put_block_messages;
-use padma_chain::mining_json::{BlockMsgJson, BlockTemplateJson, MiningBaseInfoJson};
+use padma_chain::mining_json::{base_info_json, block_msg_json, template_from_json};
 use padma_chain::network::now_ms;
-use padma_chain::produce::BlockTemplate;
 use padma_chain::{BlockError, FullBlock};
-use padma_rpc::method::{to_value, CallResult};
-use padma_rpc::{CallCtx, Params, RpcError};
+use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_types::block::BlockHeader;
+use padma_types::block_json::TipSetKeyJson;
 use padma_types::json::AddressJson;
 use padma_types::message::{decode_message, decode_signed_message, message_cid};
 use padma_types::{Message, SignedMessage};
-use serde_json::Value;
 use std::sync::Arc;
+
+type S = Arc<NodeState>;
 
 /// How far past the current epoch (by the clock) or the base a `MinerGetBaseInfo` round
 /// may be; later rounds cannot be mined yet and would only make the node work.
 const MAX_ROUNDS_AHEAD: i64 = 900;
 
+/// Registers the block production methods and `SyncSubmitBlock`.
+pub(super) fn register(t: &mut MethodTable<NodeState>) {
+    t.add_offloaded(MinerGetBaseInfo, miner_get_base_info);
+    t.add_offloaded(MinerCreateBlock, miner_create_block);
+    t.add_offloaded(SyncSubmitBlock, sync_submit_block);
+}
+
 /// `MinerGetBaseInfo [miner, epoch, TipSetKey]` → MiningBaseInfo, or `null` when the
 /// miner has nothing to prove at that epoch.
-pub async fn miner_get_base_info(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let miner = p.get::<AddressJson>(0)?.0;
-    let round: i64 = p.get(1)?;
-    let base = tipset_param(&s, &p, 2)?;
+async fn miner_get_base_info(
+    s: S,
+    _c: CallCtx,
+    (miner, round, key): (AddressJson, i64, TipSetKeyJson),
+) -> Result<Option<MiningBaseInfoJson>, RpcError> {
+    let miner = miner.0;
+    let base = tipset_of(&s, &key)?;
     let sm = chain(&s)?.sm();
     let now = sm.params().epoch_at(sm.genesis().timestamp, now_ms());
     let latest = now.max(base.height()).saturating_add(MAX_ROUNDS_AHEAD);
@@ -46,25 +61,25 @@ pub async fn miner_get_base_info(s: Arc<NodeState>, _c: CallCtx, p: Params) -> C
             .map_err(|e| err(format!("failed to get mining base info: {e:#}")))
     })
     .await?;
-    match info {
-        Some(i) => to_value(MiningBaseInfoJson::from(&i)),
-        None => Ok(Value::Null),
-    }
+    Ok(info.as_ref().map(base_info_json))
 }
 
 /// `MinerCreateBlock [BlockTemplate]` → BlockMsg: the block built on the template's
 /// parents and signed with the miner's worker key from the node's wallet. Its messages
 /// are stored, so `SyncSubmitBlock` finds them by CID.
-pub async fn miner_create_block(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let t: BlockTemplateJson = p.get(0)?;
-    let t = BlockTemplate::try_from(t).map_err(RpcError::invalid_params)?;
+async fn miner_create_block(
+    s: S,
+    _c: CallCtx,
+    (t,): (BlockTemplateJson,),
+) -> Result<BlockMsgJson, RpcError> {
+    let t = template_from_json(t).map_err(RpcError::invalid_params)?;
     let block = blocking(move || {
         let sm = chain(&s)?.sm();
         sm.create_block(&t, |a, d| s.wallet.sign(a, d))
             .map_err(|e| err(format!("creating block: {e:#}")))
     })
     .await?;
-    to_value(BlockMsgJson::from(&block))
+    Ok(block_msg_json(&block))
 }
 
 /// A message by CID from the store, else from the pool.
@@ -88,8 +103,7 @@ fn find<T>(
 
 /// `SyncSubmitBlock [BlockMsg]`: validates the block (its messages looked up by CID in
 /// the store or the pool) and accepts it; an invalid block is an error with the reason.
-pub async fn sync_submit_block(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let b: BlockMsgJson = p.get(0)?;
+async fn sync_submit_block(s: S, _c: CallCtx, (b,): (BlockMsgJson,)) -> Result<(), RpcError> {
     let header = BlockHeader::try_from(b.header).map_err(RpcError::invalid_params)?;
     let bls_cids: Vec<Cid> = b.bls_messages.into_iter().map(|c| c.0).collect();
     let secp_cids: Vec<Cid> = b.secpk_messages.into_iter().map(|c| c.0).collect();
@@ -135,6 +149,5 @@ pub async fn sync_submit_block(s: Arc<NodeState>, _c: CallCtx, p: Params) -> Cal
             }
         }
     })
-    .await?;
-    Ok(Value::Null)
+    .await
 }

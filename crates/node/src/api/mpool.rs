@@ -2,67 +2,85 @@
 //! pushing with the node's wallet (nonce from the pool, gas estimated), pending
 //! messages, nonces, block message selection and the stream of pool changes.
 
+use super::chain::tipset_of;
 use super::gas::{blocking, estimate_message_gas, key_address};
-use super::message_json::{MessageSendSpecJson, MpoolUpdateJson};
-use super::state::{ah, chain, err, tipset_param};
+use super::state::{ah, chain, err};
 use super::NodeState;
 use fvm_shared::address::Protocol;
-use padma_rpc::method::{to_value, CallResult, ChannelResult};
-use padma_rpc::{CallCtx, Params, RpcError};
+use padma_api::mpool::*;
+use padma_rpc::{CallCtx, MethodTable, RpcError};
+use padma_types::block_json::TipSetKeyJson;
 use padma_types::json::{AddressJson, CidJson, MessageJson, SignedMessageJson};
 use padma_types::message::message_signing_bytes;
 use padma_types::{Message, SignedMessage};
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
 
-fn signed_param(p: &Params, i: usize) -> Result<SignedMessage, RpcError> {
-    let m: SignedMessageJson = p.get(i)?;
-    SignedMessage::try_from(m).map_err(RpcError::invalid_params)
+type S = Arc<NodeState>;
+
+/// Registers the message pool methods.
+pub(super) fn register(t: &mut MethodTable<NodeState>) {
+    t.add_offloaded(MpoolPush, |s: S, _c, (m,): (SignedMessageJson,)| {
+        push_one(s, m, true)
+    });
+    t.add_offloaded(
+        MpoolPushUntrusted,
+        |s: S, _c, (m,): (SignedMessageJson,)| push_one(s, m, false),
+    );
+    t.add_offloaded(MpoolPushMessage, mpool_push_message);
+    t.add_offloaded(
+        MpoolBatchPush,
+        |s: S, _c, (list,): (Vec<SignedMessageJson>,)| batch_push(s, list, true),
+    );
+    t.add_offloaded(
+        MpoolBatchPushUntrusted,
+        |s: S, _c, (list,): (Vec<SignedMessageJson>,)| batch_push(s, list, false),
+    );
+    t.add_offloaded(MpoolBatchPushMessage, mpool_batch_push_message);
+    t.add_offloaded(MpoolGetNonce, mpool_get_nonce);
+    t.add_offloaded(
+        MpoolPending,
+        |s: S, _c, (key,): (TipSetKeyJson,)| async move {
+            tipset_of(&s, &key)?;
+            let pending = chain(&s)?.svc.mpool().pending();
+            Ok(pending.iter().map(SignedMessageJson::from).collect())
+        },
+    );
+    t.add_offloaded(MpoolSelect, mpool_select);
+    t.add_channel(MpoolSub, mpool_sub);
 }
 
 fn push(s: &NodeState, m: SignedMessage, trusted: bool) -> Result<cid::Cid, RpcError> {
     chain(s)?.svc.push_message(m, trusted).map_err(err)
 }
 
-/// `MpoolPush [SignedMessage]` → CID (a local, trusted message).
-pub async fn mpool_push(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let m = signed_param(&p, 0)?;
-    let c = blocking(move || push(&s, m, true)).await?;
-    to_value(CidJson(c))
+/// `MpoolPush` (trusted: a local message) and `MpoolPushUntrusted` (network limits:
+/// no nonce gaps): the message's CID.
+async fn push_one(s: S, m: SignedMessageJson, trusted: bool) -> Result<CidJson, RpcError> {
+    let m = SignedMessage::try_from(m).map_err(RpcError::invalid_params)?;
+    let c = blocking(move || push(&s, m, trusted)).await?;
+    Ok(CidJson(c))
 }
 
-/// `MpoolPushUntrusted [SignedMessage]` → CID (network limits: no nonce gaps).
-pub async fn mpool_push_untrusted(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let m = signed_param(&p, 0)?;
-    let c = blocking(move || push(&s, m, false)).await?;
-    to_value(CidJson(c))
-}
-
-async fn batch_push(s: Arc<NodeState>, p: Params, trusted: bool) -> CallResult {
-    let list: Vec<SignedMessageJson> = p.get(0)?;
+/// `MpoolBatchPush` and `MpoolBatchPushUntrusted`: the CIDs, stopping at the first
+/// refusal as Lotus does (the CIDs pushed so far are not returned).
+async fn batch_push(
+    s: S,
+    list: Vec<SignedMessageJson>,
+    trusted: bool,
+) -> Result<Vec<CidJson>, RpcError> {
     let msgs = list
         .into_iter()
         .map(SignedMessage::try_from)
         .collect::<Result<Vec<_>, _>>()
         .map_err(RpcError::invalid_params)?;
-    // As in Lotus: stop at the first refusal (the CIDs pushed so far are not returned).
-    let cids = blocking(move || {
+    blocking(move || {
         msgs.into_iter()
             .map(|m| push(&s, m, trusted).map(CidJson))
             .collect::<Result<Vec<_>, _>>()
     })
-    .await?;
-    to_value(cids)
-}
-
-/// `MpoolBatchPush [[SignedMessage]]` → [CID].
-pub async fn mpool_batch_push(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    batch_push(s, p, true).await
-}
-
-/// `MpoolBatchPushUntrusted [[SignedMessage]]` → [CID].
-pub async fn mpool_batch_push_untrusted(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    batch_push(s, p, false).await
+    .await
 }
 
 /// Lotus's `MpoolPushMessage` for one message: the nonce must be 0; gas is estimated
@@ -146,32 +164,36 @@ async fn push_message(
 }
 
 /// `MpoolPushMessage [Message, MessageSendSpec|null]` → SignedMessage.
-pub async fn mpool_push_message(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let msg: Message = p.get::<MessageJson>(0)?.into();
-    let spec: Option<MessageSendSpecJson> = p.get(1)?;
-    let signed = push_message(&s, msg, &spec.unwrap_or_default()).await?;
-    to_value(SignedMessageJson::from(&signed))
+async fn mpool_push_message(
+    s: S,
+    _c: CallCtx,
+    (msg, spec): (MessageJson, Option<MessageSendSpecJson>),
+) -> Result<SignedMessageJson, RpcError> {
+    let signed = push_message(&s, msg.into(), &spec.unwrap_or_default()).await?;
+    Ok(SignedMessageJson::from(&signed))
 }
 
 /// `MpoolBatchPushMessage [[Message], MessageSendSpec|null]` → [SignedMessage]; stops
 /// at the first failure.
-pub async fn mpool_batch_push_message(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let msgs: Vec<MessageJson> = p.get(0)?;
-    let spec: Option<MessageSendSpecJson> = p.get(1)?;
+async fn mpool_batch_push_message(
+    s: S,
+    _c: CallCtx,
+    (msgs, spec): (Vec<MessageJson>, Option<MessageSendSpecJson>),
+) -> Result<Vec<SignedMessageJson>, RpcError> {
     let spec = spec.unwrap_or_default();
     let mut out = Vec::with_capacity(msgs.len());
     for m in msgs {
         let signed = push_message(&s, m.into(), &spec).await?;
         out.push(SignedMessageJson::from(&signed));
     }
-    to_value(out)
+    Ok(out)
 }
 
 /// `MpoolGetNonce [addr]`: the next nonce, past the state nonce and pending messages
 /// (an ID address counts the pending messages of its key address).
-pub async fn mpool_get_nonce(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let a = p.get::<AddressJson>(0)?.0;
-    let n = blocking(move || {
+async fn mpool_get_nonce(s: S, _c: CallCtx, (a,): (AddressJson,)) -> Result<u64, RpcError> {
+    let a = a.0;
+    blocking(move || {
         let a = if a.protocol() == Protocol::ID {
             key_address(&s, &a).unwrap_or(a)
         } else {
@@ -179,38 +201,28 @@ pub async fn mpool_get_nonce(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallR
         };
         chain(&s)?.svc.mpool().get_nonce(&a).map_err(err)
     })
-    .await?;
-    to_value(n)
-}
-
-/// `MpoolPending [TipSetKey]`: the pending messages (the key must name a known tipset).
-pub async fn mpool_pending(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    tipset_param(&s, &p, 0)?;
-    let pending = chain(&s)?.svc.mpool().pending();
-    to_value(
-        pending
-            .iter()
-            .map(SignedMessageJson::from)
-            .collect::<Vec<_>>(),
-    )
+    .await
 }
 
 /// `MpoolSelect [TipSetKey, ticketQuality]`: messages for a block on that tipset
 /// (fee caps covering its children's base fee, nonces following its state, within the
 /// block gas limit, each passing the inclusion rule block validation applies).
-pub async fn mpool_select(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let ts = tipset_param(&s, &p, 0)?;
-    let _quality: f64 = p.get(1)?;
+async fn mpool_select(
+    s: S,
+    _c: CallCtx,
+    (key, _quality): (TipSetKeyJson, f64),
+) -> Result<Vec<SignedMessageJson>, RpcError> {
+    let ts = tipset_of(&s, &key)?;
     let msgs = blocking(move || chain(&s)?.svc.select_messages(&ts).map_err(ah)).await?;
-    to_value(msgs.iter().map(SignedMessageJson::from).collect::<Vec<_>>())
+    Ok(msgs.iter().map(SignedMessageJson::from).collect())
 }
 
 /// `MpoolSub` (channel): `{"Type": 0|1, "Message": SignedMessage}` for each message
 /// added to (0) or removed from (1) the pool. Closes when the client goes away, the
 /// node shuts down, or the client falls too far behind.
-pub async fn mpool_sub(s: Arc<NodeState>, _c: CallCtx, _p: Params) -> ChannelResult {
+async fn mpool_sub(s: S, _c: CallCtx, (): ()) -> Result<mpsc::Receiver<MpoolUpdateJson>, RpcError> {
     let mut sub = chain(&s)?.svc.mpool().subscribe();
-    let (tx, rx) = tokio::sync::mpsc::channel(256);
+    let (tx, rx) = mpsc::channel(256);
     let mut down = s.shutdown.subscribe();
     tokio::spawn(async move {
         loop {
@@ -219,12 +231,11 @@ pub async fn mpool_sub(s: Arc<NodeState>, _c: CallCtx, _p: Params) -> ChannelRes
                 _ = tx.closed() => break,
                 ev = sub.recv() => match ev {
                     Ok(u) => {
-                        let v = MpoolUpdateJson {
+                        let update = MpoolUpdateJson {
                             kind: u.kind,
                             message: SignedMessageJson::from(&u.message),
                         };
-                        let Ok(v) = serde_json::to_value(v) else { continue };
-                        if tx.send(v).await.is_err() {
+                        if tx.send(update).await.is_err() {
                             break;
                         }
                     }

@@ -3,19 +3,40 @@
 //! draws), and `StateGetBeaconEntry` / v0 `BeaconGetEntry` (the beacon's entry for an
 //! epoch; padma's devnets use the deterministic mock beacon).
 
-use super::state::{chain, err, tipset_param};
+use super::chain::tipset_of;
+use super::state::{chain, err};
 use super::NodeState;
 use anyhow::{anyhow, Result};
+use padma_api::randomness::*;
 use padma_chain::externs::{latest_beacon_entry, tipset_at_or_after, ChainRandomness};
 use padma_chain::ChainStore;
-use padma_rpc::method::{to_value, CallResult};
-use padma_rpc::{CallCtx, Params, RpcError};
+use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_state::runtime::Randomness;
 use padma_types::block::TipSet;
-use padma_types::block_json::BeaconEntryJson;
+use padma_types::block_json::{BeaconEntryJson, TipSetKeyJson};
 use padma_types::cid::blake2b_256;
 use padma_types::json::BytesJson;
 use std::sync::Arc;
+
+type S = Arc<NodeState>;
+
+/// A randomness request as it comes: tag, round, entropy (`null`: zero or empty) and
+/// the tipset key.
+type RandomnessParams = (Option<i64>, Option<i64>, Option<BytesJson>, TipSetKeyJson);
+
+/// Registers the randomness and beacon methods.
+pub(super) fn register(t: &mut MethodTable<NodeState>) {
+    t.add_offloaded(
+        StateGetRandomnessFromTickets,
+        state_get_randomness_from_tickets,
+    );
+    t.add_offloaded(
+        StateGetRandomnessFromBeacon,
+        state_get_randomness_from_beacon,
+    );
+    t.add_offloaded(StateGetBeaconEntry, state_get_beacon_entry);
+    t.add_offloaded(BeaconGetEntry, state_get_beacon_entry);
+}
 
 /// Lotus's `DrawRandomnessFromDigest` for any tag value:
 /// `blake2b-256(i64be(tag) ‖ digest ‖ i64be(round) ‖ entropy)`.
@@ -47,29 +68,30 @@ struct Args {
     entropy: Vec<u8>,
 }
 
-fn args(p: &Params) -> Result<Args, RpcError> {
-    Ok(Args {
-        tag: p.get::<Option<i64>>(0)?.unwrap_or(0),
-        round: p.get::<Option<i64>>(1)?.unwrap_or(0),
-        entropy: p
-            .get::<Option<BytesJson>>(2)?
-            .map(|b| b.0)
-            .unwrap_or_default(),
-    })
+/// The drawing arguments of a request and the tipset its key names.
+fn args(
+    s: &NodeState,
+    (tag, round, entropy, key): RandomnessParams,
+) -> Result<(Args, TipSet), RpcError> {
+    let args = Args {
+        tag: tag.unwrap_or(0),
+        round: round.unwrap_or(0),
+        entropy: entropy.map(|b| b.0).unwrap_or_default(),
+    };
+    Ok((args, tipset_of(s, &key)?))
 }
 
 /// `StateGetRandomnessFromTickets [tag, round, entropy, TipSetKey]`: ticket randomness
 /// drawn from the chain of the tipset (empty key: the head).
-pub async fn state_get_randomness_from_tickets(
-    s: Arc<NodeState>,
+async fn state_get_randomness_from_tickets(
+    s: S,
     _c: CallCtx,
-    p: Params,
-) -> CallResult {
-    let a = args(&p)?;
-    let ts = tipset_param(&s, &p, 3)?;
+    p: RandomnessParams,
+) -> Result<BytesJson, RpcError> {
+    let (a, ts) = args(&s, p)?;
     let digest = ticket_digest(chain(&s)?.store(), &ts, a.round)
         .map_err(|e| err(format!("getting chain randomness: {e:#}")))?;
-    to_value(BytesJson(
+    Ok(BytesJson(
         draw(&digest, a.tag, a.round, &a.entropy).to_vec(),
     ))
 }
@@ -77,13 +99,12 @@ pub async fn state_get_randomness_from_tickets(
 /// `StateGetRandomnessFromBeacon [tag, round, entropy, TipSetKey]`: beacon randomness
 /// from the entry of the round's epoch on the chain of the tipset (for a negative round,
 /// the latest entry at height 0).
-pub async fn state_get_randomness_from_beacon(
-    s: Arc<NodeState>,
+async fn state_get_randomness_from_beacon(
+    s: S,
     _c: CallCtx,
-    p: Params,
-) -> CallResult {
-    let a = args(&p)?;
-    let ts = tipset_param(&s, &p, 3)?;
+    p: RandomnessParams,
+) -> Result<BytesJson, RpcError> {
+    let (a, ts) = args(&s, p)?;
     let ch = chain(&s)?;
     let digest = if a.round < 0 {
         tipset_at_or_after(ch.store(), &ts, 0)
@@ -98,18 +119,21 @@ pub async fn state_get_randomness_from_beacon(
         .beacon_randomness(a.round)
     }
     .map_err(|e| err(format!("getting beacon randomness: {e:#}")))?;
-    to_value(BytesJson(
+    Ok(BytesJson(
         draw(&digest, a.tag, a.round, &a.entropy).to_vec(),
     ))
 }
 
 /// `StateGetBeaconEntry [epoch]` (v1; v0 `BeaconGetEntry`): the beacon entry for the
 /// epoch's latest round, `{"Round", "Data"}`.
-pub async fn state_get_beacon_entry(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let epoch = p.get::<Option<i64>>(0)?.unwrap_or(0);
+async fn state_get_beacon_entry(
+    s: S,
+    _c: CallCtx,
+    (epoch,): (Option<i64>,),
+) -> Result<BeaconEntryJson, RpcError> {
     let beacon = chain(&s)?.sm().beacon();
-    let e = beacon.entry(beacon.max_round_for_epoch(epoch));
-    to_value(BeaconEntryJson {
+    let e = beacon.entry(beacon.max_round_for_epoch(epoch.unwrap_or(0)));
+    Ok(BeaconEntryJson {
         round: e.round,
         data: e.data,
     })

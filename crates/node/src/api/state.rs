@@ -9,7 +9,7 @@ use fvm_shared::econ::TokenAmount;
 use padma_api::state::*;
 use padma_chain::state_view::StateView;
 use padma_chain::supply::circulating;
-use padma_rpc::{CallCtx, MethodTable, Params, RpcError};
+use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_state::actors::ids;
 use padma_state::tree::ActorState;
 use padma_store::Store;
@@ -40,11 +40,6 @@ pub(crate) fn tipset_of(s: &NodeState, key: &TipSetKeyJson) -> Result<TipSet, Rp
         .map_err(|e| err(format!("loading tipset {:?}: {e:#}", key.0.cids())))
 }
 
-/// The tipset named by parameter `i` of an untyped call (`null`/`[]`: the head).
-pub(crate) fn tipset_param(s: &NodeState, p: &Params, i: usize) -> Result<TipSet, RpcError> {
-    tipset_of(s, &p.get(i)?)
-}
-
 /// The state at a tipset, for handlers: padma-chain's [`StateView`] of the tipset's
 /// parent state, with errors as handler errors.
 pub(crate) struct View<'a> {
@@ -61,11 +56,6 @@ impl<'a> View<'a> {
     pub fn new(store: &'a Store, ts: TipSet) -> Result<Self, RpcError> {
         let state = StateView::at_tipset(store, &ts).map_err(ah)?;
         Ok(View { store, state, ts })
-    }
-
-    /// The state at the tipset of parameter `i` of an untyped call.
-    pub fn at(s: &'a NodeState, p: &Params, i: usize) -> Result<Self, RpcError> {
-        Self::new(&s.store, tipset_param(s, p, i)?)
     }
 
     /// The state at the tipset of `key` (the empty key: the head).

@@ -1,15 +1,16 @@
 //! `Sync*` methods: `SyncState` (padma validates blocks as they arrive, so it reports one
-//! worker whose sync to the head is complete, as a Lotus node in sync does) and
-//! `SyncCheckBad` (why a block was rejected).
+//! worker whose sync to the head is complete, as a Lotus node in sync does) and the
+//! bad-block methods (`SyncCheckBad`: why a block was rejected; marking and unmarking).
 
 use super::state::chain;
 use super::NodeState;
-use padma_rpc::method::{to_value, CallResult};
-use padma_rpc::{CallCtx, Params};
+use padma_api::sync::*;
+use padma_rpc::{MethodTable, RpcError};
 use padma_types::block_json::TipSetJson;
 use padma_types::json::CidJson;
-use serde_json::json;
 use std::sync::Arc;
+
+type S = Arc<NodeState>;
 
 /// Lotus's `StageSyncComplete`.
 pub(crate) const STAGE_SYNC_COMPLETE: u8 = 4;
@@ -36,51 +37,45 @@ pub(crate) fn rfc3339(unix: u64) -> String {
     )
 }
 
-/// `SyncState`: `{"ActiveSyncs": [one worker, stage complete, base and target the
-/// head], "VMApplied": 0}`. Never an empty list: Lotus tools wait forever on one.
-pub async fn sync_state(s: Arc<NodeState>, _c: CallCtx, _p: Params) -> CallResult {
-    let head = chain(&s)?.head();
+/// Registers the sync methods (`SyncSubmitBlock` is registered with block production).
+pub(super) fn register(t: &mut MethodTable<NodeState>) {
+    t.add_offloaded(SyncState, |s: S, _c, ()| async move { sync_state(&s) });
+    t.add_offloaded(SyncCheckBad, |s: S, _c, (c,): (CidJson,)| async move {
+        Ok(chain(&s)?.svc.bad_block(&c.0).unwrap_or_default())
+    });
+    t.add_offloaded(SyncMarkBad, |s: S, _c, (c,): (CidJson,)| async move {
+        chain(&s)?.svc.mark_bad(c.0, "marked bad manually".into());
+        Ok(())
+    });
+    t.add_offloaded(SyncUnmarkBad, |s: S, _c, (c,): (CidJson,)| async move {
+        chain(&s)?.svc.unmark_bad(&c.0);
+        Ok(())
+    });
+    t.add_offloaded(SyncUnmarkAllBad, |s: S, _c, ()| async move {
+        chain(&s)?.svc.unmark_all_bad();
+        Ok(())
+    });
+}
+
+/// `SyncState`: one worker whose sync to the head is complete (base and target the
+/// head), and no VM applications. Never an empty list: Lotus tools wait forever on one.
+fn sync_state(s: &NodeState) -> Result<SyncStateJson, RpcError> {
+    let head = chain(s)?.head();
     let at = rfc3339(head.min_timestamp());
     let ts = TipSetJson::from(&head);
-    Ok(json!({
-        "ActiveSyncs": [{
-            "WorkerID": 1,
-            "Base": ts,
-            "Target": ts,
-            "Stage": STAGE_SYNC_COMPLETE,
-            "Height": head.height(),
-            "Start": at,
-            "End": at,
-            "Message": "",
+    Ok(SyncStateJson {
+        active_syncs: vec![ActiveSyncJson {
+            worker_id: 1,
+            base: Some(ts.clone()),
+            target: Some(ts),
+            stage: STAGE_SYNC_COMPLETE,
+            height: head.height(),
+            start: at.clone(),
+            end: at,
+            message: String::new(),
         }],
-        "VMApplied": 0,
-    }))
-}
-
-/// `SyncCheckBad [CID]`: why the block was marked bad, or `""`.
-pub async fn sync_check_bad(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let c = p.get::<CidJson>(0)?.0;
-    to_value(chain(&s)?.svc.bad_block(&c).unwrap_or_default())
-}
-
-/// `SyncMarkBad [cid]`: refuse this block from now on.
-pub async fn sync_mark_bad(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let c = p.get::<CidJson>(0)?.0;
-    chain(&s)?.svc.mark_bad(c, "marked bad manually".into());
-    to_value(())
-}
-
-/// `SyncUnmarkBad [cid]`: forget that this block was bad.
-pub async fn sync_unmark_bad(s: Arc<NodeState>, _c: CallCtx, p: Params) -> CallResult {
-    let c = p.get::<CidJson>(0)?.0;
-    chain(&s)?.svc.unmark_bad(&c);
-    to_value(())
-}
-
-/// `SyncUnmarkAllBad`: forget every bad block.
-pub async fn sync_unmark_all_bad(s: Arc<NodeState>, _c: CallCtx, _p: Params) -> CallResult {
-    chain(&s)?.svc.unmark_all_bad();
-    to_value(())
+        vm_applied: 0,
+    })
 }
 
 #[cfg(test)]
