@@ -5,6 +5,7 @@
 //! `null` confidence and a `null` `allow_replaced`, which reads as `false`).
 
 use crate::chain_read::ReceiptJson;
+use crate::state_call::InvocResultJson;
 use padma_rpc::rpc_methods;
 use padma_types::block_json::TipSetKeyJson;
 use padma_types::json::CidJson;
@@ -55,7 +56,7 @@ rpc_methods! {
     /// key the one found by searching) and answers the message's `InvocResult`, the
     /// shape `StateCall` answers.
     StateReplay = "Filecoin.StateReplay", Read,
-        call (tsk: TipSetKeyJson, msg: CidJson) -> Value;
+        call (tsk: TipSetKeyJson, msg: CidJson) -> InvocResultJson;
 }
 
 #[cfg(test)]

@@ -16,7 +16,6 @@ use padma_types::block_json::TipSetKeyJson;
 use padma_types::json::{AddressJson, CidJson, MessageJson, MessageReceiptJson, TokenAmountJson};
 use padma_types::message::message_cid;
 use padma_types::Message;
-use serde_json::Value;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -99,18 +98,6 @@ pub(crate) fn invoc_result(
         error: error.unwrap_or_default().to_string(),
         duration: started.elapsed().as_nanos() as u64,
     }
-}
-
-/// [`invoc_result`] as a JSON value, for the handlers still answering untyped.
-pub(crate) fn invoc_result_json(
-    mcid: Cid,
-    msg: &Message,
-    rct: &Receipt,
-    gas: Option<&GasOutputs>,
-    error: Option<&str>,
-    started: Instant,
-) -> Value {
-    serde_json::to_value(invoc_result(mcid, msg, rct, gas, error, started)).unwrap_or(Value::Null)
 }
 
 /// `StateCall [Message, TipSetKey]`: runs the message on the state the tipset's blocks

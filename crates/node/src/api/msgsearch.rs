@@ -2,13 +2,14 @@
 //! message search and wait (`msg_lookup`, `msg_wait`, which hold Lotus's rules), and
 //! their answers as `MsgLookup` or `InvocResult` JSON.
 
-use super::call::invoc_result_json;
+use super::call::invoc_result;
 use super::chain_read::load_chain_message;
 use super::state::{ah, chain, err, tipset_of};
 use super::NodeState;
 use cid::Cid;
 use padma_api::chain_read::ReceiptJson;
 use padma_api::msg_search::*;
+use padma_api::state_call::InvocResultJson;
 use padma_chain::msg_lookup::{replay, search_for_message, MessageLookup, LOOKBACK_NO_LIMIT};
 use padma_chain::msg_wait::wait_for_message;
 use padma_rpc::{CallCtx, MethodTable, RpcError};
@@ -16,7 +17,6 @@ use padma_state::vm::ChainMessage;
 use padma_types::block::TipSet;
 use padma_types::block_json::TipSetKeyJson;
 use padma_types::json::CidJson;
-use serde_json::Value;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -146,12 +146,12 @@ async fn state_wait_msg(
 /// `StateReplay [TipSetKey, CID]`: re-executes the tipset that included the message
 /// (the given tipset, or with the empty key the one found by searching the chain) and
 /// answers the message's `InvocResult` (the shape `StateCall` answers, built by
-/// `call::invoc_result_json`).
+/// `call::invoc_result`).
 async fn state_replay(
     s: S,
     _c: CallCtx,
     (tsk, msg): (TipSetKeyJson, CidJson),
-) -> Result<Value, RpcError> {
+) -> Result<InvocResultJson, RpcError> {
     let mut mcid = msg.0;
     let ch = chain(&s)?;
     let ts = if tsk.0.is_empty() {
@@ -178,7 +178,7 @@ async fn state_replay(
     let Some((msg, ret)) = replay(ch.sm(), &ts, &mcid).map_err(ah)? else {
         return Err(err("given message not found in tipset"));
     };
-    Ok(invoc_result_json(
+    Ok(invoc_result(
         mcid,
         &msg,
         &ret.receipt,
