@@ -104,9 +104,8 @@ pub(super) fn register(t: &mut MethodTable<NodeState>) {
 async fn state_miner_info(s: S, _c: CallCtx, (a, key): MinerAt) -> Result<MinerInfoJson, RpcError> {
     let (v, _, _, st) = miner_at(&s, &a, &key)?;
     let info = st.get_info(v.store).map_err(err)?;
-    let peer = (!info.peer_id.is_empty()).then(|| {
-        cid::multibase::encode(cid::multibase::Base::Base58Btc, &info.peer_id)[1..].to_string()
-    });
+    let peer =
+        (!info.peer_id.is_empty()).then(|| padma_types::peer_id::format_peer_id(&info.peer_id));
     let (new_worker, change_epoch) = match &info.pending_worker_key {
         Some(k) => (k.new_worker.to_string(), k.effective_at),
         None => ("<empty>".to_string(), -1),
