@@ -236,7 +236,7 @@ async fn mock_devnet_mines_stops_resumes_and_resets() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn real_proof_devnet_mines_with_real_winning_post() {
+async fn real_proofs_devnet_mines_with_winning_post() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("devnet");
     let mut d = Devnet::start(&dir, free_port(), &["--block-time", "2s"], 0);

@@ -336,6 +336,6 @@ async fn lotus_devnet_flow_with_mock_proofs() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lotus_devnet_flow_with_real_2kib_proofs() {
+async fn real_proofs_lotus_devnet_flow_2kib() {
     flow(false, 2000).await;
 }

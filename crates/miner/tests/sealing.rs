@@ -258,7 +258,7 @@ async fn a_pledged_sector_is_sealed_on_a_mock_proof_devnet_across_a_restart() {
 /// seal proof the node verifies with its real verifier at prove-commit. About 4 to 8
 /// minutes of CPU on 2 cores (Commit2 and a real WinningPoSt per block).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_pledged_sector_is_really_sealed_on_a_real_proof_devnet() {
+async fn real_proofs_a_pledged_sector_is_sealed_on_a_devnet() {
     tokio::task::spawn_blocking(|| {
         let print = |e: &padma_proofs::ParamEvent| eprintln!("params: {e:?}");
         padma_proofs::ensure_params(

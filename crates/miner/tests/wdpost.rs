@@ -530,7 +530,7 @@ async fn upcoming(node: &Node) -> Vec<(Deadline, Vec<u64>)> {
 /// --fake-sectors`), real WinningPoSt for the blocks, and a real WindowPoSt over the
 /// first deadline's sectors that the actor verifies at submission.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn window_post_with_real_proofs_over_fauxrep_sectors() {
+async fn real_proofs_window_post_over_fauxrep_sectors() {
     padma_proofs::params::fetch_params_with_progress("2KiB", padma_proofs::ParamsNeeded::PostOnly)
         .unwrap();
     let dir = tempfile::tempdir().unwrap();

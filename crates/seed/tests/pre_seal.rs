@@ -135,7 +135,7 @@ fn fake_sectors_pre_seal_and_prove() {
 }
 
 #[test]
-fn real_sector_pre_seal_with_a_given_key_and_prove() {
+fn real_proofs_pre_seal_with_a_given_key_and_prove() {
     let dir = tempfile::tempdir().expect("tempdir");
     let key = padma_types::crypto::KeyInfo::generate(padma_types::crypto::KeyType::Bls);
     let key_file = dir.path().join("owner.key");
