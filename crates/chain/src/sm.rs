@@ -8,10 +8,12 @@ use crate::consensus::beacon::Beacon;
 use crate::externs::{ActorProofs, ChainRandomness};
 use crate::messages::block_messages;
 use crate::network::NetworkParams;
+use crate::state_view::StateView;
 use crate::store::ChainStore;
 use anyhow::{anyhow, Context, Result};
 use cid::Cid;
 use fvm_ipld_amt::Amtv0;
+use fvm_shared::address::{Address, Protocol};
 use fvm_shared::receipt::Receipt;
 use padma_state::policy::Policy;
 use padma_state::vm::{
@@ -252,6 +254,20 @@ impl StateManager {
     /// The state after the head (what the message pool and nonces read).
     pub fn head_state(&self) -> Result<Cid> {
         Ok(self.tipset_state(&self.head())?.state_root)
+    }
+
+    /// A view of the state after executing the head (what pending messages build on).
+    pub fn view_after_head(&self) -> Result<StateView<Arc<Store>>> {
+        StateView::new(self.store().clone(), &self.head_state()?)
+    }
+
+    /// The key address behind `addr` in the state after the head (Lotus's
+    /// `ResolveToDeterministicAddress`): secp256k1 and BLS addresses as they are.
+    pub fn head_key_address(&self, addr: &Address) -> Result<Address> {
+        if matches!(addr.protocol(), Protocol::Secp256k1 | Protocol::BLS) {
+            return Ok(*addr);
+        }
+        self.view_after_head()?.key_address(addr)
     }
 
     /// The receipts of `ts`'s messages (the AMT its children point to), in order.

@@ -2,7 +2,6 @@
 //! actors by any address, their decoded states, and the addresses behind an actor (its
 //! key address, its account key, the robust address the init actor maps to it).
 
-use crate::sm::StateManager;
 use anyhow::{anyhow, bail, Context, Result};
 use cid::Cid;
 use fil_actor_init_state::v18::{AddressMap, State as InitState};
@@ -12,10 +11,8 @@ use fvm_shared::address::{Address, Payload, Protocol};
 use padma_state::actors::ids;
 use padma_state::tree::ActorState;
 use padma_state::{ActorKind, StateTree};
-use padma_store::Store;
 use padma_types::block::TipSet;
 use serde::de::DeserializeOwned;
-use std::sync::Arc;
 
 /// A state tree opened for reading.
 pub struct StateView<BS: Blockstore> {
@@ -153,20 +150,4 @@ impl<BS: Blockstore + Clone> StateView<BS> {
     pub fn store(&self) -> &BS {
         &self.store
     }
-}
-
-impl StateView<Arc<Store>> {
-    /// The state after executing `sm`'s head (what pending messages build on).
-    pub fn after_head(sm: &StateManager) -> Result<Self> {
-        Self::new(sm.store().clone(), &sm.head_state()?)
-    }
-}
-
-/// The key address behind `addr` in the state after the head (Lotus's
-/// `ResolveToDeterministicAddress`): secp256k1 and BLS addresses as they are.
-pub fn head_key_address(sm: &StateManager, addr: &Address) -> Result<Address> {
-    if matches!(addr.protocol(), Protocol::Secp256k1 | Protocol::BLS) {
-        return Ok(*addr);
-    }
-    StateView::after_head(sm)?.key_address(addr)
 }

@@ -52,7 +52,7 @@ fn node() -> Node {
     }
     let car = padma_state::genesis::make_car(&t).unwrap().0;
     let store = Arc::new(Store::open(&dir.path().join("db")).unwrap());
-    let chain = chainstore::open_chain(store.clone(), Some(&car))
+    let chain = crate::builder::chain::open_chain(store.clone(), Some(&car), Default::default())
         .unwrap()
         .unwrap();
     chain.svc.spawn_mpool_updater();

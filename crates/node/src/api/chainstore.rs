@@ -104,13 +104,6 @@ pub fn genesis_car(
     }
 }
 
-/// Opens the chain as the node builder does with the default message-pool limits:
-/// imports `car` (if given), else the repo's genesis (if any). For tests that build a
-/// node's state by hand.
-pub fn open_chain(store: Arc<Store>, car: Option<&[u8]>) -> Result<Option<Chain>> {
-    crate::builder::chain::open_chain(store, car, MpoolConfig::default())
-}
-
 /// Settles the chain's genesis: imports `car` (if given) and records its genesis in
 /// the chain store, refusing a store that holds another genesis; without a CAR, the
 /// genesis the store holds (`None` when it holds none).

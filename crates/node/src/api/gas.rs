@@ -14,7 +14,6 @@ use padma_chain::gas_estimate::{
     overestimate_gas_limit,
 };
 use padma_chain::gas_trial::{recent_premiums, trial_gas_used, GasTrialError};
-use padma_chain::state_view::head_key_address;
 use padma_rpc::error::{EXECUTION_REVERTED, OUT_OF_GAS};
 use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_types::block::TipSet;
@@ -37,7 +36,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
 /// The key address behind `addr` in the head state (Lotus's
 /// `ResolveToDeterministicAddress`).
 pub(crate) fn key_address(s: &NodeState, addr: &Address) -> Result<Address, RpcError> {
-    head_key_address(chain(s)?.sm(), addr).map_err(ah)
+    chain(s)?.sm().head_key_address(addr).map_err(ah)
 }
 
 /// The gas a message uses in padma-chain's trial run (not overestimated); out of gas

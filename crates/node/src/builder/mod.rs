@@ -64,6 +64,24 @@ impl GenesisSource {
     }
 }
 
+/// Options of `padma daemon`.
+#[derive(Clone, Debug, Default)]
+pub struct DaemonOptions {
+    /// The repo directory.
+    pub repo: PathBuf,
+    /// `--api PORT`: listen on 127.0.0.1:PORT instead of the configured address (0: a
+    /// free port the system picks, named in the `api` file).
+    pub api_port: Option<u16>,
+    /// `--genesis FILE`.
+    pub genesis: Option<PathBuf>,
+    /// `--make-genesis OUT` (`--lotus-make-genesis`): build a genesis CAR from the template and run on it.
+    pub make_genesis: Option<PathBuf>,
+    /// `--genesis-template FILE` for `--make-genesis`.
+    pub genesis_template: Option<PathBuf>,
+    /// `--bootstrap`: dial bootstrap peers.
+    pub bootstrap: bool,
+}
+
 /// Builds a full node from its repo and options.
 pub struct NodeBuilder {
     repo: PathBuf,
@@ -93,7 +111,7 @@ impl NodeBuilder {
     }
 
     /// The node `padma daemon` runs with these options.
-    pub fn from_options(o: crate::daemon::DaemonOptions) -> Self {
+    pub fn from_options(o: DaemonOptions) -> Self {
         let mut b = NodeBuilder::new(o.repo).bootstrap(o.bootstrap);
         b.api_port = o.api_port;
         if let Some(out) = o.make_genesis {
