@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 pub struct Net {
     /// The full node (declared first: it stops before its directory goes).
     pub daemon: Daemon,
-    /// The directory of everything.
-    pub tmp: tempfile::TempDir,
+    /// The directory of everything, removed on drop.
+    tmp: tempfile::TempDir,
 }
 
 /// pre-seal → genesis → daemon → wallet import, with two 2KiB genesis sectors (fake
