@@ -14,6 +14,7 @@ use common::*;
 use futures::{SinkExt, StreamExt};
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
+use padma_testkit::*;
 use padma_types::cid::blake2b_256;
 use serde_json::{json, Value};
 use std::path::Path;

@@ -10,6 +10,7 @@ mod common;
 
 use common::*;
 use padma_state::actors::method;
+use padma_testkit::*;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
@@ -55,14 +56,7 @@ fn now() -> u64 {
 
 /// Runs the CLI against `d` in UTC (for `chain list`'s times).
 fn cli_utc(d: &Daemon, args: &[&str]) -> Output {
-    Command::new(PADMA)
-        .arg("--repo")
-        .arg(&d.repo)
-        .args(args)
-        .env_remove("FULLNODE_API_INFO")
-        .env("TZ", "UTC")
-        .output()
-        .unwrap()
+    d.cli_command(args).env("TZ", "UTC").output().unwrap()
 }
 
 fn stdout_of(out: &Output) -> String {
@@ -327,7 +321,7 @@ fn bad_input_is_refused_cleanly() {
     // No node runs on this repo: input is checked before the node is contacted.
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| -> Output {
-        Command::new(PADMA)
+        Command::new(padma())
             .arg("--repo")
             .arg(dir.path())
             .args(args)
@@ -580,11 +574,8 @@ async fn mpool_sub_streams_until_ctrl_c() {
             let _ = self.0.wait();
         }
     }
-    let mut sub = Command::new(PADMA)
-        .arg("--repo")
-        .arg(&d.repo)
-        .args(["mpool", "sub"])
-        .env_remove("FULLNODE_API_INFO")
+    let mut sub = d
+        .cli_command(&["mpool", "sub"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

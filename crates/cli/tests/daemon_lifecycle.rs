@@ -2,9 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
 
-mod common;
-
-use common::*;
+use padma_testkit::*;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -69,16 +67,11 @@ fn port_zero_listens_on_a_free_port_named_in_the_api_file() {
         "[API]\nListenAddress = \"/ip4/127.0.0.1/tcp/0/http\"\n",
     )
     .unwrap();
-    let stderr = std::fs::File::create(repo.join("test-stderr.log")).unwrap();
-    let child = Command::new(PADMA)
-        .args(["--repo", repo.to_str().unwrap(), "daemon"])
+    let mut cmd = Command::new(padma());
+    cmd.args(["--repo", repo.to_str().unwrap(), "daemon"])
         .env_remove("FULLNODE_API_INFO")
-        .env_remove("PADMA_API_LISTENADDRESS")
-        .stdout(std::process::Stdio::null())
-        .stderr(stderr)
-        .spawn()
-        .unwrap();
-    let by_config = Daemon::serving(child, &repo);
+        .env_remove("PADMA_API_LISTENADDRESS");
+    let by_config = Daemon::serving(Proc::spawn(cmd, repo.join("test-stderr.log")), &repo);
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     for d in [&by_flag, &by_config] {
@@ -108,7 +101,7 @@ fn second_daemon_on_the_same_repo_exits_at_once() {
         "names the repo: {err}"
     );
     assert!(
-        err.contains(&format!("pid {}", d.child.id())),
+        err.contains(&format!("pid {}", d.pid())),
         "names the holder: {err}"
     );
     // The first daemon is unaffected and keeps its api file.
@@ -182,7 +175,7 @@ fn bad_config_is_a_clear_error() {
     let out = daemon_output(dir.path(), &[]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown key Nope"));
-    let out = Command::new(PADMA)
+    let out = Command::new(padma())
         .args(["--repo", dir.path().join("r2").to_str().unwrap(), "daemon"])
         .env("PADMA_API_LISTENADDRESS", "not-a-multiaddr")
         .output()

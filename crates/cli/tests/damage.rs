@@ -4,54 +4,23 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
 
-mod common;
-
-use common::*;
+use padma_testkit::*;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-/// `padma devnet` (mock proofs, 1 s blocks, one account) in `dir` on free ports.
-fn devnet_command(dir: &Path, api: u16, extra: &[&str]) -> Command {
-    let mut cmd = Command::new(PADMA);
-    cmd.args([
-        "devnet",
-        "--mock-proofs",
-        "--block-time",
-        "1s",
-        "--accounts",
-        "1",
-    ])
-    .args(["--dir", dir.to_str().unwrap(), "--api", &api.to_string()])
-    .args(["--miner-api", &free_port().to_string()])
-    .args(extra)
-    .env_remove("FULLNODE_API_INFO");
-    cmd
-}
-
-/// Runs `padma devnet` in `dir` to completion (for starts that must fail).
+/// Runs `padma devnet` (mock proofs, 1 s blocks, one account) in `dir` to completion
+/// (for starts that must fail).
 fn devnet_output(dir: &Path) -> Output {
-    devnet_command(dir, free_port(), &[]).output().unwrap()
+    mock_devnet_command(dir, free_port(), 1).output().unwrap()
 }
 
 /// Starts a devnet in `dir` (logs in `logs`) and waits for its API.
 fn start_devnet(dir: &Path, logs: &Path, extra: &[&str], env: &[(&str, &str)]) -> Daemon {
-    let port = free_port();
-    let mut cmd = devnet_command(dir, port, extra);
-    cmd.stdout(Stdio::from(
-        std::fs::File::create(logs.join("stdout.log")).unwrap(),
-    ))
-    .stderr(Stdio::from(
-        std::fs::File::create(logs.join("stderr.log")).unwrap(),
-    ));
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let repo = dir.join("node");
-    let _ = std::fs::remove_file(repo.join("api"));
-    let child = cmd.spawn().unwrap();
-    wait_devnet(child, repo, port, &logs.join("stderr.log"))
+    let mut cmd = mock_devnet_command(dir, free_port(), 1);
+    cmd.args(extra).envs(env.iter().copied());
+    Daemon::devnet_from(cmd, dir, logs)
 }
 
 fn rpc(d: &Daemon, method: &str, params: Value) -> Value {
@@ -84,11 +53,7 @@ fn stopped_devnet(dir: &Path, logs: &Path) -> (PathBuf, Value) {
     wait_height(&d, 3);
     let head = rpc(&d, "ChainHead", json!([]))["result"].clone();
     let st = d.signal_and_wait(libc::SIGINT);
-    assert!(
-        st.success(),
-        "{st}: {}",
-        std::fs::read_to_string(logs.join("stderr.log")).unwrap_or_default()
-    );
+    assert!(st.success(), "{st}: {}", d.proc.stderr());
     (dir.join("node"), head)
 }
 
@@ -265,10 +230,10 @@ fn fill(disk: &SmallDisk) -> PathBuf {
     ballast
 }
 
-fn wait_for_log(logs: &Path, needle: &str) {
+fn wait_for_log(d: &Daemon, needle: &str) {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let log = std::fs::read_to_string(logs.join("stderr.log")).unwrap_or_default();
+        let log = d.proc.stderr();
         if log.contains(needle) {
             return;
         }
@@ -289,17 +254,17 @@ fn a_full_disk_pauses_writes_serves_reads_and_resumes() {
 
     // Fill the disk: the node stops writing with a clear error ...
     let ballast = fill(&disk);
-    wait_for_log(logs.path(), "not enough free disk space for the datastore");
+    wait_for_log(&d, "not enough free disk space for the datastore");
     // ... keeps serving reads and keeps running ...
     let paused_at = head_height(&d);
     assert!(paused_at >= 3);
     let block = rpc(&d, "ChainGetTipSetByHeight", json!([2, null]));
     assert_eq!(block["result"]["Height"], 2, "{block}");
-    assert!(d.child.try_wait().unwrap().is_none(), "the devnet died");
+    assert!(d.proc.exited().is_none(), "the devnet died");
 
     // ... and resumes by itself once space is freed.
     std::fs::remove_file(&ballast).unwrap();
-    wait_for_log(logs.path(), "datastore writes resumed");
+    wait_for_log(&d, "datastore writes resumed");
     wait_height(&d, paused_at + 2);
     assert!(d.signal_and_wait(libc::SIGINT).success());
     drop(d);

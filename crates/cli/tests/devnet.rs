@@ -4,56 +4,40 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
 
-mod common;
-
-use common::{call, free_port, PADMA};
+use padma_testkit::{call, call_lenient, devnet_command, free_port, padma, wait_rpc, Proc};
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// A `padma devnet` process (killed on drop) and its API port.
 struct Devnet {
-    child: Child,
-    dir: std::path::PathBuf,
+    proc: Proc,
     port: u16,
-    run: usize,
 }
 
 impl Devnet {
+    /// Starts run number `run` of the devnet in `dir` with two accounts, its API on
+    /// `port`. The miner API gets a free port, not port 0: the test reads it from the
+    /// printed `MINER_API_INFO`.
     fn start(dir: &Path, port: u16, extra: &[&str], run: usize) -> Devnet {
         std::fs::create_dir_all(dir).unwrap();
-        let out = std::fs::File::create(dir.join(format!("out-{run}.log"))).unwrap();
-        let err = std::fs::File::create(dir.join(format!("err-{run}.log"))).unwrap();
-        let child = Command::new(PADMA)
-            .args([
-                "devnet",
-                "--dir",
-                dir.to_str().unwrap(),
-                "--api",
-                &port.to_string(),
-            ])
-            .args(["--accounts", "2"])
-            .args(["--miner-api", &free_port().to_string()])
-            .args(extra)
-            .env_remove("FULLNODE_API_INFO")
-            .stdout(Stdio::from(out))
-            .stderr(Stdio::from(err))
-            .spawn()
-            .unwrap();
-        Devnet {
-            child,
-            dir: dir.to_path_buf(),
-            port,
-            run,
-        }
+        let mut cmd = devnet_command(dir, port, free_port());
+        cmd.args(["--accounts", "2"]).args(extra);
+        let proc = Proc::spawn_split(
+            cmd,
+            dir.join(format!("out-{run}.log")),
+            dir.join(format!("err-{run}.log")),
+        );
+        Devnet { proc, port }
     }
 
     fn stdout(&self) -> String {
-        std::fs::read_to_string(self.dir.join(format!("out-{}.log", self.run))).unwrap_or_default()
+        self.proc.stdout()
     }
 
     fn stderr(&self) -> String {
-        std::fs::read_to_string(self.dir.join(format!("err-{}.log", self.run))).unwrap_or_default()
+        self.proc.stderr()
     }
 
     fn url(&self) -> String {
@@ -64,20 +48,12 @@ impl Devnet {
     async fn wait_height(&mut self, h: i64, limit: Duration) -> Value {
         let deadline = Instant::now() + limit;
         loop {
-            if let Ok(Some(s)) = self.child.try_wait() {
+            if let Some(s) = self.proc.exited() {
                 panic!("devnet exited early ({s}): {}", self.stderr());
             }
-            let head = reqwest::Client::new()
-                .post(self.url())
-                .json(&json!({"jsonrpc":"2.0","id":1,"method":"Filecoin.ChainHead","params":[]}))
-                .send()
-                .await;
-            if let Ok(r) = head {
-                if let Ok(v) = r.json::<Value>().await {
-                    if v["result"]["Height"].as_i64().unwrap_or(-1) >= h {
-                        return v["result"].clone();
-                    }
-                }
+            let head = call_lenient(&self.url(), None, "ChainHead", json!([])).await;
+            if head["result"]["Height"].as_i64().unwrap_or(-1) >= h {
+                return head["result"].clone();
             }
             assert!(
                 Instant::now() < deadline,
@@ -89,24 +65,12 @@ impl Devnet {
     }
 
     fn interrupt(&mut self) -> std::process::ExitStatus {
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                if !s.success() {
-                    eprintln!("devnet exited with {s}: {}", self.stderr());
-                }
-                return s;
-            }
-            assert!(Instant::now() < deadline, "devnet did not stop");
-            std::thread::sleep(Duration::from_millis(50));
+        self.proc.signal(libc::SIGINT);
+        let s = self.proc.wait_exit(Duration::from_secs(60));
+        if !s.success() {
+            eprintln!("devnet exited with {s}: {}", self.stderr());
         }
-    }
-}
-
-impl Drop for Devnet {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
+        s
     }
 }
 
@@ -148,20 +112,14 @@ async fn mock_devnet_mines_stops_resumes_and_resets() {
     let (tok, ma) = miner_info.split_once(':').unwrap();
     let mport = ma.split('/').nth(4).unwrap();
     // The miner API comes up right after the MINER_API_INFO line is printed.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let addr = loop {
-        let r = reqwest::Client::new()
-            .post(format!("http://127.0.0.1:{mport}/rpc/v0"))
-            .bearer_auth(tok)
-            .json(&json!({"jsonrpc":"2.0","id":1,"method":"Filecoin.ActorAddress","params":[]}))
-            .send()
-            .await;
-        if let Ok(r) = r {
-            break r.json::<Value>().await.unwrap();
-        }
-        assert!(Instant::now() < deadline, "the miner API did not come up");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let addr = wait_rpc(
+        &format!("http://127.0.0.1:{mport}/rpc/v0"),
+        Some(tok),
+        "ActorAddress",
+        json!([]),
+        Duration::from_secs(60),
+    )
+    .await;
     assert_eq!(addr["result"], "t01000", "{addr}");
     // The printed accounts are funded, and the printed API info works for clients.
     let first = out
@@ -169,7 +127,7 @@ async fn mock_devnet_mines_stops_resumes_and_resets() {
         .find_map(|l| l.strip_prefix("(0) "))
         .expect("account 0 printed")
         .to_string();
-    let bal = Command::new(PADMA)
+    let bal = Command::new(padma())
         .args(["wallet", "balance", &first])
         .env("FULLNODE_API_INFO", &info)
         .output()
@@ -207,8 +165,7 @@ async fn mock_devnet_mines_stops_resumes_and_resets() {
             Duration::from_secs(60),
         )
         .await;
-    d.child.kill().unwrap();
-    d.child.wait().unwrap();
+    d.proc.kill();
     let mut d = Devnet::start(&dir, port, &["--mock-proofs", "--block-time", "1s"], 3);
     let h = killed_at["Height"].as_i64().unwrap();
     let head = d.wait_height(h + 2, Duration::from_secs(120)).await;

@@ -7,6 +7,7 @@ mod common;
 
 use common::*;
 use padma_state::actors::{ids, method};
+use padma_testkit::*;
 use serde_json::{json, Value};
 use std::path::Path;
 

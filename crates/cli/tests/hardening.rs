@@ -6,16 +6,13 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
 
-mod common;
-
-use common::*;
 use futures::{SinkExt, StreamExt};
+use padma_testkit::*;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -60,21 +57,8 @@ fn wait_closed(sock: &mut TcpStream, within: Duration) -> bool {
 /// Starts `padma devnet --mock-proofs` with extra environment and, if given, a file
 /// limit (soft and hard) for the process.
 fn devnet_with(dir: &Path, env: &[(&str, &str)], nofile: Option<u64>) -> Daemon {
-    std::fs::create_dir_all(dir).unwrap();
-    let port = free_port();
-    let repo = dir.join("node");
-    let out = std::fs::File::create(dir.join("test-stdout.log")).unwrap();
-    let err = std::fs::File::create(dir.join("test-stderr.log")).unwrap();
-    let mut cmd = Command::new(PADMA);
-    cmd.args(["devnet", "--mock-proofs", "--block-time", "1s"])
-        .args(["--dir", dir.to_str().unwrap(), "--api", &port.to_string()])
-        .args(["--accounts", "1", "--miner-api", "0"])
-        .env_remove("FULLNODE_API_INFO")
-        .stdout(Stdio::from(out))
-        .stderr(Stdio::from(err));
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
+    let mut cmd = mock_devnet_command(dir, free_port(), 1);
+    cmd.envs(env.iter().copied());
     if let Some(n) = nofile {
         unsafe {
             cmd.pre_exec(move || {
@@ -89,8 +73,7 @@ fn devnet_with(dir: &Path, env: &[(&str, &str)], nofile: Option<u64>) -> Daemon 
             });
         }
     }
-    let child = cmd.spawn().expect("start padma devnet");
-    wait_devnet(child, repo, port, &dir.join("test-stderr.log"))
+    Daemon::devnet_from(cmd, dir, dir)
 }
 
 /// The head height, over `client`'s kept-alive connection; -1 when unavailable.
@@ -242,35 +225,16 @@ fn nonsensical_limits_are_refused_at_start() {
             "API.IdleTimeoutSecs must be between",
         ),
     ] {
-        let err_path = dir.path().join(format!("{var}.stderr"));
-        let mut child = Command::new(PADMA)
-            .args([
-                "--repo",
-                dir.path().to_str().unwrap(),
-                "daemon",
-                "--api",
-                "0",
-            ])
-            .env_remove("FULLNODE_API_INFO")
-            .env(var, value)
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(std::fs::File::create(&err_path).unwrap()))
-            .spawn()
-            .unwrap();
+        let mut cmd = daemon_command(dir.path(), &[]);
+        cmd.env(var, value);
+        let mut daemon = Proc::spawn_split(
+            cmd,
+            dir.path().join(format!("{var}.stdout")),
+            dir.path().join(format!("{var}.stderr")),
+        );
         // A daemon that accepted the limit would run on: it must exit by itself.
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let status = loop {
-            if let Some(s) = child.try_wait().unwrap() {
-                break Some(s);
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        let err = std::fs::read_to_string(&err_path).unwrap_or_default();
+        let status = daemon.wait_exit_within(Duration::from_secs(30));
+        let err = daemon.stderr();
         assert!(
             status.is_some_and(|s| !s.success()),
             "{var}={value} was accepted: {err}"
@@ -325,7 +289,7 @@ async fn big_bodies_and_batches_are_refused_within_bounded_memory() {
             .len(),
         100
     );
-    let peak = peak_mib(d.child.id());
+    let peak = peak_mib(d.pid());
     assert!(peak < 400, "daemon peaked at {peak} MiB");
 }
 
@@ -358,7 +322,7 @@ async fn a_websocket_client_that_never_reads_is_disconnected() {
         .await;
         assert!(ended.is_ok(), "the slow reader was not disconnected");
     }
-    let peak = peak_mib(d.child.id());
+    let peak = peak_mib(d.pid());
     assert!(peak < 400, "daemon peaked at {peak} MiB");
     // The node still answers.
     let r = call(&d.url("v1"), None, "Version", json!([])).await;
@@ -494,7 +458,7 @@ async fn far_future_base_info_and_huge_sector_lists_are_cheap() {
         "took {:?}",
         t.elapsed()
     );
-    let peak = peak_mib(d.child.id());
+    let peak = peak_mib(d.pid());
     assert!(peak < 600, "devnet peaked at {peak} MiB");
 }
 

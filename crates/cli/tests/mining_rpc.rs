@@ -8,10 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
 
-mod common;
-
 use base64::Engine;
-use common::*;
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::message::Message;
@@ -23,6 +20,7 @@ use padma_rpc::client_ws::{Subscription, WsClient};
 use padma_state::actors::{ids, method};
 use padma_state::genesis::template::Actor;
 use padma_state::genesis::{fake::fake_miner, Template, MINER_START};
+use padma_testkit::*;
 use padma_types::crypto::{KeyInfo, KeyType};
 use padma_types::json::{KeyInfoJson, MessageJson, SignedMessageJson};
 use padma_types::message::message_signing_bytes;

@@ -6,10 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
 
-mod common;
-
-use common::*;
 use padma_state::actors::method;
+use padma_testkit::*;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -176,8 +174,7 @@ async fn pushed_messages_survive_sigint_and_sigkill() {
 
     // One more push, then SIGKILL as soon as its CID is returned: it was on disk.
     let out = d.cli_ok(&["send", "--nonce", &(next + 3).to_string(), FRESH, "0.1"]);
-    d.child.kill().unwrap();
-    d.child.wait().unwrap();
+    d.proc.kill();
     cids.push(sent_cid(&out));
     cids.sort();
     let d = restart(&dir);

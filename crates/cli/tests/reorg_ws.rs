@@ -5,9 +5,6 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
 
-mod common;
-
-use common::*;
 use fvm_shared::econ::TokenAmount;
 use padma_chain::miner::{mine_one, Attempt, MiningNode, MockWinningProver};
 use padma_chain::network::{NetworkParams, DEFAULT_BLOCK_DELAY_MS};
@@ -15,6 +12,7 @@ use padma_miner::mining_client::RpcMiningNode;
 use padma_rpc::client::{ApiInfo, RpcClient};
 use padma_rpc::client_ws::{Subscription, WsClient};
 use padma_state::genesis::{fake::fake_miner, Template, MINER_START};
+use padma_testkit::*;
 use padma_types::block::TipSet;
 use padma_types::crypto::{KeyInfo, KeyType};
 use padma_types::json::KeyInfoJson;

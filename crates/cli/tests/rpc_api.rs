@@ -3,12 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
 
-mod common;
-
-use common::*;
 use futures::{SinkExt, StreamExt};
 use padma_chain::network::{block_delay_secs, DEFAULT_BLOCK_DELAY_MS};
 use padma_rpc::api_version::{FULL_NODE_V0, FULL_NODE_V1};
+use padma_testkit::*;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;

@@ -2,11 +2,9 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
 
-mod common;
-
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use common::*;
+use padma_testkit::*;
 use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
@@ -70,7 +68,7 @@ fn vector_keys_import_and_sign_exactly_as_lotus() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     for m in v["messages"].as_array().unwrap() {
         // Import from stdin in `lotus wallet export` hex form.
-        let mut child = Command::new(PADMA)
+        let mut child = Command::new(padma())
             .args([
                 "--repo",
                 dir.path().to_str().unwrap(),
@@ -255,7 +253,7 @@ fn clients_find_the_node_by_flag_env_or_repo() {
     let empty = tempfile::tempdir().unwrap();
     // FULLNODE_API_INFO with a write token: listing works, exporting (admin) does not.
     let run = |args: &[&str], env: Option<&str>| {
-        let mut c = Command::new(PADMA);
+        let mut c = Command::new(padma());
         c.arg("--repo").arg(empty.path()).args(args);
         match env {
             Some(e) => c.env("FULLNODE_API_INFO", e),
@@ -340,19 +338,8 @@ fn malformed_private_keys_are_refused_by_wallet_import() {
 /// Runs `padma ARGS` with stdout a pipe whose reader is already gone (what
 /// `padma wallet list | head -1` becomes once `head` exits).
 fn run_into_closed_pipe(d: &Daemon, args: &[&str]) -> std::process::Output {
-    let mut fds = [0i32; 2];
-    // SAFETY: pipe(2) fills the two-element array with new descriptors.
-    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-    // SAFETY: fds[0] is the read end we own; closing it leaves a pipe with no reader.
-    unsafe { libc::close(fds[0]) };
-    // SAFETY: fds[1] is a fresh descriptor owned by nothing else.
-    let write_end = unsafe { <std::process::Stdio as std::os::fd::FromRawFd>::from_raw_fd(fds[1]) };
-    Command::new(common::PADMA)
-        .arg("--repo")
-        .arg(&d.repo)
-        .args(args)
-        .env_remove("FULLNODE_API_INFO")
-        .stdout(write_end)
+    d.cli_command(args)
+        .stdout(closed_pipe())
         .stderr(Stdio::piped())
         .output()
         .unwrap()

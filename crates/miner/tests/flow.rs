@@ -5,14 +5,14 @@
 //! miner created by `padma-miner init` (a new actor); init failures that leave no repo
 //! behind; `padma-miner stop`. Once with mock proofs, once with real 2KiB proofs.
 //!
-//! The setup and helpers are in `common` (shared with `second_miner.rs`).
+//! The setup and helpers are in `padma-testkit`.
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
 
-mod common;
-
-use common::{check, closed_pipe, free_port, rpc, run_miner, start_miner, start_net, MINER};
 use padma_rpc::api_version::STORAGE_MINER;
+use padma_testkit::{
+    call, closed_pipe, expect_success, free_port, padma_miner, start_miner, start_net,
+};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::process::Command;
@@ -37,8 +37,8 @@ async fn flow(mock: bool, block_ms: u64) {
         "{roots:?}"
     );
     // The peer ID went on chain.
-    let info = rpc(
-        &net.node_url,
+    let info = call(
+        &net.node_url(),
         None,
         "StateMinerInfo",
         json!(["t01000", null]),
@@ -53,34 +53,35 @@ async fn flow(mock: bool, block_ms: u64) {
     assert!(h0 >= 1, "init mined blocks while waiting");
 
     // Run: blocks keep arriving.
-    let (mut miner, murl) = run_miner(&net, "miner");
+    let mut miner = start_miner(&net, "miner");
+    let murl = miner.url.clone();
     let h = net.wait_height(h0 + 3, Duration::from_secs(300)).await;
-    let head = rpc(&net.node_url, None, "ChainHead", json!([])).await;
+    let head = call(&net.node_url(), None, "ChainHead", json!([])).await;
     assert_eq!(head["result"]["Blocks"][0]["Miner"], "t01000", "{head}");
     assert!(h > h0);
 
     // The miner API with the miner's own token.
     let token = std::fs::read_to_string(mrepo.join("token")).unwrap();
     let t = Some(token.trim());
-    let v = rpc(&murl, t, "Version", json!([])).await;
+    let v = call(&murl, t, "Version", json!([])).await;
     assert_eq!(v["result"]["APIVersion"], STORAGE_MINER, "{v}");
     assert_eq!(
-        rpc(&murl, t, "ActorAddress", json!([])).await["result"],
+        call(&murl, t, "ActorAddress", json!([])).await["result"],
         "t01000"
     );
     assert_eq!(
-        rpc(&murl, t, "ActorSectorSize", json!(["t01000"])).await["result"],
+        call(&murl, t, "ActorSectorSize", json!(["t01000"])).await["result"],
         2048
     );
-    let base = rpc(&murl, t, "MiningBase", json!([])).await;
+    let base = call(&murl, t, "MiningBase", json!([])).await;
     assert!(
         base["result"]["Height"].as_i64().unwrap_or(-1) >= h0,
         "{base}"
     );
-    let allow = rpc(&murl, t, "AuthVerify", json!([token.trim()])).await;
+    let allow = call(&murl, t, "AuthVerify", json!([token.trim()])).await;
     assert_eq!(allow["result"], json!(["read", "write", "sign", "admin"]));
     // No token: read only; the node's token is not the miner's.
-    let denied = rpc(&murl, None, "AuthNew", json!([["admin"]])).await;
+    let denied = call(&murl, None, "AuthNew", json!([["admin"]])).await;
     assert_eq!(denied["error"]["code"], 1, "{denied}");
     let node_token = std::fs::read_to_string(net.node_repo().join("token")).unwrap();
     let r = reqwest::Client::new()
@@ -91,14 +92,14 @@ async fn flow(mock: bool, block_ms: u64) {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-    let sl = rpc(&murl, t, "SectorsList", json!([])).await;
+    let sl = call(&murl, t, "SectorsList", json!([])).await;
     assert_eq!(sl["result"], json!([0, 1]), "the pre-sealed sectors: {sl}");
-    let st = rpc(&murl, t, "SectorsStatus", json!([0, true])).await;
+    let st = call(&murl, t, "SectorsStatus", json!([0, true])).await;
     assert_eq!(st["result"]["State"], "Proving", "{st}");
     assert!(st["result"]["Expiration"].as_i64().unwrap_or(0) > 0, "{st}");
 
     // Client commands.
-    let info = check(&net.miner("miner", &["info"]), "padma-miner info");
+    let info = expect_success(&net.miner("miner", &["info"]), "padma-miner info");
     // `padma-miner info | head -1`: a reader gone early ends the command quietly.
     {
         use std::os::unix::process::ExitStatusExt;
@@ -119,7 +120,7 @@ async fn flow(mock: bool, block_ms: u64) {
     }
     assert!(info.contains("Miner: t01000 (2 KiB sectors)"), "{info}");
     assert!(info.contains("Next deadline"), "{info}");
-    let api_info = check(
+    let api_info = expect_success(
         &net.miner("miner", &["auth", "api-info", "--perm", "read"]),
         "auth api-info",
     );
@@ -128,7 +129,7 @@ async fn flow(mock: bool, block_ms: u64) {
         .strip_prefix("MINER_API_INFO=")
         .unwrap()
         .to_string();
-    let via_env = Command::new(MINER)
+    let via_env = Command::new(padma_miner())
         .args(["proving", "info"])
         .arg("--repo")
         .arg(net.node_repo())
@@ -138,18 +139,18 @@ async fn flow(mock: bool, block_ms: u64) {
         .env_remove("FULLNODE_API_INFO")
         .output()
         .unwrap();
-    let pi = check(&via_env, "proving info with MINER_API_INFO");
+    let pi = expect_success(&via_env, "proving info with MINER_API_INFO");
     assert!(pi.contains("Miner: t01000"), "{pi}");
-    let dls = check(
+    let dls = expect_success(
         &net.miner("miner", &["proving", "deadlines"]),
         "proving deadlines",
     );
     assert!(dls.contains("deadline"), "{dls}");
-    check(
+    expect_success(
         &net.miner("miner", &["proving", "faults"]),
         "proving faults",
     );
-    let ctl = check(
+    let ctl = expect_success(
         &net.miner("miner", &["actor", "control", "list"]),
         "actor control list",
     );
@@ -158,15 +159,15 @@ async fn flow(mock: bool, block_ms: u64) {
     // The peer ID changed on chain from the worker; a withdrawal past the available
     // balance is refused.
     let new_peer = "12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN";
-    check(
+    expect_success(
         &net.miner(
             "miner",
             &["actor", "set-peer-id", new_peer, "--confidence", "1"],
         ),
         "actor set-peer-id",
     );
-    let info = rpc(
-        &net.node_url,
+    let info = call(
+        &net.node_url(),
         None,
         "StateMinerInfo",
         json!(["t01000", null]),
@@ -181,8 +182,8 @@ async fn flow(mock: bool, block_ms: u64) {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("invalid peer ID"), "{garbage}: {err}");
     }
-    let info = rpc(
-        &net.node_url,
+    let info = call(
+        &net.node_url(),
         None,
         "StateMinerInfo",
         json!(["t01000", null]),
@@ -219,7 +220,7 @@ async fn flow(mock: bool, block_ms: u64) {
     );
     assert!(mrepo.join("datastore").is_dir());
     // 2. No funds: an owner with an empty wallet key.
-    let poor = check(&net.padma(&["wallet", "new", "bls"]), "wallet new");
+    let poor = expect_success(&net.daemon.cli(&["wallet", "new", "bls"]), "wallet new");
     let poor = poor.trim();
     let nf = net.miner(
         "nofunds",
@@ -243,7 +244,7 @@ async fn flow(mock: bool, block_ms: u64) {
         !net.dir().join("nofunds").exists(),
         "a half-made repo was left"
     );
-    // 3. The node is down.
+    // 3. The node is down (nothing listens on a free port).
     let down = net
         .miner_cmd("down", &["init", "--sector-size", "2KiB", "--nosync"])
         .env(
@@ -258,7 +259,7 @@ async fn flow(mock: bool, block_ms: u64) {
     // A second miner: a new actor through CreateMiner, owner = the wallet default.
     let maddr2 = net.init_new_miner("miner2");
     assert_ne!(maddr2, "t01000");
-    let listed = rpc(&net.node_url, None, "StateListMiners", json!([null])).await;
+    let listed = call(&net.node_url(), None, "StateListMiners", json!([null])).await;
     assert!(
         listed["result"]
             .as_array()
@@ -270,7 +271,7 @@ async fn flow(mock: bool, block_ms: u64) {
         miner2.call("ActorAddress", json!([])).await["result"],
         json!(maddr2)
     );
-    let info2 = check(&net.miner("miner2", &["info"]), "info of miner 2");
+    let info2 = expect_success(&net.miner("miner2", &["info"]), "info of miner 2");
     assert!(info2.contains(&format!("Miner: {maddr2}")), "{info2}");
 
     // The second miner pledges a committed-capacity sector: sealed through the
@@ -280,19 +281,19 @@ async fn flow(mock: bool, block_ms: u64) {
         miner2
             .wait_sector_state(n, "Proving", Duration::from_secs(240))
             .await;
-        let list = check(&net.miner("miner2", &["sectors", "list"]), "sectors list");
+        let list = expect_success(&net.miner("miner2", &["sectors", "list"]), "sectors list");
         assert!(list.contains("Proving"), "{list}");
         // On chain: the sector is live (its power counts from its first WindowPoSt).
-        let on_chain = rpc(
-            &net.node_url,
+        let on_chain = call(
+            &net.node_url(),
             None,
             "StateSectorGetInfo",
             json!([maddr2, n, null]),
         )
         .await;
         assert_eq!(on_chain["result"]["SectorNumber"], json!(n), "{on_chain}");
-        let count = rpc(
-            &net.node_url,
+        let count = call(
+            &net.node_url(),
             None,
             "StateMinerSectorCount",
             json!([maddr2, null]),
@@ -302,32 +303,32 @@ async fn flow(mock: bool, block_ms: u64) {
     }
 
     // Stop both: clean exits, api files removed; the chain goes on no more from t01000.
-    check(&net.miner("miner2", &["stop"]), "stop miner 2");
+    expect_success(&net.miner("miner2", &["stop"]), "stop miner 2");
     assert!(
         miner2.proc.wait_exit(Duration::from_secs(60)).success(),
         "{}",
         miner2.proc.output()
     );
-    check(&net.miner("miner", &["stop"]), "stop");
+    expect_success(&net.miner("miner", &["stop"]), "stop");
     assert!(
-        miner.wait_exit(Duration::from_secs(60)).success(),
+        miner.proc.wait_exit(Duration::from_secs(60)).success(),
         "{}",
-        miner.output()
+        miner.proc.output()
     );
     assert!(!mrepo.join("api").exists());
 
     // Restarted, the genesis miner goes on mining.
-    let (mut miner, _) = run_miner(&net, "miner");
+    let mut miner = start_miner(&net, "miner");
     let h = net.height().await;
     net.wait_height(h + 2, Duration::from_secs(300)).await;
-    unsafe { libc::kill(miner.child.id() as i32, libc::SIGTERM) };
+    miner.proc.signal(libc::SIGTERM);
     assert!(
-        miner.wait_exit(Duration::from_secs(60)).success(),
+        miner.proc.wait_exit(Duration::from_secs(60)).success(),
         "{}",
-        miner.output()
+        miner.proc.output()
     );
-    unsafe { libc::kill(net.daemon.child.id() as i32, libc::SIGINT) };
-    assert!(net.daemon.wait_exit(Duration::from_secs(60)).success());
+    net.daemon.proc.signal(libc::SIGINT);
+    assert!(net.daemon.proc.wait_exit(Duration::from_secs(60)).success());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

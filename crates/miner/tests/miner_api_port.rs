@@ -3,9 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
 
-mod common;
-
-use common::{check, rpc, start_net, wait_file, Proc};
+use padma_testkit::{call, expect_success, start_net, wait_file, Proc};
 use serde_json::json;
 use std::time::Duration;
 
@@ -26,11 +24,11 @@ async fn port_zero_listens_on_a_free_port_named_in_the_api_file() {
         .unwrap_or_else(|| panic!("the api file holds {api:?}"));
     assert_ne!(port, 0);
     let url = format!("http://127.0.0.1:{port}/rpc/v0");
-    let v = rpc(&url, None, "Version", json!([])).await;
+    let v = call(&url, None, "Version", json!([])).await;
     assert_eq!(v["result"]["APIVersion"], 0x010500, "{v}");
 
     // The client commands find the miner through the api file alone.
-    check(&net.miner("miner", &["stop"]), "padma-miner stop");
+    expect_success(&net.miner("miner", &["stop"]), "padma-miner stop");
     assert!(miner.wait_exit(Duration::from_secs(60)).success());
     assert!(!api_file.exists(), "the api file goes away with the miner");
 }

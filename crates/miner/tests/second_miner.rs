@@ -15,10 +15,8 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
 
-mod common;
-
-use common::{check, start_miner, start_net, Net, Proc, RunningMiner};
 use padma_state::actors::method;
+use padma_testkit::{expect_success, start_miner, start_net, Net, Proc, RunningMiner};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -180,9 +178,9 @@ async fn wait_epoch(net: &mut Net, procs: &mut [&mut Proc], h: i64, what: &str) 
     let limit = epochs_time(h - start);
     let deadline = Instant::now() + limit;
     loop {
-        net.daemon.alive();
+        net.daemon.proc.assert_alive();
         for p in procs.iter_mut() {
-            p.alive();
+            p.assert_alive();
         }
         let now = net.height().await;
         if now >= h {
@@ -218,7 +216,7 @@ async fn wait_executed(net: &mut Net, procs: &mut [&mut Proc], e: i64, what: &st
 }
 
 fn stop(net: &Net, repo: &str, m: &mut RunningMiner) {
-    check(
+    expect_success(
         &net.miner(repo, &["stop"]),
         &format!("padma-miner stop ({repo})"),
     );
@@ -321,7 +319,7 @@ async fn second_miner_proves_is_faulted_and_recovers() {
     let limit = epochs_time(cutoff3 - net.height().await);
     let deadline = Instant::now() + limit;
     loop {
-        miner2.proc.alive();
+        miner2.proc.assert_alive();
         let h = net.height().await;
         if recoveries(&net, &maddr).await == vec![n] {
             lap(&format!("recovery declared (on chain at {h})"));
@@ -367,7 +365,7 @@ async fn second_miner_proves_is_faulted_and_recovers() {
 
     stop(&net, "miner2", &mut miner2);
     stop(&net, "miner", &mut miner);
-    unsafe { libc::kill(net.daemon.child.id() as i32, libc::SIGINT) };
-    assert!(net.daemon.wait_exit(Duration::from_secs(60)).success());
+    net.daemon.proc.signal(libc::SIGINT);
+    assert!(net.daemon.proc.wait_exit(Duration::from_secs(60)).success());
     lap("done");
 }
