@@ -1,6 +1,7 @@
 //! `padma`: the full node daemon and the Lotus-style client commands.
 
 mod cmd;
+mod message_cids;
 mod node;
 mod util;
 
