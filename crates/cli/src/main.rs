@@ -2,6 +2,7 @@
 
 mod cmd;
 mod message_cids;
+mod multiaddr;
 mod node;
 mod util;
 
