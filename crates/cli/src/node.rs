@@ -90,3 +90,25 @@ impl Target {
         Ok(WsClient::connect(&resolved.info, "v1").await?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_address_prefix_follows_the_repo_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = Target {
+            repo: dir.path().to_path_buf(),
+            api_url: None,
+        };
+        assert_eq!(target.address_network(), Network::Testnet, "no config");
+        let config = dir.path().join(CONFIG_FILE);
+        std::fs::write(&config, "[Network]\nAddressNetwork = \"mainnet\"\n").unwrap();
+        assert_eq!(target.address_network(), Network::Mainnet);
+        std::fs::write(&config, "[Network]\nAddressNetwork = \"testnet\"\n").unwrap();
+        assert_eq!(target.address_network(), Network::Testnet);
+        std::fs::write(&config, "not toml [").unwrap();
+        assert_eq!(target.address_network(), Network::Testnet, "unreadable");
+    }
+}
