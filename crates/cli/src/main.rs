@@ -1,6 +1,8 @@
 //! `padma`: the full node daemon and the Lotus-style client commands.
 
 mod cmd;
+mod message_cids;
+mod multiaddr;
 mod node;
 mod util;
 

@@ -1,18 +1,31 @@
 //! Helpers shared by the client commands: input checks (addresses, CIDs, tipsets) and
 //! the small formatting routines Lotus's CLI gets from Go (time stamps, durations).
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, Result};
+use padma_api::chain::ChainHead;
+use padma_api::chain_read::ChainGetTipSetByHeight;
 use padma_rpc::client::RpcClient;
+use padma_types::block::TipSetKey;
+use padma_types::block_json::TipSetKeyJson;
 use padma_types::cid::Cid;
+use padma_types::fvm_shared::bigint::BigInt;
+use padma_types::json::{AddressJson, CidJson};
+use padma_types::TokenAmount;
 use serde::Serialize;
-use serde_json::{json, Value};
 use std::str::FromStr;
 
-/// Checks an address (either network prefix) and returns it as given.
-pub fn parse_addr(what: &str, s: &str) -> Result<String> {
+/// Checks an address (either network prefix).
+pub fn parse_addr(what: &str, s: &str) -> Result<AddressJson> {
     padma_types::address::parse_address(s.trim())
-        .map(|_| s.trim().to_string())
+        .map(AddressJson)
         .map_err(|e| anyhow!("{what}: {e}"))
+}
+
+/// An attoFIL amount from its decimal text, as `parse_fil` and `parse_atto` write it.
+pub fn atto_amount(s: &str) -> Result<TokenAmount> {
+    BigInt::from_str(s.trim())
+        .map(TokenAmount::from_atto)
+        .map_err(|_| anyhow!("invalid attoFIL amount '{s}'"))
 }
 
 /// Parses a CID.
@@ -20,25 +33,14 @@ pub fn parse_cid(what: &str, s: &str) -> Result<Cid> {
     Cid::from_str(s.trim()).map_err(|e| anyhow!("{what}: invalid CID '{}': {e}", s.trim()))
 }
 
-/// A CID in Lotus JSON.
-pub fn cid_json(c: &Cid) -> Value {
-    json!({ "/": c.to_string() })
-}
-
-/// The CID strings of a Lotus JSON CID list (`[{"/": ..}, ..]`).
-pub fn cid_strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|c| c.get("/").and_then(Value::as_str).map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+/// The CID strings of a CID list.
+pub fn cid_strings(cids: &[CidJson]) -> Vec<String> {
+    cids.iter().map(|c| c.0.to_string()).collect()
 }
 
 /// A CID list as Go prints a `[]cid.Cid`: `[c1 c2]`.
-pub fn go_cid_list(v: &Value) -> String {
-    format!("[{}]", cid_strings(v).join(" "))
+pub fn go_cid_list(cids: &[CidJson]) -> String {
+    format!("[{}]", cid_strings(cids).join(" "))
 }
 
 /// Prints a value as Go's `json.MarshalIndent(v, "", "  ")` does.
@@ -48,39 +50,30 @@ pub fn print_json<T: Serialize>(v: &T) -> Result<()> {
 }
 
 /// Resolves Lotus's `--tipset` (a comma-separated CID list, `@HEIGHT` or `@head`; the
-/// head when absent) to a tipset key in Lotus JSON. Like Lotus, the head is read once so
-/// a command's calls all see the same tipset.
-pub async fn tipset_key(c: &RpcClient, spec: Option<&str>) -> Result<Value> {
+/// head when absent) to a tipset key. Like Lotus, the head is read once so a command's
+/// calls all see the same tipset.
+pub async fn tipset_key(c: &RpcClient, spec: Option<&str>) -> Result<TipSetKeyJson> {
     let spec = spec.map(str::trim).unwrap_or("");
+    let key =
+        |cids: Vec<CidJson>| TipSetKeyJson(TipSetKey(cids.into_iter().map(|c| c.0).collect()));
     if spec.is_empty() || spec == "@head" {
-        let head: Value = c.call("ChainHead", vec![]).await?;
-        return Ok(head["Cids"].clone());
+        let head = c.request::<ChainHead>(()).await?;
+        return Ok(key(head.cids));
     }
     if let Some(h) = spec.strip_prefix('@') {
-        let h: u64 = h
-            .parse()
-            .map_err(|_| anyhow!("parsing height tipset ref: '{spec}' is not @HEIGHT"))?;
-        let ts: Value = c
-            .call("ChainGetTipSetByHeight", vec![json!(h), json!([])])
+        let not_height = || anyhow!("parsing height tipset ref: '{spec}' is not @HEIGHT");
+        let h: u64 = h.parse().map_err(|_| not_height())?;
+        let h = i64::try_from(h).map_err(|_| not_height())?;
+        let ts = c
+            .request::<ChainGetTipSetByHeight>((Some(h), TipSetKeyJson::default()))
             .await?;
-        return Ok(ts["Cids"].clone());
+        return Ok(key(ts.cids));
     }
     let cids = spec
         .split(',')
-        .map(|s| parse_cid("--tipset", s).map(|c| cid_json(&c)))
+        .map(|s| parse_cid("--tipset", s))
         .collect::<Result<Vec<_>>>()?;
-    Ok(Value::Array(cids))
-}
-
-/// Decodes a base64 field of Lotus JSON (`null` is empty).
-pub fn b64_field(v: &Value) -> Result<Vec<u8>> {
-    use base64::Engine;
-    match v.as_str() {
-        None | Some("") => Ok(Vec::new()),
-        Some(s) => base64::engine::general_purpose::STANDARD
-            .decode(s)
-            .context("the node returned invalid base64"),
-    }
+    Ok(TipSetKeyJson(TipSetKey(cids)))
 }
 
 /// Unix seconds as Go's `time.Stamp` (`Jan _2 15:04:05`) in the local time zone.
@@ -95,13 +88,14 @@ pub fn go_stamp(unix: i64) -> String {
     if !ok {
         return unix.to_string();
     }
+    let month = usize::try_from(tm.tm_mon.clamp(0, 11))
+        .ok()
+        .and_then(|m| MONTHS.get(m))
+        .copied()
+        .unwrap_or("Jan");
     format!(
-        "{} {:>2} {:02}:{:02}:{:02}",
-        MONTHS[tm.tm_mon.clamp(0, 11) as usize],
-        tm.tm_mday,
-        tm.tm_hour,
-        tm.tm_min,
-        tm.tm_sec
+        "{month} {:>2} {:02}:{:02}:{:02}",
+        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec
     )
 }
 
@@ -183,149 +177,60 @@ pub fn go_duration(nanos: i128) -> String {
 }
 
 /// Parses an RFC 3339 time (as Go writes `time.Time` in JSON) to Unix nanoseconds;
-/// Go's zero time (year 1) and unreadable text are `None`.
+/// Go's zero time (year 1) and unreadable text are `None`. Every piece is taken with
+/// `get`, so text with multi-byte characters is refused, not split.
 pub fn parse_rfc3339(s: &str) -> Option<i128> {
-    let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
+    let digits = |r: std::ops::Range<usize>| -> Option<i64> {
+        s.get(r)
+            .filter(|t| t.bytes().all(|c| c.is_ascii_digit()))?
+            .parse()
+            .ok()
+    };
+    let separators = [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":")];
+    if !separators
+        .iter()
+        .all(|(at, sep)| s.get(*at..at + 1) == Some(*sep))
+    {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let (y, mo, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let (h, mi, sec) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
     if y <= 1 {
         return None;
     }
-    let mut rest = &s[19..];
+    let mut rest = s.get(19..)?;
     let mut nanos: i128 = 0;
-    if let Some(r) = rest.strip_prefix('.') {
-        let digits: String = r.chars().take_while(char::is_ascii_digit).collect();
-        rest = &r[digits.len()..];
-        let padded = format!("{:0<9}", &digits[..digits.len().min(9)]);
-        nanos = padded.parse().ok()?;
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let len = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        let mut figures = fraction.bytes().take(len).map(|c| i128::from(c - b'0'));
+        nanos = (0..9).fold(0, |n, _| n * 10 + figures.next().unwrap_or(0));
+        rest = fraction.get(len..)?;
     }
     let offset = match rest {
         "Z" | "z" => 0,
         _ => {
-            let sign = match rest.as_bytes().first()? {
-                b'+' => 1,
-                b'-' => -1,
+            let sign = match rest.get(0..1)? {
+                "+" => 1,
+                "-" => -1,
                 _ => return None,
             };
-            let oh: i64 = rest.get(1..3)?.parse().ok()?;
-            let om: i64 = rest.get(4..6)?.parse().ok()?;
-            sign * (oh * 3600 + om * 60)
+            let hours: i64 = rest.get(1..3)?.parse().ok()?;
+            let minutes: i64 = rest.get(4..6)?.parse().ok()?;
+            sign * (hours * 3600 + minutes * 60)
         }
     };
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let (yy, mm) = if mo <= 2 {
-        (y - 1, mo + 9)
-    } else {
-        (y, mo - 3)
-    };
-    let era = yy.div_euclid(400);
-    let yoe = yy - era * 400;
-    let doy = (153 * mm + 2) / 5 + d - 1;
+    let unix = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
+    Some(i128::from(unix) * 1_000_000_000 + nanos)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146097 + doe - 719468;
-    let unix = days * 86400 + h * 3600 + mi * 60 + sec - offset;
-    Some(unix as i128 * 1_000_000_000 + nanos)
-}
-
-/// Decodes a binary multiaddr (the common protocols) to its text form.
-pub fn multiaddr_text(bytes: &[u8]) -> Result<String> {
-    fn varint(b: &[u8], pos: &mut usize) -> Result<u64> {
-        let mut v: u64 = 0;
-        for shift in (0..63).step_by(7) {
-            let byte = *b.get(*pos).ok_or_else(|| anyhow!("truncated varint"))?;
-            *pos += 1;
-            v |= u64::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                return Ok(v);
-            }
-        }
-        bail!("varint too long")
-    }
-    let mut pos = 0;
-    let mut out = String::new();
-    while pos < bytes.len() {
-        let code = varint(bytes, &mut pos)?;
-        let mut take = |n: usize| -> Result<&[u8]> {
-            let s = bytes
-                .get(pos..pos + n)
-                .ok_or_else(|| anyhow!("truncated multiaddr"))?;
-            pos += n;
-            Ok(s)
-        };
-        match code {
-            4 => {
-                let a = take(4)?;
-                out += &format!("/ip4/{}.{}.{}.{}", a[0], a[1], a[2], a[3]);
-            }
-            41 => {
-                let a = take(16)?;
-                let mut ip = [0u8; 16];
-                ip.copy_from_slice(a);
-                out += &format!("/ip6/{}", std::net::Ipv6Addr::from(ip));
-            }
-            6 | 273 | 33 | 132 => {
-                let p = take(2)?;
-                let name = match code {
-                    6 => "tcp",
-                    273 => "udp",
-                    33 => "dccp",
-                    _ => "sctp",
-                };
-                out += &format!("/{name}/{}", u16::from_be_bytes([p[0], p[1]]));
-            }
-            53 | 54 | 55 | 56 | 421 => {
-                let n = varint(bytes, &mut pos)? as usize;
-                let v = bytes
-                    .get(pos..pos + n)
-                    .ok_or_else(|| anyhow!("truncated multiaddr"))?;
-                pos += n;
-                let (name, text) = match code {
-                    53 => ("dns", String::from_utf8_lossy(v).into_owned()),
-                    54 => ("dns4", String::from_utf8_lossy(v).into_owned()),
-                    55 => ("dns6", String::from_utf8_lossy(v).into_owned()),
-                    56 => ("dnsaddr", String::from_utf8_lossy(v).into_owned()),
-                    _ => ("p2p", bs58_encode(v)),
-                };
-                out += &format!("/{name}/{text}");
-            }
-            460 => out += "/quic",
-            461 => out += "/quic-v1",
-            448 => out += "/tls",
-            477 => out += "/ws",
-            478 => out += "/wss",
-            480 => out += "/http",
-            443 => out += "/https",
-            0x01d1 => out += "/webtransport",
-            c => bail!("unknown multiaddr protocol {c}"),
-        }
-    }
-    Ok(out)
-}
-
-/// Base58 (bitcoin alphabet), for peer IDs in multiaddrs.
-fn bs58_encode(data: &[u8]) -> String {
-    const ALPHABET: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-    let mut digits: Vec<u8> = Vec::new();
-    for &byte in data {
-        let mut carry = u32::from(byte);
-        for d in digits.iter_mut() {
-            carry += u32::from(*d) << 8;
-            *d = (carry % 58) as u8;
-            carry /= 58;
-        }
-        while carry > 0 {
-            digits.push((carry % 58) as u8);
-            carry /= 58;
-        }
-    }
-    let zeros = data.iter().take_while(|b| **b == 0).count();
-    std::iter::repeat_n('1', zeros)
-        .chain(digits.iter().rev().map(|d| ALPHABET[*d as usize] as char))
-        .collect()
+    era * 146097 + doe - 719468
 }
 
 #[cfg(test)]
@@ -364,14 +269,6 @@ mod tests {
     }
 
     #[test]
-    fn multiaddrs() {
-        let ma = [4, 127, 0, 0, 1, 6, 0x04, 0xd2];
-        assert_eq!(multiaddr_text(&ma).unwrap(), "/ip4/127.0.0.1/tcp/1234");
-        assert!(multiaddr_text(&[4, 1]).is_err());
-        assert_eq!(bs58_encode(&[0, 0, 1]), "112");
-    }
-
-    #[test]
     fn inputs() {
         assert!(parse_addr("to", "t01000").is_ok());
         assert!(parse_addr("to", "nope").is_err());
@@ -381,6 +278,10 @@ mod tests {
         )
         .is_ok());
         assert!(parse_cid("c", "bafyNOT").is_err());
-        assert_eq!(go_cid_list(&json!([{"/": "a"}, {"/": "b"}])), "[a b]");
+        let (a, b) = (
+            padma_types::cid::cbor_cid(&[0x80]),
+            padma_types::cid::cbor_cid(&[0x81, 0x00]),
+        );
+        assert_eq!(go_cid_list(&[CidJson(a), CidJson(b)]), format!("[{a} {b}]"));
     }
 }

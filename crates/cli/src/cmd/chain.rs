@@ -1,13 +1,21 @@
 //! `padma chain ...`: the head, blocks, messages and a segment of the chain, printed as
 //! Lotus's `lotus chain` prints them.
 
+use crate::message_cids::{message_with_cid, signed_message_with_cids};
 use crate::node::Target;
-use crate::util::{b64_field, cid_json, cid_strings, go_stamp, parse_cid, print_json};
-use anyhow::{anyhow, Context, Result};
+use crate::util::{cid_strings, go_stamp, parse_cid, print_json};
+use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
+use padma_api::chain::{ChainGetBlock, ChainHead, ChainReadObj};
+use padma_api::chain_read::{
+    ChainGetBlockMessages, ChainGetParentMessages, ChainGetParentReceipts, ChainGetTipSet,
+    ChainGetTipSetByHeight, ReceiptJson,
+};
 use padma_rpc::client::{ClientError, RpcClient};
-use padma_types::json::{MessageJson, SignedMessageJson};
-use serde_json::{json, Map, Value};
+use padma_types::block::TipSetKey;
+use padma_types::block_json::{BlockHeaderJson, TipSetJson, TipSetKeyJson};
+use padma_types::json::{CidJson, MessageJson, SignedMessageJson};
+use serde::Serialize;
 
 /// Chain commands.
 #[derive(Subcommand)]
@@ -53,63 +61,77 @@ fn not_served(e: &ClientError) -> bool {
     matches!(e, ClientError::Rpc(r) if r.code == padma_rpc::error::METHOD_NOT_FOUND)
 }
 
+/// `chain get-block`'s answer: the header's fields, then the block's messages, the
+/// receipts of its parent's messages and their CIDs.
+#[derive(Serialize)]
+struct BlockWithMessages {
+    #[serde(flatten)]
+    header: BlockHeaderJson,
+    #[serde(rename = "BlsMessages")]
+    bls_messages: Vec<MessageJson>,
+    #[serde(rename = "SecpkMessages")]
+    secpk_messages: Vec<SignedMessageJson>,
+    #[serde(rename = "ParentReceipts")]
+    parent_receipts: Option<Vec<ReceiptJson>>,
+    #[serde(rename = "ParentMessages")]
+    parent_messages: Vec<CidJson>,
+}
+
 async fn get_block(c: &RpcClient, cid: &str, raw: bool) -> Result<()> {
-    let bcid = cid_json(&parse_cid("block CID", cid)?);
-    let blk: Value = c
-        .call("ChainGetBlock", vec![bcid.clone()])
+    let bcid = CidJson(parse_cid("block CID", cid)?);
+    let header = c
+        .request::<ChainGetBlock>((bcid,))
         .await
         .map_err(|e| anyhow!("get block failed: {e}"))?;
     if raw {
-        return print_json(&blk);
+        return print_json(&header);
     }
     let extra = async {
-        let msgs: Value = c.call("ChainGetBlockMessages", vec![bcid.clone()]).await?;
-        let pmsgs: Value = c.call("ChainGetParentMessages", vec![bcid.clone()]).await?;
-        let rcpts: Value = c
-            .call("ChainGetParentReceipts", vec![bcid.clone()])
+        let msgs = c.request::<ChainGetBlockMessages>((bcid,)).await?;
+        let pmsgs = c.request::<ChainGetParentMessages>((bcid,)).await?;
+        let rcpts = c
+            .request::<ChainGetParentReceipts>((bcid,))
             .await
-            .unwrap_or(Value::Null);
+            .ok()
+            .flatten();
         Ok::<_, ClientError>((msgs, pmsgs, rcpts))
     }
     .await;
     let (msgs, pmsgs, rcpts) = match extra {
         Ok(x) => x,
         // A node that serves only the header still gets Lotus's header JSON.
-        Err(e) if not_served(&e) => return print_json(&blk),
+        Err(e) if not_served(&e) => return print_json(&header),
         Err(e) => return Err(anyhow!("failed to get messages: {e}")),
     };
-    let mut out: Map<String, Value> = blk.as_object().cloned().unwrap_or_default();
-    out.insert("BlsMessages".into(), msgs["BlsMessages"].clone());
-    out.insert("SecpkMessages".into(), msgs["SecpkMessages"].clone());
-    out.insert("ParentReceipts".into(), rcpts);
-    let pcids: Vec<Value> = pmsgs
-        .as_array()
-        .map(|a| a.iter().map(|m| m["Cid"].clone()).collect())
-        .unwrap_or_default();
-    out.insert("ParentMessages".into(), Value::Array(pcids));
-    print_json(&Value::Object(out))
+    print_json(&BlockWithMessages {
+        header,
+        bls_messages: msgs
+            .bls_messages
+            .into_iter()
+            .map(message_with_cid)
+            .collect(),
+        secpk_messages: msgs
+            .secpk_messages
+            .into_iter()
+            .map(signed_message_with_cids)
+            .collect(),
+        parent_receipts: rcpts,
+        parent_messages: pmsgs
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| m.cid)
+            .collect(),
+    })
 }
 
 async fn get_message(c: &RpcClient, cid: &str) -> Result<()> {
-    let mcid = cid_json(&parse_cid("message CID", cid)?);
+    let mcid = CidJson(parse_cid("message CID", cid)?);
     // As Lotus does: read the object and decode it as a message, then as a signed one.
-    let raw: Value = c
-        .call("ChainReadObj", vec![mcid])
+    let bytes = c
+        .request::<ChainReadObj>((mcid,))
         .await
-        .map_err(|e| anyhow!("failed to read object: {e}"))?;
-    let bytes = b64_field(&raw)?;
-    // Print addresses with the node's network prefix (`t` on test networks), as a Lotus
-    // binary built for that network would: the head block's miner shows which it is.
-    if let Ok(head) = c.call::<Value>("ChainHead", vec![]).await {
-        let testnet = head["Blocks"][0]["Miner"]
-            .as_str()
-            .is_some_and(|m| m.starts_with('t'));
-        padma_types::address::set_network(if testnet {
-            padma_types::Network::Testnet
-        } else {
-            padma_types::Network::Mainnet
-        });
-    }
+        .map_err(|e| anyhow!("failed to read object: {e}"))?
+        .0;
     if let Ok(m) = padma_types::message::decode_message(&bytes) {
         return print_json(&MessageJson::from(&m));
     }
@@ -119,62 +141,68 @@ async fn get_message(c: &RpcClient, cid: &str) -> Result<()> {
 }
 
 /// One tipset in `chain list`'s format.
-fn format_tipset(format: &str, ts: &Value) -> String {
-    let blocks = ts["Blocks"].as_array().cloned().unwrap_or_default();
-    let cids = cid_strings(&ts["Cids"]);
-    let min_ts = blocks
-        .iter()
-        .filter_map(|b| b["Timestamp"].as_i64())
-        .min()
-        .unwrap_or(0);
+fn format_tipset(format: &str, ts: &TipSetJson) -> Result<String> {
+    let cids = cid_strings(&ts.cids);
+    let min_ts = ts.blocks.iter().map(|b| b.timestamp).min().unwrap_or(0);
     let mut blks = String::from("[ ");
-    for (i, b) in blocks.iter().enumerate() {
+    for (i, b) in ts.blocks.iter().enumerate() {
         let cid = cids.get(i).map(String::as_str).unwrap_or("?");
-        blks += &format!("{cid}: {},", b["Miner"].as_str().unwrap_or("?"));
+        blks += &format!("{cid}: {},", b.miner);
     }
     blks += " ]";
-    let height = ts["Height"].to_string();
+    let height = ts.height.to_string();
     let mut out = format
         .replace("<epoch>", &height)
         .replace("<height>", &height)
-        .replace("<time>", &go_stamp(min_ts))
+        .replace(
+            "<time>",
+            &go_stamp(i64::try_from(min_ts).unwrap_or(i64::MAX)),
+        )
         .replace("<tipset>", &cids.join(","))
         .replace("<blocks>", &blks);
     if out.contains("<json_tipset>") {
-        out = out.replace("<json_tipset>", &ts.to_string());
+        out = out.replace("<json_tipset>", &serde_json::to_string(ts)?);
     }
-    let weight = blocks
+    let weight = ts
+        .blocks
         .first()
-        .and_then(|b| b["ParentWeight"].as_str())
-        .unwrap_or("0");
-    out.replace("<weight>", weight)
+        .map(|b| b.parent_weight.to_string())
+        .unwrap_or_else(|| "0".into());
+    Ok(out.replace("<weight>", &weight))
 }
 
 async fn list(c: &RpcClient, height: Option<u64>, count: i64, format: &str) -> Result<()> {
-    let mut ts: Value = match height {
+    let mut ts = match height {
         Some(h) => {
-            c.call("ChainGetTipSetByHeight", vec![json!(h), json!([])])
+            let h = i64::try_from(h).map_err(|_| anyhow!("--height {h} is past any epoch"))?;
+            c.request::<ChainGetTipSetByHeight>((Some(h), TipSetKeyJson::default()))
                 .await?
         }
-        None => c.call("ChainHead", vec![]).await?,
+        None => c.request::<ChainHead>(()).await?,
     };
     if count < 1 {
         return Ok(());
     }
     let mut tss = vec![ts.clone()];
     for _ in 1..count {
-        if ts["Height"].as_i64().unwrap_or(0) == 0 {
+        if ts.height == 0 {
             break;
         }
-        let parents = ts["Blocks"][0]["Parents"].clone();
+        let Some(first) = ts.blocks.first() else {
+            bail!(
+                "the node answered a tipset without blocks at epoch {}",
+                ts.height
+            );
+        };
+        let parents = TipSetKeyJson(TipSetKey(first.parents.iter().map(|p| p.0).collect()));
         ts = c
-            .call("ChainGetTipSet", vec![parents])
+            .request::<ChainGetTipSet>((parents,))
             .await
             .context("walking back the chain")?;
         tss.push(ts.clone());
     }
     for ts in tss.iter().rev() {
-        println!("{}", format_tipset(format, ts));
+        println!("{}", format_tipset(format, ts)?);
     }
     Ok(())
 }
@@ -195,11 +223,11 @@ pub async fn run(cmd: ChainCmd, target: &Target) -> Result<()> {
     let c = target.client()?;
     match cmd {
         ChainCmd::Head { height } => {
-            let head: Value = c.call("ChainHead", vec![]).await?;
+            let head = c.request::<ChainHead>(()).await?;
             if height {
-                println!("{}", head["Height"]);
+                println!("{}", head.height);
             } else {
-                for cid in cid_strings(&head["Cids"]) {
+                for cid in cid_strings(&head.cids) {
                     println!("{cid}");
                 }
             }

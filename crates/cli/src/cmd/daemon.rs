@@ -3,6 +3,7 @@
 use crate::node::Target;
 use anyhow::Result;
 use clap::{Args, Subcommand};
+use padma_api::common::Shutdown;
 use padma_node::daemon::DaemonOptions;
 use std::path::PathBuf;
 
@@ -39,7 +40,7 @@ pub enum DaemonCmd {
 pub async fn run(args: DaemonArgs, target: &Target) -> Result<()> {
     match args.command {
         Some(DaemonCmd::Stop) => {
-            let _: serde_json::Value = target.client()?.call("Shutdown", vec![]).await?;
+            target.client()?.request::<Shutdown>(()).await?;
             println!("daemon stopping");
             Ok(())
         }

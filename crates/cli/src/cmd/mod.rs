@@ -13,17 +13,14 @@ pub mod wallet;
 
 use crate::node::Target;
 use anyhow::Result;
+use padma_api::common::Version;
 use padma_rpc::api_version::unpack;
-use serde_json::Value;
 
 /// `padma version`.
 pub async fn version(target: &Target) -> Result<()> {
-    let v: Value = target.client()?.call("Version", vec![]).await?;
-    let (major, minor, patch) = unpack(v["APIVersion"].as_u64().unwrap_or(0));
-    println!(
-        "Daemon:  {}+api{major}.{minor}.{patch}",
-        v["Version"].as_str().unwrap_or("?"),
-    );
+    let v = target.client()?.request::<Version>(()).await?;
+    let (major, minor, patch) = unpack(u64::from(v.api_version));
+    println!("Daemon:  {}+api{major}.{minor}.{patch}", v.version);
     println!("Local: padma version {}", env!("CARGO_PKG_VERSION"));
     Ok(())
 }

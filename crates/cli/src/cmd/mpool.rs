@@ -1,11 +1,14 @@
 //! `padma mpool ...`: pending messages, a live feed of message pool changes, and nonces.
 
+use crate::message_cids::signed_message_with_cids;
 use crate::node::Target;
 use crate::util::{parse_addr, print_json};
 use anyhow::{anyhow, bail, Result};
 use clap::Subcommand;
-use padma_rpc::client_ws::WsClient;
-use serde_json::{json, Value};
+use padma_api::mpool::{MpoolGetNonce, MpoolPending, MpoolSub, MpoolUpdateJson};
+use padma_api::wallet::WalletList;
+use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::AddressJson;
 use std::collections::HashSet;
 
 /// Message pool commands.
@@ -35,20 +38,23 @@ pub enum MpoolCmd {
     },
 }
 
-/// The same address, whatever its network prefix.
-fn same_addr(a: &str, b: &str) -> bool {
-    a.get(1..) == b.get(1..) && !a.is_empty()
-}
-
 /// Runs an mpool command.
 pub async fn run(cmd: MpoolCmd, target: &Target) -> Result<()> {
+    let mut only_to = None;
+    let mut only_from = None;
     match &cmd {
         MpoolCmd::Pending { to, from, .. } => {
             if let Some(t) = to {
-                parse_addr(&format!("given 'to' address {t:?} was invalid"), t)?;
+                only_to = Some(parse_addr(
+                    &format!("given 'to' address {t:?} was invalid"),
+                    t,
+                )?);
             }
             if let Some(f) = from {
-                parse_addr(&format!("given 'from' address {f:?} was invalid"), f)?;
+                only_from = Some(parse_addr(
+                    &format!("given 'from' address {f:?} was invalid"),
+                    f,
+                )?);
             }
         }
         MpoolCmd::Nonce { address } => {
@@ -57,54 +63,53 @@ pub async fn run(cmd: MpoolCmd, target: &Target) -> Result<()> {
         MpoolCmd::Sub => {}
     }
     match cmd {
-        MpoolCmd::Pending {
-            local,
-            cids,
-            to,
-            from,
-        } => {
+        MpoolCmd::Pending { local, cids, .. } => {
             let c = target.client()?;
-            let mine: Option<HashSet<String>> = if local {
-                let list: Vec<String> = c
-                    .call("WalletList", vec![])
+            // Addresses compare whatever their network prefix.
+            let mine: Option<HashSet<AddressJson>> = if local {
+                let list = c
+                    .request::<WalletList>(())
                     .await
                     .map_err(|e| anyhow!("getting local addresses: {e}"))?;
-                Some(list.into_iter().map(|a| a[1..].to_string()).collect())
+                Some(list.into_iter().collect())
             } else {
                 None
             };
-            let msgs: Vec<Value> = c.call("MpoolPending", vec![json!([])]).await?;
+            let msgs = c
+                .request::<MpoolPending>((TipSetKeyJson::default(),))
+                .await?;
             for m in msgs {
-                let mfrom = m["Message"]["From"].as_str().unwrap_or("");
-                let mto = m["Message"]["To"].as_str().unwrap_or("");
-                if let Some(mine) = &mine {
-                    if !mine.contains(mfrom.get(1..).unwrap_or("")) {
-                        continue;
-                    }
-                }
-                if to.as_deref().is_some_and(|t| !same_addr(t, mto)) {
+                let (mfrom, mto) = (AddressJson(m.message.from), AddressJson(m.message.to));
+                if mine.as_ref().is_some_and(|mine| !mine.contains(&mfrom)) {
                     continue;
                 }
-                if from.as_deref().is_some_and(|f| !same_addr(f, mfrom)) {
+                if only_to.is_some_and(|t| t != mto) || only_from.is_some_and(|f| f != mfrom) {
                     continue;
                 }
+                let m = signed_message_with_cids(m);
                 if cids {
-                    println!("{}", m["CID"]["/"].as_str().unwrap_or(""));
+                    let cid = m.cid.map(|c| c.0.to_string()).unwrap_or_default();
+                    println!("{cid}");
                 } else {
                     print_json(&m)?;
                 }
             }
         }
         MpoolCmd::Sub => {
-            let info = target.resolve()?.info;
-            let ws = WsClient::connect(&info, "v1").await?;
-            let mut sub = ws.subscribe("MpoolSub", vec![]).await?;
+            let ws = target.ws_client().await?;
+            let mut sub = ws.subscribe_to::<MpoolSub>(()).await?;
             let ctrl_c = tokio::signal::ctrl_c();
             tokio::pin!(ctrl_c);
             loop {
                 tokio::select! {
                     update = sub.next() => match update {
-                        Some(u) => print_json(&u)?,
+                        Some(u) => {
+                            let u = u?;
+                            print_json(&MpoolUpdateJson {
+                                message: signed_message_with_cids(u.message),
+                                ..u
+                            })?
+                        }
                         None => bail!("the node closed the subscription"),
                     },
                     _ = &mut ctrl_c => return Ok(()),
@@ -113,7 +118,9 @@ pub async fn run(cmd: MpoolCmd, target: &Target) -> Result<()> {
         }
         MpoolCmd::Nonce { address } => {
             let c = target.client()?;
-            let n: u64 = c.call("MpoolGetNonce", vec![json!(address)]).await?;
+            let n = c
+                .request::<MpoolGetNonce>((parse_addr("address", &address)?,))
+                .await?;
             println!("{n}");
         }
     }

@@ -1,15 +1,33 @@
 //! `padma send`: build a message and have the node sign and push it, as `lotus send`.
 
 use crate::node::Target;
-use crate::util::{b64_field, parse_addr};
+use crate::util::{atto_amount, parse_addr};
 use anyhow::{anyhow, bail, Result};
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
 use clap::Args;
+use padma_api::gas::{GasEstimateMessageGas, MessageSendSpecJson};
+use padma_api::mpool::{MpoolPush, MpoolPushMessage};
+use padma_api::state::StateGetActor;
+use padma_api::wallet::{WalletDefaultAddress, WalletSignMessage};
 use padma_rpc::client::RpcClient;
+use padma_rpc::{Permission, RpcMethod};
+use padma_types::block_json::TipSetKeyJson;
 use padma_types::fil::{parse_atto, parse_fil};
-use padma_types::json::SignedMessageJson;
-use serde_json::{json, Value};
+use padma_types::json::{AddressJson, BytesJson, CidJson, MessageJson, SignedMessageJson};
+use padma_types::TokenAmount;
+use serde_json::Value;
+
+/// Lotus's `StateEncodeParams`: JSON parameters of an actor's method as CBOR. padma's
+/// node does not serve it, so `--params-json` reports the node's refusal; a node that
+/// serves it encodes the parameters.
+struct StateEncodeParams;
+
+impl RpcMethod for StateEncodeParams {
+    const NAME: &'static str = "Filecoin.StateEncodeParams";
+    const PERM: Permission = Permission::Read;
+    const PARAM_NAMES: &'static [&'static str] = &["code", "method", "params"];
+    type Params = (CidJson, u64, Value);
+    type Ok = BytesJson;
+}
 
 /// `padma send` arguments.
 #[derive(Args)]
@@ -47,19 +65,22 @@ pub struct SendArgs {
 
 /// The message fields checked from the command line.
 struct Checked {
-    value: String,
-    premium: String,
-    feecap: String,
-    limit: i64,
+    to: AddressJson,
+    from: Option<AddressJson>,
+    value: TokenAmount,
+    premium: TokenAmount,
+    feecap: TokenAmount,
+    limit: u64,
     params_hex: Option<Vec<u8>>,
     params_json: Option<Value>,
 }
 
 fn check(a: &SendArgs) -> Result<Checked> {
-    parse_addr("failed to parse target address", &a.target)?;
-    if let Some(f) = &a.from {
-        parse_addr("--from", f)?;
-    }
+    let to = parse_addr("failed to parse target address", &a.target)?;
+    let from = match &a.from {
+        Some(f) => Some(parse_addr("--from", f)?),
+        None => None,
+    };
     let value = parse_fil(&a.amount).map_err(|e| anyhow!("failed to parse amount: {e}"))?;
     if value.starts_with('-') {
         bail!("failed to parse amount: must not be negative");
@@ -72,10 +93,8 @@ fn check(a: &SendArgs) -> Result<Checked> {
         Some(p) => parse_atto("--gas-feecap", p).map_err(|e| anyhow!(e))?,
         None => "0".into(),
     };
-    let limit = a.gas_limit.unwrap_or(0);
-    if limit < 0 {
-        bail!("--gas-limit must not be negative");
-    }
+    let limit = u64::try_from(a.gas_limit.unwrap_or(0))
+        .map_err(|_| anyhow!("--gas-limit must not be negative"))?;
     let params_hex = match &a.params_hex {
         Some(h) => Some(
             hex::decode(h.trim().trim_start_matches("0x"))
@@ -91,91 +110,91 @@ fn check(a: &SendArgs) -> Result<Checked> {
         None => None,
     };
     Ok(Checked {
-        value,
-        premium,
-        feecap,
+        to,
+        from,
+        value: atto_amount(&value)?,
+        premium: atto_amount(&premium)?,
+        feecap: atto_amount(&feecap)?,
         limit,
         params_hex,
         params_json,
     })
 }
 
-/// The CID of a signed message as the node returned it (its `CID` field, or computed).
-fn signed_cid(sm: &Value) -> Result<String> {
-    if let Some(c) = sm["CID"]["/"].as_str() {
-        return Ok(c.to_string());
-    }
-    let parsed: SignedMessageJson = serde_json::from_value(sm.clone())
+/// The CID of a signed message.
+fn signed_cid(sm: SignedMessageJson) -> Result<String> {
+    let sm = padma_types::SignedMessage::try_from(sm)
         .map_err(|e| anyhow!("the node returned an unreadable signed message: {e}"))?;
-    let sm = padma_types::SignedMessage::try_from(parsed).map_err(|e| anyhow!(e))?;
     Ok(sm.cid().to_string())
 }
 
 async fn encode_json_params(
     c: &RpcClient,
-    to: &str,
+    to: AddressJson,
     method: u64,
     params: Value,
 ) -> Result<Vec<u8>> {
-    let act: Value = c
-        .call("StateGetActor", vec![json!(to), json!([])])
+    let fail = |e| anyhow!("failed to decode json params: {e}");
+    let act = c
+        .request::<StateGetActor>((to, TipSetKeyJson::default()))
         .await
-        .map_err(|e| anyhow!("failed to decode json params: {e}"))?;
-    let enc: Value = c
-        .call(
-            "StateEncodeParams",
-            vec![act["Code"].clone(), json!(method), params],
-        )
+        .map_err(fail)?;
+    let encoded = c
+        .request::<StateEncodeParams>((act.code, method, params))
         .await
-        .map_err(|e| anyhow!("failed to decode json params: {e}"))?;
-    b64_field(&enc)
+        .map_err(fail)?;
+    Ok(encoded.0)
 }
 
 /// Runs `padma send`.
 pub async fn run(args: SendArgs, target: &Target) -> Result<()> {
     let ck = check(&args)?;
     let c = target.client()?;
-    let from = match &args.from {
-        Some(f) => f.clone(),
+    let from = match ck.from {
+        Some(f) => f,
         None => c
-            .call::<String>("WalletDefaultAddress", vec![])
+            .request::<WalletDefaultAddress>(())
             .await
             .map_err(|e| anyhow!("failed to get default address: {e}"))?,
     };
     let params = match (ck.params_hex, ck.params_json) {
         (Some(p), _) => p,
-        (None, Some(j)) => encode_json_params(&c, &args.target, args.method, j).await?,
+        (None, Some(j)) => encode_json_params(&c, ck.to, args.method, j).await?,
         (None, None) => Vec::new(),
     };
-    println!("Sending message from: {from}");
+    match &args.from {
+        Some(given) => println!("Sending message from: {given}"),
+        None => println!("Sending message from: {}", from.0),
+    }
     println!("Sending message to: {}", args.target);
     println!("Using Method: {}", args.method);
-    let mut msg = json!({
-        "Version": 0,
-        "To": args.target,
-        "From": from,
-        "Nonce": args.nonce.unwrap_or(0),
-        "Value": ck.value,
-        "GasLimit": ck.limit,
-        "GasFeeCap": ck.feecap,
-        "GasPremium": ck.premium,
-        "Method": args.method,
-        "Params": if params.is_empty() { Value::Null } else { json!(B64.encode(&params)) },
-    });
-    let spec = json!({ "MaxFee": "0" });
-    let sm: Value = if args.nonce.is_some() {
+    let msg = MessageJson {
+        version: 0,
+        to: ck.to.0,
+        from: from.0,
+        nonce: args.nonce.unwrap_or(0),
+        value: ck.value,
+        gas_limit: ck.limit,
+        gas_fee_cap: ck.feecap,
+        gas_premium: ck.premium,
+        method: args.method,
+        params,
+        cid: None,
+    };
+    let spec = MessageSendSpecJson::default();
+    let sm = if args.nonce.is_some() {
         // MpoolPushMessage assigns nonces itself; with an explicit nonce Lotus estimates
         // gas, signs with the wallet and pushes the signed message.
-        msg = c
-            .call("GasEstimateMessageGas", vec![msg, spec, json!([])])
+        let msg = c
+            .request::<GasEstimateMessageGas>((msg, Some(spec), TipSetKeyJson::default()))
             .await
             .map_err(|e| anyhow!("estimating gas: {e}"))?;
-        let signed: Value = c.call("WalletSignMessage", vec![json!(from), msg]).await?;
-        let _: Value = c.call("MpoolPush", vec![signed.clone()]).await?;
+        let signed = c.request::<WalletSignMessage>((from, msg)).await?;
+        c.request::<MpoolPush>((signed.clone(),)).await?;
         signed
     } else {
-        c.call("MpoolPushMessage", vec![msg, spec]).await?
+        c.request::<MpoolPushMessage>((msg, Some(spec))).await?
     };
-    println!("{}", signed_cid(&sm)?);
+    println!("{}", signed_cid(sm)?);
     Ok(())
 }

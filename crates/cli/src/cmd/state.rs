@@ -2,21 +2,25 @@
 //! printed as Lotus's `lotus state` prints them.
 
 use crate::node::Target;
-use crate::util::{
-    b64_field, cid_json, epoch_time, go_cid_list, multiaddr_text, parse_addr, parse_cid, tipset_key,
-};
+use crate::util::{atto_amount, go_cid_list, parse_addr, parse_cid, tipset_key};
 use anyhow::{anyhow, bail, Context, Result};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use clap::{Args, Subcommand};
-use padma_chain::network::MAINNET_BLOCK_DELAY_SECS;
+use padma_api::miner_state::StateListMiners;
+use padma_api::msg_search::{MsgLookupJson, StateSearchMsg, StateWaitMsg};
+use padma_api::state::{StateGetActor, StateLookupID, StateLookupRobustAddress};
+use padma_api::state_call::StateCall;
 use padma_rpc::client::RpcClient;
-use padma_state::actors::ids;
 use padma_state::ActorKind;
-use padma_types::fil::{deci_str, format_fil, parse_fil, size_str};
-use serde_json::{json, Value};
-use std::str::FromStr;
+use padma_types::block_json::TipSetKeyJson;
+use padma_types::cid::Cid;
+use padma_types::fil::{format_fil, parse_fil};
+use padma_types::json::{AddressJson, CidJson, MessageJson};
+use padma_types::TokenAmount;
 use std::time::Duration;
+
+mod miner;
 
 /// `padma state` and its options.
 #[derive(Args)]
@@ -142,233 +146,78 @@ fn parse_timeout(s: &str) -> Result<Duration> {
     Ok(Duration::from_secs_f64(total))
 }
 
-fn actor_name(code: &Value) -> String {
-    code.get("/")
-        .and_then(Value::as_str)
-        .and_then(|s| padma_types::cid::Cid::from_str(s).ok())
-        .and_then(|c| ActorKind::from_code(&c))
+/// The actor kind of a code CID as Lotus names it (`fil/18/account`).
+fn actor_name(code: &Cid) -> String {
+    ActorKind::from_code(code)
         .map(|k| format!("fil/18/{}", k.name()))
         .unwrap_or_else(|| "<unknown>".into())
 }
 
-fn str_of(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => "<nil>".into(),
-        other => other.to_string(),
-    }
-}
-
-/// `num * 100 / den` as Go's `%0.4f`.
-fn percent(num: &str, den: &str) -> String {
-    let n: f64 = num.parse().unwrap_or(0.0);
-    let d: f64 = den.parse().unwrap_or(0.0);
-    let p = if d == 0.0 { 0.0 } else { n * 100.0 / d };
-    format!("{p:.4}")
-}
-
-async fn block_delay(c: &RpcClient) -> u64 {
-    c.call::<Value>("Version", vec![])
-        .await
-        .ok()
-        .and_then(|v| v["BlockDelay"].as_u64())
-        .unwrap_or(MAINNET_BLOCK_DELAY_SECS)
-}
-
-async fn miner_info(c: &RpcClient, maddr: &str, tsk: &Value) -> Result<()> {
-    let args = || vec![json!(maddr), tsk.clone()];
-    let mi: Value = c.call("StateMinerInfo", args()).await?;
-    let avail: String = c
-        .call("StateMinerAvailableBalance", args())
-        .await
-        .map_err(|e| anyhow!("getting miner available balance: {e}"))?;
-    println!("Available Balance: {}", format_fil(&avail));
-    println!("Owner:\t{}", str_of(&mi["Owner"]));
-    println!("Worker:\t{}", str_of(&mi["Worker"]));
-    for (i, a) in mi["ControlAddresses"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
-        println!("Control {i}: \t{}", str_of(a));
-    }
-    let beneficiary = str_of(&mi["Beneficiary"]);
-    if !beneficiary.is_empty() && beneficiary != "<empty>" && beneficiary != "<nil>" {
-        println!("Beneficiary:\t{beneficiary}");
-        if mi["Beneficiary"] != mi["Owner"] {
-            let term = &mi["BeneficiaryTerm"];
-            println!("Beneficiary Quota:\t{}", str_of(&term["Quota"]));
-            println!("Beneficiary Used Quota:\t{}", str_of(&term["UsedQuota"]));
-            println!("Beneficiary Expiration:\t{}", str_of(&term["Expiration"]));
-        }
-    }
-    let pending = &mi["PendingBeneficiaryTerm"];
-    if !pending.is_null() {
-        println!("Pending Beneficiary Term:");
-        println!("New Beneficiary:\t{}", str_of(&pending["NewBeneficiary"]));
-        println!("New Quota:\t{}", str_of(&pending["NewQuota"]));
-        println!("New Expiration:\t{}", str_of(&pending["NewExpiration"]));
-        println!(
-            "Approved By Beneficiary:\t{}",
-            str_of(&pending["ApprovedByBeneficiary"])
-        );
-        println!(
-            "Approved By Nominee:\t{}",
-            str_of(&pending["ApprovedByNominee"])
-        );
-    }
-    println!("PeerID:\t{}", mi["PeerId"].as_str().unwrap_or("<nil>"));
-    let mut addrs = String::new();
-    for a in mi["Multiaddrs"].as_array().cloned().unwrap_or_default() {
-        let text = multiaddr_text(&b64_field(&a)?)
-            .map_err(|e| anyhow!("undecodable listen address: {e}"))?;
-        addrs += &format!("{text} ");
-    }
-    println!("Multiaddrs:\t{addrs}");
-    println!(
-        "Consensus Fault End:\t{}",
-        str_of(&mi["ConsensusFaultElapsed"])
-    );
-    let ssize = mi["SectorSize"].as_u64().unwrap_or(0).to_string();
-    println!("SectorSize:\t{} ({ssize})", size_str(&ssize));
-    let pow: Value = c.call("StateMinerPower", args()).await?;
-    let (mp, tp) = (&pow["MinerPower"], &pow["TotalPower"]);
-    let s = |v: &Value| v.as_str().unwrap_or("0").to_string();
-    println!(
-        "Byte Power:   {} / {} ({}%)",
-        size_str(&s(&mp["RawBytePower"])),
-        size_str(&s(&tp["RawBytePower"])),
-        percent(&s(&mp["RawBytePower"]), &s(&tp["RawBytePower"]))
-    );
-    println!(
-        "Actual Power: {} / {} ({}%)",
-        deci_str(&s(&mp["QualityAdjPower"])),
-        deci_str(&s(&tp["QualityAdjPower"])),
-        percent(&s(&mp["QualityAdjPower"]), &s(&tp["QualityAdjPower"]))
-    );
-    println!();
-    let cd: Value = c
-        .call("StateMinerProvingDeadline", args())
-        .await
-        .map_err(|e| anyhow!("getting miner info: {e}"))?;
-    let delay = block_delay(c).await;
-    println!(
-        "Proving Period Start:\t{}",
-        epoch_time(
-            cd["CurrentEpoch"].as_i64().unwrap_or(0),
-            cd["PeriodStart"].as_i64().unwrap_or(0),
-            delay
-        )
-    );
-    Ok(())
-}
-
-async fn power(c: &RpcClient, miner: Option<&str>, tsk: &Value) -> Result<()> {
-    if let Some(m) = miner {
-        let act: Value = c.call("StateGetActor", vec![json!(m), tsk.clone()]).await?;
-        if actor_name(&act["Code"]) != format!("fil/18/{}", ActorKind::StorageMiner.name()) {
-            bail!("provided address does not correspond to a miner actor");
-        }
-    }
-    let p: Value = match miner {
-        Some(m) => {
-            c.call("StateMinerPower", vec![json!(m), tsk.clone()])
-                .await?
-        }
-        // Lotus passes the undefined address for the network total; a node that does
-        // not take it still has the total in the power actor's state.
-        None => match c
-            .call::<Value>("StateMinerPower", vec![json!("<empty>"), tsk.clone()])
-            .await
-        {
-            Ok(p) => p,
-            Err(_) => {
-                let rs: Value = c
-                    .call(
-                        "StateReadState",
-                        vec![json!(format!("t0{}", ids::POWER)), tsk.clone()],
-                    )
-                    .await?;
-                json!({"TotalPower": {"QualityAdjPower": rs["State"]["TotalQualityAdjPower"]}})
-            }
-        },
-    };
-    let tp = p["TotalPower"]["QualityAdjPower"]
-        .as_str()
-        .unwrap_or("0")
-        .to_string();
-    if miner.is_some() {
-        let mp = p["MinerPower"]["QualityAdjPower"]
-            .as_str()
-            .unwrap_or("0")
-            .to_string();
-        println!(
-            "{mp}({}) / {tp}({}) ~= {}%",
-            size_str(&mp),
-            size_str(&tp),
-            percent(&mp, &tp)
-        );
-    } else {
-        println!("{tp}({})", size_str(&tp));
-    }
-    Ok(())
-}
-
 /// Prints a MsgLookup as Lotus's `printMsg` does.
-fn print_lookup(requested: &str, lookup: &Value) -> Result<()> {
-    let found = lookup["Message"]["/"].as_str().unwrap_or("");
-    if !found.is_empty() && found != requested {
-        println!("Message was replaced: {found}");
+fn print_lookup(requested: &Cid, lookup: &MsgLookupJson) {
+    if lookup.message.0 != *requested {
+        println!("Message was replaced: {}", lookup.message.0);
     }
-    println!("Executed in tipset: {}", go_cid_list(&lookup["TipSet"]));
-    let r = &lookup["Receipt"];
-    println!("Exit Code: {}", r["ExitCode"]);
-    println!("Gas Used: {}", r["GasUsed"]);
-    println!("Return: {}", hex::encode(b64_field(&r["Return"])?));
-    if let Some(root) = r["EventsRoot"].get("/").and_then(Value::as_str) {
-        println!("Events Root: {root}");
+    println!(
+        "Executed in tipset: {}",
+        go_cid_list(&key_cids(&lookup.tip_set))
+    );
+    let r = &lookup.receipt;
+    println!("Exit Code: {}", r.exit_code);
+    println!("Gas Used: {}", r.gas_used);
+    println!("Return: {}", hex::encode(&r.return_data.0));
+    if let Some(root) = &r.events_root {
+        println!("Events Root: {}", root.0);
     }
-    Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn call(
-    c: &RpcClient,
-    tsk: &Value,
-    to: &str,
-    from: &str,
-    value: &str,
+/// A tipset key's CIDs as a Lotus JSON list.
+fn key_cids(key: &TipSetKeyJson) -> Vec<CidJson> {
+    key.0.cids().iter().copied().map(CidJson).collect()
+}
+
+/// `state call`: the message to apply locally.
+struct LocalCall {
+    to: AddressJson,
+    from: AddressJson,
+    value: TokenAmount,
     method: u64,
     params: Vec<u8>,
-    ret: &str,
-) -> Result<()> {
-    let msg = json!({
-        "Version": 0, "To": to, "From": from, "Nonce": 0, "Value": value,
-        "GasLimit": 0, "GasFeeCap": "0", "GasPremium": "0", "Method": method,
-        "Params": if params.is_empty() { Value::Null } else { json!(B64.encode(&params)) },
-    });
-    let r: Value = c
-        .call("StateCall", vec![msg, tsk.clone()])
+}
+
+async fn call(c: &RpcClient, tsk: TipSetKeyJson, call: LocalCall, ret: &str) -> Result<()> {
+    let msg = MessageJson {
+        version: 0,
+        to: call.to.0,
+        from: call.from.0,
+        nonce: 0,
+        value: call.value,
+        gas_limit: 0,
+        gas_fee_cap: TokenAmount::default(),
+        gas_premium: TokenAmount::default(),
+        method: call.method,
+        params: call.params,
+        cid: None,
+    };
+    let r = c
+        .request::<StateCall>((msg, tsk))
         .await
         .map_err(|e| anyhow!("state call failed: {e}"))?;
-    let rct = &r["MsgRct"];
-    if rct["ExitCode"].as_i64().unwrap_or(0) != 0 {
+    let rct = &r.msg_rct;
+    if rct.exit_code != 0 {
         bail!(
             "invocation failed (exit: {}, gasUsed: {}): {}",
-            rct["ExitCode"],
-            rct["GasUsed"],
-            r["Error"].as_str().unwrap_or("")
+            rct.exit_code,
+            rct.gas_used,
+            r.error
         );
     }
     println!("Call receipt:");
-    println!("Exit code: {}", rct["ExitCode"]);
-    println!("Gas Used: {}", rct["GasUsed"]);
-    let bytes = b64_field(&rct["Return"])?;
+    println!("Exit code: {}", rct.exit_code);
+    println!("Gas Used: {}", rct.gas_used);
     match ret {
-        "base64" => println!("Return: \n{}", B64.encode(&bytes)),
-        _ => println!("Return: \n{}", hex::encode(&bytes)),
+        "base64" => println!("Return: \n{}", B64.encode(&rct.return_data)),
+        _ => println!("Return: \n{}", hex::encode(&rct.return_data)),
     }
     Ok(())
 }
@@ -424,8 +273,8 @@ pub async fn run(args: StateArgs, target: &Target) -> Result<()> {
             encoding,
             ret,
         } => {
-            parse_addr("given 'to' address", to).map_err(|e| anyhow!("{e}"))?;
-            parse_addr("given 'from' address", from)?;
+            let to = parse_addr("given 'to' address", to)?;
+            let from = parse_addr("given 'from' address", from)?;
             let value = parse_fil(value).map_err(|e| anyhow!("failed to parse 'value': {e}"))?;
             if value.starts_with('-') {
                 bail!("failed to parse 'value': must not be negative");
@@ -457,7 +306,13 @@ pub async fn run(args: StateArgs, target: &Target) -> Result<()> {
             if ret != "hex" && ret != "base64" {
                 bail!("--ret: unknown format '{ret}' (expected hex or base64)");
             }
-            call_args = Some((value, method, params));
+            call_args = Some(LocalCall {
+                to,
+                from,
+                value: atto_amount(&value)?,
+                method,
+                params,
+            });
         }
     }
 
@@ -465,47 +320,41 @@ pub async fn run(args: StateArgs, target: &Target) -> Result<()> {
     let tsk = || tipset_key(&c, args.tipset.as_deref());
     match args.command {
         StateCmd::Actor { address } => {
-            let tsk = tsk().await?;
-            let a: Value = c.call("StateGetActor", vec![json!(address), tsk]).await?;
+            let a = c
+                .request::<StateGetActor>((parse_addr("address", &address)?, tsk().await?))
+                .await?;
             println!("Address:\t{address}");
-            println!(
-                "Balance:\t{}",
-                format_fil(a["Balance"].as_str().unwrap_or("0"))
-            );
-            println!("Nonce:\t\t{}", a["Nonce"]);
-            println!(
-                "Code:\t\t{} ({})",
-                a["Code"]["/"].as_str().unwrap_or(""),
-                actor_name(&a["Code"])
-            );
-            println!("Head:\t\t{}", a["Head"]["/"].as_str().unwrap_or(""));
-            if let Some(d) = a["DelegatedAddress"].as_str() {
-                println!("Delegated address:\t\t{d}");
+            println!("Balance:\t{}", format_fil(&miner::atto(&a.balance)));
+            println!("Nonce:\t\t{}", a.nonce);
+            println!("Code:\t\t{} ({})", a.code.0, actor_name(&a.code.0));
+            println!("Head:\t\t{}", a.head.0);
+            if let Some(d) = a.delegated_address {
+                println!("Delegated address:\t\t{}", d.0);
             }
         }
         StateCmd::Lookup { address, reverse } => {
-            let tsk = tsk().await?;
-            let method = if reverse {
-                "StateLookupRobustAddress"
+            let params = (parse_addr("address", &address)?, tsk().await?);
+            let a = if reverse {
+                c.request::<StateLookupRobustAddress>(params).await?
             } else {
-                "StateLookupID"
+                c.request::<StateLookupID>(params).await?
             };
-            let a: String = c.call(method, vec![json!(address), tsk]).await?;
-            println!("{a}");
+            println!("{}", a.0);
         }
         StateCmd::MinerInfo { miner } => {
+            let miner = parse_addr("miner address", &miner)?;
             let tsk = tsk().await?;
-            miner_info(&c, &miner, &tsk).await?;
+            miner::miner_info(&c, miner, &tsk).await?;
         }
         StateCmd::Power { miner } => {
+            let miner = miner.map(|m| parse_addr("miner address", &m)).transpose()?;
             let tsk = tsk().await?;
-            power(&c, miner.as_deref(), &tsk).await?;
+            miner::power(&c, miner, &tsk).await?;
         }
         StateCmd::ListMiners => {
-            let tsk = tsk().await?;
-            let miners: Vec<String> = c.call("StateListMiners", vec![tsk]).await?;
+            let miners = c.request::<StateListMiners>((tsk().await?,)).await?;
             for m in miners {
-                println!("{m}");
+                println!("{}", m.0);
             }
         }
         StateCmd::WaitMsg {
@@ -515,42 +364,36 @@ pub async fn run(args: StateArgs, target: &Target) -> Result<()> {
         } => {
             let mcid = parse_cid("message CID", &cid)?;
             let timeout = parse_timeout(&timeout)?;
-            let wait = c.call::<Value>(
-                "StateWaitMsg",
-                vec![cid_json(&mcid), json!(confidence), json!(-1), json!(true)],
-            );
+            let wait =
+                c.request::<StateWaitMsg>((CidJson(mcid), Some(confidence), Some(-1), Some(true)));
             let lookup = tokio::time::timeout(timeout, wait)
                 .await
                 .map_err(|_| anyhow!("timed out waiting for message {mcid}"))??;
-            if lookup.is_null() {
-                println!("message was not found on chain");
-                return Ok(());
-            }
-            print_lookup(&mcid.to_string(), &lookup)?;
+            print_lookup(&mcid, &lookup);
         }
         StateCmd::SearchMsg { cid } => {
             let mcid = parse_cid("message CID", &cid)?;
-            let lookup: Value = c
-                .call(
-                    "StateSearchMsg",
-                    vec![json!([]), cid_json(&mcid), json!(-1), json!(true)],
-                )
+            let lookup = c
+                .request::<StateSearchMsg>((
+                    TipSetKeyJson::default(),
+                    CidJson(mcid),
+                    Some(-1),
+                    Some(true),
+                ))
                 .await?;
-            if lookup.is_null() {
+            let Some(lookup) = lookup else {
                 bail!("failed to find message: {mcid}");
-            }
-            print_lookup(&mcid.to_string(), &lookup)?;
+            };
+            print_lookup(&mcid, &lookup);
         }
-        StateCmd::Call { to, from, ret, .. } => {
-            let (value, method, params) =
-                call_args.context("state call arguments were not checked")?;
+        StateCmd::Call { ret, .. } => {
+            let local = call_args.context("state call arguments were not checked")?;
             let tsk = tsk().await?;
-            call(&c, &tsk, &to, &from, &value, method, params, &ret).await?;
+            call(&c, tsk, local, &ret).await?;
         }
     }
     Ok(())
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -567,12 +410,9 @@ mod tests {
     }
 
     #[test]
-    fn names_and_percentages() {
-        let code = json!({"/": ActorKind::Account.code().to_string()});
-        assert_eq!(actor_name(&code), "fil/18/account");
-        assert_eq!(actor_name(&json!({"/": "bafy"})), "<unknown>");
-        assert_eq!(percent("4096", "4096"), "100.0000");
-        assert_eq!(percent("1", "3"), "33.3333");
-        assert_eq!(percent("1", "0"), "0.0000");
+    fn actor_names() {
+        assert_eq!(actor_name(&ActorKind::Account.code()), "fil/18/account");
+        let unknown = padma_types::cid::cbor_cid(&[0x80]);
+        assert_eq!(actor_name(&unknown), "<unknown>");
     }
 }

@@ -2,12 +2,17 @@
 
 use crate::node::Target;
 use anyhow::{anyhow, bail, Context, Result};
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
 use clap::Subcommand;
+use padma_api::wallet::{
+    WalletBalance, WalletDefaultAddress, WalletDelete, WalletExport, WalletImport, WalletList,
+    WalletNew, WalletSetDefault, WalletSign, WalletVerify,
+};
+use padma_rpc::client::RpcClient;
 use padma_types::fil::format_fil;
-use padma_types::json::{key_from_lotus_text, key_to_lotus_hex, KeyInfoJson, SignatureJson};
-use serde_json::{json, Value};
+use padma_types::json::{
+    key_from_lotus_text, key_to_lotus_hex, AddressJson, BytesJson, KeyInfoJson, SignatureJson,
+};
+use serde_json::Value;
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -82,38 +87,47 @@ fn unhex(what: &str, s: &str) -> Result<Vec<u8>> {
         .with_context(|| format!("{what} is not valid hex"))
 }
 
+/// An address given on the command line, as the API takes it.
+fn address(s: &str) -> Result<AddressJson> {
+    padma_types::address::parse_address(s.trim())
+        .map(AddressJson)
+        .map_err(|e| anyhow!(e))
+}
+
+/// The balance of `a` as Lotus prints it (`1.5 FIL`).
+async fn balance(c: &RpcClient, a: AddressJson) -> Result<String> {
+    let bal = c.request::<WalletBalance>((a,)).await?;
+    Ok(format_fil(&bal.0.atto().to_string()))
+}
+
 /// Runs a wallet command.
 pub async fn run(cmd: WalletCmd, target: &Target) -> Result<()> {
     let c = target.client()?;
     match cmd {
         WalletCmd::New { key_type } => {
-            let a: String = c.call("WalletNew", vec![json!(key_type)]).await?;
-            println!("{a}");
+            let a = c.request::<WalletNew>((Value::String(key_type),)).await?;
+            println!("{}", a.0);
         }
         WalletCmd::List { addr_only } => {
-            let list: Vec<String> = c.call("WalletList", vec![]).await?;
+            let list = c.request::<WalletList>(()).await?;
             if addr_only {
-                list.iter().for_each(|a| println!("{a}"));
+                list.iter().for_each(|a| println!("{}", a.0));
                 return Ok(());
             }
-            let default: Option<String> = c.call("WalletDefaultAddress", vec![]).await.ok();
+            let default = c.request::<WalletDefaultAddress>(()).await.ok();
             println!("{:<88} {:<24} Default", "Address", "Balance");
             for a in list {
-                let bal: String = c.call("WalletBalance", vec![json!(a)]).await?;
-                let mark = if default.as_deref() == Some(a.as_str()) {
-                    "X"
-                } else {
-                    ""
-                };
-                println!("{a:<88} {:<24} {mark}", format_fil(&bal));
+                let bal = balance(&c, a).await?;
+                let mark = if default == Some(a) { "X" } else { "" };
+                println!("{:<88} {bal:<24} {mark}", a.0.to_string());
             }
         }
         WalletCmd::Default => {
-            let a: String = c.call("WalletDefaultAddress", vec![]).await?;
-            println!("{a}");
+            let a = c.request::<WalletDefaultAddress>(()).await?;
+            println!("{}", a.0);
         }
-        WalletCmd::SetDefault { address } => {
-            let _: Value = c.call("WalletSetDefault", vec![json!(address)]).await?;
+        WalletCmd::SetDefault { address: a } => {
+            c.request::<WalletSetDefault>((address(&a)?,)).await?;
         }
         WalletCmd::Import {
             path,
@@ -137,66 +151,63 @@ pub async fn run(cmd: WalletCmd, target: &Target) -> Result<()> {
                 Some(f) => bail!("unknown format '{f}' (expected hex-lotus or json-lotus)"),
             }
             let key = key_from_lotus_text(&text).map_err(|e| anyhow!(e))?;
-            let a: String = c
-                .call(
-                    "WalletImport",
-                    vec![serde_json::to_value(KeyInfoJson::from(&key))?],
-                )
+            let a = c
+                .request::<WalletImport>((KeyInfoJson::from(&key),))
                 .await?;
             if as_default {
-                let _: Value = c.call("WalletSetDefault", vec![json!(a)]).await?;
+                c.request::<WalletSetDefault>((a,)).await?;
             }
-            println!("imported key {a} successfully!");
+            println!("imported key {} successfully!", a.0);
         }
-        WalletCmd::Export { address } => {
-            let ki: KeyInfoJson = c.call("WalletExport", vec![json!(address)]).await?;
+        WalletCmd::Export { address: a } => {
+            let ki = c.request::<WalletExport>((address(&a)?,)).await?;
             let key = padma_types::crypto::KeyInfo::try_from(ki)?;
             println!("{}", key_to_lotus_hex(&key));
         }
-        WalletCmd::Delete { address } => {
-            let _: Value = c.call("WalletDelete", vec![json!(address)]).await?;
+        WalletCmd::Delete { address: a } => {
+            c.request::<WalletDelete>((address(&a)?,)).await?;
         }
         WalletCmd::Sign {
-            address,
+            address: a,
             hex_message,
         } => {
             let data = unhex("the message", &hex_message)?;
-            let sig: SignatureJson = c
-                .call("WalletSign", vec![json!(address), json!(B64.encode(data))])
+            let sig = c
+                .request::<WalletSign>((address(&a)?, BytesJson(data)))
                 .await?;
             let mut out = vec![sig.sig_type];
             out.extend(sig.data);
             println!("{}", hex::encode(out));
         }
         WalletCmd::Verify {
-            address,
+            address: a,
             hex_message,
             signature,
         } => {
             let data = unhex("the message", &hex_message)?;
             let sig = unhex("the signature", &signature)?;
-            if sig.len() < 2 {
+            let Some((&sig_type, sig_data)) = sig.split_first().filter(|(_, d)| !d.is_empty())
+            else {
                 bail!("signature is too short");
-            }
-            let sig_json = json!({ "Type": sig[0], "Data": B64.encode(&sig[1..]) });
-            let ok: bool = c
-                .call(
-                    "WalletVerify",
-                    vec![json!(address), json!(B64.encode(data)), sig_json],
-                )
+            };
+            let sig = SignatureJson {
+                sig_type,
+                data: sig_data.to_vec(),
+            };
+            let ok = c
+                .request::<WalletVerify>((address(&a)?, BytesJson(data), sig))
                 .await?;
             if !ok {
                 bail!("invalid signature");
             }
             println!("valid");
         }
-        WalletCmd::Balance { address } => {
-            let a = match address {
-                Some(a) => a,
-                None => c.call("WalletDefaultAddress", vec![]).await?,
+        WalletCmd::Balance { address: a } => {
+            let a = match a {
+                Some(a) => address(&a)?,
+                None => c.request::<WalletDefaultAddress>(()).await?,
             };
-            let bal: String = c.call("WalletBalance", vec![json!(a)]).await?;
-            println!("{}", format_fil(&bal));
+            println!("{}", balance(&c, a).await?);
         }
     }
     Ok(())
