@@ -17,10 +17,13 @@ pub mod msg_search;
 pub mod randomness;
 pub mod state;
 pub mod state_call;
+pub mod storage_miner;
 pub mod sync;
 pub mod wallet;
 
 use padma_rpc::MethodInfo;
+
+pub use storage_miner::storage_miner_methods;
 
 /// Every FullNode method padma serves, in table order.
 pub fn full_node_methods() -> Vec<MethodInfo> {

@@ -1,11 +1,10 @@
 //! The full node as the miner sees it: found like Lotus's miner finds it
 //! (`FULLNODE_API_INFO`, else the node repo's `api` and `token` files), with typed
-//! calls over its JSON-RPC API.
+//! calls over its JSON-RPC API (padma-api's definitions).
 
 use anyhow::{anyhow, Context, Result};
 use padma_rpc::client::{ApiInfo, RpcClient};
-use serde::de::DeserializeOwned;
-use serde_json::Value;
+use padma_rpc::RpcMethod;
 use std::path::Path;
 
 /// A connection to the full node's v1 API.
@@ -49,11 +48,16 @@ impl FullNode {
         &self.client
     }
 
-    /// Calls `Filecoin.<method>` and decodes the result.
-    pub async fn call<T: DeserializeOwned>(&self, method: &str, params: Vec<Value>) -> Result<T> {
+    /// Calls the typed method `M`; an error names the method (`ChainHead: …`).
+    pub async fn request<M: RpcMethod>(&self, params: M::Params) -> Result<M::Ok> {
         self.client
-            .call(method, params)
+            .request::<M>(params)
             .await
-            .map_err(|e| anyhow!("{method}: {e}"))
+            .map_err(|e| anyhow!("{}: {e}", method_name::<M>()))
     }
+}
+
+/// `M`'s name as errors show it: without the `Filecoin.` namespace.
+pub fn method_name<M: RpcMethod>() -> &'static str {
+    M::NAME.strip_prefix("Filecoin.").unwrap_or(M::NAME)
 }

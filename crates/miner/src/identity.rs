@@ -39,7 +39,10 @@ impl Identity {
         {
             return Err(bad());
         }
-        let seed: [u8; 32] = data[..32].try_into().map_err(|_| bad())?;
+        let seed: [u8; 32] = data
+            .get(..32)
+            .and_then(|s| s.try_into().ok())
+            .ok_or_else(bad)?;
         Ok(Identity {
             key: ed25519_dalek::SigningKey::from_bytes(&seed),
         })

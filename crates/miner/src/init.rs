@@ -17,9 +17,13 @@ use anyhow::{anyhow, bail, Context, Result};
 use fvm_ipld_encoding::RawBytes;
 use fvm_shared::address::{Address, Payload, Protocol};
 use fvm_shared::econ::TokenAmount;
+use padma_api::miner_state::{StateMinerCreationDeposit, StateMinerInfo};
+use padma_api::state::StateLookupID;
+use padma_api::wallet::{WalletDefaultAddress, WalletNew};
 use padma_chain::network::NetworkParams;
 use padma_repo::paths::expand_home;
 use padma_state::actors::{ids, method};
+use padma_types::block_json::TipSetKeyJson;
 use padma_types::json::AddressJson;
 use padma_types::sector::window_post_for_size;
 use serde_json::{json, Value};
@@ -69,19 +73,14 @@ async fn configure_miner(
     peer: Vec<u8>,
     o: &InitOptions,
 ) -> Result<()> {
-    let info: Value = node
-        .call(
-            "StateMinerInfo",
-            vec![json!(AddressJson(*maddr)), Value::Null],
-        )
+    let info = node
+        .request::<StateMinerInfo>((AddressJson(*maddr), TipSetKeyJson::default()))
         .await
         .with_context(|| format!("reading miner {maddr}"))?;
-    let worker: AddressJson = serde_json::from_value(info["Worker"].clone())
-        .map_err(|e| anyhow!("StateMinerInfo: bad Worker: {e}"))?;
     let params =
         RawBytes::serialize(fil_actor_miner_state::v18::ChangePeerIDParams { new_id: peer })?;
     let mut msg = message(
-        worker.0,
+        info.worker.0,
         *maddr,
         method::miner::CHANGE_PEER_ID,
         TokenAmount::from_atto(0),
@@ -104,8 +103,7 @@ async fn ensure_account(
         return Ok(());
     }
     let r = node
-        .client()
-        .call_raw("StateLookupID", vec![json!(AddressJson(*a)), Value::Null])
+        .request::<StateLookupID>((AddressJson(*a), TipSetKeyJson::default()))
         .await;
     if r.is_ok() {
         return Ok(());
@@ -129,8 +127,8 @@ async fn create_miner(node: &FullNode, peer: Vec<u8>, o: &InitOptions) -> Result
     let owner = match o.owner {
         Some(a) => a,
         None => {
-            let a: AddressJson = node
-                .call("WalletDefaultAddress", vec![])
+            let a = node
+                .request::<WalletDefaultAddress>(())
                 .await
                 .context("no --owner and no default wallet address on the node")?;
             a.0
@@ -139,7 +137,7 @@ async fn create_miner(node: &FullNode, peer: Vec<u8>, o: &InitOptions) -> Result
     let worker = match (o.worker, o.create_worker_key) {
         (Some(w), _) => w,
         (None, true) => {
-            let a: AddressJson = node.call("WalletNew", vec![json!("bls")]).await?;
+            let a = node.request::<WalletNew>((Value::from("bls"),)).await?;
             eprintln!("created the worker key {}", a.0);
             a.0
         }
@@ -149,11 +147,10 @@ async fn create_miner(node: &FullNode, peer: Vec<u8>, o: &InitOptions) -> Result
     ensure_account(node, &owner, &sender, o).await?;
     ensure_account(node, &worker, &sender, o).await?;
     let proof = window_post_for_size(o.sector_size)?;
-    let deposit: String = node
-        .call("StateMinerCreationDeposit", vec![Value::Null])
+    let deposit = node
+        .request::<StateMinerCreationDeposit>((TipSetKeyJson::default(),))
         .await?;
-    let deposit: num_bigint_like::Big = deposit.parse()?;
-    let value = deposit.times_margin(o.deposit_margin_factor)?;
+    let value = num_bigint_like::Big(deposit.0).times_margin(o.deposit_margin_factor)?;
     let params = RawBytes::serialize(fil_actor_power_state::v18::CreateMinerParams {
         owner,
         worker,
@@ -282,19 +279,23 @@ async fn init_in_repo(
     Ok(maddr)
 }
 
+/// A random (version 4) UUID in its usual text form.
 fn uuid_v4() -> String {
     let mut b: [u8; 16] = rand::random();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
+    if let Some(version) = b.get_mut(6) {
+        *version = (*version & 0x0f) | 0x40;
+    }
+    if let Some(variant) = b.get_mut(8) {
+        *variant = (*variant & 0x3f) | 0x80;
+    }
+    let mut out = String::with_capacity(36);
+    for (i, x) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push_str(&format!("{x:02x}"));
+    }
+    out
 }
 
 /// Removes what init made in `path` (the whole directory when init created it).
@@ -406,6 +407,10 @@ mod tests {
         assert_eq!(b.times_margin(1.01).unwrap().atto().to_string(), "1010000");
         assert!(b.times_margin(f64::NAN).is_err());
         assert!("x".parse::<num_bigint_like::Big>().is_err());
-        assert_eq!(uuid_v4().len(), 36);
+        let id = uuid_v4();
+        assert_eq!(id.len(), 36);
+        let groups: Vec<usize> = id.split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12]);
+        assert_eq!(id.chars().nth(14), Some('4'));
     }
 }

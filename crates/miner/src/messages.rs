@@ -4,14 +4,14 @@
 
 use crate::fullnode::FullNode;
 use anyhow::{anyhow, bail, Context, Result};
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
+use cid::Cid;
 use fvm_ipld_encoding::RawBytes;
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
-use padma_types::json::MessageJson;
-use padma_types::Message;
-use serde_json::{json, Value};
+use padma_api::mpool::MpoolPushMessage;
+use padma_api::msg_search::StateWaitMsg;
+use padma_types::json::{CidJson, MessageJson};
+use padma_types::{Message, SignedMessage};
 
 /// A message receipt as `StateWaitMsg` returns it.
 #[derive(Debug, Clone)]
@@ -26,42 +26,24 @@ pub struct Receipt {
 
 /// Pushes `msg` through `MpoolPushMessage` (the node fills nonce and gas and signs);
 /// returns the signed message's CID.
-pub async fn push(node: &FullNode, msg: &Message) -> Result<String> {
-    let signed: Value = node
-        .call(
-            "MpoolPushMessage",
-            vec![serde_json::to_value(MessageJson::from(msg))?, Value::Null],
-        )
+pub async fn push(node: &FullNode, msg: &Message) -> Result<Cid> {
+    let signed = node
+        .request::<MpoolPushMessage>((MessageJson::from(msg), None))
         .await?;
-    signed["CID"]["/"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| anyhow!("MpoolPushMessage returned no CID: {signed}"))
+    let signed = SignedMessage::try_from(signed).map_err(|e| anyhow!("MpoolPushMessage: {e}"))?;
+    Ok(signed.cid())
 }
 
-/// Waits for a message with `confidence` epochs on top (`StateWaitMsg`, no lookback limit).
-pub async fn wait(node: &FullNode, cid: &str, confidence: u64) -> Result<Receipt> {
-    let r: Value = node
-        .call(
-            "StateWaitMsg",
-            vec![
-                json!({ "/": cid }),
-                json!(confidence),
-                json!(-1),
-                json!(true),
-            ],
-        )
+/// Waits for a message with `confidence` epochs on top (`StateWaitMsg`, no lookback
+/// limit, replacements allowed).
+pub async fn wait(node: &FullNode, cid: &Cid, confidence: u64) -> Result<Receipt> {
+    let r = node
+        .request::<StateWaitMsg>((CidJson(*cid), Some(confidence), Some(-1), Some(true)))
         .await?;
-    let rc = &r["Receipt"];
     Ok(Receipt {
-        exit_code: rc["ExitCode"]
-            .as_i64()
-            .ok_or_else(|| anyhow!("StateWaitMsg: no exit code in {r}"))?,
-        ret: match rc["Return"].as_str() {
-            None | Some("") => Vec::new(),
-            Some(s) => B64.decode(s).context("StateWaitMsg: bad Return")?,
-        },
-        height: r["Height"].as_i64().unwrap_or(0),
+        exit_code: i64::from(r.receipt.exit_code),
+        ret: r.receipt.return_data.0,
+        height: r.height,
     })
 }
 

@@ -8,7 +8,12 @@ use anyhow::{anyhow, Context, Result};
 use cid::Cid;
 use fvm_shared::address::Address;
 use fvm_shared::crypto::signature::{Signature, SignatureType};
-use padma_api::mining::{BlockMsgJson, MiningBaseInfoJson};
+use padma_api::chain::{ChainGetGenesis, ChainHead};
+use padma_api::mining::{BlockMsgJson, MinerCreateBlock, MinerGetBaseInfo};
+use padma_api::mpool::MpoolSelect;
+use padma_api::state::StateNetworkName;
+use padma_api::sync::{SyncCheckBad, SyncSubmitBlock};
+use padma_api::wallet::WalletSign;
 use padma_chain::base_info::MinerBaseInfo;
 use padma_chain::miner::MiningNode;
 use padma_chain::mining_json::{base_info_from_json, block_msg_json, template_json};
@@ -16,13 +21,12 @@ use padma_chain::network::NetworkParams;
 use padma_chain::produce::BlockTemplate;
 use padma_chain::validate::FullBlock;
 use padma_rpc::client::RpcClient;
+use padma_rpc::RpcMethod;
 use padma_types::block::{BlockHeader, TipSet};
 use padma_types::block_json::{TipSetJson, TipSetKeyJson};
-use padma_types::json::{AddressJson, BytesJson, CidJson, SignatureJson, SignedMessageJson};
+use padma_types::json::{AddressJson, BytesJson, CidJson};
 use padma_types::message::message_cid;
 use padma_types::SignedMessage;
-use serde::de::DeserializeOwned;
-use serde_json::{json, Value};
 use std::collections::HashMap;
 use tokio::sync::OnceCell;
 
@@ -42,11 +46,11 @@ impl RpcMiningNode {
         }
     }
 
-    async fn call<T: DeserializeOwned>(&self, method: &str, params: Vec<Value>) -> Result<T> {
+    async fn request<M: RpcMethod>(&self, params: M::Params) -> Result<M::Ok> {
         self.client
-            .call(method, params)
+            .request::<M>(params)
             .await
-            .map_err(|e| anyhow!("{method}: {e}"))
+            .map_err(|e| anyhow!("{}: {e}", crate::fullnode::method_name::<M>()))
     }
 }
 
@@ -92,7 +96,7 @@ fn full_block(b: BlockMsgJson, messages: &[SignedMessage]) -> Result<FullBlock> 
 
 impl MiningNode for RpcMiningNode {
     async fn head(&self) -> Result<TipSet> {
-        tipset(self.call("ChainHead", vec![]).await?)
+        tipset(self.request::<ChainHead>(()).await?)
     }
 
     async fn base_info(
@@ -101,38 +105,26 @@ impl MiningNode for RpcMiningNode {
         round: i64,
         base: &TipSet,
     ) -> Result<Option<MinerBaseInfo>> {
-        let info: Option<MiningBaseInfoJson> = self
-            .call(
-                "MinerGetBaseInfo",
-                vec![
-                    json!(AddressJson(*miner)),
-                    json!(round),
-                    serde_json::to_value(TipSetKeyJson(base.key().clone()))?,
-                ],
-            )
+        let info = self
+            .request::<MinerGetBaseInfo>((
+                AddressJson(*miner),
+                round,
+                TipSetKeyJson(base.key().clone()),
+            ))
             .await?;
         info.map(base_info_from_json).transpose()
     }
 
     async fn sign(&self, key: &Address, data: &[u8]) -> Result<Signature> {
-        let sig: SignatureJson = self
-            .call(
-                "WalletSign",
-                vec![json!(AddressJson(*key)), json!(BytesJson(data.to_vec()))],
-            )
+        let sig = self
+            .request::<WalletSign>((AddressJson(*key), BytesJson(data.to_vec())))
             .await?;
         Signature::try_from(sig).map_err(|e| anyhow!("WalletSign: {e}"))
     }
 
     async fn select_messages(&self, base: &TipSet) -> Result<Vec<SignedMessage>> {
-        let msgs: Vec<SignedMessageJson> = self
-            .call(
-                "MpoolSelect",
-                vec![
-                    serde_json::to_value(TipSetKeyJson(base.key().clone()))?,
-                    json!(1.0),
-                ],
-            )
+        let msgs = self
+            .request::<MpoolSelect>((TipSetKeyJson(base.key().clone()), 1.0))
             .await?;
         msgs.into_iter()
             .map(|m| SignedMessage::try_from(m).map_err(|e| anyhow!("MpoolSelect: {e}")))
@@ -140,29 +132,18 @@ impl MiningNode for RpcMiningNode {
     }
 
     async fn create_block(&self, t: BlockTemplate) -> Result<FullBlock> {
-        let b: BlockMsgJson = self
-            .call(
-                "MinerCreateBlock",
-                vec![serde_json::to_value(template_json(&t))?],
-            )
+        let b = self
+            .request::<MinerCreateBlock>((template_json(&t),))
             .await?;
         full_block(b, &t.messages)
     }
 
     async fn submit_block(&self, b: FullBlock) -> Result<()> {
-        let _: Value = self
-            .call(
-                "SyncSubmitBlock",
-                vec![serde_json::to_value(block_msg_json(&b))?],
-            )
-            .await?;
-        Ok(())
+        self.request::<SyncSubmitBlock>((block_msg_json(&b),)).await
     }
 
     async fn bad_block(&self, cid: &Cid) -> Result<Option<String>> {
-        let reason: String = self
-            .call("SyncCheckBad", vec![serde_json::to_value(CidJson(*cid))?])
-            .await?;
+        let reason = self.request::<SyncCheckBad>((CidJson(*cid),)).await?;
         Ok((!reason.is_empty()).then_some(reason))
     }
 
@@ -170,8 +151,8 @@ impl MiningNode for RpcMiningNode {
         let t = self
             .timing
             .get_or_try_init(|| async {
-                let genesis = tipset(self.call("ChainGetGenesis", vec![]).await?)?;
-                let name: String = self.call("StateNetworkName", vec![]).await?;
+                let genesis = tipset(self.request::<ChainGetGenesis>(()).await?)?;
+                let name = self.request::<StateNetworkName>(()).await?;
                 let params = NetworkParams::parse(&name)
                     .with_context(|| format!("the node's network name '{name}'"))?;
                 Ok::<_, anyhow::Error>((genesis.min_timestamp(), params.block_delay_ms))

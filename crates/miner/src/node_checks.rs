@@ -4,29 +4,29 @@
 
 use crate::fullnode::FullNode;
 use anyhow::{anyhow, bail, Context, Result};
+use padma_api::chain::ChainHead;
+use padma_api::common::Version;
+use padma_api::state::StateNetworkName;
 use padma_chain::network::NetworkParams;
 use padma_rpc::api_version::{unpack, FULL_NODE_V0, FULL_NODE_V1};
 use padma_rpc::client::RpcClient;
-use serde_json::Value;
 use std::time::Duration;
 
 /// Checks the full node's API versions: the major and minor of padma's FullNode v0
 /// and v1 APIs (`exact_v1`: the v1 patch too). Returns the node's network parameters.
 pub async fn check_node(node: &FullNode, exact_v1: bool) -> Result<NetworkParams> {
     let v0 = RpcClient::new(&node.info, "v0");
-    let ver0: Value = v0
-        .call("Version", vec![])
+    let ver0 = v0
+        .request::<Version>(())
         .await
         .map_err(|e| anyhow!("cannot reach the full node: {e}"))?;
-    let api0 = ver0["APIVersion"].as_u64().unwrap_or(0);
-    let (ma, mi, _) = unpack(api0);
+    let (ma, mi, _) = unpack(u64::from(ver0.api_version));
     let (want_ma, want_mi, _) = unpack(u64::from(FULL_NODE_V0));
     if (ma, mi) != (want_ma, want_mi) {
         bail!("the full node's v0 API is {ma}.{mi}, expected {want_ma}.{want_mi}.x (is it a Lotus-compatible full node?)");
     }
-    let ver1: Value = node.call("Version", vec![]).await?;
-    let api1 = ver1["APIVersion"].as_u64().unwrap_or(0);
-    let (ma, mi, pa) = unpack(api1);
+    let ver1 = node.request::<Version>(()).await?;
+    let (ma, mi, pa) = unpack(u64::from(ver1.api_version));
     let (want_ma, want_mi, want_pa) = unpack(u64::from(FULL_NODE_V1));
     if (ma, mi) != (want_ma, want_mi) || (exact_v1 && pa != want_pa) {
         let patch = if exact_v1 {
@@ -36,7 +36,7 @@ pub async fn check_node(node: &FullNode, exact_v1: bool) -> Result<NetworkParams
         };
         bail!("the full node's v1 API is {ma}.{mi}.{pa}, expected {want_ma}.{want_mi}.{patch}");
     }
-    let name: String = node.call("StateNetworkName", vec![]).await?;
+    let name = node.request::<StateNetworkName>(()).await?;
     NetworkParams::parse(&name).with_context(|| format!("the node's network name '{name}'"))
 }
 
@@ -66,18 +66,11 @@ pub async fn check_params(sector_size: u64, post_only: bool, net: &NetworkParams
 
 /// Waits until the node's head is recent (Lotus `SyncWait`).
 pub async fn sync_wait(node: &FullNode) -> Result<()> {
-    let ver: Value = node.call("Version", vec![]).await?;
-    let delay = ver["BlockDelay"]
-        .as_u64()
-        .unwrap_or(padma_chain::network::MAINNET_BLOCK_DELAY_SECS)
-        .max(1);
+    let delay = node.request::<Version>(()).await?.block_delay.max(1);
     let mut last_print = std::time::Instant::now() - Duration::from_secs(60);
     loop {
-        let head: Value = node.call("ChainHead", vec![]).await?;
-        let ts = head["Blocks"]
-            .as_array()
-            .and_then(|b| b.iter().filter_map(|b| b["Timestamp"].as_u64()).min())
-            .unwrap_or(0);
+        let head = node.request::<ChainHead>(()).await?;
+        let ts = head.blocks.iter().map(|b| b.timestamp).min().unwrap_or(0);
         let now = padma_chain::network::now_ms() / 1000;
         if now.saturating_sub(ts) < delay {
             return Ok(());
@@ -85,7 +78,7 @@ pub async fn sync_wait(node: &FullNode) -> Result<()> {
         if last_print.elapsed() > Duration::from_secs(10) {
             eprintln!(
                 "waiting for the full node to sync: head at height {} is {} s old (use --nosync to skip)",
-                head["Height"],
+                head.height,
                 now.saturating_sub(ts)
             );
             last_print = std::time::Instant::now();

@@ -14,11 +14,15 @@ use crate::repo::MinerRepo;
 use crate::storage::Storage;
 use anyhow::{anyhow, bail, Context, Result};
 use fvm_shared::address::{Address, Payload};
+use padma_api::common::Version;
+use padma_api::miner_state::StateMinerInfo;
+use padma_api::state::StateAccountKey;
+use padma_api::wallet::WalletHas;
 use padma_chain::network::NetworkParams;
 use padma_rpc::{JwtAuth, Permission, RpcServer, ServerConfig};
 use padma_service::{Shutdown, Supervisor};
+use padma_types::block_json::TipSetKeyJson;
 use padma_types::json::AddressJson;
-use serde_json::{json, Value};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -47,14 +51,11 @@ pub struct RunOptions {
 /// Checks that the worker's key is in the node's wallet (the node signs blocks and
 /// messages for the miner, as with Lotus).
 async fn check_worker_key(node: &FullNode, worker: &Address) -> Result<()> {
-    let key: AddressJson = node
-        .call(
-            "StateAccountKey",
-            vec![json!(AddressJson(*worker)), Value::Null],
-        )
+    let key = node
+        .request::<StateAccountKey>((AddressJson(*worker), TipSetKeyJson::default()))
         .await
         .with_context(|| format!("resolving the worker {worker}"))?;
-    let has: bool = node.call("WalletHas", vec![json!(key)]).await?;
+    let has = node.request::<WalletHas>((key,)).await?;
     if !has {
         bail!(
             "the worker key {} (worker {worker}) is not in the full node's wallet: import it with `padma wallet import`",
@@ -148,18 +149,11 @@ async fn start(node: FullNode, o: RunOptions) -> Result<Started> {
         eprintln!("checking the full node's sync status");
         sync_wait(&node).await?;
     }
-    let info: Value = node
-        .call(
-            "StateMinerInfo",
-            vec![json!(AddressJson(maddr)), Value::Null],
-        )
+    let info = node
+        .request::<StateMinerInfo>((AddressJson(maddr), TipSetKeyJson::default()))
         .await
         .with_context(|| format!("reading miner {maddr}"))?;
-    let sector_size = info["SectorSize"]
-        .as_u64()
-        .ok_or_else(|| anyhow!("StateMinerInfo: no SectorSize"))?;
-    let worker: AddressJson = serde_json::from_value(info["Worker"].clone())
-        .map_err(|e| anyhow!("StateMinerInfo: bad Worker: {e}"))?;
+    let (sector_size, worker) = (info.sector_size, info.worker);
     // PoSt parameters to mine and prove; the PoRep ones too for a miner that seals
     // (one that init made without pre-sealed sectors).
     let pre_sealed = has_pre_sealed(&repo.store)?;
@@ -182,13 +176,13 @@ async fn start(node: FullNode, o: RunOptions) -> Result<Started> {
         repo.store.clone(),
         &net,
     )?;
-    let ver: Value = node.call("Version", vec![]).await?;
+    let block_delay = node.request::<Version>(()).await?.block_delay;
     let api = Arc::new(MinerApi {
         auth: auth.clone(),
         miner: maddr,
         miner_id,
         sector_size,
-        block_delay: ver["BlockDelay"].as_u64().unwrap_or(0),
+        block_delay,
         node: node.clone(),
         shutdown: shutdown.sender(),
         session: format!("{:032x}", rand::random::<u128>()),

@@ -169,6 +169,7 @@ async fn a_pledged_sector_is_sealed_on_a_mock_proof_devnet_across_a_restart() {
     let node = FullNode::new(info.clone());
     let ki = serde_json::to_value(KeyInfoJson::from(&worker_key())).expect("key json");
     let _: Value = node
+        .client()
         .call("WalletImport", vec![ki])
         .await
         .expect("WalletImport");
@@ -213,6 +214,7 @@ async fn a_pledged_sector_is_sealed_on_a_mock_proof_devnet_across_a_restart() {
     let comm_r = s.sealed_cid().expect("cid").expect("CommR");
     let maddr = json!(Address::new_id(MINER).to_string());
     let sectors: Value = node
+        .client()
         .call(
             "StateMinerSectors",
             vec![maddr.clone(), json!([n, 1]), Value::Null],
@@ -225,6 +227,7 @@ async fn a_pledged_sector_is_sealed_on_a_mock_proof_devnet_across_a_restart() {
     assert_eq!(sectors[0]["SealedCID"]["/"], comm_r.to_string());
     assert_eq!(sectors[0]["SealProof"], 5);
     let pre: Value = node
+        .client()
         .call(
             "StateSectorPreCommitInfo",
             vec![maddr.clone(), json!(n), Value::Null],
@@ -233,22 +236,30 @@ async fn a_pledged_sector_is_sealed_on_a_mock_proof_devnet_across_a_restart() {
         .expect("StateSectorPreCommitInfo");
     assert!(pre.is_null(), "the pre-commitment is consumed: {pre}");
     let allocated: Value = node
+        .client()
         .call("StateMinerAllocated", vec![maddr, Value::Null])
         .await
         .expect("StateMinerAllocated");
     assert_eq!(allocated, json!([0, 5]));
 
     // What the miner API returns.
-    let j = p.status_json(n).await.expect("status");
+    let j = serde_json::to_value(p.sector_info(n).await.expect("status")).expect("encodes");
     assert_eq!(j["State"], "Proving");
     assert_eq!(j["CommR"]["/"], comm_r.to_string());
     assert!(j["Activation"].as_i64().expect("activation") > 0, "{j}");
     assert_ne!(j["InitialPledge"], "0");
-    assert_eq!(p.summary_json().await, json!({ "Proving": 1 }));
+    assert_eq!(
+        serde_json::to_value(p.summary_counts().await).expect("encodes"),
+        json!({ "Proving": 1 })
+    );
 
     stop_mining.send(true).expect("stop mining");
     let _ = tokio::time::timeout(Duration::from_secs(30), miner_task).await;
-    let _: Value = node.call("Shutdown", vec![]).await.expect("Shutdown");
+    let _: Value = node
+        .client()
+        .call("Shutdown", vec![])
+        .await
+        .expect("Shutdown");
     let _ = tokio::time::timeout(Duration::from_secs(30), daemon).await;
 }
 
@@ -306,6 +317,7 @@ async fn real_proofs_a_pledged_sector_is_sealed_on_a_devnet() {
     let node = FullNode::new(info.clone());
     let ki = serde_json::to_value(KeyInfoJson::from(&worker)).expect("key json");
     let _: Value = node
+        .client()
         .call("WalletImport", vec![ki])
         .await
         .expect("WalletImport");
@@ -342,6 +354,7 @@ async fn real_proofs_a_pledged_sector_is_sealed_on_a_devnet() {
     assert_eq!(proof.len(), 192, "a real Groth16 seal proof");
     let comm_r = s.sealed_cid().expect("cid").expect("CommR");
     let on_chain: Value = node
+        .client()
         .call(
             "StateSectorGetInfo",
             vec![json!(format!("t0{MINER}")), json!(n), Value::Null],
@@ -358,6 +371,10 @@ async fn real_proofs_a_pledged_sector_is_sealed_on_a_devnet() {
 
     stop_mining.send(true).expect("stop mining");
     let _ = tokio::time::timeout(Duration::from_secs(60), miner_task).await;
-    let _: Value = node.call("Shutdown", vec![]).await.expect("Shutdown");
+    let _: Value = node
+        .client()
+        .call("Shutdown", vec![])
+        .await
+        .expect("Shutdown");
     let _ = tokio::time::timeout(Duration::from_secs(30), daemon).await;
 }

@@ -354,52 +354,38 @@ fn handle_frame(shared: &Mutex<Shared>, v: Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::method::{to_value, BoxFuture, CallResult, ChannelResult};
-    use crate::{
-        Arity, CallCtx, Handler, JwtAuth, MethodDef, MethodTable, Params, Permission, RpcServer,
-        ServerConfig,
-    };
+    use crate::{rpc_methods, JwtAuth, MethodTable, RpcServer, ServerConfig};
     use std::time::Duration;
+
+    rpc_methods! {
+        /// The test API.
+        fn test_api;
+        /// Streams `{"n": 0}` … `{"n": count - 1}`, then closes.
+        Count = "Filecoin.Count", Read, channel (count: u64) -> Value;
+        /// Answers with its parameter; needs write.
+        Echo = "Filecoin.Echo", Write, call (v: Value) -> Value;
+    }
 
     struct State;
 
-    fn count(_s: Arc<State>, _c: CallCtx, p: Params) -> BoxFuture<ChannelResult> {
-        Box::pin(async move {
-            let n: u64 = p.get(0)?;
+    async fn start() -> (ApiInfo, JwtAuth, oneshot::Sender<()>) {
+        assert_eq!(test_api().len(), 2);
+        let mut table = MethodTable::empty("client test API");
+        table.add_channel(Count, |_s: Arc<State>, _c, (count,): (u64,)| async move {
             let (tx, rx) = mpsc::channel(4);
             tokio::spawn(async move {
-                for i in 0..n {
+                for i in 0..count {
                     if tx.send(json!({ "n": i })).await.is_err() {
                         return;
                     }
                 }
             });
             Ok(rx)
-        })
-    }
-
-    fn echo(_s: Arc<State>, _c: CallCtx, p: Params) -> BoxFuture<CallResult> {
-        Box::pin(async move {
-            let v: Value = p.get(0)?;
-            to_value(v)
-        })
-    }
-
-    async fn start() -> (ApiInfo, JwtAuth, oneshot::Sender<()>) {
-        let table = MethodTable::new(vec![
-            MethodDef {
-                name: "Count",
-                perm: Permission::Read,
-                arity: Arity::both(1),
-                handler: Handler::Channel(count),
-            },
-            MethodDef {
-                name: "Echo",
-                perm: Permission::Write,
-                arity: Arity::both(1),
-                handler: Handler::Call(echo),
-            },
-        ]);
+        });
+        table.add(
+            Echo,
+            |_s: Arc<State>, _c, (v,): (Value,)| async move { Ok(v) },
+        );
         let auth = JwtAuth::new(&[3; 32]);
         let server = RpcServer::new(
             Arc::new(State),

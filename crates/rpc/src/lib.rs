@@ -21,7 +21,7 @@ mod ws;
 
 pub use auth::{JwtAuth, PermSet, Permission};
 pub use error::RpcError;
-pub use method::{ApiVersion, Arity, CallCtx, Handler, MethodDef, MethodTable, Params};
+pub use method::{ApiVersion, CallCtx, MethodTable, Params};
 pub use params::RpcParams;
 pub use rpc_method::{MethodInfo, MethodKind, RpcMethod, Versions};
 pub use server::{RpcServer, ServerConfig};

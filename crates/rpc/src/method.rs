@@ -1,10 +1,11 @@
-//! The method table: one entry per API method with its name, permission, arity per
-//! API version and handler. It drives registration, permission checks and discovery.
+//! The method table: one entry per API method, registered against its typed
+//! definition ([`RpcMethod`]: name, permission, versions, parameters) with its
+//! handler. It drives registration, permission checks and discovery.
 
-use crate::auth::{PermSet, Permission};
+use crate::auth::PermSet;
 use crate::error::RpcError;
 use crate::params::RpcParams;
-use crate::rpc_method::{MethodInfo, MethodKind, RpcMethod, Versions};
+use crate::rpc_method::{MethodInfo, RpcMethod};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -87,63 +88,6 @@ pub type CallResult = Result<Value, RpcError>;
 /// Result of a channel call: a stream of values, closed when the sender drops.
 pub type ChannelResult = Result<mpsc::Receiver<Value>, RpcError>;
 
-/// How a method runs (untyped rows; typed methods use [`MethodTable::add`] and friends).
-pub enum Handler<S> {
-    /// Returns one value.
-    Call(fn(Arc<S>, CallCtx, Params) -> BoxFuture<CallResult>),
-    /// Returns one value, running through the table's offload.
-    Heavy(fn(Arc<S>, CallCtx, Params) -> BoxFuture<CallResult>),
-    /// Returns a channel of values (WebSocket only).
-    Channel(fn(Arc<S>, CallCtx, Params) -> BoxFuture<ChannelResult>),
-    /// Answered by the server from the table itself: the discovery document.
-    Discover,
-}
-
-/// Number of positional parameters per API version; `None` means not served there.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Arity {
-    /// Parameter count on `/rpc/v0`.
-    pub v0: Option<usize>,
-    /// Parameter count on `/rpc/v1`.
-    pub v1: Option<usize>,
-}
-
-impl Arity {
-    /// The same count on both versions.
-    pub const fn both(n: usize) -> Self {
-        Arity {
-            v0: Some(n),
-            v1: Some(n),
-        }
-    }
-    /// Different counts on v0 and v1.
-    pub const fn split(v0: usize, v1: usize) -> Self {
-        Arity {
-            v0: Some(v0),
-            v1: Some(v1),
-        }
-    }
-    /// The count for `version`.
-    pub fn for_version(self, version: ApiVersion) -> Option<usize> {
-        match version {
-            ApiVersion::V0 => self.v0,
-            ApiVersion::V1 => self.v1,
-        }
-    }
-}
-
-/// One untyped row: a `Filecoin.`-namespaced method with per-version arities.
-pub struct MethodDef<S> {
-    /// Go method name, without the `Filecoin.` namespace.
-    pub name: &'static str,
-    /// Permission needed to call it.
-    pub perm: Permission,
-    /// Positional parameter counts.
-    pub arity: Arity,
-    /// The implementation.
-    pub handler: Handler<S>,
-}
-
 /// A call handler bound to its method: decodes the parameters, runs, encodes.
 pub type BoundCall<S> = Arc<dyn Fn(Arc<S>, CallCtx, Params) -> BoxFuture<CallResult> + Send + Sync>;
 /// A channel handler bound to its method.
@@ -180,9 +124,6 @@ impl<S> Registered<S> {
 pub type Offload =
     Arc<dyn Fn(&CallCtx, BoxFuture<CallResult>) -> BoxFuture<CallResult> + Send + Sync>;
 
-/// Parameter names for untyped rows.
-const UNNAMED: [&str; 8] = ["p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8"];
-
 /// The registered methods, looked up per API version by wire name or alias.
 pub struct MethodTable<S> {
     title: &'static str,
@@ -206,81 +147,16 @@ impl<S: Send + Sync + 'static> MethodTable<S> {
         }
     }
 
-    /// Builds the table from untyped rows.
-    pub fn new(defs: Vec<MethodDef<S>>) -> Self {
-        let mut t = Self::empty("padma FullNode API");
-        for d in defs {
-            t.push_untyped(d);
-        }
-        t
-    }
-
     /// Sets where [`add_offloaded`](Self::add_offloaded) handlers run.
     pub fn with_offload(mut self, offload: Offload) -> Self {
         self.offload = Some(offload);
         self
     }
 
-    /// Adds untyped rows.
-    pub fn extend_untyped(&mut self, defs: Vec<MethodDef<S>>) {
-        for d in defs {
-            self.push_untyped(d);
-        }
-    }
-
     /// Serves only `version`: later registrations are dropped from the other one.
     pub fn only(mut self, version: ApiVersion) -> Self {
         self.only = Some(version);
         self
-    }
-
-    fn push_untyped(&mut self, d: MethodDef<S>) {
-        let name: &'static str = Box::leak(format!("Filecoin.{}", d.name).into_boxed_str());
-        let forms = match (d.arity.v0, d.arity.v1) {
-            (Some(a), Some(b)) if a == b => vec![(Versions::Both, a)],
-            (a, b) => [(Versions::V0, a), (Versions::V1, b)]
-                .into_iter()
-                .filter_map(|(v, n)| n.map(|n| (v, n)))
-                .collect(),
-        };
-        for (versions, n) in forms {
-            let info = MethodInfo {
-                name,
-                aliases: if d.name == "Discover" {
-                    &["rpc.discover"]
-                } else {
-                    &[]
-                },
-                perm: d.perm,
-                versions,
-                kind: match d.handler {
-                    Handler::Channel(_) => MethodKind::Channel,
-                    _ => MethodKind::Call,
-                },
-                param_names: UNNAMED.get(..n).unwrap_or(&UNNAMED),
-                required_params: n,
-            };
-            let handler = match &d.handler {
-                Handler::Call(f) => {
-                    let f = *f;
-                    Bound::Call(Arc::new(move |s, c, p| f(s, c, p)))
-                }
-                Handler::Heavy(f) => {
-                    let f = *f;
-                    let offload = self.offload.clone();
-                    Bound::Call(Arc::new(move |s, c: CallCtx, p| match &offload {
-                        Some(off) => off(&c, f(s, c.clone(), p)),
-                        None => f(s, c, p),
-                    }))
-                }
-                Handler::Channel(f) => {
-                    let f = *f;
-                    Bound::Channel(Arc::new(move |s, c, p| f(s, c, p)))
-                }
-                Handler::Discover => Bound::Discover,
-            };
-            self.push(Registered { info, handler });
-        }
     }
 
     /// Registers a method; panics when a version already serves its name (a

@@ -5,101 +5,82 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
 
 use futures::{SinkExt, StreamExt};
-use padma_rpc::method::{to_value, BoxFuture, CallResult, ChannelResult};
-use padma_rpc::{
-    Arity, CallCtx, Handler, JwtAuth, MethodDef, MethodTable, Params, Permission, RpcServer,
-    ServerConfig,
-};
+use padma_rpc::{rpc_methods, JwtAuth, MethodTable, RpcError, RpcServer, ServerConfig};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
+/// One item of `Count`'s stream.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Numbered {
+    /// Its place in the stream.
+    pub n: u64,
+}
+
+rpc_methods! {
+    /// The test API.
+    fn test_api;
+    /// Streams `{"n": 0}` … `{"n": count - 1}`, then closes.
+    Count = "Filecoin.Count", Read, channel (count: u64) -> Numbered;
+    /// Streams 0, 1, 2, … until cancelled.
+    Forever = "Filecoin.Forever", Read, channel () -> u64;
+    /// Answers after an hour.
+    Slow = "Filecoin.Slow", Read, call () -> String;
+    /// Answers after 700 ms.
+    Nap = "Filecoin.Nap", Read, call () -> String;
+    /// Panics.
+    Boom = "Filecoin.Boom", Read, call () -> String;
+}
+
 struct State;
 
-fn count(_s: Arc<State>, _c: CallCtx, p: Params) -> BoxFuture<ChannelResult> {
-    Box::pin(async move {
-        let n: u64 = p.get(0)?;
+async fn boom() -> Result<String, RpcError> {
+    panic!("handler bug")
+}
+
+fn table() -> MethodTable<State> {
+    let mut t = MethodTable::empty("channels test API");
+    t.add_channel(Count, |_s, _c, (count,): (u64,)| async move {
         let (tx, rx) = tokio::sync::mpsc::channel(4);
         tokio::spawn(async move {
-            for i in 0..n {
-                if tx.send(json!({ "n": i })).await.is_err() {
+            for n in 0..count {
+                if tx.send(Numbered { n }).await.is_err() {
                     return;
                 }
             }
         });
         Ok(rx)
-    })
-}
-
-fn forever(_s: Arc<State>, _c: CallCtx, _p: Params) -> BoxFuture<ChannelResult> {
-    Box::pin(async move {
+    });
+    t.add_channel(Forever, |_s, _c, ()| async move {
         let (tx, rx) = tokio::sync::mpsc::channel(1);
         tokio::spawn(async move {
             let mut i = 0u64;
-            while tx.send(json!(i)).await.is_ok() {
+            while tx.send(i).await.is_ok() {
                 i += 1;
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         });
         Ok(rx)
-    })
-}
-
-fn slow(_s: Arc<State>, _c: CallCtx, _p: Params) -> BoxFuture<CallResult> {
-    Box::pin(async move {
+    });
+    t.add(Slow, |_s, _c, ()| async move {
         tokio::time::sleep(Duration::from_secs(3600)).await;
-        to_value("never")
-    })
-}
-
-fn nap(_s: Arc<State>, _c: CallCtx, _p: Params) -> BoxFuture<CallResult> {
-    Box::pin(async move {
+        Ok("never".to_string())
+    });
+    t.add(Nap, |_s, _c, ()| async move {
         tokio::time::sleep(Duration::from_millis(700)).await;
-        to_value("rested")
-    })
-}
-
-fn boom(_s: Arc<State>, _c: CallCtx, _p: Params) -> BoxFuture<CallResult> {
-    Box::pin(async move { panic!("handler bug") })
+        Ok("rested".to_string())
+    });
+    t.add(Boom, |_s, _c, ()| boom());
+    t
 }
 
 async fn start() -> (u16, tokio::sync::oneshot::Sender<()>) {
-    let table = MethodTable::new(vec![
-        MethodDef {
-            name: "Count",
-            perm: Permission::Read,
-            arity: Arity::both(1),
-            handler: Handler::Channel(count),
-        },
-        MethodDef {
-            name: "Forever",
-            perm: Permission::Read,
-            arity: Arity::both(0),
-            handler: Handler::Channel(forever),
-        },
-        MethodDef {
-            name: "Slow",
-            perm: Permission::Read,
-            arity: Arity::both(0),
-            handler: Handler::Call(slow),
-        },
-        MethodDef {
-            name: "Nap",
-            perm: Permission::Read,
-            arity: Arity::both(0),
-            handler: Handler::Call(nap),
-        },
-        MethodDef {
-            name: "Boom",
-            perm: Permission::Read,
-            arity: Arity::both(0),
-            handler: Handler::Call(boom),
-        },
-    ]);
+    assert_eq!(test_api().len(), 5);
     let server = RpcServer::new(
         Arc::new(State),
-        table,
+        table(),
         JwtAuth::new(&[1; 32]),
         ServerConfig::default(),
     );

@@ -6,10 +6,13 @@ use anyhow::{anyhow, Context, Result};
 use clap::Subcommand;
 use fvm_ipld_encoding::RawBytes;
 use fvm_shared::econ::TokenAmount;
+use padma_api::miner_state::{StateMinerAvailableBalance, StateMinerInfo};
+use padma_api::state::StateAccountKey;
+use padma_api::wallet::WalletBalance;
 use padma_state::actors::method;
+use padma_types::block_json::TipSetKeyJson;
 use padma_types::fil::format_fil;
 use padma_types::json::AddressJson;
-use serde_json::{json, Value};
 
 /// Actor commands.
 #[derive(Subcommand)]
@@ -57,49 +60,46 @@ pub fn parse_fil(s: &str) -> Result<TokenAmount> {
 pub async fn run(cmd: ActorCmd, t: &Targets) -> Result<()> {
     let node = full_node(t)?;
     let maddr = miner_address(t).await?;
-    let m = json!(AddressJson(maddr));
-    let info: Value = node
-        .call("StateMinerInfo", vec![m.clone(), Value::Null])
+    let info = node
+        .request::<StateMinerInfo>((AddressJson(maddr), TipSetKeyJson::default()))
         .await?;
-    let addr = |k: &str| -> Result<AddressJson> {
-        serde_json::from_value(info[k].clone()).map_err(|e| anyhow!("StateMinerInfo {k}: {e}"))
-    };
     match cmd {
         ActorCmd::Control(ControlCmd::List) => {
-            let mut rows = vec![("owner".to_string(), info["Owner"].clone())];
-            rows.push(("worker".to_string(), info["Worker"].clone()));
-            for (i, c) in info["ControlAddresses"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
-                rows.push((format!("control-{i}"), c.clone()));
+            let mut rows = vec![
+                ("owner".to_string(), info.owner),
+                ("worker".to_string(), info.worker),
+            ];
+            for (i, c) in info.control_addresses.into_iter().flatten().enumerate() {
+                rows.push((format!("control-{i}"), c));
             }
             println!("{:<10} {:<8} {:<88} balance", "name", "ID", "key");
             for (name, a) in rows {
-                let key: Value = node
-                    .call("StateAccountKey", vec![a.clone(), Value::Null])
+                let key = node
+                    .request::<StateAccountKey>((a, TipSetKeyJson::default()))
                     .await
-                    .unwrap_or(Value::Null);
-                let bal: String = node
-                    .call("WalletBalance", vec![a.clone()])
+                    .map_or_else(|_| "?".to_string(), |k| k.0.to_string());
+                let bal = node
+                    .request::<WalletBalance>((a,))
                     .await
-                    .unwrap_or_else(|_| "0".into());
+                    .map_or_else(|_| "0".to_string(), |b| b.0.atto().to_string());
                 println!(
                     "{name:<10} {:<8} {:<88} {}",
-                    a.as_str().unwrap_or("?"),
-                    key.as_str().unwrap_or("?"),
+                    a.0.to_string(),
+                    key,
                     format_fil(&bal)
                 );
             }
         }
         ActorCmd::Withdraw { amount, confidence } => {
-            let available: String = node
-                .call("StateMinerAvailableBalance", vec![m.clone(), Value::Null])
-                .await?;
-            let available: fvm_shared::bigint::BigInt =
-                available.parse().context("bad available balance")?;
+            let available = node
+                .request::<StateMinerAvailableBalance>((
+                    AddressJson(maddr),
+                    TipSetKeyJson::default(),
+                ))
+                .await?
+                .0
+                .atto()
+                .clone();
             let amount = match amount {
                 Some(a) => parse_fil(&a)?,
                 None => TokenAmount::from_atto(available.clone()),
@@ -115,7 +115,7 @@ pub async fn run(cmd: ActorCmd, t: &Targets) -> Result<()> {
                 amount_requested: amount.clone(),
             })?;
             let msg = message(
-                addr("Owner")?.0,
+                info.owner.0,
                 maddr,
                 method::miner::WITHDRAW_BALANCE,
                 TokenAmount::from_atto(0),
@@ -133,7 +133,7 @@ pub async fn run(cmd: ActorCmd, t: &Targets) -> Result<()> {
                 new_id: bytes,
             })?;
             let msg = message(
-                addr("Worker")?.0,
+                info.worker.0,
                 maddr,
                 method::miner::CHANGE_PEER_ID,
                 TokenAmount::from_atto(0),

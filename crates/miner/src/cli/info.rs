@@ -2,15 +2,25 @@
 
 use super::{full_node, miner_address, MinerClient, Targets};
 use anyhow::Result;
+use fvm_shared::bigint::BigInt;
+use padma_api::miner_state::{
+    StateMinerAvailableBalance, StateMinerInfo, StateMinerPower, StateMinerProvingDeadline,
+    StateMinerSectorCount,
+};
+use padma_api::state::{StateGetActor, StateReadState};
+use padma_api::storage_miner::SectorsSummary;
+use padma_api::wallet::WalletBalance;
+use padma_types::block_json::TipSetKeyJson;
 use padma_types::fil::{format_fil, size_str};
-use padma_types::json::AddressJson;
-use serde_json::{json, Value};
+use padma_types::json::{AddressJson, TokenAmountJson};
+use serde::Deserialize;
+use serde_json::Value;
 
-fn big(v: &Value) -> f64 {
-    v.as_str().and_then(|s| s.parse().ok()).unwrap_or(0.0)
+fn big(v: &BigInt) -> f64 {
+    v.to_string().parse().unwrap_or(0.0)
 }
 
-fn pct(a: &Value, b: &Value) -> String {
+fn pct(a: &BigInt, b: &BigInt) -> String {
     let (a, b) = (big(a), big(b));
     if b == 0.0 {
         "0.0000%".into()
@@ -19,7 +29,21 @@ fn pct(a: &Value, b: &Value) -> String {
     }
 }
 
-fn s(v: &Value) -> String {
+fn atto(t: &TokenAmountJson) -> String {
+    t.0.atto().to_string()
+}
+
+/// The locked balances of a miner actor's state (`StateReadState`'s `State`).
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct LockedBalances {
+    pre_commit_deposits: Value,
+    initial_pledge: Value,
+    locked_funds: Value,
+}
+
+/// A balance as the miner state holds it: a decimal attoFIL string ("0" otherwise).
+fn balance(v: &Value) -> String {
     v.as_str().unwrap_or("0").to_string()
 }
 
@@ -27,94 +51,75 @@ fn s(v: &Value) -> String {
 pub async fn run(t: &Targets) -> Result<()> {
     let node = full_node(t)?;
     let maddr = miner_address(t).await?;
-    let m = json!(AddressJson(maddr));
-    let info: Value = node
-        .call("StateMinerInfo", vec![m.clone(), Value::Null])
-        .await?;
-    let power: Value = node
-        .call("StateMinerPower", vec![m.clone(), Value::Null])
-        .await?;
-    let actor: Value = node
-        .call("StateGetActor", vec![m.clone(), Value::Null])
-        .await?;
-    let st: Value = node
-        .call("StateReadState", vec![m.clone(), Value::Null])
-        .await?;
-    let avail: String = node
-        .call("StateMinerAvailableBalance", vec![m.clone(), Value::Null])
-        .await?;
-    let counts: Value = node
-        .call("StateMinerSectorCount", vec![m.clone(), Value::Null])
-        .await?;
-    let dl: Value = node
-        .call("StateMinerProvingDeadline", vec![m.clone(), Value::Null])
-        .await?;
-    let worker_bal: String = node
-        .call("WalletBalance", vec![info["Worker"].clone()])
-        .await?;
+    let m = || (AddressJson(maddr), TipSetKeyJson::default());
+    let info = node.request::<StateMinerInfo>(m()).await?;
+    let power = node.request::<StateMinerPower>(m()).await?;
+    let actor = node.request::<StateGetActor>(m()).await?;
+    let st = node.request::<StateReadState>(m()).await?;
+    let avail = node.request::<StateMinerAvailableBalance>(m()).await?;
+    let counts = node.request::<StateMinerSectorCount>(m()).await?;
+    let dl = node.request::<StateMinerProvingDeadline>(m()).await?;
+    let worker_bal = node.request::<WalletBalance>((info.worker,)).await?;
 
-    let ssize = info["SectorSize"].as_u64().unwrap_or(0);
+    let ssize = info.sector_size;
     println!("Miner: {maddr} ({} sectors)", size_str(&ssize.to_string()));
-    let (mp, tp) = (&power["MinerPower"], &power["TotalPower"]);
+    let (mp, tp) = (&power.miner_power, &power.total_power);
     println!(
         "Power: {} / {} ({})",
-        size_str(&s(&mp["QualityAdjPower"])),
-        size_str(&s(&tp["QualityAdjPower"])),
-        pct(&mp["QualityAdjPower"], &tp["QualityAdjPower"])
+        size_str(&mp.quality_adj_power.to_string()),
+        size_str(&tp.quality_adj_power.to_string()),
+        pct(&mp.quality_adj_power, &tp.quality_adj_power)
     );
     println!(
         "\tRaw: {} / {} ({})",
-        size_str(&s(&mp["RawBytePower"])),
-        size_str(&s(&tp["RawBytePower"])),
-        pct(&mp["RawBytePower"], &tp["RawBytePower"])
+        size_str(&mp.raw_byte_power.to_string()),
+        size_str(&tp.raw_byte_power.to_string()),
+        pct(&mp.raw_byte_power, &tp.raw_byte_power)
     );
-    if power["HasMinPower"].as_bool() != Some(true) {
+    if !power.has_min_power {
         println!("Below minimum power threshold, no blocks will be won");
     }
     println!();
-    let state = &st["State"];
-    println!("Miner Balance:    {}", format_fil(&s(&actor["Balance"])));
+    let locked: LockedBalances = serde_json::from_value(st.state).unwrap_or_default();
+    println!("Miner Balance:    {}", format_fil(&atto(&actor.balance)));
     println!(
         "      PreCommit:  {}",
-        format_fil(&s(&state["PreCommitDeposits"]))
+        format_fil(&balance(&locked.pre_commit_deposits))
     );
     println!(
         "      Pledge:     {}",
-        format_fil(&s(&state["InitialPledge"]))
+        format_fil(&balance(&locked.initial_pledge))
     );
     println!(
         "      Vesting:    {}",
-        format_fil(&s(&state["LockedFunds"]))
+        format_fil(&balance(&locked.locked_funds))
     );
-    println!("      Available:  {}", format_fil(&avail));
-    println!("Worker Balance:   {}", format_fil(&worker_bal));
+    println!("      Available:  {}", format_fil(&atto(&avail)));
+    println!("Worker Balance:   {}", format_fil(&atto(&worker_bal)));
     println!();
     println!("Sectors:");
-    println!("\tLive: {}", counts["Live"]);
-    println!("\tActive: {}", counts["Active"]);
-    println!("\tFaulty: {}", counts["Faulty"]);
+    println!("\tLive: {}", counts.live);
+    println!("\tActive: {}", counts.active);
+    println!("\tFaulty: {}", counts.faulty);
     if let Ok(mc) = MinerClient::discover(t) {
-        if let Ok(summary) = mc.call::<Value>("SectorsSummary", vec![]).await {
-            if let Some(o) = summary.as_object() {
-                println!("Sealing:");
-                for (state, n) in o {
-                    println!("\t{state}: {n}");
-                }
+        if let Ok(summary) = mc.request::<SectorsSummary>(()).await {
+            println!("Sealing:");
+            for (state, n) in summary {
+                println!("\t{state}: {n}");
             }
         }
     }
     println!();
-    let cur = dl["CurrentEpoch"].as_i64().unwrap_or(0);
-    let open = dl["Open"].as_i64().unwrap_or(0);
+    let (cur, open) = (dl.current_epoch, dl.open);
     println!(
         "Next deadline: #{} open at epoch {open} ({}), closes at epoch {}",
-        dl["Index"],
+        dl.index,
         if open <= cur {
             "open now".to_string()
         } else {
             format!("in {} epochs", open - cur)
         },
-        dl["Close"]
+        dl.close
     );
     Ok(())
 }

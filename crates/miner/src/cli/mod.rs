@@ -8,14 +8,18 @@ pub mod info;
 pub mod proving;
 pub mod sectors;
 
+use crate::fullnode::method_name;
 use anyhow::{anyhow, Context, Result};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
 use clap::Subcommand;
 use fvm_shared::address::Address;
+use padma_api::common::{AuthNew, Shutdown};
+use padma_api::storage_miner::ActorAddress;
 use padma_rpc::client::{ApiInfo, RpcClient};
-use padma_types::json::AddressJson;
-use serde::de::DeserializeOwned;
-use serde_json::Value;
+use padma_rpc::{Permission, RpcMethod};
 use std::path::PathBuf;
+use std::str::FromStr;
 
 /// Where the client commands find the miner and the node.
 #[derive(Clone, Debug)]
@@ -68,18 +72,28 @@ impl MinerClient {
         })
     }
 
-    /// Calls `Filecoin.<method>` on the miner.
-    pub async fn call<T: DeserializeOwned>(&self, method: &str, params: Vec<Value>) -> Result<T> {
+    /// Calls the typed method `M` on the miner; an error names the method.
+    pub async fn request<M: RpcMethod>(&self, params: M::Params) -> Result<M::Ok> {
         self.client
-            .call(method, params)
+            .request::<M>(params)
             .await
-            .map_err(|e| anyhow!("{method}: {e}"))
+            .map_err(|e| anyhow!("{}: {e}", method_name::<M>()))
     }
 
     /// The miner's actor address.
     pub async fn actor_address(&self) -> Result<Address> {
-        let a: AddressJson = self.call("ActorAddress", vec![]).await?;
-        Ok(a.0)
+        Ok(self.request::<ActorAddress>(()).await?.0)
+    }
+
+    /// `AuthNew`: a new miner API token with permission `perm` (`read`, `write`,
+    /// `sign` or `admin`) and every permission below it, as text.
+    pub async fn create_token(&self, perm: &str) -> Result<String> {
+        let perm = Permission::from_str(perm).map_err(|e| anyhow!(e))?;
+        let b64 = self.request::<AuthNew>((Some(perm.up_to()),)).await?;
+        let bytes = B64
+            .decode(b64)
+            .map_err(|e| anyhow!("AuthNew returned invalid base64: {e}"))?;
+        String::from_utf8(bytes).map_err(|_| anyhow!("AuthNew returned a non-text token"))
     }
 }
 
@@ -124,7 +138,7 @@ pub async fn auth(cmd: AuthCmd, t: &Targets) -> Result<()> {
     let perm = match &cmd {
         AuthCmd::CreateToken { perm } | AuthCmd::ApiInfo { perm } => perm,
     };
-    let token = m.client.auth_new(perm).await?;
+    let token = m.create_token(perm).await?;
     match cmd {
         AuthCmd::CreateToken { .. } => println!("{token}"),
         AuthCmd::ApiInfo { .. } => println!("MINER_API_INFO={token}:{}", m.addr),
@@ -135,7 +149,7 @@ pub async fn auth(cmd: AuthCmd, t: &Targets) -> Result<()> {
 /// `padma-miner stop`.
 pub async fn stop(t: &Targets) -> Result<()> {
     let m = MinerClient::discover(t)?;
-    let _: Value = m.call("Shutdown", vec![]).await?;
+    m.request::<Shutdown>(()).await?;
     println!("miner stopping");
     Ok(())
 }

@@ -3,8 +3,14 @@
 use super::{full_node, miner_address, Targets};
 use anyhow::Result;
 use clap::Subcommand;
-use padma_types::json::AddressJson;
-use serde_json::{json, Value};
+use padma_api::chain::ChainHead;
+use padma_api::miner_json::PartitionJson;
+use padma_api::miner_state::{
+    StateMinerDeadlines, StateMinerPartitions, StateMinerProvingDeadline,
+};
+use padma_types::block::TipSetKey;
+use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::{AddressJson, BitFieldJson};
 
 /// Proving commands.
 #[derive(Subcommand)]
@@ -17,62 +23,52 @@ pub enum ProvingCmd {
     Faults,
 }
 
-/// The set bits of a Lotus run-length bitfield in JSON (`[unset, set, unset, …]`).
-pub fn bits(v: &Value) -> Vec<u64> {
-    let mut out = Vec::new();
-    let mut pos = 0u64;
-    for (i, run) in v.as_array().into_iter().flatten().enumerate() {
-        let n = run.as_u64().unwrap_or(0);
-        if i % 2 == 1 {
-            out.extend(pos..pos.saturating_add(n.min(1 << 20)));
-        }
-        pos = pos.saturating_add(n);
-    }
-    out
+/// How many sectors a bitfield holds.
+fn count(b: &BitFieldJson) -> usize {
+    usize::try_from(b.0.len()).unwrap_or(usize::MAX)
+}
+
+/// How many sectors of `select` the partitions hold together.
+fn total<'a>(
+    parts: impl IntoIterator<Item = &'a PartitionJson>,
+    select: impl Fn(&PartitionJson) -> &BitFieldJson,
+) -> usize {
+    parts.into_iter().map(|p| count(select(p))).sum()
 }
 
 /// Runs a proving command.
 pub async fn run(cmd: ProvingCmd, t: &Targets) -> Result<()> {
     let node = full_node(t)?;
     let maddr = miner_address(t).await?;
-    let m = json!(AddressJson(maddr));
-    let head: Value = node.call("ChainHead", vec![]).await?;
-    let tsk = head["Cids"].clone();
-    let deadlines: Vec<Value> = node
-        .call("StateMinerDeadlines", vec![m.clone(), tsk.clone()])
+    let m = AddressJson(maddr);
+    let head = node.request::<ChainHead>(()).await?;
+    let tsk = TipSetKeyJson(TipSetKey(head.cids.iter().map(|c| c.0).collect()));
+    let deadlines = node
+        .request::<StateMinerDeadlines>((m, tsk.clone()))
         .await?;
-    let mut parts = Vec::new();
-    for i in 0..deadlines.len() {
-        let p: Vec<Value> = node
-            .call(
-                "StateMinerPartitions",
-                vec![m.clone(), json!(i), tsk.clone()],
-            )
-            .await?;
-        parts.push(p);
+    let mut parts: Vec<Vec<PartitionJson>> = Vec::with_capacity(deadlines.len());
+    for i in 0..deadlines.len() as u64 {
+        parts.push(
+            node.request::<StateMinerPartitions>((m, i, tsk.clone()))
+                .await?,
+        );
     }
     match cmd {
         ProvingCmd::Info => {
-            let dl: Value = node
-                .call("StateMinerProvingDeadline", vec![m.clone(), tsk.clone()])
+            let dl = node
+                .request::<StateMinerProvingDeadline>((m, tsk.clone()))
                 .await?;
-            let (mut live, mut faulty, mut recovering) = (0usize, 0usize, 0usize);
-            for p in parts.iter().flatten() {
-                live += bits(&p["LiveSectors"]).len();
-                faulty += bits(&p["FaultySectors"]).len();
-                recovering += bits(&p["RecoveringSectors"]).len();
-            }
-            let idx = dl["Index"].as_u64().unwrap_or(0) as usize;
-            let dl_sectors: usize = parts
+            let live = total(parts.iter().flatten(), |p| &p.live_sectors);
+            let faulty = total(parts.iter().flatten(), |p| &p.faulty_sectors);
+            let recovering = total(parts.iter().flatten(), |p| &p.recovering_sectors);
+            let idx = usize::try_from(dl.index).unwrap_or(usize::MAX);
+            let dl_sectors = parts
                 .get(idx)
-                .into_iter()
-                .flatten()
-                .map(|p| bits(&p["LiveSectors"]).len())
-                .sum();
-            let period_start = dl["PeriodStart"].as_i64().unwrap_or(0);
-            let period = dl["WPoStProvingPeriod"].as_i64().unwrap_or(0);
+                .map_or(0, |ps| total(ps, |p| &p.live_sectors));
+            let period_start = dl.period_start;
+            let period = dl.w_post_proving_period;
             println!("Miner: {maddr}");
-            println!("Current Epoch:           {}", dl["CurrentEpoch"]);
+            println!("Current Epoch:           {}", dl.current_epoch);
             println!(
                 "Proving Period Boundary: {}",
                 period_start.rem_euclid(period.max(1))
@@ -90,19 +86,18 @@ pub async fn run(cmd: ProvingCmd, t: &Targets) -> Result<()> {
             println!();
             println!("Deadline Index:       {idx}");
             println!("Deadline Sectors:     {dl_sectors}");
-            println!("Deadline Open:        {}", dl["Open"]);
-            println!("Deadline Close:       {}", dl["Close"]);
-            println!("Deadline Challenge:   {}", dl["Challenge"]);
-            println!("Deadline FaultCutoff: {}", dl["FaultCutoff"]);
+            println!("Deadline Open:        {}", dl.open);
+            println!("Deadline Close:       {}", dl.close);
+            println!("Deadline Challenge:   {}", dl.challenge);
+            println!("Deadline FaultCutoff: {}", dl.fault_cutoff);
         }
         ProvingCmd::Deadlines => {
             println!("Miner: {maddr}");
             println!("deadline  partitions  sectors (faults)  proven partitions");
-            for (i, d) in deadlines.iter().enumerate() {
-                let ps = &parts[i];
-                let sectors: usize = ps.iter().map(|p| bits(&p["AllSectors"]).len()).sum();
-                let faults: usize = ps.iter().map(|p| bits(&p["FaultySectors"]).len()).sum();
-                let proven = bits(&d["PostSubmissions"]).len();
+            for (i, (d, ps)) in deadlines.iter().zip(&parts).enumerate() {
+                let sectors = total(ps, |p| &p.all_sectors);
+                let faults = total(ps, |p| &p.faulty_sectors);
+                let proven = count(&d.post_submissions);
                 println!(
                     "{i:<8}  {:<10}  {:<16}  {proven}",
                     ps.len(),
@@ -115,7 +110,7 @@ pub async fn run(cmd: ProvingCmd, t: &Targets) -> Result<()> {
             println!("deadline  partition  sector");
             for (i, ps) in parts.iter().enumerate() {
                 for (j, p) in ps.iter().enumerate() {
-                    for s in bits(&p["FaultySectors"]) {
+                    for s in p.faulty_sectors.0.iter() {
                         println!("{i:<8}  {j:<9}  {s}");
                     }
                 }
@@ -123,16 +118,4 @@ pub async fn run(cmd: ProvingCmd, t: &Targets) -> Result<()> {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn run_length_bits() {
-        assert_eq!(bits(&json!([0])), Vec::<u64>::new());
-        assert_eq!(bits(&json!([0, 4, 3, 1])), vec![0, 1, 2, 3, 7]);
-        assert_eq!(bits(&Value::Null), Vec::<u64>::new());
-    }
 }

@@ -3,7 +3,8 @@
 use super::{MinerClient, Targets};
 use anyhow::Result;
 use clap::Subcommand;
-use serde_json::{json, Value};
+use padma_api::storage_miner::{PledgeSector, SectorsList, SectorsStatus};
+use serde_json::Value;
 
 /// Sector commands.
 #[derive(Subcommand)]
@@ -27,26 +28,25 @@ pub async fn run(cmd: SectorsCmd, t: &Targets) -> Result<()> {
     let m = MinerClient::discover(t)?;
     match cmd {
         SectorsCmd::List => {
-            let list: Vec<u64> = m.call("SectorsList", vec![]).await?;
+            let list = m.request::<SectorsList>(()).await?;
             println!("ID  State");
             for n in list {
-                let st: Value = m
-                    .call("SectorsStatus", vec![json!(n), json!(false)])
-                    .await?;
-                println!("{n:<3} {}", st["State"].as_str().unwrap_or("?"));
+                let st = m.request::<SectorsStatus>((n, Some(false))).await?;
+                println!("{n:<3} {}", st.state);
             }
         }
         SectorsCmd::Status {
             number,
             on_chain_info,
         } => {
-            let st: Value = m
-                .call("SectorsStatus", vec![json!(number), json!(on_chain_info)])
+            let st = m
+                .request::<SectorsStatus>((number, Some(on_chain_info)))
                 .await?;
-            println!("SectorID:\t{}", st["SectorID"]);
-            println!("Status:\t\t{}", st["State"].as_str().unwrap_or("?"));
-            if let Some(o) = st.as_object() {
-                for (k, v) in o {
+            println!("SectorID:\t{}", st.sector_id);
+            println!("Status:\t\t{}", st.state);
+            // The other fields as the miner sent them, in its order, nulls left out.
+            if let Value::Object(fields) = serde_json::to_value(&st)? {
+                for (k, v) in fields {
                     if k != "SectorID" && k != "State" && !v.is_null() {
                         println!("{k}:\t{v}");
                     }
@@ -54,8 +54,8 @@ pub async fn run(cmd: SectorsCmd, t: &Targets) -> Result<()> {
             }
         }
         SectorsCmd::Pledge => {
-            let id: Value = m.call("PledgeSector", vec![]).await?;
-            println!("Created CC sector: {}", id["Number"]);
+            let id = m.request::<PledgeSector>(()).await?;
+            println!("Created CC sector: {}", id.number);
         }
     }
     Ok(())

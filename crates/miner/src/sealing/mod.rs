@@ -32,9 +32,9 @@ use crate::storage::Storage;
 use anyhow::{anyhow, bail, Context, Result};
 use db::SectorDb;
 use fvm_shared::address::Address;
+use padma_api::storage_miner::{SectorInfoJson, SectorsSummaryJson};
 use padma_store::Store;
 use padma_types::sector::seal_proof_for_size;
-use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -218,9 +218,9 @@ impl<N: SealingNode> Pipeline<N> {
         self.inner.sectors.lock().await.get(&n).cloned()
     }
 
-    /// One sector as Lotus's `SectorInfo` JSON, with its on-chain fields when the chain
-    /// has it (`SectorsStatus`).
-    pub async fn status_json(&self, n: u64) -> Result<Value> {
+    /// One sector as Lotus's `SectorInfo`, with its on-chain fields when the chain has
+    /// it (`SectorsStatus`).
+    pub async fn sector_info(&self, n: u64) -> Result<SectorInfoJson> {
         let s = self
             .status(n)
             .await
@@ -235,7 +235,7 @@ impl<N: SealingNode> Pipeline<N> {
                 .flatten(),
             Err(_) => None,
         };
-        Ok(s.to_lotus_json(on_chain.as_ref().map(|c| &c.json)))
+        Ok(s.to_sector_info(on_chain.as_ref().map(|c| &c.info)))
     }
 
     /// How many sectors are in each state (`SectorsSummary`: state name → count).
@@ -247,13 +247,13 @@ impl<N: SealingNode> Pipeline<N> {
         out
     }
 
-    /// [`Pipeline::summary`] as Lotus's JSON (`{"Proving": 1, ...}`).
-    pub async fn summary_json(&self) -> Value {
-        let mut m = serde_json::Map::new();
-        for (k, v) in self.summary().await {
-            m.insert(k.name().to_string(), json!(v));
-        }
-        Value::Object(m)
+    /// [`Pipeline::summary`] by Lotus state name, in pipeline order (`SectorsSummary`).
+    pub async fn summary_counts(&self) -> SectorsSummaryJson {
+        self.summary()
+            .await
+            .into_iter()
+            .map(|(state, n)| (state.name().to_string(), n))
+            .collect()
     }
 
     /// Drives every unfinished sector (and each new pledge) until `stop` turns true.

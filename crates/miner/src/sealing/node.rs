@@ -2,14 +2,23 @@
 //! the full node's API ([`FullNode`]) — and by a fake chain in the unit tests.
 
 use crate::fullnode::FullNode;
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use cid::Cid;
 use fil_actor_miner_state::v18::SectorPreCommitInfo;
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::message::Message;
-use padma_types::json::{AddressJson, BytesJson, CidJson, MessageJson};
-use serde_json::{json, Value};
+use padma_api::chain::ChainHead;
+use padma_api::miner_json::{SectorOnChainInfoJson, SectorPreCommitInfoJson};
+use padma_api::miner_state::{
+    StateMinerAllocated, StateMinerInfo, StateMinerInitialPledgeCollateral,
+    StateMinerPreCommitDepositForPower, StateSectorGetInfo, StateSectorPreCommitInfo,
+};
+use padma_api::msg_search::StateSearchMsg;
+use padma_api::randomness::{StateGetRandomnessFromBeacon, StateGetRandomnessFromTickets};
+use padma_api::state::StateLookupID;
+use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::{AddressJson, BytesJson, CidJson};
 use std::future::Future;
 
 /// A message found on chain.
@@ -37,12 +46,12 @@ pub struct PreCommitOnChain {
 }
 
 /// A sector on chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SectorOnChain {
     /// Its CommR.
     pub sealed_cid: Cid,
-    /// The full `SectorOnChainInfo` JSON.
-    pub json: Value,
+    /// The chain's `SectorOnChainInfo`.
+    pub info: SectorOnChainInfoJson,
 }
 
 /// The chain, as the sealing pipeline sees it. Methods read at the current head.
@@ -101,153 +110,79 @@ pub trait SealingNode: Send + Sync + 'static {
 }
 
 /// Lotus JSON of a `SectorPreCommitInfo`.
-pub fn pre_commit_info_json(pci: &SectorPreCommitInfo) -> Result<Value> {
-    let unsealed = pci
-        .unsealed_cid
-        .0
-        .map(CidJson)
-        .map(serde_json::to_value)
-        .transpose()?;
-    Ok(json!({
-        "SealProof": i64::from(pci.seal_proof),
-        "SectorNumber": pci.sector_number,
-        "SealedCID": CidJson(pci.sealed_cid),
-        "SealRandEpoch": pci.seal_rand_epoch,
-        "DealIDs": null,
-        "Expiration": pci.expiration,
-        "UnsealedCid": unsealed,
-    }))
+pub fn pre_commit_info_json(pci: &SectorPreCommitInfo) -> SectorPreCommitInfoJson {
+    SectorPreCommitInfoJson {
+        seal_proof: i64::from(pci.seal_proof),
+        sector_number: pci.sector_number,
+        sealed_cid: Some(CidJson(pci.sealed_cid)),
+        seal_rand_epoch: pci.seal_rand_epoch,
+        deal_ids: None,
+        expiration: pci.expiration,
+        unsealed_cid: pci.unsealed_cid.0.map(CidJson),
+    }
 }
 
-fn token(v: &Value, what: &str) -> Result<TokenAmount> {
-    let s = v
-        .as_str()
-        .ok_or_else(|| anyhow!("{what}: expected a decimal string, got {v}"))?;
-    let atto: fvm_shared::bigint::BigInt = s
-        .parse()
-        .map_err(|e| anyhow!("{what}: bad amount {s:?}: {e}"))?;
-    Ok(TokenAmount::from_atto(atto))
-}
-
-fn cid_at(v: &Value, what: &str) -> Result<Cid> {
-    let c: CidJson = serde_json::from_value(v.clone()).with_context(|| format!("{what}: {v}"))?;
-    Ok(c.0)
-}
-
-fn bytes32(v: Value, what: &str) -> Result<[u8; 32]> {
-    let b: BytesJson = serde_json::from_value(v).with_context(|| what.to_string())?;
+fn bytes32(b: BytesJson, what: &str) -> Result<[u8; 32]> {
     b.0.try_into()
         .map_err(|b: Vec<u8>| anyhow!("{what}: expected 32 bytes, got {}", b.len()))
 }
 
-/// The largest set bit of a bitfield in Lotus JSON (run lengths, starting unset).
-pub fn max_in_runs(runs: &[u64]) -> Option<u64> {
-    let mut pos = 0u64;
-    let mut max = None;
-    for (i, len) in runs.iter().enumerate() {
-        let end = pos.saturating_add(*len);
-        if i % 2 == 1 && *len > 0 {
-            max = Some(end - 1);
-        }
-        pos = end;
-    }
-    max
-}
-
-/// Chain randomness from the node's `method` (tickets or beacon) at the head.
-async fn randomness(
-    node: &FullNode,
-    method: &str,
-    tag: i64,
-    round: i64,
-    entropy: Vec<u8>,
-) -> Result<[u8; 32]> {
-    let v: Value = node
-        .call(
-            method,
-            vec![
-                json!(tag),
-                json!(round),
-                json!(BytesJson(entropy)),
-                Value::Null,
-            ],
-        )
-        .await?;
-    bytes32(v, method)
-}
-
-/// The collateral the node's `method` (pre-commit deposit or initial pledge) asks of
-/// `miner` for the pre-commitment `pci` at the head.
-async fn collateral(
-    node: &FullNode,
-    method: &str,
-    miner: Address,
-    pci: &SectorPreCommitInfo,
-) -> Result<TokenAmount> {
-    let v: Value = node
-        .call(
-            method,
-            vec![
-                json!(AddressJson(miner)),
-                pre_commit_info_json(pci)?,
-                Value::Null,
-            ],
-        )
-        .await?;
-    token(&v, method)
+/// The head (the empty tipset key).
+fn head() -> TipSetKeyJson {
+    TipSetKeyJson::default()
 }
 
 impl SealingNode for FullNode {
     async fn head_height(&self) -> Result<i64> {
-        let h: Value = self.call("ChainHead", vec![]).await?;
-        h["Height"]
-            .as_i64()
-            .ok_or_else(|| anyhow!("ChainHead: no height in {h}"))
+        Ok(self.request::<ChainHead>(()).await?.height)
     }
 
     async fn lookup_id(&self, a: Address) -> Result<u64> {
         if let fvm_shared::address::Payload::ID(id) = a.payload() {
             return Ok(*id);
         }
-        let r: AddressJson = self
-            .call("StateLookupID", vec![json!(AddressJson(a)), Value::Null])
+        let r = self
+            .request::<StateLookupID>((AddressJson(a), head()))
             .await?;
         r.0.id().map_err(|e| anyhow!("StateLookupID({a}): {e}"))
     }
 
     async fn sector_size(&self, miner: Address) -> Result<u64> {
-        let info: Value = self
-            .call(
-                "StateMinerInfo",
-                vec![json!(AddressJson(miner)), Value::Null],
-            )
+        let info = self
+            .request::<StateMinerInfo>((AddressJson(miner), head()))
             .await?;
-        info["SectorSize"]
-            .as_u64()
-            .ok_or_else(|| anyhow!("StateMinerInfo: no sector size in {info}"))
+        Ok(info.sector_size)
     }
 
     async fn max_allocated(&self, miner: Address) -> Result<Option<u64>> {
-        let v: Value = self
-            .call(
-                "StateMinerAllocated",
-                vec![json!(AddressJson(miner)), Value::Null],
-            )
+        let allocated = self
+            .request::<StateMinerAllocated>((AddressJson(miner), head()))
             .await?;
-        let runs: Vec<u64> = if v.is_null() {
-            vec![]
-        } else {
-            serde_json::from_value(v).context("StateMinerAllocated: bad bitfield")?
-        };
-        Ok(max_in_runs(&runs))
+        Ok(allocated.0.last())
     }
 
     async fn ticket_randomness(&self, tag: i64, round: i64, entropy: Vec<u8>) -> Result<[u8; 32]> {
-        randomness(self, "StateGetRandomnessFromTickets", tag, round, entropy).await
+        let r = self
+            .request::<StateGetRandomnessFromTickets>((
+                Some(tag),
+                Some(round),
+                Some(BytesJson(entropy)),
+                head(),
+            ))
+            .await?;
+        bytes32(r, "StateGetRandomnessFromTickets")
     }
 
     async fn beacon_randomness(&self, tag: i64, round: i64, entropy: Vec<u8>) -> Result<[u8; 32]> {
-        randomness(self, "StateGetRandomnessFromBeacon", tag, round, entropy).await
+        let r = self
+            .request::<StateGetRandomnessFromBeacon>((
+                Some(tag),
+                Some(round),
+                Some(BytesJson(entropy)),
+                head(),
+            ))
+            .await?;
+        bytes32(r, "StateGetRandomnessFromBeacon")
     }
 
     async fn precommit_deposit(
@@ -255,7 +190,14 @@ impl SealingNode for FullNode {
         miner: Address,
         pci: &SectorPreCommitInfo,
     ) -> Result<TokenAmount> {
-        collateral(self, "StateMinerPreCommitDepositForPower", miner, pci).await
+        let deposit = self
+            .request::<StateMinerPreCommitDepositForPower>((
+                AddressJson(miner),
+                pre_commit_info_json(pci),
+                head(),
+            ))
+            .await?;
+        Ok(deposit.0)
     }
 
     async fn initial_pledge(
@@ -263,86 +205,66 @@ impl SealingNode for FullNode {
         miner: Address,
         pci: &SectorPreCommitInfo,
     ) -> Result<TokenAmount> {
-        collateral(self, "StateMinerInitialPledgeCollateral", miner, pci).await
+        let pledge = self
+            .request::<StateMinerInitialPledgeCollateral>((
+                AddressJson(miner),
+                pre_commit_info_json(pci),
+                head(),
+            ))
+            .await?;
+        Ok(pledge.0)
     }
 
     async fn push_message(&self, msg: Message) -> Result<Cid> {
-        let v: Value = self
-            .call(
-                "MpoolPushMessage",
-                vec![serde_json::to_value(MessageJson::from(&msg))?, Value::Null],
-            )
-            .await?;
-        cid_at(&v["CID"], "MpoolPushMessage CID")
+        crate::messages::push(self, &msg).await
     }
 
     async fn search_msg(&self, cid: Cid) -> Result<Option<Landed>> {
-        let v: Value = self
-            .call(
-                "StateSearchMsg",
-                vec![Value::Null, json!(CidJson(cid)), json!(-1), json!(true)],
-            )
+        let found = self
+            .request::<StateSearchMsg>((head(), CidJson(cid), Some(-1), Some(true)))
             .await?;
-        if v.is_null() {
-            return Ok(None);
-        }
-        let exit_code = v["Receipt"]["ExitCode"]
-            .as_i64()
-            .ok_or_else(|| anyhow!("StateSearchMsg: no exit code in {v}"))?;
-        let height = v["Height"]
-            .as_i64()
-            .ok_or_else(|| anyhow!("StateSearchMsg: no height in {v}"))?;
-        let cid = if v["Message"].is_null() {
-            cid
-        } else {
-            cid_at(&v["Message"], "StateSearchMsg message")?
-        };
-        Ok(Some(Landed {
-            cid,
-            exit_code,
-            height,
+        Ok(found.map(|l| Landed {
+            cid: l.message.0,
+            exit_code: i64::from(l.receipt.exit_code),
+            height: l.height,
         }))
     }
 
     async fn precommit_info(&self, miner: Address, n: u64) -> Result<Option<PreCommitOnChain>> {
-        let v: Value = self
-            .call(
-                "StateSectorPreCommitInfo",
-                vec![json!(AddressJson(miner)), json!(n), Value::Null],
-            )
+        let found = self
+            .request::<StateSectorPreCommitInfo>((AddressJson(miner), n, head()))
             .await?;
-        if v.is_null() {
+        let Some(p) = found else {
             return Ok(None);
-        }
+        };
+        let sealed_cid = p
+            .info
+            .sealed_cid
+            .ok_or_else(|| anyhow!("StateSectorPreCommitInfo({n}): no sealed CID"))?;
         Ok(Some(PreCommitOnChain {
-            sealed_cid: cid_at(&v["Info"]["SealedCID"], "pre-commit sealed CID")?,
-            pre_commit_epoch: v["PreCommitEpoch"]
-                .as_i64()
-                .ok_or_else(|| anyhow!("StateSectorPreCommitInfo: no epoch in {v}"))?,
-            deposit: token(&v["PreCommitDeposit"], "pre-commit deposit")?,
-            expiration: v["Info"]["Expiration"]
-                .as_i64()
-                .ok_or_else(|| anyhow!("StateSectorPreCommitInfo: no expiration in {v}"))?,
+            sealed_cid: sealed_cid.0,
+            pre_commit_epoch: p.pre_commit_epoch,
+            deposit: p.pre_commit_deposit.0,
+            expiration: p.info.expiration,
         }))
     }
 
     async fn sector_info(&self, miner: Address, n: u64) -> Result<Option<SectorOnChain>> {
-        let v: Value = self
-            .call(
-                "StateSectorGetInfo",
-                vec![json!(AddressJson(miner)), json!(n), Value::Null],
-            )
+        let found = self
+            .request::<StateSectorGetInfo>((AddressJson(miner), n, head()))
             .await?;
-        if v.is_null() {
+        let Some(info) = found else {
             return Ok(None);
-        }
-        let sealed_cid = cid_at(&v["SealedCID"], "sector sealed CID")?;
-        if v["SectorNumber"].as_u64() != Some(n) {
-            bail!("StateSectorGetInfo({n}) answered another sector: {v}");
+        };
+        if info.sector_number != n {
+            bail!(
+                "StateSectorGetInfo({n}) answered another sector: {}",
+                info.sector_number
+            );
         }
         Ok(Some(SectorOnChain {
-            sealed_cid,
-            json: v,
+            sealed_cid: info.sealed_cid.0,
+            info,
         }))
     }
 }

@@ -1,12 +1,17 @@
 //! A sector in the sealing pipeline: its state (Lotus's state names), what sealing has
-//! produced so far, its log, and its Lotus `SectorInfo` JSON.
+//! produced so far, its log, and its Lotus `SectorInfo`.
 
 use anyhow::{anyhow, Result};
 use cid::Cid;
+use padma_api::chain_read::BigIntJson;
+use padma_api::miner_json::SectorOnChainInfoJson;
+use padma_api::storage_miner::{
+    PieceInfoJson, SealRandomnessJson, SectorInfoJson, SectorLogJson, SectorPieceJson,
+};
 use padma_proofs::seal::{Commitment, Piece};
 use padma_types::json::{BytesJson, CidJson};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// Where a sector is in the pipeline. The names are Lotus's (`api.SectorState`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -323,59 +328,78 @@ impl Sector {
             .transpose()
     }
 
-    /// The sector as Lotus's `api.SectorInfo` JSON. `on_chain` is the chain's
-    /// `SectorOnChainInfo` JSON when the caller has it (for the on-chain fields).
-    pub fn to_lotus_json(&self, on_chain: Option<&Value>) -> Value {
-        let cid = |c: Option<Cid>| c.map(CidJson);
+    /// The sector as Lotus's `api.SectorInfo`. `on_chain` is the chain's
+    /// `SectorOnChainInfo` when the caller has it (for the on-chain fields).
+    pub fn to_sector_info(&self, on_chain: Option<&SectorOnChainInfoJson>) -> SectorInfoJson {
         let drawn = |d: &Option<Drawn>| match d {
-            Some(d) => json!({ "Value": BytesJson(d.value.to_vec()), "Epoch": d.epoch }),
-            None => json!({ "Value": null, "Epoch": 0 }),
+            Some(d) => SealRandomnessJson {
+                value: Some(BytesJson(d.value.to_vec())),
+                epoch: d.epoch,
+            },
+            None => SealRandomnessJson::default(),
         };
-        let pieces: Vec<Value> = self
+        let pieces: Vec<SectorPieceJson> = self
             .pieces
             .iter()
-            .map(|p| {
-                let piece_cid = fvm_shared::commcid::data_commitment_v1_to_cid(&p.comm_p)
-                    .ok()
-                    .map(CidJson);
-                json!({
-                    "Piece": { "Size": p.padded_size, "PieceCID": piece_cid },
-                    "DealInfo": null,
-                })
+            .map(|p| SectorPieceJson {
+                piece: PieceInfoJson {
+                    size: p.padded_size,
+                    piece_cid: fvm_shared::commcid::data_commitment_v1_to_cid(&p.comm_p)
+                        .ok()
+                        .map(CidJson),
+                },
+                deal_info: None,
             })
             .collect();
-        let chain =
-            |k: &str, default: Value| on_chain.and_then(|c| c.get(k)).cloned().unwrap_or(default);
-        json!({
-            "SectorID": self.number,
-            "State": self.state.name(),
-            "CommD": cid(self.unsealed_cid().ok().flatten()),
-            "CommR": cid(self.sealed_cid().ok().flatten()),
-            "Proof": self.proof.clone().map(BytesJson),
-            "Deals": [],
-            "Pieces": if pieces.is_empty() { Value::Null } else { Value::Array(pieces) },
-            "Ticket": drawn(&self.ticket),
-            "Seed": drawn(&self.seed),
-            "PreCommitMsg": cid(self.precommit_msg),
-            "CommitMsg": cid(self.commit_msg),
-            "Retries": self.retries,
-            "ToUpgrade": false,
-            "ReplicaUpdateMessage": null,
-            "LastErr": self.last_err,
-            "Log": self.log.iter().map(|l| json!({
-                "Kind": l.kind,
-                "Timestamp": l.timestamp,
-                "Trace": "",
-                "Message": l.message,
-            })).collect::<Vec<_>>(),
-            "SealProof": self.seal_proof,
-            "Activation": chain("Activation", json!(0)),
-            "Expiration": chain("Expiration", json!(self.expiration.unwrap_or(0))),
-            "DealWeight": chain("DealWeight", json!("0")),
-            "VerifiedDealWeight": chain("VerifiedDealWeight", json!("0")),
-            "InitialPledge": chain("InitialPledge", json!("0")),
-            "OnTime": chain("Expiration", json!(0)),
-            "Early": 0,
-        })
+        let mut info = SectorInfoJson {
+            sector_id: self.number,
+            state: self.state.name().to_string(),
+            comm_d: self.unsealed_cid().ok().flatten().map(CidJson),
+            comm_r: self.sealed_cid().ok().flatten().map(CidJson),
+            proof: self.proof.clone().map(BytesJson),
+            deals: vec![],
+            pieces: (!pieces.is_empty()).then_some(pieces),
+            ticket: drawn(&self.ticket),
+            seed: drawn(&self.seed),
+            pre_commit_msg: self.precommit_msg.map(CidJson),
+            commit_msg: self.commit_msg.map(CidJson),
+            retries: self.retries,
+            to_upgrade: false,
+            replica_update_message: None,
+            last_err: self.last_err.clone(),
+            log: self
+                .log
+                .iter()
+                .map(|l| SectorLogJson {
+                    kind: l.kind.clone(),
+                    timestamp: l.timestamp,
+                    trace: String::new(),
+                    message: l.message.clone(),
+                })
+                .collect(),
+            seal_proof: self.seal_proof,
+            activation: 0,
+            expiration: self.expiration.unwrap_or(0),
+            deal_weight: Default::default(),
+            verified_deal_weight: Default::default(),
+            initial_pledge: Default::default(),
+            on_time: 0,
+            early: 0,
+        };
+        if let Some(c) = on_chain {
+            apply_on_chain(&mut info, c);
+        }
+        info
     }
+}
+
+/// Fills a `SectorInfo`'s on-chain fields from the chain's `SectorOnChainInfo`:
+/// activation, expiration (also the on-time expiration), deal weights and pledge.
+pub fn apply_on_chain(info: &mut SectorInfoJson, c: &SectorOnChainInfoJson) {
+    info.activation = c.activation;
+    info.expiration = c.expiration;
+    info.deal_weight = BigIntJson(c.deal_weight.clone());
+    info.verified_deal_weight = BigIntJson(c.verified_deal_weight.clone());
+    info.initial_pledge = c.initial_pledge.clone();
+    info.on_time = c.expiration;
 }

@@ -1,7 +1,7 @@
 //! The state machine on a fake chain: transitions, persistence, resume, failures.
 
 use super::db::SectorDb;
-use super::node::{max_in_runs, Landed, PreCommitOnChain, SealingNode, SectorOnChain};
+use super::node::{Landed, PreCommitOnChain, SealingNode, SectorOnChain};
 use super::*;
 use anyhow::Result;
 use cid::Cid;
@@ -10,8 +10,11 @@ use fil_actor_miner_state::v18::{
 };
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::message::Message;
+use padma_api::miner_json::SectorOnChainInfoJson;
 use padma_proofs::{MockVerifier, ProofVerifier};
 use padma_state::actors::method::miner::{PRE_COMMIT_SECTOR_BATCH2, PROVE_COMMIT_SECTORS3};
+use padma_types::json::{BitFieldJson, CidJson, TokenAmountJson};
+use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Mutex as StdMutex;
 
@@ -168,7 +171,24 @@ impl SealingNode for Fake {
     async fn sector_info(&self, _: Address, n: u64) -> Result<Option<SectorOnChain>> {
         Ok(self.st().sectors.get(&n).map(|c| SectorOnChain {
             sealed_cid: *c,
-            json: json!({ "SectorNumber": n, "Activation": 1, "InitialPledge": "250" }),
+            info: SectorOnChainInfoJson {
+                sector_number: n,
+                seal_proof: 5,
+                sealed_cid: CidJson(*c),
+                deprecated_deal_ids: None,
+                activation: 1,
+                expiration: 0,
+                deal_weight: Default::default(),
+                verified_deal_weight: Default::default(),
+                initial_pledge: TokenAmountJson(TokenAmount::from_atto(250)),
+                expected_day_reward: None,
+                expected_storage_pledge: None,
+                power_base_epoch: 1,
+                replaced_day_reward: None,
+                sector_key_cid: None,
+                flags: 0,
+                daily_fee: TokenAmountJson::default(),
+            },
         }))
     }
 }
@@ -304,7 +324,7 @@ fn sector_records_survive_a_reopen() {
     assert_eq!(all[&7].state, SectorState::SealPreCommit1Failed);
     assert_eq!(all[&7].last_err, "boom");
     assert_eq!(db.next_number().expect("next"), 8);
-    let j = all[&7].to_lotus_json(None);
+    let j = serde_json::to_value(all[&7].to_sector_info(None)).expect("encodes");
     assert_eq!(j["State"], "SealPreCommit1Failed");
     assert_eq!(j["SectorID"], 7);
     assert_eq!(j["Ticket"]["Epoch"], 12);
@@ -318,6 +338,13 @@ fn sector_records_survive_a_reopen() {
 
 #[test]
 fn allocated_bitfield_runs() {
+    // The largest allocated number, as `max_allocated` reads it from the node's runs.
+    let max_in_runs = |runs: &[u64]| {
+        serde_json::from_value::<BitFieldJson>(json!(runs))
+            .expect("runs")
+            .0
+            .last()
+    };
     assert_eq!(max_in_runs(&[0]), None);
     assert_eq!(max_in_runs(&[]), None);
     assert_eq!(max_in_runs(&[0, 4]), Some(3));
@@ -391,7 +418,7 @@ async fn a_pledged_sector_reaches_proving() {
     // The other pledged sector got there too, and the summary counts both.
     let s5 = p.status(5).await.expect("sector 5");
     assert!(s5.state.is_terminal() || !s5.state.is_failure(), "{s5:?}");
-    let j = p.status_json(n).await.expect("status json");
+    let j = serde_json::to_value(p.sector_info(n).await.expect("status")).expect("encodes");
     assert_eq!(j["State"], "Proving");
     assert_eq!(j["InitialPledge"], "250");
     assert_eq!(j["SealProof"], 5);
@@ -447,7 +474,10 @@ async fn sealing_resumes_after_a_restart() {
             .count(),
         1
     );
-    assert_eq!(p.summary_json().await, json!({ "Proving": 1 }));
+    assert_eq!(
+        serde_json::to_value(p.summary_counts().await).expect("encodes"),
+        json!({ "Proving": 1 })
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

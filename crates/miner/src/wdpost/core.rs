@@ -12,9 +12,9 @@ use fvm_ipld_bitfield::BitField;
 use fvm_shared::clock::ChainEpoch;
 use fvm_shared::randomness::Randomness;
 use fvm_shared::sector::{PoStProof, RegisteredPoStProof};
+use padma_api::miner_json::{DeadlineInfoJson, PartitionJson};
 pub use padma_types::json::{bitfield_from_json, bitfield_json};
 use serde::Deserialize;
-use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Epochs past a deadline's challenge epoch before its challenge is drawn and proven
@@ -68,6 +68,25 @@ pub struct Deadline {
     /// Epochs between the fault cutoff and the window's opening.
     #[serde(rename = "FaultDeclarationCutoff")]
     pub fault_declaration_cutoff: ChainEpoch,
+}
+
+impl From<DeadlineInfoJson> for Deadline {
+    fn from(d: DeadlineInfoJson) -> Self {
+        Deadline {
+            current_epoch: d.current_epoch,
+            period_start: d.period_start,
+            index: d.index,
+            open: d.open,
+            close: d.close,
+            challenge: d.challenge,
+            fault_cutoff: d.fault_cutoff,
+            period_deadlines: d.w_post_period_deadlines,
+            proving_period: d.w_post_proving_period,
+            challenge_window: d.w_post_challenge_window,
+            challenge_lookback: d.w_post_challenge_lookback,
+            fault_declaration_cutoff: d.fault_declaration_cutoff,
+        }
+    }
 }
 
 impl Deadline {
@@ -170,19 +189,19 @@ pub struct Partition {
     pub active: BitField,
 }
 
-impl Partition {
-    /// Reads Lotus's partition JSON.
-    pub fn from_json(v: &Value) -> Result<Self> {
-        let f = |k: &str| bitfield_from_json(&v[k]).map_err(|e| anyhow!("{k}: {e}"));
-        Ok(Partition {
-            all: f("AllSectors")?,
-            faulty: f("FaultySectors")?,
-            recovering: f("RecoveringSectors")?,
-            live: f("LiveSectors")?,
-            active: f("ActiveSectors")?,
-        })
+impl From<PartitionJson> for Partition {
+    fn from(p: PartitionJson) -> Self {
+        Partition {
+            all: p.all_sectors.0,
+            faulty: p.faulty_sectors.0,
+            recovering: p.recovering_sectors.0,
+            live: p.live_sectors.0,
+            active: p.active_sectors.0,
+        }
     }
+}
 
+impl Partition {
     /// Sectors a PoSt is expected to prove: live ones that are not faulty, or
     /// faulty but declared recovering.
     pub fn to_prove(&self) -> BitField {

@@ -22,10 +22,20 @@ use fvm_shared::address::{Address, Payload};
 use fvm_shared::clock::ChainEpoch;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::message::Message;
+use padma_api::chain::ChainHead;
+use padma_api::miner_state::{
+    StateMinerDeadlines, StateMinerInfo, StateMinerPartitions, StateMinerProvingDeadline,
+    StateMinerSectors,
+};
+use padma_api::msg_search::StateWaitMsg;
+use padma_api::randomness::{StateGetRandomnessFromBeacon, StateGetRandomnessFromTickets};
+use padma_api::state::{StateLookupID, StateNetworkName};
+use padma_rpc::RpcMethod;
 use padma_state::actors::method;
-use padma_types::json::{BytesJson, MessageJson};
+use padma_types::block::TipSetKey;
+use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::{AddressJson, BytesJson, CidJson};
 use serde::Serialize;
-use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -172,11 +182,7 @@ impl WindowPoStScheduler {
     }
 
     async fn default_poll(&self) -> Duration {
-        let ms = match self
-            .fullnode
-            .call::<String>("StateNetworkName", vec![])
-            .await
-        {
+        let ms = match self.fullnode.request::<StateNetworkName>(()).await {
             Ok(name) => padma_chain::network::NetworkParams::parse(&name)
                 .map(|p| p.block_delay_ms)
                 .unwrap_or(1000),
@@ -226,7 +232,7 @@ struct RunState {
     miner: Address,
     miner_id: u64,
     entropy: Vec<u8>,
-    last_head: Option<Value>,
+    last_head: Option<TipSetKeyJson>,
     tracker: Arc<Mutex<Tracker>>,
     prepared: HashMap<(u64, ChainEpoch), Prepared>,
     receipts: JoinSet<()>,
@@ -243,15 +249,10 @@ impl RunState {
         let miner = match s.miner.payload() {
             Payload::ID(_) => s.miner,
             _ => {
-                let id: String = s
-                    .fullnode
-                    .call(
-                        "StateLookupID",
-                        vec![json!(s.miner.to_string()), json!(null)],
-                    )
-                    .await?;
-                padma_types::address::parse_address(&id)
-                    .map_err(|e| anyhow!("StateLookupID returned {id}: {e}"))?
+                s.fullnode
+                    .request::<StateLookupID>((AddressJson(s.miner), TipSetKeyJson::default()))
+                    .await?
+                    .0
             }
         };
         let Payload::ID(miner_id) = *miner.payload() else {
@@ -275,21 +276,17 @@ impl RunState {
     /// Handles a new head, if there is one: its height.
     async fn tick(&mut self, s: &WindowPoStScheduler) -> Result<Option<ChainEpoch>> {
         while self.receipts.try_join_next().is_some() {}
-        let head: Value = s.fullnode.call("ChainHead", vec![]).await?;
-        let tsk = head["Cids"].clone();
+        let head = s.fullnode.request::<ChainHead>(()).await?;
+        let tsk = TipSetKeyJson(TipSetKey(head.cids.iter().map(|c| c.0).collect()));
         if self.last_head.as_ref() == Some(&tsk) {
             return Ok(None);
         }
-        let height = head["Height"]
-            .as_i64()
-            .ok_or_else(|| anyhow!("ChainHead: no height"))?;
-        let current: Deadline = s
-            .fullnode
-            .call(
-                "StateMinerProvingDeadline",
-                vec![json!(self.miner.to_string()), tsk.clone()],
-            )
-            .await?;
+        let height = head.height;
+        let current = Deadline::from(
+            s.fullnode
+                .request::<StateMinerProvingDeadline>((self.address(), tsk.clone()))
+                .await?,
+        );
         self.tracker().prune(height, current.proving_period);
         self.prepared
             .retain(|k, _| k.1 + current.challenge_window > height);
@@ -327,16 +324,13 @@ impl RunState {
         &self,
         s: &WindowPoStScheduler,
         index: u64,
-        tsk: &Value,
+        tsk: &TipSetKeyJson,
     ) -> Result<Vec<Partition>> {
-        let v: Vec<Value> = s
+        let partitions = s
             .fullnode
-            .call(
-                "StateMinerPartitions",
-                vec![json!(self.miner.to_string()), json!(index), tsk.clone()],
-            )
+            .request::<StateMinerPartitions>((self.address(), index, tsk.clone()))
             .await?;
-        v.iter().map(Partition::from_json).collect()
+        Ok(partitions.into_iter().map(Partition::from).collect())
     }
 
     /// The sectors of `candidates` whose files are in storage.
@@ -350,43 +344,41 @@ impl RunState {
         out
     }
 
-    async fn miner_info(&self, s: &WindowPoStScheduler, tsk: &Value) -> Result<MinerInfo> {
-        let v: Value = s
+    async fn miner_info(&self, s: &WindowPoStScheduler, tsk: &TipSetKeyJson) -> Result<MinerInfo> {
+        let info = s
             .fullnode
-            .call(
-                "StateMinerInfo",
-                vec![json!(self.miner.to_string()), tsk.clone()],
-            )
+            .request::<StateMinerInfo>((self.address(), tsk.clone()))
             .await?;
-        let worker = v["Worker"]
-            .as_str()
-            .ok_or_else(|| anyhow!("StateMinerInfo: no worker"))?;
         Ok(MinerInfo {
-            worker: padma_types::address::parse_address(worker)
-                .map_err(|e| anyhow!("StateMinerInfo: worker {worker}: {e}"))?,
-            post_proof: v["WindowPoStProofType"]
-                .as_i64()
-                .ok_or_else(|| anyhow!("StateMinerInfo: no WindowPoStProofType"))?,
+            worker: info.worker.0,
+            post_proof: info.window_post_proof_type,
         })
     }
 
-    async fn randomness(
+    /// The miner's address as the node's methods take it.
+    fn address(&self) -> AddressJson {
+        AddressJson(self.miner)
+    }
+
+    /// Chain randomness from `M` (tickets or beacon) at `epoch`, as of `tsk`.
+    async fn randomness<M>(
         &self,
         s: &WindowPoStScheduler,
-        method: &str,
         tag: i64,
         epoch: ChainEpoch,
         entropy: &[u8],
-        tsk: &Value,
-    ) -> Result<Vec<u8>> {
-        let entropy = if entropy.is_empty() {
-            Value::Null
-        } else {
-            serde_json::to_value(BytesJson(entropy.to_vec()))?
-        };
-        let b: BytesJson = s
+        tsk: &TipSetKeyJson,
+    ) -> Result<Vec<u8>>
+    where
+        M: RpcMethod<
+            Params = (Option<i64>, Option<i64>, Option<BytesJson>, TipSetKeyJson),
+            Ok = BytesJson,
+        >,
+    {
+        let entropy = (!entropy.is_empty()).then(|| BytesJson(entropy.to_vec()));
+        let b = s
             .fullnode
-            .call(method, vec![json!(tag), json!(epoch), entropy, tsk.clone()])
+            .request::<M>((Some(tag), Some(epoch), entropy, tsk.clone()))
             .await?;
         Ok(b.0)
     }
@@ -398,7 +390,7 @@ impl RunState {
         d: &Deadline,
         stage: PostStage,
         height: ChainEpoch,
-        tsk: &Value,
+        tsk: &TipSetKeyJson,
     ) -> Result<()> {
         let key = (Kind::Post, d.index, d.open);
         if self.tracker().busy(&key) {
@@ -409,17 +401,15 @@ impl RunState {
             return Ok(());
         }
         let posted = if d.open <= height {
-            let dls: Vec<Value> = s
+            let dls = s
                 .fullnode
-                .call(
-                    "StateMinerDeadlines",
-                    vec![json!(self.miner.to_string()), tsk.clone()],
-                )
+                .request::<StateMinerDeadlines>((self.address(), tsk.clone()))
                 .await?;
-            let dl = dls
-                .get(d.index as usize)
+            let dl = usize::try_from(d.index)
+                .ok()
+                .and_then(|i| dls.into_iter().nth(i))
                 .ok_or_else(|| anyhow!("StateMinerDeadlines: no deadline {}", d.index))?;
-            core::bitfield_from_json(&dl["PostSubmissions"])?
+            dl.post_submissions.0
         } else {
             BitField::new()
         };
@@ -433,9 +423,8 @@ impl RunState {
             return Ok(());
         }
         let rand = self
-            .randomness(
+            .randomness::<StateGetRandomnessFromBeacon>(
                 s,
-                "StateGetRandomnessFromBeacon",
                 TAG_WINDOW_POST_CHALLENGE,
                 d.challenge,
                 &self.entropy,
@@ -478,9 +467,8 @@ impl RunState {
             return Ok(());
         };
         let commit_rand = self
-            .randomness(
+            .randomness::<StateGetRandomnessFromTickets>(
                 s,
-                "StateGetRandomnessFromTickets",
                 TAG_POST_CHAIN_COMMIT,
                 d.challenge,
                 &[],
@@ -522,28 +510,16 @@ impl RunState {
         randomness: [u8; 32],
         partitions: &[Partition],
         batches: &[PostBatch],
-        tsk: &Value,
+        tsk: &TipSetKeyJson,
     ) -> Result<Vec<Vec<u8>>> {
         let all = all_sectors(partitions);
-        let sectors: Vec<Value> = s
+        let sectors = s
             .fullnode
-            .call(
-                "StateMinerSectors",
-                vec![
-                    json!(self.miner.to_string()),
-                    core::bitfield_json(&all),
-                    tsk.clone(),
-                ],
-            )
+            .request::<StateMinerSectors>((self.address(), core::bitfield_json(&all), tsk.clone()))
             .await?;
         let mut comm_rs = BTreeMap::new();
-        for v in &sectors {
-            let n = v["SectorNumber"]
-                .as_u64()
-                .ok_or_else(|| anyhow!("StateMinerSectors: no sector number"))?;
-            let c: padma_types::json::CidJson = serde_json::from_value(v["SealedCID"].clone())
-                .map_err(|e| anyhow!("StateMinerSectors: sealed CID of {n}: {e}"))?;
-            comm_rs.insert(n, core::comm_r_of(&c.0)?);
+        for sector in &sectors {
+            comm_rs.insert(sector.sector_number, core::comm_r_of(&sector.sealed_cid.0)?);
         }
         let mut proofs = Vec::with_capacity(batches.len());
         for batch in batches {
@@ -590,7 +566,12 @@ impl RunState {
     }
 
     /// Declares faults and recoveries for deadline `d` as its sectors' files say.
-    async fn declare(&mut self, s: &WindowPoStScheduler, d: &Deadline, tsk: &Value) -> Result<()> {
+    async fn declare(
+        &mut self,
+        s: &WindowPoStScheduler,
+        d: &Deadline,
+        tsk: &TipSetKeyJson,
+    ) -> Result<()> {
         let fk = (Kind::Faults, d.index, d.open);
         let rk = (Kind::Recoveries, d.index, d.open);
         let (faults_busy, recoveries_busy) = {
@@ -670,35 +651,27 @@ impl RunState {
             gas_fee_cap: TokenAmount::default(),
             gas_premium: TokenAmount::default(),
         };
-        let signed: Value = s
-            .fullnode
-            .call(
-                "MpoolPushMessage",
-                vec![serde_json::to_value(MessageJson::from(&msg))?, Value::Null],
-            )
-            .await?;
-        let cid_json = signed["CID"].clone();
-        let cid: padma_types::json::CidJson = serde_json::from_value(cid_json.clone())
-            .map_err(|e| anyhow!("MpoolPushMessage: no CID: {e}"))?;
+        let cid = crate::messages::push(&s.fullnode, &msg).await?;
         *self.tracker().in_flight.entry(key).or_default() += 1;
         let (fullnode, tracker, events) =
             (s.fullnode.clone(), self.tracker.clone(), s.events.clone());
-        let cid = cid.0;
         self.receipts.spawn(async move {
-            let r: Result<Value> = fullnode
-                .call(
-                    "StateWaitMsg",
-                    vec![cid_json, json!(RECEIPT_CONFIDENCE), json!(-1), json!(true)],
-                )
+            let r = fullnode
+                .request::<StateWaitMsg>((
+                    CidJson(cid),
+                    Some(RECEIPT_CONFIDENCE),
+                    Some(-1),
+                    Some(true),
+                ))
                 .await;
             let mut t = tracker.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(n) = t.in_flight.get_mut(&key) {
                 *n = n.saturating_sub(1);
             }
             let event = match r {
-                Ok(v) => {
-                    let exit_code = v["Receipt"]["ExitCode"].as_i64().unwrap_or(-1);
-                    let height = v["Height"].as_i64().unwrap_or(-1);
+                Ok(found) => {
+                    let exit_code = i64::from(found.receipt.exit_code);
+                    let height = found.height;
                     if exit_code == 0 {
                         tracing::info!(message = %cid, method, height, "miner message executed");
                     } else {
