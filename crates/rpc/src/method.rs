@@ -5,6 +5,7 @@
 use crate::auth::PermSet;
 use crate::error::RpcError;
 use crate::params::RpcParams;
+pub use crate::rpc_method::ApiVersion;
 use crate::rpc_method::{MethodInfo, RpcMethod};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -18,15 +19,6 @@ use tokio::sync::mpsc;
 
 /// A boxed, sendable future.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-
-/// Which API version a request came in on (`/rpc/v0` or `/rpc/v1`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ApiVersion {
-    /// The v0 (1.5.0) API.
-    V0,
-    /// The v1 (2.3.0) API.
-    V1,
-}
 
 /// What a handler knows about its caller.
 #[derive(Clone, Debug)]

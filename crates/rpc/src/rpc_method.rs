@@ -4,10 +4,18 @@
 //! definitions and clients call through them, so the two cannot disagree.
 
 use crate::auth::Permission;
-use crate::method::ApiVersion;
 use crate::params::RpcParams;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+
+/// Which API version a request came in on (`/rpc/v0` or `/rpc/v1`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiVersion {
+    /// The v0 (1.5.0) API.
+    V0,
+    /// The v1 (2.3.0) API.
+    V1,
+}
 
 /// The API versions that serve a method.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
