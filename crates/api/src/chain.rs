@@ -1,7 +1,7 @@
 //! Chain methods on the genesis, the head, block headers and raw IPLD objects.
 
 use padma_rpc::rpc_methods;
-use padma_types::block_json::{BlockHeaderJson, TipSetJson};
+use padma_types::json::block::{BlockHeaderJson, TipSetJson};
 use padma_types::json::{bytes_b64, BytesJson, CidJson};
 use serde::{Deserialize, Serialize};
 

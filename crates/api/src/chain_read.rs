@@ -6,7 +6,7 @@ use fvm_shared::bigint::BigInt;
 use fvm_shared::error::ExitCode;
 use fvm_shared::receipt::Receipt;
 use padma_rpc::rpc_methods;
-use padma_types::block_json::{bigint_str, TipSetJson, TipSetKeyJson};
+use padma_types::json::block::{bigint_str, TipSetJson, TipSetKeyJson};
 use padma_types::json::{BytesJson, CidJson, MessageJson, SignedMessageJson};
 use serde::{Deserialize, Serialize};
 

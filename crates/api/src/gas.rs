@@ -3,7 +3,7 @@
 
 use fvm_shared::econ::TokenAmount;
 use padma_rpc::rpc_methods;
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{null_default, token_str, AddressJson, MessageJson, TokenAmountJson};
 use serde::{Deserialize, Serialize};
 

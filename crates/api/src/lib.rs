@@ -3,7 +3,7 @@
 //! result type). The node and the miner register their handlers against these
 //! definitions, discovery lists them, and the CLI and the miner call through them with
 //! the typed client of `padma-rpc`. The Lotus JSON wire types they carry live in
-//! `padma_types::json` and `padma_types::block_json`.
+//! `padma_types::json`.
 
 pub mod chain;
 pub mod chain_read;

@@ -3,7 +3,7 @@
 //! `null` are `Option`s here, `None` when empty.
 
 use fvm_shared::bigint::BigInt;
-use padma_types::block_json::bigint_str;
+use padma_types::json::block::bigint_str;
 use padma_types::json::{AddressJson, BitFieldJson, BytesJson, CidJson, TokenAmountJson};
 use serde::{Deserialize, Serialize};
 

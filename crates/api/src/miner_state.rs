@@ -7,7 +7,7 @@ use crate::miner_json::{
     SectorOnChainInfoJson, SectorPreCommitInfoJson, SectorPreCommitOnChainInfoJson,
 };
 use padma_rpc::rpc_methods;
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{AddressJson, BitFieldJson, TokenAmountJson};
 
 rpc_methods! {

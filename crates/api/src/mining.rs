@@ -5,7 +5,7 @@
 use fvm_shared::address::Address;
 use fvm_shared::bigint::BigInt;
 use padma_rpc::rpc_methods;
-use padma_types::block_json::{
+use padma_types::json::block::{
     bigint_str, BeaconEntryJson, BlockHeaderJson, ElectionProofJson, PoStProofJson, TicketJson,
     TipSetKeyJson,
 };

@@ -4,7 +4,7 @@
 //! defined with gas estimation.
 
 use padma_rpc::rpc_methods;
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{AddressJson, CidJson, MessageJson, SignedMessageJson};
 use serde::{Deserialize, Serialize};
 

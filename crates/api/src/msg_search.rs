@@ -7,7 +7,7 @@
 use crate::chain_read::ReceiptJson;
 use crate::state_call::InvocResultJson;
 use padma_rpc::rpc_methods;
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::CidJson;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

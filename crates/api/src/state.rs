@@ -2,7 +2,7 @@
 //! state under a tipset (the empty key: the head).
 
 use padma_rpc::rpc_methods;
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{AddressJson, CidJson, TokenAmountJson};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -4,7 +4,7 @@
 
 use fvm_shared::bigint::BigInt;
 use padma_rpc::rpc_methods;
-use padma_types::block_json::{bigint_str, TipSetKeyJson};
+use padma_types::json::block::{bigint_str, TipSetKeyJson};
 use padma_types::json::{
     bytes_b64, AddressJson, CidJson, MessageJson, MessageReceiptJson, TokenAmountJson,
 };

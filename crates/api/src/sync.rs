@@ -2,7 +2,7 @@
 
 use crate::mining::BlockMsgJson;
 use padma_rpc::rpc_methods;
-use padma_types::block_json::TipSetJson;
+use padma_types::json::block::TipSetJson;
 use padma_types::json::CidJson;
 use serde::{Deserialize, Serialize};
 

@@ -11,7 +11,7 @@ use padma_api::mining::{
     BlockMsgJson, BlockTemplateJson, ExtendedSectorInfoJson, MiningBaseInfoJson,
 };
 use padma_types::block::{BeaconEntry, ElectionProof, PoStProof, Ticket};
-use padma_types::block_json::{
+use padma_types::json::block::{
     BeaconEntryJson, BlockHeaderJson, ElectionProofJson, PoStProofJson, TicketJson, TipSetKeyJson,
 };
 use padma_types::json::{CidJson, SignedMessageJson};

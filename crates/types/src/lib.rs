@@ -4,7 +4,6 @@
 
 pub mod address;
 pub mod block;
-pub mod block_json;
 pub mod cid;
 pub mod crypto;
 pub mod fil;

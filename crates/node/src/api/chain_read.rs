@@ -13,7 +13,7 @@ use padma_chain::{HeadChange, HeadChangeKind};
 use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_state::vm::ChainMessage;
 use padma_types::block::{BlockHeader, TipSet, TipSetKey};
-use padma_types::block_json::{TipSetJson, TipSetKeyJson};
+use padma_types::json::block::{TipSetJson, TipSetKeyJson};
 use padma_types::json::{CidJson, MessageJson, SignedMessageJson};
 use padma_types::message::message_cid;
 use padma_types::Message;

@@ -15,7 +15,7 @@ use padma_chain::msg_wait::wait_for_message;
 use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_state::vm::ChainMessage;
 use padma_types::block::TipSet;
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::CidJson;
 use std::sync::Arc;
 use std::time::Instant;

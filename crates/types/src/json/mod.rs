@@ -23,6 +23,8 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::str::FromStr;
 
+pub mod block;
+
 /// A CID as Lotus writes it: `{"/": "<base32 cid>"}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CidJson(pub Cid);

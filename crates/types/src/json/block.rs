@@ -1,9 +1,9 @@
 //! Lotus JSON of block headers, tipsets and tipset keys (Go field names; empty lists
 //! and byte strings written as `null` like Go's nil slices, and read from `null` or `[]`).
 
+use super::{address_str, bytes_b64, null_default, token_str, CidJson, SignatureJson};
 use crate::block::{BeaconEntry, BlockHeader, ElectionProof, MsgMeta, PoStProof, Ticket, TipSet};
 use crate::block::{TipSetError, TipSetKey};
-use crate::json::{address_str, bytes_b64, null_default, token_str, CidJson, SignatureJson};
 use fvm_shared::address::Address;
 use fvm_shared::bigint::BigInt;
 use fvm_shared::crypto::signature::Signature;
