@@ -2,11 +2,11 @@
 //! block's and a tipset's messages, parent messages and receipts, paths between
 //! tipsets, weights, and `ChainNotify` (head changes as a channel).
 
-use fvm_shared::bigint::BigInt;
 use fvm_shared::error::ExitCode;
 use fvm_shared::receipt::Receipt;
 use padma_rpc::rpc_methods;
-use padma_types::json::block::{bigint_str, TipSetJson, TipSetKeyJson};
+use padma_types::json::block::{TipSetJson, TipSetKeyJson};
+pub use padma_types::json::BigIntJson;
 use padma_types::json::{BytesJson, CidJson, MessageJson, SignedMessageJson};
 use serde::{Deserialize, Serialize};
 
@@ -94,11 +94,6 @@ pub struct HeadChangeJson {
     pub tipset: TipSetJson,
 }
 
-/// A big integer as Lotus writes it: a decimal string.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct BigIntJson(#[serde(with = "bigint_str")] pub BigInt);
-
 rpc_methods! {
     /// The chain-reading methods, in table order.
     pub fn chain_read_methods;
@@ -141,6 +136,7 @@ rpc_methods! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fvm_shared::bigint::BigInt;
     use serde_json::json;
 
     fn cid(data: &[u8]) -> cid::Cid {

@@ -3,8 +3,9 @@
 //! `null` are `Option`s here, `None` when empty.
 
 use fvm_shared::bigint::BigInt;
-use padma_types::json::block::bigint_str;
-use padma_types::json::{AddressJson, BitFieldJson, BytesJson, CidJson, TokenAmountJson};
+use padma_types::json::{
+    bigint_str, AddressJson, BitFieldJson, BytesJson, CidJson, TokenAmountJson,
+};
 use serde::{Deserialize, Serialize};
 
 /// Lotus's `MinerInfo`.

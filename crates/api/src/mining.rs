@@ -6,10 +6,11 @@ use fvm_shared::address::Address;
 use fvm_shared::bigint::BigInt;
 use padma_rpc::rpc_methods;
 use padma_types::json::block::{
-    bigint_str, BeaconEntryJson, BlockHeaderJson, ElectionProofJson, PoStProofJson, TicketJson,
-    TipSetKeyJson,
+    BeaconEntryJson, BlockHeaderJson, ElectionProofJson, PoStProofJson, TicketJson, TipSetKeyJson,
 };
-use padma_types::json::{address_str, null_default, AddressJson, CidJson, SignedMessageJson};
+use padma_types::json::{
+    address_str, bigint_str, null_default, AddressJson, CidJson, SignedMessageJson,
+};
 use serde::{Deserialize, Serialize};
 
 /// One `ExtendedSectorInfo` of `MiningBaseInfo.Sectors`.

@@ -4,9 +4,9 @@
 
 use fvm_shared::bigint::BigInt;
 use padma_rpc::rpc_methods;
-use padma_types::json::block::{bigint_str, TipSetKeyJson};
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{
-    bytes_b64, AddressJson, CidJson, MessageJson, MessageReceiptJson, TokenAmountJson,
+    bigint_str, bytes_b64, AddressJson, CidJson, MessageJson, MessageReceiptJson, TokenAmountJson,
 };
 use serde::{Deserialize, Serialize};
 

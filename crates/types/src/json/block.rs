@@ -1,7 +1,7 @@
 //! Lotus JSON of block headers, tipsets and tipset keys (Go field names; empty lists
 //! and byte strings written as `null` like Go's nil slices, and read from `null` or `[]`).
 
-use super::{address_str, bytes_b64, null_default, token_str, CidJson, SignatureJson};
+use super::{address_str, bigint_str, bytes_b64, null_default, token_str, CidJson, SignatureJson};
 use crate::block::{BeaconEntry, BlockHeader, ElectionProof, MsgMeta, PoStProof, Ticket, TipSet};
 use crate::block::{TipSetError, TipSetKey};
 use fvm_shared::address::Address;
@@ -9,9 +9,7 @@ use fvm_shared::bigint::BigInt;
 use fvm_shared::crypto::signature::Signature;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::sector::RegisteredPoStProof;
-use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::str::FromStr;
 
 /// Writes an empty list as `null` (Go's nil slice), otherwise the list.
 fn null_if_empty<S: Serializer, T: Serialize>(v: &[T], s: S) -> Result<S::Ok, S::Error> {
@@ -19,23 +17,6 @@ fn null_if_empty<S: Serializer, T: Serialize>(v: &[T], s: S) -> Result<S::Ok, S:
         s.serialize_none()
     } else {
         v.serialize(s)
-    }
-}
-
-/// Serde helpers for a big integer as a decimal string.
-pub mod bigint_str {
-    use super::*;
-    /// Writes the decimal string.
-    pub fn serialize<S: Serializer>(v: &BigInt, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&v.to_string())
-    }
-    /// Reads a decimal string (`null` reads as zero).
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BigInt, D::Error> {
-        match Option::<String>::deserialize(d)? {
-            None => Ok(BigInt::default()),
-            Some(s) => BigInt::from_str(&s)
-                .map_err(|_| D::Error::custom(format!("invalid big integer '{s}'"))),
-        }
     }
 }
 
