@@ -4,11 +4,10 @@
 //! A `limit` of `-1` searches without a lookback limit; `null` reads as `0` (as do a
 //! `null` confidence and a `null` `allow_replaced`, which reads as `false`).
 
-use crate::chain_read::ReceiptJson;
 use crate::state_call::InvocResultJson;
 use padma_rpc::rpc_methods;
 use padma_types::json::block::TipSetKeyJson;
-use padma_types::json::CidJson;
+use padma_types::json::{CidJson, MessageReceiptJson};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -19,7 +18,7 @@ pub struct MsgLookupJson {
     /// The message found: the one asked for, or the message that replaced it.
     pub message: CidJson,
     /// Its receipt.
-    pub receipt: ReceiptJson,
+    pub receipt: MessageReceiptJson,
     /// The decoded return value; padma leaves it `null`.
     pub return_dec: Option<Value>,
     /// The tipset whose parent state holds the message's execution.
@@ -71,7 +70,7 @@ mod tests {
         let b = padma_types::cid::cbor_cid(&[0x81, 0x00]);
         let lookup = MsgLookupJson {
             message: CidJson(m),
-            receipt: ReceiptJson {
+            receipt: MessageReceiptJson {
                 exit_code: 0,
                 return_data: Default::default(),
                 gas_used: 1234,

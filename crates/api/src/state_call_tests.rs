@@ -4,6 +4,7 @@ use super::*;
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::message::Message;
+use padma_types::json::BytesJson;
 
 fn zero() -> TokenAmountJson {
     TokenAmountJson(TokenAmount::default())
@@ -31,7 +32,7 @@ fn result() -> InvocResultJson {
         msg,
         msg_rct: MessageReceiptJson {
             exit_code: 0,
-            return_data: vec![0x80],
+            return_data: BytesJson(vec![0x80]),
             gas_used: 10,
             events_root: None,
         },

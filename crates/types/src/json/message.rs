@@ -1,11 +1,12 @@
 //! Messages, signatures, signed messages and receipts in Lotus JSON.
 
-use super::{address_str, bytes_b64, null_default, token_str, CidJson};
+use super::{address_str, bytes_b64, null_default, token_str, BytesJson, CidJson};
 use crate::message::{message_cid, SignedMessage};
 use fvm_ipld_encoding::RawBytes;
 use fvm_shared::address::Address;
 use fvm_shared::crypto::signature::{Signature, SignatureType};
 use fvm_shared::econ::TokenAmount;
+use fvm_shared::error::ExitCode;
 use fvm_shared::message::Message;
 use fvm_shared::receipt::Receipt;
 use serde::{Deserialize, Serialize};
@@ -161,15 +162,18 @@ impl TryFrom<SignedMessageJson> for SignedMessage {
     }
 }
 
-/// A message receipt in Lotus JSON: `{"ExitCode", "Return", "GasUsed", "EventsRoot"}`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Lotus's `MessageReceipt`: `{"ExitCode", "Return", "GasUsed", "EventsRoot"}` (an
+/// empty return is `null`, a missing events root `null`; on input both may be left
+/// out). `ChainGetParentReceipts`, `StateSearchMsg`/`StateWaitMsg` and `InvocResult`
+/// all carry this one shape.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct MessageReceiptJson {
     /// The exit code.
     pub exit_code: u32,
     /// The return value.
-    #[serde(rename = "Return", with = "bytes_b64", default)]
-    pub return_data: Vec<u8>,
+    #[serde(rename = "Return", default)]
+    pub return_data: BytesJson,
     /// Gas used.
     pub gas_used: u64,
     /// The root of the events the message emitted, if any.
@@ -181,9 +185,20 @@ impl From<&Receipt> for MessageReceiptJson {
     fn from(r: &Receipt) -> Self {
         MessageReceiptJson {
             exit_code: r.exit_code.value(),
-            return_data: r.return_data.to_vec(),
+            return_data: BytesJson(r.return_data.to_vec()),
             gas_used: r.gas_used,
             events_root: r.events_root.map(CidJson),
+        }
+    }
+}
+
+impl From<MessageReceiptJson> for Receipt {
+    fn from(r: MessageReceiptJson) -> Self {
+        Receipt {
+            exit_code: ExitCode::new(r.exit_code),
+            return_data: r.return_data.0.into(),
+            gas_used: r.gas_used,
+            events_root: r.events_root.map(|c| c.0),
         }
     }
 }
@@ -191,12 +206,12 @@ impl From<&Receipt> for MessageReceiptJson {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Value;
+    use serde_json::{json, Value};
 
     #[test]
     fn receipts_in_lotus_json() {
         let r = Receipt {
-            exit_code: fvm_shared::error::ExitCode::new(16),
+            exit_code: ExitCode::new(16),
             return_data: RawBytes::new(vec![0x80]),
             gas_used: 1234,
             events_root: None,
@@ -217,5 +232,61 @@ mod tests {
         };
         let v = serde_json::to_value(MessageReceiptJson::from(&empty)).unwrap();
         assert_eq!(v["Return"], Value::Null);
+    }
+
+    fn cid(data: &[u8]) -> crate::cid::Cid {
+        crate::cid::cbor_cid(data)
+    }
+
+    fn cid_json(c: &crate::cid::Cid) -> Value {
+        json!({ "/": c.to_string() })
+    }
+
+    #[test]
+    fn receipts_keep_their_shape_and_round_trip() {
+        let r = Receipt {
+            exit_code: ExitCode::new(16),
+            return_data: vec![1u8, 2, 3].into(),
+            gas_used: 42,
+            events_root: Some(cid(&[0x80])),
+        };
+        let j = serde_json::to_value(MessageReceiptJson::from(&r)).expect("encodes");
+        assert_eq!(
+            j.to_string(),
+            json!({
+                "ExitCode": 16,
+                "Return": "AQID",
+                "GasUsed": 42,
+                "EventsRoot": cid_json(&cid(&[0x80])),
+            })
+            .to_string()
+        );
+        let back: MessageReceiptJson = serde_json::from_value(j).expect("decodes");
+        assert_eq!(Receipt::from(back), r);
+
+        let empty = Receipt {
+            exit_code: ExitCode::OK,
+            return_data: Default::default(),
+            gas_used: 0,
+            events_root: None,
+        };
+        let j = serde_json::to_value(MessageReceiptJson::from(&empty)).expect("encodes");
+        assert_eq!(
+            j.to_string(),
+            r#"{"ExitCode":0,"Return":null,"GasUsed":0,"EventsRoot":null}"#
+        );
+        let back: MessageReceiptJson = serde_json::from_value(j).expect("decodes");
+        assert_eq!(Receipt::from(back), empty);
+    }
+
+    #[test]
+    fn receipts_read_without_return_or_events_root() {
+        let r: MessageReceiptJson =
+            serde_json::from_str(r#"{"ExitCode":0,"GasUsed":7}"#).expect("decodes");
+        assert!(r.return_data.0.is_empty() && r.events_root.is_none());
+        let r: MessageReceiptJson =
+            serde_json::from_str(r#"{"ExitCode":0,"Return":"","GasUsed":7,"EventsRoot":null}"#)
+                .expect("decodes");
+        assert!(r.return_data.0.is_empty());
     }
 }

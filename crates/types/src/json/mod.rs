@@ -106,6 +106,12 @@ pub mod bytes_b64 {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BytesJson(#[serde(with = "bytes_b64")] pub Vec<u8>);
 
+impl AsRef<[u8]> for BytesJson {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 /// Serde helpers for token amounts as decimal attoFIL strings.
 pub mod token_str {
     use super::*;
