@@ -24,6 +24,10 @@ mod key;
 mod message;
 
 pub mod block;
+pub mod chain;
+pub mod invoc;
+pub mod msg_search;
+pub mod state;
 
 pub use bitfield::{bitfield_from_json, bitfield_json, BitFieldJson};
 pub use key::{key_from_lotus_text, key_to_lotus_hex, KeyInfoJson};

@@ -1,10 +1,10 @@
 //! `InvocResult` writes the keys and order the untyped `StateCall` wrote and reads back.
 
 use super::*;
+use crate::json::BytesJson;
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::message::Message;
-use padma_types::json::BytesJson;
 
 fn zero() -> TokenAmountJson {
     TokenAmountJson(TokenAmount::default())
@@ -24,9 +24,7 @@ fn result() -> InvocResultJson {
         gas_premium: Default::default(),
     };
     let msg = MessageJson::from(&m);
-    let cid = msg
-        .cid
-        .unwrap_or(CidJson(padma_types::cid::cbor_cid(&[0x80])));
+    let cid = msg.cid.unwrap_or(CidJson(crate::cid::cbor_cid(&[0x80])));
     InvocResultJson {
         msg_cid: cid,
         msg,
