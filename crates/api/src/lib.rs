@@ -9,7 +9,6 @@ pub mod chain;
 pub mod chain_read;
 pub mod common;
 pub mod gas;
-pub mod miner_json;
 pub mod miner_state;
 pub mod mining;
 pub mod mpool;
@@ -19,6 +18,10 @@ pub mod state;
 pub mod state_call;
 pub mod sync;
 pub mod wallet;
+
+/// The miner-state wire types under the path they had here; they live in
+/// `padma_types::json::miner`.
+pub use padma_types::json::miner as miner_json;
 
 use padma_rpc::MethodInfo;
 

@@ -1,18 +1,18 @@
 //! Conversions between padma-chain's block production types and their Lotus JSON
-//! wire types (defined in `padma_api::mining`), shared by the server handlers and
-//! the RPC mining client: `MiningBaseInfo`, `BlockTemplate` and `BlockMsg`.
+//! wire types (defined in `padma_types::json::mining`), shared by the server handlers
+//! and the RPC mining client: `MiningBaseInfo`, `BlockTemplate` and `BlockMsg`.
 
 use crate::base_info::{MinerBaseInfo, ProvingSector};
 use crate::produce::BlockTemplate;
 use crate::validate::FullBlock;
 use anyhow::Result;
 use fvm_shared::sector::RegisteredPoStProof;
-use padma_api::mining::{
-    BlockMsgJson, BlockTemplateJson, ExtendedSectorInfoJson, MiningBaseInfoJson,
-};
 use padma_types::block::{BeaconEntry, ElectionProof, PoStProof, Ticket};
 use padma_types::json::block::{
     BeaconEntryJson, BlockHeaderJson, ElectionProofJson, PoStProofJson, TicketJson, TipSetKeyJson,
+};
+use padma_types::json::mining::{
+    BlockMsgJson, BlockTemplateJson, ExtendedSectorInfoJson, MiningBaseInfoJson,
 };
 use padma_types::json::{CidJson, SignedMessageJson};
 use padma_types::message::message_cid;

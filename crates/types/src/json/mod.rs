@@ -26,8 +26,11 @@ mod message;
 pub mod block;
 pub mod chain;
 pub mod invoc;
+pub mod miner;
+pub mod mining;
 pub mod msg_search;
 pub mod state;
+pub mod sync;
 
 pub use bitfield::{bitfield_from_json, bitfield_json, BitFieldJson};
 pub use key::{key_from_lotus_text, key_to_lotus_hex, KeyInfoJson};
