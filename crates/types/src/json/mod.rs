@@ -1,12 +1,18 @@
-//! Lotus JSON: the wire encodings the JSON-RPC API uses, apart from the domain types.
+//! Lotus JSON: every wire type of the JSON-RPC API, apart from the domain types. This is
+//! their one home; padma-api's method definitions carry them.
 //!
-//! CIDs are `{"/": "bafy..."}`, big integers decimal strings, bytes padded base64
-//! (`null` and `""` accepted), addresses `f`/`t` strings (both accepted on input, the
-//! current network's prefix on output), signatures `{"Type","Data"}`. Message and
-//! SignedMessage output carry an extra `CID` field that input ignores.
+//! The base encodings are here (messages, receipts, keys and bitfields from private
+//! submodules, re-exported). CIDs are `{"/": "bafy..."}`, big integers decimal strings,
+//! bytes padded base64 (`null` and `""` accepted), addresses `f`/`t` strings (both
+//! accepted on input, the current network's prefix on output), signatures
+//! `{"Type","Data"}`. Message and SignedMessage output carry an extra `CID` field that
+//! input ignores.
 //!
-//! The base encodings are here; the block, tipset and API result shapes are in one
-//! module per namespace.
+//! The rest, one module per namespace: [`block`] (headers, tipsets, tipset keys),
+//! [`chain`] (`Chain*` results), [`state`] (actors, market balances), [`msg_search`]
+//! (`MsgLookup`), [`invoc`] (`InvocResult` and its traces), [`miner`] (`StateMiner*`
+//! results), [`mining`] (block production), [`mpool`] (`MessageSendSpec`,
+//! `MpoolUpdate`), [`sync`] (`SyncState`) and [`version`] (`Version`).
 
 use crate::address::parse_address;
 use crate::cid::Cid;
@@ -28,9 +34,11 @@ pub mod chain;
 pub mod invoc;
 pub mod miner;
 pub mod mining;
+pub mod mpool;
 pub mod msg_search;
 pub mod state;
 pub mod sync;
+pub mod version;
 
 pub use bitfield::{bitfield_from_json, bitfield_json, BitFieldJson};
 pub use key::{key_from_lotus_text, key_to_lotus_hex, KeyInfoJson};
