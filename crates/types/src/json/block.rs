@@ -62,6 +62,76 @@ pub struct PoStProofJson {
     pub proof_bytes: Vec<u8>,
 }
 
+impl From<&Ticket> for TicketJson {
+    fn from(t: &Ticket) -> Self {
+        TicketJson {
+            vrf_proof: t.vrf_proof.clone(),
+        }
+    }
+}
+
+impl From<TicketJson> for Ticket {
+    fn from(t: TicketJson) -> Self {
+        Ticket {
+            vrf_proof: t.vrf_proof,
+        }
+    }
+}
+
+impl From<&ElectionProof> for ElectionProofJson {
+    fn from(e: &ElectionProof) -> Self {
+        ElectionProofJson {
+            win_count: e.win_count,
+            vrf_proof: e.vrf_proof.clone(),
+        }
+    }
+}
+
+impl From<ElectionProofJson> for ElectionProof {
+    fn from(e: ElectionProofJson) -> Self {
+        ElectionProof {
+            win_count: e.win_count,
+            vrf_proof: e.vrf_proof,
+        }
+    }
+}
+
+impl From<&BeaconEntry> for BeaconEntryJson {
+    fn from(e: &BeaconEntry) -> Self {
+        BeaconEntryJson {
+            round: e.round,
+            data: e.data.clone(),
+        }
+    }
+}
+
+impl From<BeaconEntryJson> for BeaconEntry {
+    fn from(e: BeaconEntryJson) -> Self {
+        BeaconEntry {
+            round: e.round,
+            data: e.data,
+        }
+    }
+}
+
+impl From<&PoStProof> for PoStProofJson {
+    fn from(p: &PoStProof) -> Self {
+        PoStProofJson {
+            post_proof: i64::from(p.post_proof),
+            proof_bytes: p.proof_bytes.clone(),
+        }
+    }
+}
+
+impl From<PoStProofJson> for PoStProof {
+    fn from(p: PoStProofJson) -> Self {
+        PoStProof {
+            post_proof: RegisteredPoStProof::from(p.post_proof),
+            proof_bytes: p.proof_bytes,
+        }
+    }
+}
+
 /// A block header in Lotus JSON.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -127,29 +197,10 @@ impl From<&BlockHeader> for BlockHeaderJson {
     fn from(b: &BlockHeader) -> Self {
         BlockHeaderJson {
             miner: b.miner,
-            ticket: b.ticket.as_ref().map(|t| TicketJson {
-                vrf_proof: t.vrf_proof.clone(),
-            }),
-            election_proof: b.election_proof.as_ref().map(|e| ElectionProofJson {
-                win_count: e.win_count,
-                vrf_proof: e.vrf_proof.clone(),
-            }),
-            beacon_entries: b
-                .beacon_entries
-                .iter()
-                .map(|e| BeaconEntryJson {
-                    round: e.round,
-                    data: e.data.clone(),
-                })
-                .collect(),
-            win_post_proof: b
-                .win_post_proof
-                .iter()
-                .map(|p| PoStProofJson {
-                    post_proof: i64::from(p.post_proof),
-                    proof_bytes: p.proof_bytes.clone(),
-                })
-                .collect(),
+            ticket: b.ticket.as_ref().map(TicketJson::from),
+            election_proof: b.election_proof.as_ref().map(ElectionProofJson::from),
+            beacon_entries: b.beacon_entries.iter().map(BeaconEntryJson::from).collect(),
+            win_post_proof: b.win_post_proof.iter().map(PoStProofJson::from).collect(),
             parents: b.parents.iter().copied().map(CidJson).collect(),
             parent_weight: b.parent_weight.clone(),
             height: b.height,
@@ -170,29 +221,14 @@ impl TryFrom<BlockHeaderJson> for BlockHeader {
     fn try_from(b: BlockHeaderJson) -> Result<Self, String> {
         Ok(BlockHeader {
             miner: b.miner,
-            ticket: b.ticket.map(|t| Ticket {
-                vrf_proof: t.vrf_proof,
-            }),
-            election_proof: b.election_proof.map(|e| ElectionProof {
-                win_count: e.win_count,
-                vrf_proof: e.vrf_proof,
-            }),
+            ticket: b.ticket.map(Ticket::from),
+            election_proof: b.election_proof.map(ElectionProof::from),
             beacon_entries: b
                 .beacon_entries
                 .into_iter()
-                .map(|e| BeaconEntry {
-                    round: e.round,
-                    data: e.data,
-                })
+                .map(BeaconEntry::from)
                 .collect(),
-            win_post_proof: b
-                .win_post_proof
-                .into_iter()
-                .map(|p| PoStProof {
-                    post_proof: RegisteredPoStProof::from(p.post_proof),
-                    proof_bytes: p.proof_bytes,
-                })
-                .collect(),
+            win_post_proof: b.win_post_proof.into_iter().map(PoStProof::from).collect(),
             parents: b.parents.into_iter().map(|c| c.0).collect(),
             parent_weight: b.parent_weight,
             height: b.height,
