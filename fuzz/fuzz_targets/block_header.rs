@@ -4,7 +4,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use padma_types::block::{BlockHeader, MsgMeta};
-use padma_types::block_json::BlockHeaderJson;
+use padma_types::json::block::BlockHeaderJson;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(h) = BlockHeader::decode(data) {

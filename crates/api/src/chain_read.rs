@@ -2,102 +2,15 @@
 //! block's and a tipset's messages, parent messages and receipts, paths between
 //! tipsets, weights, and `ChainNotify` (head changes as a channel).
 
-use fvm_shared::bigint::BigInt;
-use fvm_shared::error::ExitCode;
-use fvm_shared::receipt::Receipt;
 use padma_rpc::rpc_methods;
-use padma_types::block_json::{bigint_str, TipSetJson, TipSetKeyJson};
-use padma_types::json::{BytesJson, CidJson, MessageJson, SignedMessageJson};
-use serde::{Deserialize, Serialize};
-
-/// Lotus's `MessageReceipt`: `{"ExitCode", "Return", "GasUsed", "EventsRoot"}` (an empty
-/// return is `null`, a missing events root `null`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ReceiptJson {
-    /// The exit code.
-    pub exit_code: u32,
-    /// The return value.
-    #[serde(rename = "Return")]
-    pub return_data: BytesJson,
-    /// Gas used.
-    pub gas_used: u64,
-    /// Root of the events the message emitted, if any.
-    pub events_root: Option<CidJson>,
-}
-
-impl From<&Receipt> for ReceiptJson {
-    fn from(r: &Receipt) -> Self {
-        ReceiptJson {
-            exit_code: r.exit_code.value(),
-            return_data: BytesJson(r.return_data.to_vec()),
-            gas_used: r.gas_used,
-            events_root: r.events_root.map(CidJson),
-        }
-    }
-}
-
-impl From<ReceiptJson> for Receipt {
-    fn from(r: ReceiptJson) -> Self {
-        Receipt {
-            exit_code: ExitCode::new(r.exit_code),
-            return_data: r.return_data.0.into(),
-            gas_used: r.gas_used,
-            events_root: r.events_root.map(|c| c.0),
-        }
-    }
-}
-
-/// Lotus's `BlockMessages`: a block's BLS and secp messages, and the CIDs of both in
-/// that order.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct BlockMessagesJson {
-    /// The unsigned (BLS) messages.
-    pub bls_messages: Vec<MessageJson>,
-    /// The signed (secp256k1) messages.
-    pub secpk_messages: Vec<SignedMessageJson>,
-    /// The CIDs of the BLS messages, then of the signed ones.
-    pub cids: Vec<CidJson>,
-}
-
-/// Lotus's `api.Message`: a message with the CID the chain knows it by.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct MessageWithCidJson {
-    /// The CID (of the signed message for a secp message).
-    pub cid: CidJson,
-    /// The unsigned message.
-    pub message: MessageJson,
-}
-
-/// What a head change does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum HeadChangeType {
-    /// The head when a subscription starts.
-    Current,
-    /// A tipset joins the heaviest chain.
-    Apply,
-    /// A tipset leaves it.
-    Revert,
-}
-
-/// Lotus's `HeadChange`: `{"Type": "current"|"apply"|"revert", "Val": TipSet}`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct HeadChangeJson {
-    /// What happened.
-    #[serde(rename = "Type")]
-    pub kind: HeadChangeType,
-    /// The tipset.
-    #[serde(rename = "Val")]
-    pub tipset: TipSetJson,
-}
-
-/// A big integer as Lotus writes it: a decimal string.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct BigIntJson(#[serde(with = "bigint_str")] pub BigInt);
+use padma_types::json::block::{TipSetJson, TipSetKeyJson};
+pub use padma_types::json::chain::{
+    BlockMessagesJson, HeadChangeJson, HeadChangeType, MessageWithCidJson,
+};
+pub use padma_types::json::BigIntJson;
+/// Lotus's `MessageReceipt`, under the name this API has given it.
+pub use padma_types::json::MessageReceiptJson as ReceiptJson;
+use padma_types::json::{CidJson, MessageJson, MessageReceiptJson};
 
 rpc_methods! {
     /// The chain-reading methods, in table order.
@@ -121,7 +34,7 @@ rpc_methods! {
     /// The receipts of the messages the parent tipset of a block executed (`null` for
     /// the genesis block).
     ChainGetParentReceipts = "Filecoin.ChainGetParentReceipts", Read,
-        call (block_cid: CidJson) -> Option<Vec<ReceiptJson>>;
+        call (block_cid: CidJson) -> Option<Vec<MessageReceiptJson>>;
     /// The unsigned message of a BLS or signed message.
     ChainGetMessage = "Filecoin.ChainGetMessage", Read, call (msg_cid: CidJson) -> MessageJson;
     /// The messages a tipset executes (`null` for the genesis or none).
@@ -141,108 +54,6 @@ rpc_methods! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    fn cid(data: &[u8]) -> cid::Cid {
-        padma_types::cid::cbor_cid(data)
-    }
-
-    fn cid_json(c: &cid::Cid) -> serde_json::Value {
-        json!({ "/": c.to_string() })
-    }
-
-    #[test]
-    fn receipts_keep_their_shape_and_round_trip() {
-        let r = Receipt {
-            exit_code: ExitCode::new(16),
-            return_data: vec![1u8, 2, 3].into(),
-            gas_used: 42,
-            events_root: Some(cid(&[0x80])),
-        };
-        let j = serde_json::to_value(ReceiptJson::from(&r)).expect("encodes");
-        assert_eq!(
-            j.to_string(),
-            json!({
-                "ExitCode": 16,
-                "Return": "AQID",
-                "GasUsed": 42,
-                "EventsRoot": cid_json(&cid(&[0x80])),
-            })
-            .to_string()
-        );
-        let back: ReceiptJson = serde_json::from_value(j).expect("decodes");
-        assert_eq!(Receipt::from(back), r);
-
-        let empty = Receipt {
-            exit_code: ExitCode::OK,
-            return_data: Default::default(),
-            gas_used: 0,
-            events_root: None,
-        };
-        let j = serde_json::to_value(ReceiptJson::from(&empty)).expect("encodes");
-        assert_eq!(
-            j.to_string(),
-            r#"{"ExitCode":0,"Return":null,"GasUsed":0,"EventsRoot":null}"#
-        );
-        let back: ReceiptJson = serde_json::from_value(j).expect("decodes");
-        assert_eq!(Receipt::from(back), empty);
-    }
-
-    #[test]
-    fn block_messages_and_messages_with_cids_keep_their_shape() {
-        let empty = BlockMessagesJson {
-            bls_messages: vec![],
-            secpk_messages: vec![],
-            cids: vec![],
-        };
-        let j = serde_json::to_string(&empty).expect("encodes");
-        assert_eq!(j, r#"{"BlsMessages":[],"SecpkMessages":[],"Cids":[]}"#);
-        let back: BlockMessagesJson = serde_json::from_str(&j).expect("decodes");
-        assert!(back.bls_messages.is_empty() && back.cids.is_empty());
-
-        let msg = fvm_shared::message::Message {
-            version: 0,
-            from: fvm_shared::address::Address::new_id(100),
-            to: fvm_shared::address::Address::new_id(101),
-            sequence: 3,
-            value: fvm_shared::econ::TokenAmount::from_atto(5),
-            method_num: 0,
-            params: Default::default(),
-            gas_limit: 1000,
-            gas_fee_cap: fvm_shared::econ::TokenAmount::from_atto(7),
-            gas_premium: fvm_shared::econ::TokenAmount::from_atto(6),
-        };
-        let c = cid(&[0x81, 0x01]);
-        let with_cid = MessageWithCidJson {
-            cid: CidJson(c),
-            message: MessageJson::from(&msg),
-        };
-        let j = serde_json::to_value(&with_cid).expect("encodes");
-        assert_eq!(
-            j.to_string(),
-            json!({ "Cid": cid_json(&c), "Message": MessageJson::from(&msg) }).to_string()
-        );
-        let back: MessageWithCidJson = serde_json::from_value(j).expect("decodes");
-        assert_eq!(back.cid, CidJson(c));
-        assert_eq!(fvm_shared::message::Message::from(back.message), msg);
-    }
-
-    #[test]
-    fn head_changes_and_weights_keep_their_shape() {
-        for (kind, text) in [
-            (HeadChangeType::Current, "\"current\""),
-            (HeadChangeType::Apply, "\"apply\""),
-            (HeadChangeType::Revert, "\"revert\""),
-        ] {
-            assert_eq!(serde_json::to_string(&kind).expect("encodes"), text);
-            let back: HeadChangeType = serde_json::from_str(text).expect("decodes");
-            assert_eq!(back, kind);
-        }
-        let w = BigIntJson(BigInt::from(123_456_789_012_345_678_901u128));
-        let j = serde_json::to_string(&w).expect("encodes");
-        assert_eq!(j, "\"123456789012345678901\"");
-        assert_eq!(serde_json::from_str::<BigIntJson>(&j).expect("decodes"), w);
-    }
 
     #[test]
     fn definitions_match_lotus_arity() {

@@ -1,31 +1,15 @@
 //! The methods every padma API serves (Lotus's `Common` API): version, tokens,
 //! session, shutdown, closing, discovery — defined once, implemented once over
-//! [`CommonApi`] for the full node and the miner alike.
+//! [`CommonApi`] for the full node and the miner alike. `Version`'s answer,
+//! [`VersionInfo`], is in `padma_types::json::version`, re-exported here.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use padma_rpc::{rpc_methods, ApiVersion, CallCtx, JwtAuth, MethodTable, RpcError};
-use serde::{Deserialize, Serialize};
+pub use padma_types::json::version::VersionInfo;
 use serde_json::Value;
 use std::sync::Arc;
 use tokio::sync::watch;
-
-/// `Version`'s answer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VersionInfo {
-    /// Build version text.
-    #[serde(rename = "Version")]
-    pub version: String,
-    /// API version number of the endpoint (see `padma_rpc::api_version`).
-    #[serde(rename = "APIVersion")]
-    pub api_version: u32,
-    /// Seconds between epochs.
-    #[serde(rename = "BlockDelay")]
-    pub block_delay: u64,
-    /// The program answering.
-    #[serde(rename = "Agent", default)]
-    pub agent: String,
-}
 
 rpc_methods! {
     /// The common methods, in table order.

@@ -2,14 +2,20 @@
 //! APIs as a typed definition (wire name, permission, versions, parameter tuple,
 //! result type). The node and the miner register their handlers against these
 //! definitions, discovery lists them, and the CLI and the miner call through them with
-//! the typed client of `padma-rpc`. The Lotus JSON wire types they carry live in
-//! `padma_types::json` and `padma_types::block_json`.
+//! the typed client of `padma-rpc`.
+//!
+//! The modules hold method definitions only (and, in [`common`], the one implementation
+//! of the common methods). The Lotus JSON wire types the methods carry are defined in
+//! `padma_types::json`, one module per namespace (`block`, `chain`, `state`,
+//! `msg_search`, `invoc`, `miner`, `mining`, `mpool`, `sync`, `version`). Each module
+//! here re-exports the namespace wire types its methods carry — re-exports, not
+//! copies: `padma_api::state::ActorJson` is `padma_types::json::state::ActorJson` —
+//! and [`miner_json`] is `padma_types::json::miner` under its former path.
 
 pub mod chain;
 pub mod chain_read;
 pub mod common;
 pub mod gas;
-pub mod miner_json;
 pub mod miner_state;
 pub mod mining;
 pub mod mpool;
@@ -20,6 +26,10 @@ pub mod state_call;
 pub mod storage_miner;
 pub mod sync;
 pub mod wallet;
+
+/// The miner-state wire types under the path they had here; they live in
+/// `padma_types::json::miner`.
+pub use padma_types::json::miner as miner_json;
 
 use padma_rpc::MethodInfo;
 

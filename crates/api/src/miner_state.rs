@@ -1,13 +1,14 @@
 //! Miner and power state methods (`StateMiner*`, `StateListMiners`, `StateSector*`):
 //! what the storage miner and its operator read about miners, sectors, deadlines,
-//! partitions, balances and deposits. The wire types are in [`crate::miner_json`].
+//! partitions, balances and deposits. The wire types are in `padma_types::json::miner`
+//! (re-exported here and as [`crate::miner_json`]).
 
-use crate::miner_json::{
+use padma_rpc::rpc_methods;
+use padma_types::json::block::TipSetKeyJson;
+pub use padma_types::json::miner::{
     DeadlineInfoJson, DeadlineJson, MinerInfoJson, MinerPowerJson, MinerSectorsJson, PartitionJson,
     SectorOnChainInfoJson, SectorPreCommitInfoJson, SectorPreCommitOnChainInfoJson,
 };
-use padma_rpc::rpc_methods;
-use padma_types::block_json::TipSetKeyJson;
 use padma_types::json::{AddressJson, BitFieldJson, TokenAmountJson};
 
 rpc_methods! {

@@ -1,25 +1,12 @@
 //! Message pool methods: pushing signed messages, signing and pushing with the node's
 //! wallet, nonces, pending messages, block message selection and the stream of pool
-//! changes; with the wire type only they carry (`MpoolUpdate`). `MessageSendSpec` is
-//! defined with gas estimation.
+//! changes. The wire types only they carry (`MpoolUpdate`, and `MessageSendSpec`, which
+//! gas estimation takes too) are in `padma_types::json::mpool`, re-exported here.
 
 use padma_rpc::rpc_methods;
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
+pub use padma_types::json::mpool::{MessageSendSpecJson, MpoolUpdateJson};
 use padma_types::json::{AddressJson, CidJson, MessageJson, SignedMessageJson};
-use serde::{Deserialize, Serialize};
-
-pub use crate::gas::MessageSendSpecJson;
-
-/// Lotus's `MpoolUpdate`: `{"Type": 0 (add) | 1 (remove), "Message": SignedMessage}`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct MpoolUpdateJson {
-    /// 0 for an added message, 1 for a removed one.
-    #[serde(rename = "Type")]
-    pub kind: u8,
-    /// The message.
-    pub message: SignedMessageJson,
-}
 
 rpc_methods! {
     /// The message pool methods, in table order.
@@ -53,24 +40,4 @@ rpc_methods! {
         call (tsk: TipSetKeyJson, ticketQuality: f64) -> Vec<SignedMessageJson>;
     /// Each message added to or removed from the pool.
     MpoolSub = "Filecoin.MpoolSub", Read, channel () -> MpoolUpdateJson;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mpool_update_shape() {
-        let text = r#"{"Type":1,"Message":{"Message":{"Version":0,"To":"f01","From":"f02","Nonce":3,"Value":"0","GasLimit":1,"GasFeeCap":"0","GasPremium":"0","Method":0,"Params":null},"Signature":{"Type":1,"Data":"AQ=="}}}"#;
-        let u: MpoolUpdateJson = serde_json::from_str(text).expect("decodes");
-        assert_eq!(u.kind, 1);
-        assert_eq!(u.message.message.nonce, 3);
-        let v = serde_json::to_value(&u).expect("encodes");
-        let keys: Vec<&String> = v
-            .as_object()
-            .map(|o| o.keys().collect())
-            .unwrap_or_default();
-        assert_eq!(keys, ["Type", "Message"]);
-        assert_eq!(v["Message"]["Signature"]["Data"], "AQ==");
-    }
 }

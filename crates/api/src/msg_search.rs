@@ -4,29 +4,11 @@
 //! A `limit` of `-1` searches without a lookback limit; `null` reads as `0` (as do a
 //! `null` confidence and a `null` `allow_replaced`, which reads as `false`).
 
-use crate::chain_read::ReceiptJson;
-use crate::state_call::InvocResultJson;
 use padma_rpc::rpc_methods;
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
+pub use padma_types::json::invoc::InvocResultJson;
+pub use padma_types::json::msg_search::MsgLookupJson;
 use padma_types::json::CidJson;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
-/// Lotus's `MsgLookup`: where a message executed and its receipt.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct MsgLookupJson {
-    /// The message found: the one asked for, or the message that replaced it.
-    pub message: CidJson,
-    /// Its receipt.
-    pub receipt: ReceiptJson,
-    /// The decoded return value; padma leaves it `null`.
-    pub return_dec: Option<Value>,
-    /// The tipset whose parent state holds the message's execution.
-    pub tip_set: TipSetKeyJson,
-    /// That tipset's epoch.
-    pub height: i64,
-}
 
 rpc_methods! {
     /// The message search, wait and replay methods, in table order.
@@ -62,47 +44,6 @@ rpc_methods! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use padma_types::block::TipSetKey;
-    use serde_json::json;
-
-    #[test]
-    fn lookups_keep_their_shape_and_round_trip() {
-        let m = padma_types::cid::cbor_cid(&[0x80]);
-        let b = padma_types::cid::cbor_cid(&[0x81, 0x00]);
-        let lookup = MsgLookupJson {
-            message: CidJson(m),
-            receipt: ReceiptJson {
-                exit_code: 0,
-                return_data: Default::default(),
-                gas_used: 1234,
-                events_root: None,
-            },
-            return_dec: None,
-            tip_set: TipSetKeyJson(TipSetKey(vec![b])),
-            height: 9,
-        };
-        let j = serde_json::to_value(&lookup).expect("encodes");
-        assert_eq!(
-            j.to_string(),
-            json!({
-                "Message": CidJson(m),
-                "Receipt": {"ExitCode": 0, "Return": null, "GasUsed": 1234, "EventsRoot": null},
-                "ReturnDec": null,
-                "TipSet": [CidJson(b)],
-                "Height": 9,
-            })
-            .to_string()
-        );
-        assert_eq!(
-            serde_json::from_value::<MsgLookupJson>(j).expect("decodes"),
-            lookup
-        );
-        // Not found is `null`.
-        assert_eq!(
-            serde_json::to_string(&None::<MsgLookupJson>).expect("encodes"),
-            "null"
-        );
-    }
 
     #[test]
     fn v0_and_v1_forms_share_their_wire_name() {

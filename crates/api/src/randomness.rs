@@ -3,7 +3,7 @@
 //! `BeaconGetEntry`). A `null` tag, round or entropy reads as zero or empty.
 
 use padma_rpc::rpc_methods;
-use padma_types::block_json::{BeaconEntryJson, TipSetKeyJson};
+use padma_types::json::block::{BeaconEntryJson, TipSetKeyJson};
 use padma_types::json::BytesJson;
 
 rpc_methods! {

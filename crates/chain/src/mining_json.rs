@@ -1,51 +1,22 @@
 //! Conversions between padma-chain's block production types and their Lotus JSON
-//! wire types (defined in `padma_api::mining`), shared by the server handlers and
-//! the RPC mining client: `MiningBaseInfo`, `BlockTemplate` and `BlockMsg`.
+//! wire types (defined in `padma_types::json::mining`), shared by the server handlers
+//! and the RPC mining client: `MiningBaseInfo`, `BlockTemplate` and `BlockMsg`.
 
 use crate::base_info::{MinerBaseInfo, ProvingSector};
 use crate::produce::BlockTemplate;
 use crate::validate::FullBlock;
 use anyhow::Result;
-use fvm_shared::sector::RegisteredPoStProof;
-use padma_api::mining::{
-    BlockMsgJson, BlockTemplateJson, ExtendedSectorInfoJson, MiningBaseInfoJson,
-};
 use padma_types::block::{BeaconEntry, ElectionProof, PoStProof, Ticket};
-use padma_types::block_json::{
+use padma_types::json::block::{
     BeaconEntryJson, BlockHeaderJson, ElectionProofJson, PoStProofJson, TicketJson, TipSetKeyJson,
+};
+use padma_types::json::mining::{
+    BlockMsgJson, BlockTemplateJson, ExtendedSectorInfoJson, MiningBaseInfoJson,
 };
 use padma_types::json::{CidJson, SignedMessageJson};
 use padma_types::message::message_cid;
 use padma_types::sector::winning_post_for_size;
 use padma_types::SignedMessage;
-
-fn beacon_json(e: &BeaconEntry) -> BeaconEntryJson {
-    BeaconEntryJson {
-        round: e.round,
-        data: e.data.clone(),
-    }
-}
-
-fn beacon_from_json(e: BeaconEntryJson) -> BeaconEntry {
-    BeaconEntry {
-        round: e.round,
-        data: e.data,
-    }
-}
-
-fn post_json(p: &PoStProof) -> PoStProofJson {
-    PoStProofJson {
-        post_proof: i64::from(p.post_proof),
-        proof_bytes: p.proof_bytes.clone(),
-    }
-}
-
-fn post_from_json(p: PoStProofJson) -> PoStProof {
-    PoStProof {
-        post_proof: RegisteredPoStProof::from(p.post_proof),
-        proof_bytes: p.proof_bytes,
-    }
-}
 
 /// `MiningBaseInfo` in Lotus JSON.
 pub fn base_info_json(i: &MinerBaseInfo) -> MiningBaseInfoJson {
@@ -64,8 +35,8 @@ pub fn base_info_json(i: &MinerBaseInfo) -> MiningBaseInfoJson {
             .collect(),
         worker_key: i.worker_key,
         sector_size: i.sector_size,
-        prev_beacon_entry: beacon_json(&i.prev_beacon_entry),
-        beacon_entries: i.beacon_entries.iter().map(beacon_json).collect(),
+        prev_beacon_entry: BeaconEntryJson::from(&i.prev_beacon_entry),
+        beacon_entries: i.beacon_entries.iter().map(BeaconEntryJson::from).collect(),
         eligible_for_mining: i.eligible_for_mining,
     }
 }
@@ -88,8 +59,12 @@ pub fn base_info_from_json(i: MiningBaseInfoJson) -> Result<MinerBaseInfo> {
         worker_key: i.worker_key,
         winning_post_proof: i64::from(winning_post_for_size(i.sector_size)?),
         sector_size: i.sector_size,
-        prev_beacon_entry: beacon_from_json(i.prev_beacon_entry),
-        beacon_entries: i.beacon_entries.into_iter().map(beacon_from_json).collect(),
+        prev_beacon_entry: BeaconEntry::from(i.prev_beacon_entry),
+        beacon_entries: i
+            .beacon_entries
+            .into_iter()
+            .map(BeaconEntry::from)
+            .collect(),
         eligible_for_mining: i.eligible_for_mining,
     })
 }
@@ -99,18 +74,17 @@ pub fn template_json(t: &BlockTemplate) -> BlockTemplateJson {
     BlockTemplateJson {
         miner: t.miner,
         parents: TipSetKeyJson(t.parents.clone()),
-        ticket: Some(TicketJson {
-            vrf_proof: t.ticket.vrf_proof.clone(),
-        }),
-        eproof: Some(ElectionProofJson {
-            win_count: t.eproof.win_count,
-            vrf_proof: t.eproof.vrf_proof.clone(),
-        }),
-        beacon_values: t.beacon_values.iter().map(beacon_json).collect(),
+        ticket: Some(TicketJson::from(&t.ticket)),
+        eproof: Some(ElectionProofJson::from(&t.eproof)),
+        beacon_values: t.beacon_values.iter().map(BeaconEntryJson::from).collect(),
         messages: t.messages.iter().map(SignedMessageJson::from).collect(),
         epoch: t.epoch,
         timestamp: t.timestamp,
-        winning_post_proof: t.winning_post_proof.iter().map(post_json).collect(),
+        winning_post_proof: t
+            .winning_post_proof
+            .iter()
+            .map(PoStProofJson::from)
+            .collect(),
     }
 }
 
@@ -122,14 +96,9 @@ pub fn template_from_json(t: BlockTemplateJson) -> Result<BlockTemplate, String>
     Ok(BlockTemplate {
         miner: t.miner,
         parents: t.parents.0,
-        ticket: Ticket {
-            vrf_proof: ticket.vrf_proof,
-        },
-        eproof: ElectionProof {
-            win_count: eproof.win_count,
-            vrf_proof: eproof.vrf_proof,
-        },
-        beacon_values: t.beacon_values.into_iter().map(beacon_from_json).collect(),
+        ticket: Ticket::from(ticket),
+        eproof: ElectionProof::from(eproof),
+        beacon_values: t.beacon_values.into_iter().map(BeaconEntry::from).collect(),
         messages: t
             .messages
             .into_iter()
@@ -140,7 +109,7 @@ pub fn template_from_json(t: BlockTemplateJson) -> Result<BlockTemplate, String>
         winning_post_proof: t
             .winning_post_proof
             .into_iter()
-            .map(post_from_json)
+            .map(PoStProof::from)
             .collect(),
     })
 }
@@ -162,6 +131,7 @@ pub fn block_msg_json(b: &FullBlock) -> BlockMsgJson {
 mod tests {
     use super::*;
     use fvm_shared::address::Address;
+    use fvm_shared::sector::RegisteredPoStProof;
     use padma_types::block::TipSetKey;
 
     #[test]

@@ -16,7 +16,7 @@ use padma_api::storage_miner::{
 };
 use padma_rpc::method::BoxFuture;
 use padma_rpc::{ApiVersion, CallCtx, JwtAuth, MethodTable, RpcError};
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{AddressJson, CidJson};
 use std::sync::Arc;
 use tokio::sync::watch;

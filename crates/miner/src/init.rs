@@ -23,7 +23,7 @@ use padma_api::wallet::{WalletDefaultAddress, WalletNew};
 use padma_chain::network::NetworkParams;
 use padma_repo::paths::expand_home;
 use padma_state::actors::{ids, method};
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::AddressJson;
 use padma_types::sector::window_post_for_size;
 use serde_json::{json, Value};

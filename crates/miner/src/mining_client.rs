@@ -23,7 +23,7 @@ use padma_chain::validate::FullBlock;
 use padma_rpc::client::RpcClient;
 use padma_rpc::RpcMethod;
 use padma_types::block::{BlockHeader, TipSet};
-use padma_types::block_json::{TipSetJson, TipSetKeyJson};
+use padma_types::json::block::{TipSetJson, TipSetKeyJson};
 use padma_types::json::{AddressJson, BytesJson, CidJson};
 use padma_types::message::message_cid;
 use padma_types::SignedMessage;

@@ -21,7 +21,7 @@ use padma_api::wallet::WalletHas;
 use padma_chain::network::NetworkParams;
 use padma_rpc::{JwtAuth, Permission, RpcServer, ServerConfig};
 use padma_service::{Shutdown, Supervisor};
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::AddressJson;
 use std::future::Future;
 use std::net::SocketAddr;

@@ -1,5 +1,5 @@
 use super::*;
-use crate::block_json::{BlockHeaderJson, TipSetJson, TipSetKeyJson};
+use crate::json::block::{BlockHeaderJson, TipSetJson, TipSetKeyJson};
 use serde_json::Value;
 use std::str::FromStr;
 

@@ -1,10 +1,9 @@
 //! Filecoin wire types for padma: addresses, CIDs, messages, signatures and keys,
-//! sector sizes with their proof types, plus their Lotus JSON encodings (in
-//! [`json`]), kept apart from the domain types.
+//! sector sizes with their proof types, plus their Lotus JSON encodings and every
+//! JSON-RPC result shape (in [`json`]), kept apart from the domain types.
 
 pub mod address;
 pub mod block;
-pub mod block_json;
 pub mod cid;
 pub mod crypto;
 pub mod fil;

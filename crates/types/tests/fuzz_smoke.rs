@@ -6,7 +6,7 @@
 
 use padma_types::address::parse_address;
 use padma_types::block::{BlockHeader, MsgMeta};
-use padma_types::block_json::BlockHeaderJson;
+use padma_types::json::block::BlockHeaderJson;
 use padma_types::json::{key_from_lotus_text, MessageJson, SignedMessageJson};
 use padma_types::message::{decode_message, decode_signed_message, message_cbor};
 use rand::{Rng, SeedableRng};

@@ -13,7 +13,7 @@ use padma_api::chain_read::{
 };
 use padma_rpc::client::{ClientError, RpcClient};
 use padma_types::block::TipSetKey;
-use padma_types::block_json::{BlockHeaderJson, TipSetJson, TipSetKeyJson};
+use padma_types::json::block::{BlockHeaderJson, TipSetJson, TipSetKeyJson};
 use padma_types::json::{CidJson, MessageJson, SignedMessageJson};
 use serde::Serialize;
 

@@ -7,7 +7,7 @@ use anyhow::{anyhow, bail, Result};
 use clap::Subcommand;
 use padma_api::mpool::{MpoolGetNonce, MpoolPending, MpoolSub, MpoolUpdateJson};
 use padma_api::wallet::WalletList;
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::AddressJson;
 use std::collections::HashSet;
 

@@ -10,8 +10,8 @@ use padma_api::miner_state::{StateMinerAvailableBalance, StateMinerInfo};
 use padma_api::state::StateAccountKey;
 use padma_api::wallet::WalletBalance;
 use padma_state::actors::method;
-use padma_types::block_json::TipSetKeyJson;
 use padma_types::fil::format_fil;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::AddressJson;
 
 /// Actor commands.

@@ -10,8 +10,8 @@ use padma_api::miner_state::{
 use padma_api::state::{StateGetActor, StateReadState};
 use padma_api::storage_miner::SectorsSummary;
 use padma_api::wallet::WalletBalance;
-use padma_types::block_json::TipSetKeyJson;
 use padma_types::fil::{format_fil, size_str};
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{AddressJson, TokenAmountJson};
 use serde::Deserialize;
 use serde_json::Value;

@@ -9,7 +9,7 @@ use padma_api::miner_state::{
     StateMinerDeadlines, StateMinerPartitions, StateMinerProvingDeadline,
 };
 use padma_types::block::TipSetKey;
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{AddressJson, BitFieldJson};
 
 /// Proving commands.

@@ -17,7 +17,7 @@ use padma_api::miner_state::{
 use padma_api::msg_search::StateSearchMsg;
 use padma_api::randomness::{StateGetRandomnessFromBeacon, StateGetRandomnessFromTickets};
 use padma_api::state::StateLookupID;
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{AddressJson, BytesJson, CidJson};
 use std::future::Future;
 

@@ -33,7 +33,7 @@ use padma_api::state::{StateLookupID, StateNetworkName};
 use padma_rpc::RpcMethod;
 use padma_state::actors::method;
 use padma_types::block::TipSetKey;
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{AddressJson, BytesJson, CidJson};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};

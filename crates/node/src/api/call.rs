@@ -12,7 +12,7 @@ use padma_api::state_call::*;
 use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_state::runtime::NoExterns;
 use padma_state::vm::{call, GasOutputs, LotusSupply, VmEnv};
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{AddressJson, CidJson, MessageJson, MessageReceiptJson, TokenAmountJson};
 use padma_types::message::message_cid;
 use padma_types::Message;

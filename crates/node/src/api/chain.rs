@@ -7,7 +7,7 @@ use fvm_ipld_blockstore::Blockstore;
 use padma_api::chain::*;
 use padma_rpc::{MethodTable, RpcError};
 use padma_types::block::TipSet;
-use padma_types::block_json::{BlockHeaderJson, TipSetJson, TipSetKeyJson};
+use padma_types::json::block::{BlockHeaderJson, TipSetJson, TipSetKeyJson};
 use padma_types::json::{BytesJson, CidJson};
 use std::sync::Arc;
 

@@ -13,8 +13,8 @@ use padma_chain::{HeadChange, HeadChangeKind};
 use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_state::vm::ChainMessage;
 use padma_types::block::{BlockHeader, TipSet, TipSetKey};
-use padma_types::block_json::{TipSetJson, TipSetKeyJson};
-use padma_types::json::{CidJson, MessageJson, SignedMessageJson};
+use padma_types::json::block::{TipSetJson, TipSetKeyJson};
+use padma_types::json::{CidJson, MessageJson, MessageReceiptJson, SignedMessageJson};
 use padma_types::message::message_cid;
 use padma_types::Message;
 use std::sync::Arc;
@@ -170,12 +170,14 @@ async fn chain_get_parent_receipts(
     s: S,
     _c: CallCtx,
     (block,): (CidJson,),
-) -> Result<Option<Vec<ReceiptJson>>, RpcError> {
+) -> Result<Option<Vec<MessageReceiptJson>>, RpcError> {
     let Some((ch, pts)) = parent_tipset(&s, &block.0)? else {
         return Ok(None);
     };
     let receipts = ch.sm().receipts(&pts).map_err(ah)?;
-    Ok(Some(receipts.iter().map(ReceiptJson::from).collect()))
+    Ok(Some(
+        receipts.iter().map(MessageReceiptJson::from).collect(),
+    ))
 }
 
 /// `ChainGetMessage [CID]`: the unsigned message of a BLS or signed message.

@@ -17,7 +17,7 @@ use padma_chain::gas_trial::{recent_premiums, trial_gas_used, GasTrialError};
 use padma_rpc::error::{EXECUTION_REVERTED, OUT_OF_GAS};
 use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_types::block::TipSet;
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{AddressJson, MessageJson, TokenAmountJson};
 use padma_types::Message;
 use std::sync::Arc;

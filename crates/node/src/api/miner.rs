@@ -15,7 +15,7 @@ use padma_api::miner_state::*;
 use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_state::actors::ids;
 use padma_state::ActorKind;
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{bitfield_from_json, AddressJson, BytesJson, CidJson, TokenAmountJson};
 use serde_json::Value;
 use std::sync::Arc;

@@ -19,7 +19,7 @@ use padma_api::miner_json::{SectorPreCommitInfoJson, SectorPreCommitOnChainInfoJ
 use padma_api::miner_state::*;
 use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_state::actors::ids;
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{AddressJson, BitFieldJson, CidJson, TokenAmountJson};
 use std::sync::Arc;
 

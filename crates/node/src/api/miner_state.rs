@@ -14,7 +14,7 @@ use padma_api::miner_json::{DeadlineInfoJson, DeadlineJson, MinerSectorsJson, Pa
 use padma_api::miner_state::*;
 use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_state::ActorKind;
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{AddressJson, BitFieldJson};
 use std::sync::Arc;
 

@@ -18,7 +18,7 @@ use padma_chain::network::now_ms;
 use padma_chain::{BlockError, FullBlock};
 use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_types::block::BlockHeader;
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::AddressJson;
 use padma_types::message::{decode_message, decode_signed_message, message_cid};
 use padma_types::{Message, SignedMessage};

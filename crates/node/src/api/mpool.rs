@@ -9,7 +9,7 @@ use super::NodeState;
 use fvm_shared::address::Protocol;
 use padma_api::mpool::*;
 use padma_rpc::{CallCtx, MethodTable, RpcError};
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{AddressJson, CidJson, MessageJson, SignedMessageJson};
 use padma_types::message::message_signing_bytes;
 use padma_types::{Message, SignedMessage};

@@ -7,7 +7,6 @@ use super::chain_read::load_chain_message;
 use super::state::{ah, chain, err, tipset_of};
 use super::NodeState;
 use cid::Cid;
-use padma_api::chain_read::ReceiptJson;
 use padma_api::msg_search::*;
 use padma_api::state_call::InvocResultJson;
 use padma_chain::msg_lookup::{replay, search_for_message, MessageLookup, LOOKBACK_NO_LIMIT};
@@ -15,8 +14,8 @@ use padma_chain::msg_wait::wait_for_message;
 use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_state::vm::ChainMessage;
 use padma_types::block::TipSet;
-use padma_types::block_json::TipSetKeyJson;
-use padma_types::json::CidJson;
+use padma_types::json::block::TipSetKeyJson;
+use padma_types::json::{CidJson, MessageReceiptJson};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -61,7 +60,7 @@ pub(super) fn register(t: &mut MethodTable<NodeState>) {
 fn lookup_json(f: &MessageLookup) -> MsgLookupJson {
     MsgLookupJson {
         message: CidJson(f.msg),
-        receipt: ReceiptJson::from(&f.receipt),
+        receipt: MessageReceiptJson::from(&f.receipt),
         return_dec: None,
         tip_set: TipSetKeyJson(f.exec.key().clone()),
         height: f.exec.height(),

@@ -13,8 +13,8 @@ use padma_chain::ChainStore;
 use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_state::runtime::Randomness;
 use padma_types::block::TipSet;
-use padma_types::block_json::{BeaconEntryJson, TipSetKeyJson};
 use padma_types::cid::blake2b_256;
+use padma_types::json::block::{BeaconEntryJson, TipSetKeyJson};
 use padma_types::json::BytesJson;
 use std::sync::Arc;
 

@@ -14,7 +14,7 @@ use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_state::tree::ActorState;
 use padma_state::ActorKind;
 use padma_store::Store;
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{AddressJson, CidJson, TokenAmountJson};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;

@@ -14,7 +14,7 @@ use padma_state::actors::ids;
 use padma_state::tree::ActorState;
 use padma_store::Store;
 use padma_types::block::TipSet;
-use padma_types::block_json::TipSetKeyJson;
+use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{AddressJson, CidJson, TokenAmountJson};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;

@@ -6,7 +6,7 @@ use super::state::chain;
 use super::NodeState;
 use padma_api::sync::*;
 use padma_rpc::{MethodTable, RpcError};
-use padma_types::block_json::TipSetJson;
+use padma_types::json::block::TipSetJson;
 use padma_types::json::CidJson;
 use std::sync::Arc;
 

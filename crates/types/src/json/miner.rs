@@ -2,9 +2,8 @@
 //! power, sectors, pre-commitments, deadlines and partitions. Empty lists Go writes as
 //! `null` are `Option`s here, `None` when empty.
 
+use super::{bigint_str, AddressJson, BitFieldJson, BytesJson, CidJson, TokenAmountJson};
 use fvm_shared::bigint::BigInt;
-use padma_types::block_json::bigint_str;
-use padma_types::json::{AddressJson, BitFieldJson, BytesJson, CidJson, TokenAmountJson};
 use serde::{Deserialize, Serialize};
 
 /// Lotus's `MinerInfo`.
@@ -254,5 +253,5 @@ pub struct MinerSectorsJson {
 }
 
 #[cfg(test)]
-#[path = "miner_json_tests.rs"]
+#[path = "miner_tests.rs"]
 mod tests;

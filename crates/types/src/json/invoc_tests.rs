@@ -1,6 +1,7 @@
 //! `InvocResult` writes the keys and order the untyped `StateCall` wrote and reads back.
 
 use super::*;
+use crate::json::BytesJson;
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::message::Message;
@@ -23,15 +24,13 @@ fn result() -> InvocResultJson {
         gas_premium: Default::default(),
     };
     let msg = MessageJson::from(&m);
-    let cid = msg
-        .cid
-        .unwrap_or(CidJson(padma_types::cid::cbor_cid(&[0x80])));
+    let cid = msg.cid.unwrap_or(CidJson(crate::cid::cbor_cid(&[0x80])));
     InvocResultJson {
         msg_cid: cid,
         msg,
         msg_rct: MessageReceiptJson {
             exit_code: 0,
-            return_data: vec![0x80],
+            return_data: BytesJson(vec![0x80]),
             gas_used: 10,
             events_root: None,
         },

@@ -1,17 +1,15 @@
 //! Lotus JSON of block headers, tipsets and tipset keys (Go field names; empty lists
 //! and byte strings written as `null` like Go's nil slices, and read from `null` or `[]`).
 
+use super::{address_str, bigint_str, bytes_b64, null_default, token_str, CidJson, SignatureJson};
 use crate::block::{BeaconEntry, BlockHeader, ElectionProof, MsgMeta, PoStProof, Ticket, TipSet};
 use crate::block::{TipSetError, TipSetKey};
-use crate::json::{address_str, bytes_b64, null_default, token_str, CidJson, SignatureJson};
 use fvm_shared::address::Address;
 use fvm_shared::bigint::BigInt;
 use fvm_shared::crypto::signature::Signature;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::sector::RegisteredPoStProof;
-use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::str::FromStr;
 
 /// Writes an empty list as `null` (Go's nil slice), otherwise the list.
 fn null_if_empty<S: Serializer, T: Serialize>(v: &[T], s: S) -> Result<S::Ok, S::Error> {
@@ -19,23 +17,6 @@ fn null_if_empty<S: Serializer, T: Serialize>(v: &[T], s: S) -> Result<S::Ok, S:
         s.serialize_none()
     } else {
         v.serialize(s)
-    }
-}
-
-/// Serde helpers for a big integer as a decimal string.
-pub mod bigint_str {
-    use super::*;
-    /// Writes the decimal string.
-    pub fn serialize<S: Serializer>(v: &BigInt, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&v.to_string())
-    }
-    /// Reads a decimal string (`null` reads as zero).
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BigInt, D::Error> {
-        match Option::<String>::deserialize(d)? {
-            None => Ok(BigInt::default()),
-            Some(s) => BigInt::from_str(&s)
-                .map_err(|_| D::Error::custom(format!("invalid big integer '{s}'"))),
-        }
     }
 }
 
@@ -79,6 +60,76 @@ pub struct PoStProofJson {
     /// Proof bytes.
     #[serde(rename = "ProofBytes", with = "bytes_b64", default)]
     pub proof_bytes: Vec<u8>,
+}
+
+impl From<&Ticket> for TicketJson {
+    fn from(t: &Ticket) -> Self {
+        TicketJson {
+            vrf_proof: t.vrf_proof.clone(),
+        }
+    }
+}
+
+impl From<TicketJson> for Ticket {
+    fn from(t: TicketJson) -> Self {
+        Ticket {
+            vrf_proof: t.vrf_proof,
+        }
+    }
+}
+
+impl From<&ElectionProof> for ElectionProofJson {
+    fn from(e: &ElectionProof) -> Self {
+        ElectionProofJson {
+            win_count: e.win_count,
+            vrf_proof: e.vrf_proof.clone(),
+        }
+    }
+}
+
+impl From<ElectionProofJson> for ElectionProof {
+    fn from(e: ElectionProofJson) -> Self {
+        ElectionProof {
+            win_count: e.win_count,
+            vrf_proof: e.vrf_proof,
+        }
+    }
+}
+
+impl From<&BeaconEntry> for BeaconEntryJson {
+    fn from(e: &BeaconEntry) -> Self {
+        BeaconEntryJson {
+            round: e.round,
+            data: e.data.clone(),
+        }
+    }
+}
+
+impl From<BeaconEntryJson> for BeaconEntry {
+    fn from(e: BeaconEntryJson) -> Self {
+        BeaconEntry {
+            round: e.round,
+            data: e.data,
+        }
+    }
+}
+
+impl From<&PoStProof> for PoStProofJson {
+    fn from(p: &PoStProof) -> Self {
+        PoStProofJson {
+            post_proof: i64::from(p.post_proof),
+            proof_bytes: p.proof_bytes.clone(),
+        }
+    }
+}
+
+impl From<PoStProofJson> for PoStProof {
+    fn from(p: PoStProofJson) -> Self {
+        PoStProof {
+            post_proof: RegisteredPoStProof::from(p.post_proof),
+            proof_bytes: p.proof_bytes,
+        }
+    }
 }
 
 /// A block header in Lotus JSON.
@@ -146,29 +197,10 @@ impl From<&BlockHeader> for BlockHeaderJson {
     fn from(b: &BlockHeader) -> Self {
         BlockHeaderJson {
             miner: b.miner,
-            ticket: b.ticket.as_ref().map(|t| TicketJson {
-                vrf_proof: t.vrf_proof.clone(),
-            }),
-            election_proof: b.election_proof.as_ref().map(|e| ElectionProofJson {
-                win_count: e.win_count,
-                vrf_proof: e.vrf_proof.clone(),
-            }),
-            beacon_entries: b
-                .beacon_entries
-                .iter()
-                .map(|e| BeaconEntryJson {
-                    round: e.round,
-                    data: e.data.clone(),
-                })
-                .collect(),
-            win_post_proof: b
-                .win_post_proof
-                .iter()
-                .map(|p| PoStProofJson {
-                    post_proof: i64::from(p.post_proof),
-                    proof_bytes: p.proof_bytes.clone(),
-                })
-                .collect(),
+            ticket: b.ticket.as_ref().map(TicketJson::from),
+            election_proof: b.election_proof.as_ref().map(ElectionProofJson::from),
+            beacon_entries: b.beacon_entries.iter().map(BeaconEntryJson::from).collect(),
+            win_post_proof: b.win_post_proof.iter().map(PoStProofJson::from).collect(),
             parents: b.parents.iter().copied().map(CidJson).collect(),
             parent_weight: b.parent_weight.clone(),
             height: b.height,
@@ -189,29 +221,14 @@ impl TryFrom<BlockHeaderJson> for BlockHeader {
     fn try_from(b: BlockHeaderJson) -> Result<Self, String> {
         Ok(BlockHeader {
             miner: b.miner,
-            ticket: b.ticket.map(|t| Ticket {
-                vrf_proof: t.vrf_proof,
-            }),
-            election_proof: b.election_proof.map(|e| ElectionProof {
-                win_count: e.win_count,
-                vrf_proof: e.vrf_proof,
-            }),
+            ticket: b.ticket.map(Ticket::from),
+            election_proof: b.election_proof.map(ElectionProof::from),
             beacon_entries: b
                 .beacon_entries
                 .into_iter()
-                .map(|e| BeaconEntry {
-                    round: e.round,
-                    data: e.data,
-                })
+                .map(BeaconEntry::from)
                 .collect(),
-            win_post_proof: b
-                .win_post_proof
-                .into_iter()
-                .map(|p| PoStProof {
-                    post_proof: RegisteredPoStProof::from(p.post_proof),
-                    proof_bytes: p.proof_bytes,
-                })
-                .collect(),
+            win_post_proof: b.win_post_proof.into_iter().map(PoStProof::from).collect(),
             parents: b.parents.into_iter().map(|c| c.0).collect(),
             parent_weight: b.parent_weight,
             height: b.height,

@@ -13,7 +13,7 @@ fn tok(atto: u64) -> TokenAmountJson {
 }
 
 fn cid() -> CidJson {
-    CidJson(padma_types::cid::cbor_cid(&[0x80]))
+    CidJson(crate::cid::cbor_cid(&[0x80]))
 }
 
 /// `v` writes exactly `text` and reads back as itself.
