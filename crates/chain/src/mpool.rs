@@ -37,7 +37,7 @@ pub trait MpoolState: SenderLookup + Send + Sync {
 }
 
 /// Pool limits.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MpoolConfig {
     /// Pending messages per sender from local clients.
     pub max_per_sender: usize,

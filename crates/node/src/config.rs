@@ -4,6 +4,8 @@
 //! padma-repo's `config_file`.
 
 use anyhow::{bail, Result};
+use fvm_shared::econ::TokenAmount;
+use padma_chain::MpoolConfig;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -89,6 +91,79 @@ pub struct DatastoreConfig {
     pub min_free_space: u64,
 }
 
+/// The message pool section: the limits the builder gives the node's pool.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct MpoolSection {
+    /// Pending messages per sender pushed through this node's API.
+    pub max_per_sender: u64,
+    /// Pending messages per sender from the network.
+    pub max_per_untrusted_sender: u64,
+    /// How far ahead of the sender's next nonce a local message may be.
+    pub max_nonce_gap: u64,
+    /// Messages in the whole pool.
+    pub max_total: u64,
+    /// The lowest fee cap accepted, in attoFIL.
+    pub min_gas_fee_cap: u64,
+    /// Replace-by-fee: a replacement's premium must be at least this percentage of the
+    /// replaced one's, plus one attoFIL.
+    pub replace_by_fee_percent: u64,
+}
+
+impl MpoolSection {
+    /// The defaults of padma's message pool.
+    pub fn defaults() -> Self {
+        let d = MpoolConfig::default();
+        MpoolSection {
+            max_per_sender: d.max_per_sender as u64,
+            max_per_untrusted_sender: d.max_per_untrusted_sender as u64,
+            max_nonce_gap: d.max_nonce_gap,
+            max_total: d.max_total as u64,
+            min_gas_fee_cap: u64::try_from(d.min_gas_fee_cap.atto()).unwrap_or(u64::MAX),
+            replace_by_fee_percent: d.rbf_percent,
+        }
+    }
+
+    /// The pool limits these values give.
+    pub fn pool_config(&self) -> MpoolConfig {
+        let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        MpoolConfig {
+            max_per_sender: size(self.max_per_sender),
+            max_per_untrusted_sender: size(self.max_per_untrusted_sender),
+            max_nonce_gap: self.max_nonce_gap,
+            max_total: size(self.max_total),
+            min_gas_fee_cap: TokenAmount::from_atto(self.min_gas_fee_cap),
+            rbf_percent: self.replace_by_fee_percent,
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        let checks: [(&str, u64, u64, u64); 5] = [
+            ("MaxPerSender", self.max_per_sender, 1, 100_000),
+            (
+                "MaxPerUntrustedSender",
+                self.max_per_untrusted_sender,
+                1,
+                100_000,
+            ),
+            ("MaxNonceGap", self.max_nonce_gap, 0, 10_000),
+            ("MaxTotal", self.max_total, 1, 10_000_000),
+            (
+                "ReplaceByFeePercent",
+                self.replace_by_fee_percent,
+                100,
+                1_000,
+            ),
+        ];
+        for (key, value, least, most) in checks {
+            if !(least..=most).contains(&value) {
+                bail!("Mpool.{key} is {value}, outside {least}..={most}");
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The whole node configuration.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -102,6 +177,9 @@ pub struct Config {
     /// Datastore settings.
     #[serde(rename = "Datastore")]
     pub datastore: DatastoreConfig,
+    /// Message pool limits.
+    #[serde(rename = "Mpool")]
+    pub mpool: MpoolSection,
 }
 
 impl Default for Config {
@@ -125,6 +203,7 @@ impl Default for Config {
             datastore: DatastoreConfig {
                 min_free_space: padma_store::space::DEFAULT_MIN_FREE_SPACE,
             },
+            mpool: MpoolSection::defaults(),
         }
     }
 }
@@ -163,7 +242,20 @@ pub fn default_config_text() -> String {
          [Datastore]\n\
          # Free disk space (bytes) to keep: below it the node stops writing, keeps serving\n\
          # reads, and resumes by itself once space is freed (0 disables the check).\n\
-         #MinFreeSpace = {}\n",
+         #MinFreeSpace = {}\n\n\
+         [Mpool]\n\
+         # Pending messages per sender pushed through this node's API.\n\
+         #MaxPerSender = {}\n\
+         # Pending messages per sender from the network.\n\
+         #MaxPerUntrustedSender = {}\n\
+         # How far ahead of the sender's next nonce a local message may be.\n\
+         #MaxNonceGap = {}\n\
+         # Messages in the whole pool.\n\
+         #MaxTotal = {}\n\
+         # The lowest fee cap accepted, in attoFIL.\n\
+         #MinGasFeeCap = {}\n\
+         # A replacement's premium must be at least this percentage of the replaced one's.\n\
+         #ReplaceByFeePercent = {}\n",
         d.api.listen_address,
         d.api.max_request_size,
         d.api.max_batch_size,
@@ -175,7 +267,13 @@ pub fn default_config_text() -> String {
         d.api.read_timeout_secs,
         d.api.idle_timeout_secs,
         d.network.address_network,
-        d.datastore.min_free_space
+        d.datastore.min_free_space,
+        d.mpool.max_per_sender,
+        d.mpool.max_per_untrusted_sender,
+        d.mpool.max_nonce_gap,
+        d.mpool.max_total,
+        d.mpool.min_gas_fee_cap,
+        d.mpool.replace_by_fee_percent
     )
 }
 
@@ -195,6 +293,7 @@ impl Config {
 
     fn validate(&self) -> Result<()> {
         self.api.validate()?;
+        self.mpool.validate()?;
         match self.network.address_network.as_str() {
             "testnet" | "mainnet" => Ok(()),
             other => {
@@ -229,6 +328,31 @@ mod tests {
         })
         .unwrap_err();
         assert!(format!("{err:#}").contains("PADMA_API_MAXREQUESTSIZE"));
+    }
+
+    #[test]
+    fn mpool_limits_come_from_the_config_and_are_range_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        std::fs::write(&p, "[Mpool]\nMaxTotal = 77\n").unwrap();
+        let cfg = Config::load_with(&p, |k| {
+            (k == "PADMA_MPOOL_MAXPERSENDER").then(|| "9".into())
+        })
+        .unwrap();
+        let pool = cfg.mpool.pool_config();
+        assert_eq!(pool.max_total, 77);
+        assert_eq!(pool.max_per_sender, 9);
+        assert_eq!(
+            Config::default().mpool.pool_config(),
+            MpoolConfig::default(),
+            "the defaults are the pool's own"
+        );
+        std::fs::write(&p, "[Mpool]\nReplaceByFeePercent = 50\n").unwrap();
+        let err = Config::load_with(&p, |_| None).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("Mpool.ReplaceByFeePercent"),
+            "{err:#}"
+        );
     }
 
     #[test]

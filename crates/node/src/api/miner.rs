@@ -2,7 +2,6 @@
 //! creation deposit, in Lotus's JSON; and [`miner_at`], the miner state they share.
 
 use super::chain::view_of;
-use super::miner_state::sector_sets;
 use super::state::{err, View};
 use super::NodeState;
 use fil_actor_miner_state::v18::{self as miner, SectorOnChainInfo, State as MinerState};
@@ -78,6 +77,40 @@ pub(super) fn miner_at<'a>(
     }
     let st: MinerState = v.load(&act.state)?;
     Ok((v, id, act.balance, st))
+}
+
+/// The live, active, faulty and recovering sectors of every partition, merged.
+pub(super) struct SectorSets {
+    /// Live sectors.
+    pub live: BitField,
+    /// Live sectors that are neither faulty nor unproven.
+    pub active: BitField,
+    /// Faulty sectors.
+    pub faulty: BitField,
+    /// Faulty sectors declared recovering.
+    pub recovering: BitField,
+}
+
+/// The sector sets of a miner's partitions.
+pub(super) fn sector_sets(v: &View<'_>, st: &MinerState) -> Result<SectorSets, RpcError> {
+    let dls = st.load_deadlines(v.store).map_err(err)?;
+    let mut sets = SectorSets {
+        live: BitField::new(),
+        active: BitField::new(),
+        faulty: BitField::new(),
+        recovering: BitField::new(),
+    };
+    dls.for_each(v.store, |_, dl| {
+        dl.for_each(v.store, |_, part| {
+            sets.live |= &part.live_sectors();
+            sets.active |= &part.active_sectors();
+            sets.faulty |= &part.faults;
+            sets.recovering |= &part.recoveries;
+            Ok(())
+        })
+    })
+    .map_err(err)?;
+    Ok(sets)
 }
 
 /// Registers the miner, power and sector methods (deadlines and partitions are in

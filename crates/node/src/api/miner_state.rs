@@ -4,11 +4,10 @@
 //! `StateMinerSectorCount` (live, active and faulty sectors, for `padma-miner info`).
 
 use super::chain::view_of;
-use super::miner::{miner_at, tok, MinerAt};
+use super::miner::{miner_at, sector_sets, tok, MinerAt};
 use super::state::{err, View};
 use super::NodeState;
 use fil_actor_miner_state::v18::{self as miner, DeadlineInfo, State as MinerState};
-use fvm_ipld_bitfield::BitField;
 use fvm_shared::address::Address;
 use padma_api::miner_json::{DeadlineInfoJson, DeadlineJson, MinerSectorsJson, PartitionJson};
 use padma_api::miner_state::*;
@@ -48,40 +47,6 @@ pub(super) fn register(t: &mut MethodTable<NodeState>) {
             Ok(BitFieldJson(sector_sets(&v, &st)?.recovering))
         },
     );
-}
-
-/// The live, active, faulty and recovering sectors of every partition, merged.
-pub(super) struct SectorSets {
-    /// Live sectors.
-    pub live: BitField,
-    /// Live sectors that are neither faulty nor unproven.
-    pub active: BitField,
-    /// Faulty sectors.
-    pub faulty: BitField,
-    /// Faulty sectors declared recovering.
-    pub recovering: BitField,
-}
-
-/// The sector sets of a miner's partitions.
-pub(super) fn sector_sets(v: &View<'_>, st: &MinerState) -> Result<SectorSets, RpcError> {
-    let dls = st.load_deadlines(v.store).map_err(err)?;
-    let mut sets = SectorSets {
-        live: BitField::new(),
-        active: BitField::new(),
-        faulty: BitField::new(),
-        recovering: BitField::new(),
-    };
-    dls.for_each(v.store, |_, dl| {
-        dl.for_each(v.store, |_, part| {
-            sets.live |= &part.live_sectors();
-            sets.active |= &part.active_sectors();
-            sets.faulty |= &part.faults;
-            sets.recovering |= &part.recoveries;
-            Ok(())
-        })
-    })
-    .map_err(err)?;
-    Ok(sets)
 }
 
 /// Miner `a` and its state at the tipset of `key`, as `StateMinerSectorCount` and

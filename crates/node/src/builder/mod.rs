@@ -88,7 +88,7 @@ pub struct NodeBuilder {
     api_port: Option<u16>,
     genesis: GenesisSource,
     bootstrap: bool,
-    mpool: MpoolConfig,
+    mpool: Option<MpoolConfig>,
     shutdown: Shutdown,
     stop_timeout: Duration,
     services: Vec<ExtraService>,
@@ -103,7 +103,7 @@ impl NodeBuilder {
             api_port: None,
             genesis: GenesisSource::Repo,
             bootstrap: true,
-            mpool: MpoolConfig::default(),
+            mpool: None,
             shutdown: Shutdown::new(),
             stop_timeout: DEFAULT_STOP_TIMEOUT,
             services: Vec::new(),
@@ -151,9 +151,9 @@ impl NodeBuilder {
         self
     }
 
-    /// The message pool's limits (default [`MpoolConfig::default`]).
+    /// The message pool's limits (default: the repo config's `[Mpool]` section).
     pub fn mpool_config(mut self, config: MpoolConfig) -> Self {
-        self.mpool = config;
+        self.mpool = Some(config);
         self
     }
 
@@ -205,7 +205,10 @@ impl NodeBuilder {
                 min_free_space: repo.config.datastore.min_free_space,
             },
         )?);
-        let chain = open_repo_chain(&repo, &store, car.as_deref(), self.mpool)?;
+        let mpool = self
+            .mpool
+            .unwrap_or_else(|| repo.config.mpool.pool_config());
+        let chain = open_repo_chain(&repo, &store, car.as_deref(), mpool)?;
         let block_delay = chain
             .as_ref()
             .map(|c| c.sm().params().block_delay_secs())
