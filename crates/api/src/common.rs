@@ -42,6 +42,17 @@ pub trait CommonApi: Send + Sync + 'static {
     fn version(&self, api: ApiVersion) -> VersionInfo;
 }
 
+/// `Version`'s answer from a padma program: this build's version text, the endpoint's
+/// API version, the block delay in seconds and the program's name.
+pub fn padma_version(api_version: u32, block_delay: u64, agent: &str) -> VersionInfo {
+    VersionInfo {
+        version: format!("{}+padma", env!("CARGO_PKG_VERSION")),
+        api_version,
+        block_delay,
+        agent: agent.to_string(),
+    }
+}
+
 /// Registers the common methods on `t`.
 pub fn register_common<S: CommonApi>(t: &mut MethodTable<S>) {
     t.add(Version, |s: Arc<S>, c: CallCtx, ()| async move {

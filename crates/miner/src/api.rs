@@ -71,12 +71,11 @@ impl CommonApi for MinerApi {
 
     /// The miner API's version (1.5.0) and the node's block delay.
     fn version(&self, _api: ApiVersion) -> VersionInfo {
-        VersionInfo {
-            version: format!("{}+padma", env!("CARGO_PKG_VERSION")),
-            api_version: padma_rpc::api_version::STORAGE_MINER,
-            block_delay: self.block_delay,
-            agent: "padma-miner".into(),
-        }
+        padma_api::common::padma_version(
+            padma_rpc::api_version::STORAGE_MINER,
+            self.block_delay,
+            "padma-miner",
+        )
     }
 }
 

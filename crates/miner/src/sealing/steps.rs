@@ -314,18 +314,7 @@ impl<N: SealingNode> Pipeline<N> {
     }
 
     fn message(&self, to: Address, method: u64, params: RawBytes, value: TokenAmount) -> Message {
-        Message {
-            version: 0,
-            from: self.inner.worker,
-            to,
-            sequence: 0,
-            value,
-            method_num: method,
-            params,
-            gas_limit: 0,
-            gas_fee_cap: TokenAmount::default(),
-            gas_premium: TokenAmount::default(),
-        }
+        crate::messages::message(self.inner.worker, to, method, value, params)
     }
 
     async fn pre_commit_wait(&self, s: &mut Sector) -> Result<Step> {

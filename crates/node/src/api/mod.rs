@@ -42,15 +42,11 @@ impl padma_api::common::CommonApi for NodeState {
         &self.shutdown
     }
     fn version(&self, api: ApiVersion) -> VersionInfo {
-        VersionInfo {
-            version: format!("{}+padma", env!("CARGO_PKG_VERSION")),
-            api_version: match api {
-                ApiVersion::V0 => api_version::FULL_NODE_V0,
-                ApiVersion::V1 => api_version::FULL_NODE_V1,
-            },
-            block_delay: self.block_delay,
-            agent: "padma".into(),
-        }
+        let api_version = match api {
+            ApiVersion::V0 => api_version::FULL_NODE_V0,
+            ApiVersion::V1 => api_version::FULL_NODE_V1,
+        };
+        padma_api::common::padma_version(api_version, self.block_delay, "padma")
     }
 }
 
