@@ -7,9 +7,9 @@
 //! The modules hold method definitions only (and, in [`common`], the one implementation
 //! of the common methods). The Lotus JSON wire types the methods carry are defined in
 //! `padma_types::json`, one module per namespace (`block`, `chain`, `state`,
-//! `msg_search`, `invoc`, `miner`, `mining`, `mpool`, `sync`, `version`). Each module
-//! here re-exports the namespace wire types its methods carry — re-exports, not
-//! copies: `padma_api::state::ActorJson` is `padma_types::json::state::ActorJson` —
+//! `msg_search`, `invoc`, `miner`, `mining`, `mpool`, `sync`, `version`,
+//! `storage_miner`). Each module here re-exports the namespace wire types its methods
+//! carry — re-exports, not copies: `padma_api::state::ActorJson` is `padma_types::json::state::ActorJson` —
 //! and [`miner_json`] is `padma_types::json::miner` under its former path.
 
 pub mod chain;

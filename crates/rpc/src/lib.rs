@@ -1,5 +1,7 @@
-//! Lotus-compatible JSON-RPC for padma: the method table, JWT permissions, the
-//! HTTP and WebSocket server (with go-jsonrpc's channel protocol) and a client.
+//! Lotus-compatible JSON-RPC for padma, generic over any API: typed method definitions
+//! (`RpcMethod`, `rpc_methods!`), the method table that binds handlers to them, JWT
+//! permissions, the HTTP and WebSocket server (with go-jsonrpc's channel protocol) and
+//! the typed HTTP and WebSocket clients.
 
 pub mod api_version;
 pub mod auth;
