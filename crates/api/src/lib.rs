@@ -9,8 +9,8 @@
 //! `padma_types::json`, one module per namespace (`block`, `chain`, `state`,
 //! `msg_search`, `invoc`, `miner`, `mining`, `mpool`, `sync`, `version`,
 //! `storage_miner`). Each module here re-exports the namespace wire types its methods
-//! carry — re-exports, not copies: `padma_api::state::ActorJson` is `padma_types::json::state::ActorJson` —
-//! and [`miner_json`] is `padma_types::json::miner` under its former path.
+//! carry — re-exports, not copies: `padma_api::state::ActorJson` is
+//! `padma_types::json::state::ActorJson` — and [`miner_json`] is `padma_types::json::miner` under its former path.
 
 pub mod chain;
 pub mod chain_read;
