@@ -2,8 +2,8 @@
 //! answered with Lotus's `InvocResult` — built by [`invoc_result`], which `StateReplay`
 //! answers too.
 
-use super::chain::tipset_of;
 use super::state::err;
+use super::state::tipset_of;
 use super::NodeState;
 use cid::Cid;
 use fvm_shared::econ::TokenAmount;

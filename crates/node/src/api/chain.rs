@@ -1,29 +1,16 @@
 //! `Chain*` methods: genesis, head, block headers and raw IPLD objects; and the
 //! typed handlers' way to the tipset or state a tipset key names.
 
-use super::state::{chain, err, View};
+use super::state::{chain, err};
 use super::NodeState;
 use fvm_ipld_blockstore::Blockstore;
 use padma_api::chain::*;
 use padma_rpc::{MethodTable, RpcError};
-use padma_types::block::TipSet;
-use padma_types::json::block::{BlockHeaderJson, TipSetJson, TipSetKeyJson};
+use padma_types::json::block::{BlockHeaderJson, TipSetJson};
 use padma_types::json::{BytesJson, CidJson};
 use std::sync::Arc;
 
 type S = Arc<NodeState>;
-
-/// The tipset of a key (the empty key: the head).
-pub(super) fn tipset_of(s: &NodeState, key: &TipSetKeyJson) -> Result<TipSet, RpcError> {
-    chain(s)?
-        .tipset(&key.0)
-        .map_err(|e| err(format!("loading tipset {:?}: {e:#}", key.0.cids())))
-}
-
-/// The state at the tipset of a key.
-pub(super) fn view_of<'a>(s: &'a NodeState, key: &TipSetKeyJson) -> Result<View<'a>, RpcError> {
-    View::new(&s.store, tipset_of(s, key)?)
-}
 
 /// Registers the chain methods.
 pub(super) fn register(t: &mut MethodTable<NodeState>) {

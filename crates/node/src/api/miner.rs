@@ -1,7 +1,6 @@
 //! `StateMiner*` and power methods: miner info, power, sectors, balances and the
 //! creation deposit, in Lotus's JSON; and [`miner_at`], the miner state they share.
 
-use super::chain::view_of;
 use super::state::{err, View};
 use super::NodeState;
 use fil_actor_miner_state::v18::{self as miner, SectorOnChainInfo, State as MinerState};
@@ -65,7 +64,7 @@ pub(super) fn miner_at<'a>(
     a: &AddressJson,
     key: &TipSetKeyJson,
 ) -> Result<(View<'a>, u64, TokenAmount, MinerState), RpcError> {
-    let v = view_of(s, key)?;
+    let v = View::at_key(s, key)?;
     let a: Address = a.0;
     let (id, act) = v
         .must_actor(&a)
@@ -192,7 +191,7 @@ async fn state_miner_power(
     _c: CallCtx,
     (a, key): MinerAt,
 ) -> Result<MinerPowerJson, RpcError> {
-    let v = view_of(&s, &key)?;
+    let v = View::at_key(&s, &key)?;
     let pw: PowerState = v.actor_state(ids::POWER)?;
     let total = PowerClaimJson {
         raw_byte_power: pw.total_raw_byte_power.clone(),
@@ -225,7 +224,7 @@ async fn state_list_miners(
     _c: CallCtx,
     (key,): (TipSetKeyJson,),
 ) -> Result<Vec<AddressJson>, RpcError> {
-    let v = view_of(&s, &key)?;
+    let v = View::at_key(&s, &key)?;
     let pw: PowerState = v.actor_state(ids::POWER)?;
     let claims = pw.load_claims(v.store).map_err(err)?;
     let mut out = Vec::new();
@@ -330,7 +329,7 @@ async fn state_miner_creation_deposit(
     _c: CallCtx,
     (key,): (TipSetKeyJson,),
 ) -> Result<TokenAmountJson, RpcError> {
-    let v = view_of(&s, &key)?;
+    let v = View::at_key(&s, &key)?;
     let rw: fil_actor_reward_state::v18::State = v.actor_state(ids::REWARD)?;
     let pw: PowerState = v.actor_state(ids::POWER)?;
     let circ =

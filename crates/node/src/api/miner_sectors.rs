@@ -2,9 +2,8 @@
 //! `StateMinerPreCommitDepositForPower`, `StateMinerInitialPledgeCollateral` (both
 //! with Lotus's 110% margin), `StateSectorPreCommitInfo` and `StateMinerAllocated`.
 
-use super::chain::view_of;
 use super::miner::{miner_at, non_empty};
-use super::state::err;
+use super::state::{err, View};
 use super::NodeState;
 use fil_actor_miner_state::v18::{
     pre_commit_deposit_for_power, qa_power_for_weight, qa_power_max, SectorPreCommitInfo,
@@ -104,7 +103,7 @@ async fn state_miner_pre_commit_deposit_for_power(
     _c: CallCtx,
     (_miner, pci, key): EstimateParams,
 ) -> Result<TokenAmountJson, RpcError> {
-    let v = view_of(&s, &key)?;
+    let v = View::at_key(&s, &key)?;
     let size = sector_size(&pci)?;
     let rw: RewardState = v.actor_state(ids::REWARD)?;
     let pw: PowerState = v.actor_state(ids::POWER)?;
@@ -124,7 +123,7 @@ async fn state_miner_initial_pledge_collateral(
     _c: CallCtx,
     (_miner, pci, key): EstimateParams,
 ) -> Result<TokenAmountJson, RpcError> {
-    let v = view_of(&s, &key)?;
+    let v = View::at_key(&s, &key)?;
     let size = sector_size(&pci)?;
     if pci.deal_ids.as_ref().is_some_and(|d| !d.is_empty()) {
         return Err(err(format!(

@@ -3,7 +3,6 @@
 //! `StateMinerFaults`, `StateMinerRecoveries` (sectors declared recovering) and
 //! `StateMinerSectorCount` (live, active and faulty sectors, for `padma-miner info`).
 
-use super::chain::view_of;
 use super::miner::{miner_at, sector_sets, tok, MinerAt};
 use super::state::{err, View};
 use super::NodeState;
@@ -56,7 +55,7 @@ fn counted_miner<'a>(
     a: &AddressJson,
     key: &TipSetKeyJson,
 ) -> Result<(View<'a>, MinerState), RpcError> {
-    let v = view_of(s, key)?;
+    let v = View::at_key(s, key)?;
     let a: Address = a.0;
     let (_, act) = v
         .must_actor(&a)

@@ -2,8 +2,8 @@
 //! `MinerCreateBlock` (signed with the worker key in the node's wallet) and
 //! `SyncSubmitBlock` (messages looked up by CID in the store or the pool).
 
-use super::chain::tipset_of;
 use super::gas::blocking;
+use super::state::tipset_of;
 use super::state::{ah, chain, err};
 use super::NodeState;
 use cid::Cid;

@@ -2,8 +2,8 @@
 //! pushing with the node's wallet (nonce from the pool, gas estimated), pending
 //! messages, nonces, block message selection and the stream of pool changes.
 
-use super::chain::tipset_of;
 use super::gas::{blocking, estimate_message_gas, key_address};
+use super::state::tipset_of;
 use super::state::{ah, chain, err};
 use super::NodeState;
 use fvm_shared::address::Protocol;

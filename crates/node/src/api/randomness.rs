@@ -3,7 +3,7 @@
 //! draws), and `StateGetBeaconEntry` / v0 `BeaconGetEntry` (the beacon's entry for an
 //! epoch; padma's devnets use the deterministic mock beacon).
 
-use super::chain::tipset_of;
+use super::state::tipset_of;
 use super::state::{chain, err};
 use super::NodeState;
 use anyhow::{anyhow, Result};

@@ -1,6 +1,6 @@
 //! Wallet methods.
 
-use super::state::head_balance;
+use super::state::{err, head_balance};
 use super::NodeState;
 use padma_api::wallet::*;
 use padma_rpc::{CallCtx, MethodTable, RpcError};
@@ -15,10 +15,6 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 type S = Arc<NodeState>;
-
-fn err(e: impl std::fmt::Display) -> RpcError {
-    RpcError::handler(e.to_string())
-}
 
 /// Registers the wallet methods.
 pub(super) fn register(t: &mut MethodTable<NodeState>) {
