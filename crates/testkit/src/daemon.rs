@@ -47,9 +47,8 @@ pub fn daemon_output(repo: &Path, args: &[&str]) -> Output {
 }
 
 /// `padma devnet --dir <dir>` with the full node's API on `api_port` and the genesis
-/// miner's API on `miner_api_port`. The devnet cannot take API port 0: its miner dials
-/// its node at the port it was given (see [`free_port`]). Miner API port 0 lets the
-/// system pick, but the printed `MINER_API_INFO` then names port 0.
+/// miner's API on `miner_api_port`. (The devnet also takes port 0 for either and
+/// prints the ports it bound; these tests still choose theirs with [`free_port`].)
 pub fn devnet_command(dir: &Path, api_port: u16, miner_api_port: u16) -> Command {
     let mut cmd = Command::new(padma());
     cmd.arg("devnet")

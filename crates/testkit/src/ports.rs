@@ -4,10 +4,9 @@
 use std::path::Path;
 
 /// A loopback port nobody listens on right now. Another process may take it before it
-/// is used, so this is only for what cannot take port 0 and name the port it bound:
-/// `padma devnet --api` (the devnet's own miner dials the port it was given) and
-/// `padma devnet --miner-api` where a test reads the printed `MINER_API_INFO` (it
-/// names the port asked for); and for a client that must find no server there.
+/// is used: the devnet tests still pass `padma devnet` ports of their choosing (the
+/// devnet itself takes port 0 and prints the ports it bound), and a client test may
+/// need a port where no server listens.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -268,16 +268,9 @@ pub async fn run(args: DevnetArgs) -> Result<()> {
         }
     );
     println!();
-    println!(
-        "export FULLNODE_API_INFO={token}:/ip4/127.0.0.1/tcp/{}/http",
-        args.api
-    );
-    println!("export PADMA_PATH={}", node_repo.display());
-    println!();
-
     // The node and, as one of its services, the genesis miner, under one supervisor:
     // SIGINT, SIGTERM or `Shutdown` stop both; either failing stops both.
-    let mut node = NodeBuilder::new(node_repo)
+    let mut node = NodeBuilder::new(&node_repo)
         .api_port(args.api)
         .genesis_file(dir.join("genesis.car"))
         .bootstrap(false)
@@ -285,6 +278,12 @@ pub async fn run(args: DevnetArgs) -> Result<()> {
         .build()
         .await
         .map_err(node_start_error)?;
+    println!(
+        "export FULLNODE_API_INFO={token}:{}",
+        padma_repo::api_files::api_multiaddr(&node.api_addr())
+    );
+    println!("export PADMA_PATH={}", node_repo.display());
+    println!();
     let miner = GenesisMiner {
         dir,
         node: FullNode::new(ApiInfo {
@@ -330,16 +329,23 @@ impl GenesisMiner {
             }
             other => other?,
         }
-        let ran = padma_miner::run::run(
+        // An `api` file left by a killed run must not be announced as this run's.
+        let _ = std::fs::remove_file(miner_repo.join(padma_repo::api_files::API_FILE));
+        let token = Self::admin_token(&miner_repo)?;
+        let run = padma_miner::run::run(
             self.node,
             RunOptions {
-                miner_repo,
+                miner_repo: miner_repo.clone(),
                 api_port: self.miner_api,
                 nosync: true,
             },
             shutdown.requested(),
-        )
-        .await;
+        );
+        tokio::pin!(run);
+        let ran = tokio::select! {
+            ran = &mut run => ran,
+            () = Self::announce(&miner_repo, &token) => run.await,
+        };
         match ran {
             Ok(()) => {
                 // Stopped by itself (`padma-miner stop`): the node runs on.
@@ -386,17 +392,28 @@ impl GenesisMiner {
             )
             .await?;
         }
-        let token = {
-            let repo = padma_miner::repo::MinerRepo::open(miner_repo)?;
-            JwtAuth::new(&repo.dir().jwt_secret()?.bytes).issue(&Permission::Admin.up_to())
+        Ok(())
+    }
+
+    /// An admin token for the miner's API (read before the miner runs and locks its
+    /// repo).
+    fn admin_token(miner_repo: &Path) -> Result<String> {
+        let repo = padma_miner::repo::MinerRepo::open(miner_repo)?;
+        Ok(JwtAuth::new(&repo.dir().jwt_secret()?.bytes).issue(&Permission::Admin.up_to()))
+    }
+
+    /// Prints `MINER_API_INFO` once the miner's API is up, with the address its `api`
+    /// file names (the port the system chose for `--miner-api 0`).
+    async fn announce(miner_repo: &Path, token: &str) {
+        let api = loop {
+            if let Ok((api, _)) = padma_repo::api_files::read_api_files(miner_repo) {
+                break api;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         };
-        println!(
-            "export MINER_API_INFO={token}:/ip4/127.0.0.1/tcp/{}/http",
-            self.miner_api
-        );
+        println!("export MINER_API_INFO={token}:{}", api.trim());
         println!("export PADMA_MINER_PATH={}", miner_repo.display());
         println!();
-        Ok(())
     }
 }
 
