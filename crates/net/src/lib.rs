@@ -1,0 +1,3 @@
+//! padma's libp2p networking: the host (TCP, noise, yamux, identify, ping, Kademlia),
+//! Filecoin's protocols (hello, chain exchange, gossipsub topics, bitswap) and the
+//! handle the node drives them with.
