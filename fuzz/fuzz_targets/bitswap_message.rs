@@ -1,0 +1,7 @@
+//! Bitswap messages from peers: decoding never panics.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = data;
+});
