@@ -2,5 +2,6 @@
 //! Filecoin's protocols (hello, chain exchange, gossipsub topics, bitswap) and the
 //! handle the node drives them with.
 
+pub mod bitswap;
 pub mod codec;
 pub mod wire;

@@ -5,8 +5,7 @@
 //! block presences.
 
 use super::protobuf::{
-    expect_bytes, expect_varint, put_bytes, put_uint, put_varint, varint_prefix, ProtoError,
-    Reader,
+    expect_bytes, expect_varint, put_bytes, put_uint, put_varint, varint_prefix, ProtoError, Reader,
 };
 use cid::multihash::Multihash;
 use cid::Cid;
@@ -135,8 +134,11 @@ impl BitswapMessage {
             }
         }
         if version < ProtocolVersion::V110 {
-            self.raw_blocks
-                .extend(std::mem::take(&mut self.payload).into_iter().map(|b| b.data));
+            self.raw_blocks.extend(
+                std::mem::take(&mut self.payload)
+                    .into_iter()
+                    .map(|b| b.data),
+            );
         } else {
             // Later versions carry bare blocks too, but a receiver can check a block
             // only with its prefix, so they are not sent as bare bytes.
@@ -217,7 +219,8 @@ impl BitswapMessage {
                 }
                 4 => {
                     limit(msg.presences.len(), 4)?;
-                    msg.presences.push(decode_presence(expect_bytes(4, value)?)?);
+                    msg.presences
+                        .push(decode_presence(expect_bytes(4, value)?)?);
                 }
                 5 => msg.pending_bytes = expect_varint(5, value)? as i32,
                 _ => {}
@@ -229,7 +232,10 @@ impl BitswapMessage {
 
 fn limit(have: usize, field: u32) -> Result<(), ProtoError> {
     if have >= MAX_ITEMS {
-        return Err(ProtoError::Field(field, format!("more than {MAX_ITEMS} items")));
+        return Err(ProtoError::Field(
+            field,
+            format!("more than {MAX_ITEMS} items"),
+        ));
     }
     Ok(())
 }

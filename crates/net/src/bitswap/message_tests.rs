@@ -55,7 +55,10 @@ fn every_field_round_trips() {
         pending_bytes: 1234,
     };
     assert_eq!(BitswapMessage::decode(&msg.encode()).unwrap(), msg);
-    assert_eq!(BitswapMessage::decode(&[]).unwrap(), BitswapMessage::default());
+    assert_eq!(
+        BitswapMessage::decode(&[]).unwrap(),
+        BitswapMessage::default()
+    );
     assert!(BitswapMessage::default().is_empty());
     // An unknown field is skipped.
     let mut with_unknown = msg.encode();
@@ -171,11 +174,23 @@ fn framing_reads_one_message_at_a_time() {
     assert_eq!(block_on(read_message(&mut input)).unwrap(), None);
 
     let read = |bytes: Vec<u8>| block_on(read_message(&mut Cursor::new(bytes)));
-    assert_eq!(read(vec![0x80]).unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
-    assert_eq!(read(vec![0x05, 0x01]).unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
+    assert_eq!(
+        read(vec![0x80]).unwrap_err().kind(),
+        io::ErrorKind::UnexpectedEof
+    );
+    assert_eq!(
+        read(vec![0x05, 0x01]).unwrap_err().kind(),
+        io::ErrorKind::UnexpectedEof
+    );
     // Over the limit: refused from the prefix alone.
     let mut too_big = Vec::new();
     put_varint(&mut too_big, MAX_MESSAGE_BYTES as u64 + 1);
-    assert_eq!(read(too_big).unwrap_err().kind(), io::ErrorKind::InvalidData);
-    assert_eq!(read(vec![0xff; 11]).unwrap_err().kind(), io::ErrorKind::InvalidData);
+    assert_eq!(
+        read(too_big).unwrap_err().kind(),
+        io::ErrorKind::InvalidData
+    );
+    assert_eq!(
+        read(vec![0xff; 11]).unwrap_err().kind(),
+        io::ErrorKind::InvalidData
+    );
 }

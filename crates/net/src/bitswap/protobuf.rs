@@ -167,7 +167,10 @@ mod tests {
             (127, vec![0x7f]),
             (128, vec![0x80, 0x01]),
             (300, vec![0xac, 0x02]),
-            (u64::MAX, vec![0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
+            (
+                u64::MAX,
+                vec![0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+            ),
         ] {
             let mut out = Vec::new();
             put_varint(&mut out, v);
@@ -183,8 +186,8 @@ mod tests {
     fn reads_fields_and_skips_fixed_ones() {
         // field 1 varint 150; field 2 bytes "ab"; field 3 fixed64; field 4 fixed32.
         let buf = [
-            0x08, 0x96, 0x01, 0x12, 0x02, b'a', b'b', 0x19, 1, 2, 3, 4, 5, 6, 7, 8, 0x25, 1, 2,
-            3, 4,
+            0x08, 0x96, 0x01, 0x12, 0x02, b'a', b'b', 0x19, 1, 2, 3, 4, 5, 6, 7, 8, 0x25, 1, 2, 3,
+            4,
         ];
         let mut r = Reader::new(&buf);
         assert!(matches!(r.next_field(), Ok(Some((1, Value::Varint(150))))));
@@ -192,7 +195,12 @@ mod tests {
         assert!(matches!(r.next_field(), Ok(Some((3, Value::Fixed)))));
         assert!(matches!(r.next_field(), Ok(Some((4, Value::Fixed)))));
         assert!(matches!(r.next_field(), Ok(None)));
-        for bad in [&[0x12, 0x05, b'a'][..], &[0x19, 1][..], &[0x08][..], &[0x08, 0x80][..]] {
+        for bad in [
+            &[0x12, 0x05, b'a'][..],
+            &[0x19, 1][..],
+            &[0x08][..],
+            &[0x08, 0x80][..],
+        ] {
             assert_eq!(
                 Reader::new(bad).next_field().err(),
                 Some(ProtoError::Truncated)
