@@ -11,13 +11,15 @@ use fvm_shared::bigint::BigInt;
 use fvm_shared::crypto::signature::Signature;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::message::Message;
+use padma_chain::validate::FullBlock;
+use padma_net::bitswap::message::{read_message, BitswapMessage};
+use padma_net::bitswap::{PayloadBlock, Presence, WantEntry, WantType};
 use padma_net::wire::frame::{cbor_item_len, read_cbor_item};
 use padma_net::wire::gossip::{decode_gossip_message, BlockMsg};
 use padma_net::wire::hello::{HelloMessage, LatencyMessage};
 use padma_net::wire::xchg::{
     compact, expand, validate_response, BsTipSet, Request, Response, Status, HEADERS, MESSAGES,
 };
-use padma_chain::validate::FullBlock;
 use padma_types::block::{BlockHeader, ElectionProof, Ticket};
 use padma_types::cid::cbor_cid;
 use padma_types::SignedMessage;
@@ -121,6 +123,21 @@ fn seeds() -> Vec<Vec<u8>> {
         }
         .encode(),
         signed(9).cbor(),
+        BitswapMessage {
+            wantlist: vec![WantEntry {
+                cid: head,
+                priority: 1,
+                cancel: false,
+                want_type: WantType::Have,
+                send_dont_have: true,
+            }],
+            full: true,
+            raw_blocks: vec![b"raw".to_vec()],
+            payload: vec![PayloadBlock::new(&head, b"head".to_vec())],
+            presences: vec![(head, Presence::DontHave)],
+            pending_bytes: 7,
+        }
+        .encode(),
     ]
 }
 
@@ -169,6 +186,14 @@ fn exercise(data: &[u8]) {
     if let Ok(m) = decode_gossip_message(data) {
         assert_eq!(m.cbor(), data);
     }
+    if let Ok(m) = BitswapMessage::decode(data) {
+        for b in &m.payload {
+            let _ = b.cid();
+        }
+        assert_eq!(BitswapMessage::decode(&m.encode()).unwrap(), m);
+    }
+    let mut cursor = futures::io::Cursor::new(data);
+    let _ = futures::executor::block_on(read_message(&mut cursor));
 }
 
 #[test]
