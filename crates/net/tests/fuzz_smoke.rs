@@ -5,12 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
 
-use fvm_ipld_encoding::RawBytes;
-use fvm_shared::address::Address;
 use fvm_shared::bigint::BigInt;
-use fvm_shared::crypto::signature::Signature;
-use fvm_shared::econ::TokenAmount;
-use fvm_shared::message::Message;
 use padma_chain::validate::FullBlock;
 use padma_net::bitswap::message::{read_message, BitswapMessage};
 use padma_net::bitswap::{PayloadBlock, Presence, WantEntry, WantType};
@@ -20,69 +15,27 @@ use padma_net::wire::hello::{HelloMessage, LatencyMessage};
 use padma_net::wire::xchg::{
     compact, expand, validate_response, BsTipSet, Request, Response, Status, HEADERS, MESSAGES,
 };
-use padma_types::block::{BlockHeader, ElectionProof, Ticket};
 use padma_types::cid::cbor_cid;
-use padma_types::SignedMessage;
 use rand::{Rng, SeedableRng};
 
-fn header(miner: u64, height: i64) -> BlockHeader {
-    BlockHeader {
-        miner: Address::new_id(miner),
-        ticket: Some(Ticket {
-            vrf_proof: vec![miner as u8; 96],
-        }),
-        election_proof: Some(ElectionProof {
-            win_count: 1,
-            vrf_proof: vec![1; 96],
-        }),
-        beacon_entries: vec![],
-        win_post_proof: vec![],
-        parents: vec![cbor_cid(b"parent")],
-        parent_weight: BigInt::from(10),
-        height,
-        parent_state_root: cbor_cid(b"\x80"),
-        parent_message_receipts: cbor_cid(b"\x80"),
-        messages: cbor_cid(b"meta"),
-        bls_aggregate: None,
-        timestamp: 1_700_000_000,
-        block_sig: None,
-        fork_signaling: 0,
-        parent_base_fee: TokenAmount::from_atto(100),
-    }
-}
+mod common;
+use common::{header, message, signed};
 
-fn message(nonce: u64) -> Message {
-    Message {
-        version: 0,
-        from: Address::new_id(1),
-        to: Address::new_id(2),
-        sequence: nonce,
-        value: TokenAmount::from_atto(5),
-        method_num: 2,
-        params: RawBytes::new(vec![0x82, 0x01, 0x02]),
-        gas_limit: 1_000_000,
-        gas_fee_cap: TokenAmount::from_atto(200),
-        gas_premium: TokenAmount::from_atto(100),
-    }
-}
-
-fn signed(nonce: u64) -> SignedMessage {
-    SignedMessage {
-        message: message(nonce),
-        signature: Signature::new_secp256k1(vec![3; 65]),
-    }
+/// A sample header at height 7.
+fn block(miner: u64) -> padma_types::block::BlockHeader {
+    header(miner, 7, vec![cbor_cid(b"parent")], cbor_cid(b"meta"))
 }
 
 fn seeds() -> Vec<Vec<u8>> {
     let head = cbor_cid(b"head");
     let blocks = vec![
         FullBlock {
-            header: header(1000, 7),
+            header: block(1000),
             bls_messages: vec![message(0), message(1)],
             secp_messages: vec![signed(0)],
         },
         FullBlock {
-            header: header(1001, 7),
+            header: block(1001),
             bls_messages: vec![message(1)],
             secp_messages: vec![signed(1), signed(0)],
         },
@@ -117,7 +70,7 @@ fn seeds() -> Vec<Vec<u8>> {
         response.encode(),
         Response::error(Status::NotFound, "head tipset not found").encode(),
         BlockMsg {
-            header: header(1000, 7),
+            header: block(1000),
             bls_messages: vec![cbor_cid(b"a"), cbor_cid(b"b")],
             secpk_messages: vec![cbor_cid(b"c")],
         }
