@@ -213,6 +213,15 @@ pub fn cbor_item_len(buf: &[u8]) -> Result<Option<usize>, FrameError> {
     }
 }
 
+/// The major type and argument of the head at `pos` and where the head ends, for a
+/// buffer already known to hold whole items; `None` if it does not parse there.
+pub(crate) fn head_at(buf: &[u8], pos: usize) -> Option<(u8, u64, usize)> {
+    match parse_head(buf, pos) {
+        Ok(Ok(h)) => Some((h.major, h.arg, pos + h.len)),
+        _ => None,
+    }
+}
+
 fn invalid_data(e: FrameError) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e)
 }

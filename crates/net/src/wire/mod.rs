@@ -67,8 +67,7 @@ fn check_one_item(bytes: &[u8], what: &'static str, limit: usize) -> Result<(), 
     }
 }
 
-/// Decodes one `T` from `bytes` (see [`check_one_item`]) without re-encoding it: for
-/// large payloads, where the item checks leave little room for another encoding.
+/// Decodes one `T` from `bytes` (see [`check_one_item`]).
 fn decode_item<T: DeserializeOwned>(
     bytes: &[u8],
     what: &'static str,

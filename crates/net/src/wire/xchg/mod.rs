@@ -4,15 +4,17 @@
 //! tipset's messages and their compacted wire form, [`serve`] answers a request from
 //! the chain store, and [`validate_response`] checks an answer on the asking side.
 
+mod bounds;
 mod compact;
 mod serve;
 mod validate;
 
+pub use bounds::{MAX_RESPONSE_INCLUDES, MAX_RESPONSE_MESSAGES};
 pub use compact::{compact, expand, ExpandError, MAX_EXPANDED_MESSAGE_BYTES};
 pub use serve::{serve, SERVE_BUDGET_BYTES};
 pub use validate::{validate_response, FullTipSet, ResponseError, Segment};
 
-use super::{decode_canonical, decode_item, encode, DecodeError};
+use super::{check_one_item, decode_canonical, encode, DecodeError};
 use cid::Cid;
 use fvm_ipld_encoding::tuple::*;
 use fvm_shared::message::Message;
@@ -195,10 +197,14 @@ impl Response {
         encode(self)
     }
 
-    /// Decodes a response of at most [`MAX_RESPONSE_BYTES`]. Being large, it is checked
-    /// for DAG-CBOR well-formedness but not re-encoded for canonical form.
+    /// Decodes a response of at most [`MAX_RESPONSE_BYTES`], [`MAX_RESPONSE_MESSAGES`]
+    /// and [`MAX_RESPONSE_INCLUDES`]. Being large, it is checked for DAG-CBOR
+    /// well-formedness but not re-encoded for canonical form.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        decode_item(bytes, "chain exchange response", MAX_RESPONSE_BYTES)
+        const WHAT: &str = "chain exchange response";
+        check_one_item(bytes, WHAT, MAX_RESPONSE_BYTES)?;
+        bounds::check_counts(bytes).map_err(|reason| DecodeError::invalid(WHAT, reason))?;
+        fvm_ipld_encoding::from_slice(bytes).map_err(|e| DecodeError::invalid(WHAT, e))
     }
 }
 

@@ -1,6 +1,8 @@
 //! The server side of chain exchange: a response from the chain store.
 
-use super::{compact, BsTipSet, Request, Response, Status};
+use super::{
+    compact, BsTipSet, Request, Response, Status, MAX_RESPONSE_INCLUDES, MAX_RESPONSE_MESSAGES,
+};
 use anyhow::Result;
 use padma_chain::messages::block_messages;
 use padma_chain::store::ChainStore;
@@ -8,9 +10,45 @@ use padma_chain::validate::FullBlock;
 use padma_types::block::{TipSet, TipSetKey};
 
 /// The most encoded tipset bytes one response carries, well under the asking side's
-/// cap of [`super::MAX_RESPONSE_BYTES`]; a segment that would exceed it is cut short
-/// and answered as [`Status::Partial`].
+/// cap of [`super::MAX_RESPONSE_BYTES`]; a segment that would exceed it (or the
+/// message and include counts an asking padma accepts) is cut short and answered as
+/// [`Status::Partial`].
 pub const SERVE_BUDGET_BYTES: usize = 100 << 20;
+
+/// What one tipset of a response spends of the budget.
+struct Cost {
+    bytes: usize,
+    messages: u64,
+    includes: u64,
+}
+
+impl Cost {
+    fn of(item: &BsTipSet) -> Result<Cost> {
+        let (messages, includes) = item.messages.as_ref().map_or((0, 0), |m| {
+            let includes = m
+                .bls_includes
+                .iter()
+                .chain(&m.secpk_includes)
+                .map(|i| i.len() as u64)
+                .sum();
+            ((m.bls.len() + m.secpk.len()) as u64, includes)
+        });
+        Ok(Cost {
+            bytes: fvm_ipld_encoding::to_vec(item)?.len(),
+            messages,
+            includes,
+        })
+    }
+
+    /// Takes `self` from `left`, or `None` if it does not fit.
+    fn take_from(&self, left: &Cost) -> Option<Cost> {
+        Some(Cost {
+            bytes: left.bytes.checked_sub(self.bytes)?,
+            messages: left.messages.checked_sub(self.messages)?,
+            includes: left.includes.checked_sub(self.includes)?,
+        })
+    }
+}
 
 /// The tipset with key `key` if the store holds all its blocks, `None` if it lacks one.
 fn known_tipset(chain: &ChainStore, key: &TipSetKey) -> Result<Option<TipSet>> {
@@ -52,16 +90,19 @@ fn walk(chain: &ChainStore, req: &Request) -> Result<Response> {
         return Ok(Response::error(Status::NotFound, "head tipset not found"));
     };
     let mut out = Vec::new();
-    let mut budget = SERVE_BUDGET_BYTES;
+    let mut budget = Cost {
+        bytes: SERVE_BUDGET_BYTES,
+        messages: MAX_RESPONSE_MESSAGES,
+        includes: MAX_RESPONSE_INCLUDES,
+    };
     loop {
         let item = bundle(chain, &ts, req)?;
-        let size = fvm_ipld_encoding::to_vec(&item)?.len();
-        match budget.checked_sub(size) {
+        match Cost::of(&item)?.take_from(&budget) {
             Some(left) => budget = left,
             None if out.is_empty() => {
                 return Ok(Response::error(
                     Status::InternalError,
-                    format!("the head tipset alone takes {size} bytes, over the response budget"),
+                    "the head tipset alone is over the response budget",
                 ))
             }
             None => break,
