@@ -28,6 +28,14 @@ const OUTBOUND_WRITE: Duration = Duration::from_secs(30);
 const MAX_INBOUND_STREAMS: usize = 8;
 /// How many messages may wait for a stream; more are dropped (the peer is too slow).
 const MAX_QUEUED: usize = 64;
+/// How many block bytes may wait for a stream; more are dropped.
+const MAX_QUEUED_BLOCK_BYTES: usize = 8 << 20;
+
+fn block_bytes(msg: &BitswapMessage) -> usize {
+    let raw: usize = msg.raw_blocks.iter().map(Vec::len).sum();
+    let payload: usize = msg.payload.iter().map(|b| b.data.len()).sum();
+    raw + payload
+}
 
 /// The bitswap protocols this side speaks, most preferred first.
 #[derive(Clone, Debug)]
@@ -82,6 +90,7 @@ pub enum HandlerIn {
 pub struct Handler {
     protocols: Protocols,
     queue: VecDeque<BitswapMessage>,
+    queued_block_bytes: usize,
     stream_requested: bool,
     writing: Option<BoxFuture<'static, io::Result<()>>>,
     inbound: SelectAll<BoxStream<'static, io::Result<BitswapMessage>>>,
@@ -95,6 +104,7 @@ impl Handler {
         Handler {
             protocols: Protocols(protocols),
             queue: VecDeque::new(),
+            queued_block_bytes: 0,
             stream_requested: false,
             writing: None,
             inbound: SelectAll::new(),
@@ -154,7 +164,11 @@ impl ConnectionHandler for Handler {
     fn on_behaviour_event(&mut self, event: HandlerIn) {
         match event {
             HandlerIn::Send(msg) => {
-                if !self.unsupported && self.queue.len() < MAX_QUEUED {
+                let bytes = block_bytes(&msg);
+                let fits = self.queue.len() < MAX_QUEUED
+                    && self.queued_block_bytes + bytes <= MAX_QUEUED_BLOCK_BYTES;
+                if !self.unsupported && fits {
+                    self.queued_block_bytes += bytes;
                     self.queue.push_back(msg);
                 } else {
                     tracing::debug!("bitswap: dropping a message for a slow or unsupported peer");
@@ -181,6 +195,7 @@ impl ConnectionHandler for Handler {
             }) => {
                 self.stream_requested = false;
                 let batch: Vec<_> = self.queue.drain(..).collect();
+                self.queued_block_bytes = 0;
                 let version = protocol_version(&protocol);
                 let write =
                     tokio::time::timeout(OUTBOUND_WRITE, write_batch(stream, version, batch))
@@ -194,6 +209,7 @@ impl ConnectionHandler for Handler {
                 }
                 tracing::debug!("bitswap: could not open a stream: {error}");
                 self.queue.clear();
+                self.queued_block_bytes = 0;
             }
             _ => {}
         }
