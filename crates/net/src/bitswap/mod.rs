@@ -11,6 +11,7 @@ mod behaviour;
 mod handler;
 pub mod message;
 pub mod protobuf;
+mod serve;
 
 pub use behaviour::{Bitswap, BitswapConfig, BitswapEvent, WantFailure};
 pub use handler::{Handler, HandlerIn, HandlerOut};
