@@ -1,5 +1,5 @@
 //! Gossipsub as Filecoin runs it (protocol.md §4.1): the message ID is the blake2b-256
-//! of the data, messages are signed and validated before they are forwarded, floods
+//! of the data (`wire::gossip::message_id`), messages are signed and validated before they are forwarded, floods
 //! are published, and peers are scored with Lotus's thresholds and topic parameters.
 
 use libp2p::gossipsub::{
@@ -7,25 +7,17 @@ use libp2p::gossipsub::{
     TopicScoreParams, ValidationMode,
 };
 use libp2p::identity::Keypair;
+use crate::wire::gossip as wire;
 use std::time::Duration;
-
-/// Largest gossip message (1 MiB).
-pub const MAX_GOSSIP_SIZE: usize = 1 << 20;
 
 /// The topic blocks are gossiped on.
 pub fn blocks_topic(network_name: &str) -> IdentTopic {
-    IdentTopic::new(format!("/fil/blocks/{network_name}"))
+    IdentTopic::new(wire::blocks_topic(network_name))
 }
 
 /// The topic messages are gossiped on.
 pub fn msgs_topic(network_name: &str) -> IdentTopic {
-    IdentTopic::new(format!("/fil/msgs/{network_name}"))
-}
-
-/// Filecoin's message ID: blake2b-256 of the data.
-pub fn message_id(data: &[u8]) -> gossipsub::MessageId {
-    let h = blake2b_simd::Params::new().hash_length(32).hash(data);
-    gossipsub::MessageId::new(h.as_bytes())
+    IdentTopic::new(wire::msgs_topic(network_name))
 }
 
 /// The decay factor that brings a counter to 1% in `over`, decayed once a second.
@@ -93,8 +85,8 @@ pub fn behaviour(key: &Keypair, network_name: &str) -> anyhow::Result<gossipsub:
     let config = ConfigBuilder::default()
         .validation_mode(ValidationMode::Strict)
         .validate_messages()
-        .message_id_fn(|m: &gossipsub::Message| message_id(&m.data))
-        .max_transmit_size(MAX_GOSSIP_SIZE)
+        .message_id_fn(|m: &gossipsub::Message| gossipsub::MessageId::new(&wire::message_id(&m.data)))
+        .max_transmit_size(wire::MAX_BLOCK_MSG_BYTES)
         .flood_publish(true)
         .mesh_n(8)
         .mesh_n_low(6)
@@ -118,18 +110,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn topics_and_ids_are_filecoins() {
+    fn topics_are_filecoins() {
         assert_eq!(blocks_topic("localnet-x").to_string(), "/fil/blocks/localnet-x");
         assert_eq!(msgs_topic("testnetnet").to_string(), "/fil/msgs/testnetnet");
-        // blake2b-256 of the empty string.
-        assert_eq!(
-            hex_of(&message_id(b"").0),
-            "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8"
-        );
-    }
-
-    fn hex_of(b: &[u8]) -> String {
-        b.iter().map(|x| format!("{x:02x}")).collect()
     }
 
     #[test]

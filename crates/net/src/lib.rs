@@ -3,9 +3,13 @@
 //! (hello, chain exchange, gossipsub topics, bitswap) and the [`NetHandle`] the node
 //! drives them with. The swarm has one owner, the task [`NetService::run`]; everything
 //! else talks to it through the handle and hears from it through [`NetEvent`]s.
+//! `wire` holds the protocols' byte formats (pure functions, fuzzed), `codec` frames
+//! them on libp2p streams.
 
 pub mod bandwidth;
 pub mod behaviour;
+pub mod bitswap;
+pub mod codec;
 mod commands;
 pub mod config;
 mod events;
@@ -14,6 +18,7 @@ pub mod gossip;
 pub mod handle;
 pub mod peers;
 pub mod service;
+pub mod wire;
 
 pub use config::{NetConfig, NetLimits};
 pub use handle::NetHandle;
