@@ -1,13 +1,18 @@
 //! The host's behaviours, composed: limits and the block-list gate first (so a refused
-//! connection costs nothing else), then identify, ping, Kademlia and gossipsub.
+//! connection costs nothing else), then identify, ping, Kademlia, gossipsub, hello,
+//! chain exchange and bitswap.
 
+use crate::bitswap::{Bitswap, BitswapConfig, BitswapStore};
+use crate::codec::{ChainExchangeCodec, HelloCodec, CHAIN_EXCHANGE, HELLO};
 use crate::config::NetConfig;
 use crate::gate::{Gate, SharedBlockList};
 use libp2p::connection_limits::{self, ConnectionLimits};
 use libp2p::kad::{self, store::MemoryStore};
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::NetworkBehaviour;
+use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::{gossipsub, identify, ping, StreamProtocol};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The protocol version identify announces.
@@ -47,11 +52,24 @@ pub(crate) struct Behaviour {
     pub kad: Toggle<kad::Behaviour<MemoryStore>>,
     /// Gossipsub.
     pub gossipsub: gossipsub::Behaviour,
+    /// Hello.
+    pub hello: request_response::Behaviour<HelloCodec>,
+    /// Chain exchange.
+    pub xchg: request_response::Behaviour<ChainExchangeCodec>,
+    /// Bitswap.
+    pub bitswap: Bitswap,
 }
 
 impl Behaviour {
     /// Builds the behaviours for `config`.
-    pub(crate) fn new(config: &NetConfig, block_list: SharedBlockList) -> anyhow::Result<Behaviour> {
+    pub(crate) fn new(
+        config: &NetConfig,
+        block_list: SharedBlockList,
+        blocks: Arc<dyn BitswapStore>,
+    ) -> anyhow::Result<Behaviour> {
+        let rr = request_response::Config::default()
+            .with_request_timeout(config.limits.request_timeout)
+            .with_max_concurrent_streams(config.limits.max_concurrent_requests);
         let key = &config.keypair;
         let peer = key.public().to_peer_id();
         let kad = if config.kademlia {
@@ -73,6 +91,17 @@ impl Behaviour {
             ping: ping::Behaviour::new(ping::Config::new().with_interval(PING_INTERVAL)),
             kad: kad.into(),
             gossipsub: crate::gossip::behaviour(key, &config.network_name)?,
+            hello: request_response::Behaviour::with_codec(
+                HelloCodec,
+                [(HELLO, ProtocolSupport::Full)],
+                rr.clone(),
+            ),
+            xchg: request_response::Behaviour::with_codec(
+                ChainExchangeCodec::default(),
+                [(CHAIN_EXCHANGE, ProtocolSupport::Full)],
+                rr,
+            ),
+            bitswap: Bitswap::new(blocks, BitswapConfig::default()),
         })
     }
 }

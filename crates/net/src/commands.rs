@@ -114,6 +114,17 @@ impl NetService {
             }
             Command::Validated(id, source, acceptance) => self.validated(id, source, acceptance),
             Command::Penalise(peer, why) => self.penalise(peer, &why),
+            Command::Exchange(peer, request, tx) => {
+                let id = self.swarm.behaviour_mut().xchg.send_request(&peer, request);
+                self.exchanges.insert(id, tx);
+            }
+            Command::Fetch(cid, tx) => {
+                let waiting = self.fetches.entry(cid).or_default();
+                waiting.push(tx);
+                if waiting.len() == 1 {
+                    self.swarm.behaviour_mut().bitswap.want(cid);
+                }
+            }
         }
     }
 

@@ -29,6 +29,7 @@ impl NetService {
             SwarmEvent::ConnectionClosed { peer_id, endpoint, num_established, .. } => {
                 self.book.disconnected(&peer_id, endpoint.get_remote_address());
                 if num_established == 0 {
+                    self.said_hello.remove(&peer_id);
                     tracing::debug!(peer = %peer_id, "disconnected");
                     self.emit(NetEvent::PeerDisconnected(peer_id));
                 }
@@ -49,6 +50,7 @@ impl NetService {
     fn on_behaviour_event(&mut self, event: BehaviourEvent) {
         match event {
             BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. }) => {
+                self.say_hello(peer_id, &info.protocols);
                 let protocols = info.protocols.iter().map(|p| p.to_string()).collect();
                 if let Some(kad) = self.swarm.behaviour_mut().kad.as_mut() {
                     for a in &info.listen_addrs {
@@ -76,6 +78,9 @@ impl NetService {
                 message_id,
                 message,
             }) => self.on_gossip(propagation_source, message_id, message),
+            BehaviourEvent::Hello(e) => self.on_hello(e),
+            BehaviourEvent::Xchg(e) => self.on_xchg(e),
+            BehaviourEvent::Bitswap(e) => self.on_bitswap(e),
             _ => {}
         }
     }

@@ -4,6 +4,8 @@
 use crate::bandwidth::{Bandwidth, Meter};
 use crate::config::NetLimits;
 use crate::gate::{BlockList, SharedBlockList};
+use crate::wire::xchg;
+use cid::Cid;
 use anyhow::{anyhow, Result};
 use libp2p::gossipsub::{MessageAcceptance, MessageId};
 use libp2p::{Multiaddr, PeerId};
@@ -106,6 +108,8 @@ pub(crate) enum Command {
     ExternalAddrs(oneshot::Sender<Vec<Multiaddr>>),
     Publish(Topic, Vec<u8>, oneshot::Sender<Result<()>>),
     Validated(MessageId, PeerId, MessageAcceptance),
+    Exchange(PeerId, xchg::Request, oneshot::Sender<Result<xchg::Response>>),
+    Fetch(Cid, oneshot::Sender<Result<Vec<u8>>>),
     Penalise(PeerId, String),
 }
 
@@ -260,6 +264,17 @@ impl NetHandle {
             .send(Command::Validated(id, source, acceptance))
             .await
             .map_err(|_| stopped())
+    }
+
+    /// Asks `peer` for a chain segment (the answer is not yet checked: see
+    /// [`crate::wire::xchg::validate_response`]).
+    pub async fn chain_exchange(&self, peer: PeerId, request: xchg::Request) -> Result<xchg::Response> {
+        self.ask(|tx| Command::Exchange(peer, request, tx)).await?
+    }
+
+    /// Fetches a block by bitswap from the connected peers; its bytes hash to `cid`.
+    pub async fn fetch_block(&self, cid: Cid) -> Result<Vec<u8>> {
+        self.ask(|tx| Command::Fetch(cid, tx)).await?
     }
 
     /// Lowers a peer's standing for misbehaving (and disconnects a peer that keeps at it).

@@ -9,10 +9,12 @@
 pub mod bandwidth;
 pub mod behaviour;
 pub mod bitswap;
+pub mod chain_access;
 pub mod codec;
 mod commands;
 pub mod config;
 mod events;
+mod protocols;
 pub mod gate;
 pub mod gossip;
 pub mod handle;
@@ -20,6 +22,7 @@ pub mod peers;
 pub mod service;
 pub mod wire;
 
+pub use chain_access::ChainAccess;
 pub use config::{NetConfig, NetLimits};
 pub use handle::NetHandle;
 pub use libp2p::{identity::Keypair, Multiaddr, PeerId};

@@ -6,7 +6,12 @@ use crate::behaviour::{connection_limits, Behaviour};
 use crate::config::{NetConfig, NetLimits};
 use crate::gate::SharedBlockList;
 use crate::gossip::{blocks_topic, msgs_topic};
+use crate::chain_access::ChainAccess;
 use crate::handle::{Command, NetHandle, PeerAddrs, Topic};
+use crate::wire::xchg;
+use cid::Cid;
+use libp2p::request_response::{OutboundRequestId, ResponseChannel};
+use std::collections::HashSet;
 use anyhow::{Context as _, Result};
 use libp2p::core::muxing::StreamMuxerBox;
 use libp2p::core::upgrade::Version;
@@ -26,6 +31,17 @@ pub enum NetEvent {
     PeerConnected(PeerId),
     /// The last connection with a peer closed.
     PeerDisconnected(PeerId),
+    /// A peer said hello: its heaviest tipset (on our genesis).
+    Hello {
+        /// The peer.
+        peer: PeerId,
+        /// Its heaviest tipset's key.
+        head: padma_types::block::TipSetKey,
+        /// That tipset's height.
+        height: i64,
+        /// Its weight.
+        weight: num_bigint::BigInt,
+    },
     /// A gossiped block to validate; report the outcome with
     /// [`NetHandle::report_validation`].
     GossipBlock {
@@ -70,17 +86,27 @@ pub struct NetService {
     pub(crate) bootstrap: Vec<(PeerId, Multiaddr)>,
     pub(crate) blocks_topic: IdentTopic,
     pub(crate) msgs_topic: IdentTopic,
+    pub(crate) chain: Arc<dyn ChainAccess>,
+    pub(crate) said_hello: HashSet<PeerId>,
+    pub(crate) exchanges: HashMap<OutboundRequestId, oneshot::Sender<Result<xchg::Response>>>,
+    pub(crate) fetches: HashMap<Cid, Vec<oneshot::Sender<Result<Vec<u8>>>>>,
+    pub(crate) served_tx: mpsc::Sender<(ResponseChannel<xchg::Response>, xchg::Response)>,
+    pub(crate) served_rx: mpsc::Receiver<(ResponseChannel<xchg::Response>, xchg::Response)>,
 }
 
 /// Application-specific gossip score of a bootstrap peer (as Lotus).
 pub const BOOTSTRAP_SCORE: f64 = 2500.0;
 
-/// Builds the host for `config`: binds its listen addresses and subscribes to the
-/// network's topics. Returns the service to run, its handle and the node's events.
-pub fn start(config: NetConfig) -> Result<(NetService, NetHandle, mpsc::Receiver<NetEvent>)> {
+/// Builds the host for `config` over `chain`: binds its listen addresses and subscribes
+/// to the network's topics. Returns the service to run, its handle and the node's
+/// events.
+pub fn start(
+    config: NetConfig,
+    chain: Arc<dyn ChainAccess>,
+) -> Result<(NetService, NetHandle, mpsc::Receiver<NetEvent>)> {
     let meter = Meter::new();
     let block_list = SharedBlockList::default();
-    let behaviour = Behaviour::new(&config, block_list.clone())?;
+    let behaviour = Behaviour::new(&config, block_list.clone(), chain.blocks())?;
     let counting = meter.clone();
     let max_streams = config.limits.max_streams_per_connection;
     let mut swarm = SwarmBuilder::with_existing_identity(config.keypair.clone())
@@ -122,6 +148,7 @@ pub fn start(config: NetConfig) -> Result<(NetService, NetHandle, mpsc::Receiver
     }
     let (cmd_tx, commands) = mpsc::channel(QUEUE);
     let (events, ev_rx) = mpsc::channel(QUEUE);
+    let (served_tx, served_rx) = mpsc::channel(QUEUE);
     let handle = NetHandle {
         peer_id: *swarm.local_peer_id(),
         commands: cmd_tx,
@@ -143,6 +170,12 @@ pub fn start(config: NetConfig) -> Result<(NetService, NetHandle, mpsc::Receiver
         bootstrap,
         blocks_topic,
         msgs_topic,
+        chain,
+        said_hello: HashSet::new(),
+        exchanges: HashMap::new(),
+        fetches: HashMap::new(),
+        served_tx,
+        served_rx,
     };
     Ok((service, handle, ev_rx))
 }
@@ -171,6 +204,9 @@ impl NetService {
                     Some(cmd) => self.on_command(cmd),
                     None => break,
                 },
+                Some((channel, response)) = self.served_rx.recv() => {
+                    let _ = self.swarm.behaviour_mut().xchg.send_response(channel, response);
+                }
                 _ = tick.tick() => {
                     self.meter.tick(last_tick.elapsed().as_secs_f64());
                     last_tick = Instant::now();
