@@ -271,10 +271,20 @@ impl ChainService {
             let floor = self.sm.head().height() - crate::consensus::CHAIN_FINALITY;
             c.retain(|(_, h), _| *h >= floor);
             let v = c.entry(key).or_default();
-            if !v.iter().any(|h| h.cid() == b.header.cid()) {
+            let cid = b.header.cid();
+            if !v.iter().any(|h| h.cid() == cid) {
                 v.push(b.header.clone());
             }
-            v.clone()
+            // The block with the others of its epoch and parents, one per miner: a
+            // miner with two blocks there equivocated, and its other block stays out.
+            let mut miners = std::collections::HashSet::from([b.header.miner]);
+            let mut blocks = vec![b.header.clone()];
+            blocks.extend(
+                v.iter()
+                    .filter(|h| h.cid() != cid && miners.insert(h.miner))
+                    .cloned(),
+            );
+            blocks
         };
         let ts = TipSet::new(blocks)?;
         let weight = compute_weight(&self.sm, &ts).map_err(|e| anyhow::anyhow!("{e}"))?;

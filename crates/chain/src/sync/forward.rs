@@ -56,6 +56,9 @@ impl Syncer {
                         None => None,
                     }
                 });
+            if let (Err(SyncError::Invalid(bad)), Some(Ok(next))) = (&done, &fetched) {
+                self.mark_descendants(next.iter().map(|(t, _)| t.key()), &bad.block);
+            }
             accepted += done?;
             match fetched {
                 Some(segment) => {
@@ -136,7 +139,8 @@ impl Syncer {
 
     /// Validates and accepts a segment tipset by tipset; the number accepted. An invalid
     /// block marks the tipsets above it bad: the rest of `segment` and `above` (the tops
-    /// of the segments above).
+    /// of the segments above; the tipsets between them are not kept, and a later sync
+    /// to one of them meets a marked block within a segment's headers).
     async fn accept_segment(
         &self,
         segment: Segment,

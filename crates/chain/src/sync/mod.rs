@@ -11,7 +11,10 @@
 //! validated), checks the segment links to the kept keys, and accepts tipset by tipset
 //! through [`ChainService::submit_block`], the path local blocks take. The chain store
 //! takes the heaviest tipset as the head, as for any block. An invalid block stops the
-//! sync: it and the fetched tipsets above it are marked bad.
+//! sync: it is marked bad, and so are the tipsets above it that are at hand (the rest
+//! of its segment, the next segment if fetched, the top of every segment above and the
+//! target), so that a later sync to any tipset above it meets a marked block within
+//! one segment of headers.
 //!
 //! Nothing is written before it is validated, so a sync that stops (an error, a
 //! restart, a kill) leaves a consistent store, and the next one starts from the
