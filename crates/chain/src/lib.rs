@@ -6,6 +6,7 @@
 
 pub mod base_info;
 pub mod basefee;
+pub mod block_messages;
 mod bounded;
 pub mod consensus;
 pub mod externs;

@@ -117,16 +117,20 @@ impl ChainService {
         m: SignedMessage,
         trusted: bool,
     ) -> Result<Cid, crate::mpool::MpoolError> {
-        let sig = m.signature.clone();
-        let unsigned = message_cid(&m.message);
+        let bls = bls_signature(&m);
         let cid = self.mpool.push_local(m, trusted)?;
-        if sig.sig_type == fvm_shared::crypto::signature::SignatureType::BLS {
+        self.remember_bls_signature(bls);
+        Ok(cid)
+    }
+
+    /// Remembers a BLS message's signature (blocks carry BLS messages unsigned).
+    pub(crate) fn remember_bls_signature(&self, sig: Option<(Cid, Signature)>) {
+        if let Some((unsigned, sig)) = sig {
             self.bls_sigs
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .insert(unsigned, sig);
         }
-        Ok(cid)
     }
 
     /// Messages for a block on `base` (`MpoolSelect`): fee caps covering the base fee of
@@ -372,4 +376,10 @@ impl ChainService {
             }
         }
     }
+}
+
+/// A BLS message's unsigned CID and signature, to remember once it is in the pool.
+pub(crate) fn bls_signature(m: &SignedMessage) -> Option<(Cid, Signature)> {
+    (m.signature.sig_type == fvm_shared::crypto::signature::SignatureType::BLS)
+        .then(|| (message_cid(&m.message), m.signature.clone()))
 }

@@ -14,6 +14,7 @@ pub mod codec;
 mod commands;
 pub mod config;
 mod events;
+pub mod follow;
 mod protocols;
 pub mod gate;
 pub mod gossip;
@@ -24,6 +25,7 @@ pub mod wire;
 
 pub use chain_access::ChainAccess;
 pub use config::{NetConfig, NetLimits};
+pub use follow::Follower;
 pub use handle::NetHandle;
 pub use libp2p::{identity::Keypair, Multiaddr, PeerId};
 pub use service::{start, NetEvent, NetService};
