@@ -180,6 +180,34 @@ pub struct Config {
     /// Message pool limits.
     #[serde(rename = "Mpool")]
     pub mpool: MpoolSection,
+    /// The libp2p host.
+    #[serde(rename = "Libp2p")]
+    pub libp2p: Libp2pConfig,
+}
+
+/// `[Libp2p]`: where the host listens, whom it dials at start, whom it protects.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct Libp2pConfig {
+    /// Multiaddresses to listen on.
+    pub listen_addresses: Vec<String>,
+    /// Peers dialled at start and kept connected (`/ip4/…/tcp/…/p2p/<peer ID>`).
+    pub bootstrap_peers: Vec<String>,
+    /// Peers the connection limits never refuse.
+    pub protected_peers: Vec<String>,
+    /// The most connections kept open.
+    pub conn_mgr_high: u32,
+    /// Whether Kademlia peer discovery runs.
+    pub kademlia: bool,
+}
+
+impl Libp2pConfig {
+    fn validate(&self) -> Result<()> {
+        if !(1..=100_000).contains(&self.conn_mgr_high) {
+            bail!("Libp2p.ConnMgrHigh must be between 1 and 100000, not {}", self.conn_mgr_high);
+        }
+        Ok(())
+    }
 }
 
 impl Default for Config {
@@ -204,6 +232,13 @@ impl Default for Config {
                 min_free_space: padma_store::space::DEFAULT_MIN_FREE_SPACE,
             },
             mpool: MpoolSection::defaults(),
+            libp2p: Libp2pConfig {
+                listen_addresses: vec!["/ip4/0.0.0.0/tcp/0".into()],
+                bootstrap_peers: Vec::new(),
+                protected_peers: Vec::new(),
+                conn_mgr_high: 200,
+                kademlia: true,
+            },
         }
     }
 }
@@ -255,7 +290,18 @@ pub fn default_config_text() -> String {
          # The lowest fee cap accepted, in attoFIL.\n\
          #MinGasFeeCap = {}\n\
          # A replacement's premium must be at least this percentage of the replaced one's.\n\
-         #ReplaceByFeePercent = {}\n",
+         #ReplaceByFeePercent = {}\n\n\
+         [Libp2p]\n\
+         # Multiaddresses the libp2p host listens on.\n\
+         #ListenAddresses = {:?}\n\
+         # Peers dialled at start and kept connected (/ip4/.../tcp/.../p2p/<peer ID>).\n\
+         #BootstrapPeers = []\n\
+         # Peer IDs the connection limits never refuse.\n\
+         #ProtectedPeers = []\n\
+         # The most libp2p connections kept open.\n\
+         #ConnMgrHigh = {}\n\
+         # Whether Kademlia peer discovery (/fil/kad/<network>/kad/1.0.0) runs.\n\
+         #Kademlia = {}\n",
         d.api.listen_address,
         d.api.max_request_size,
         d.api.max_batch_size,
@@ -273,7 +319,10 @@ pub fn default_config_text() -> String {
         d.mpool.max_nonce_gap,
         d.mpool.max_total,
         d.mpool.min_gas_fee_cap,
-        d.mpool.replace_by_fee_percent
+        d.mpool.replace_by_fee_percent,
+        d.libp2p.listen_addresses,
+        d.libp2p.conn_mgr_high,
+        d.libp2p.kademlia
     )
 }
 
@@ -294,6 +343,7 @@ impl Config {
     fn validate(&self) -> Result<()> {
         self.api.validate()?;
         self.mpool.validate()?;
+        self.libp2p.validate()?;
         match self.network.address_network.as_str() {
             "testnet" | "mainnet" => Ok(()),
             other => {

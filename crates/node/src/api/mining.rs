@@ -2,6 +2,8 @@
 //! `MinerCreateBlock` (signed with the worker key in the node's wallet) and
 //! `SyncSubmitBlock` (messages looked up by CID in the store or the pool).
 
+use padma_net::handle::Topic;
+use padma_net::wire::gossip::BlockMsg;
 use super::gas::blocking;
 use super::state::tipset_of;
 use super::state::{ah, chain, err};
@@ -107,6 +109,12 @@ async fn sync_submit_block(s: S, _c: CallCtx, (b,): (BlockMsgJson,)) -> Result<(
     let header = BlockHeader::try_from(b.header).map_err(RpcError::invalid_params)?;
     let bls_cids: Vec<Cid> = b.bls_messages.into_iter().map(|c| c.0).collect();
     let secp_cids: Vec<Cid> = b.secpk_messages.into_iter().map(|c| c.0).collect();
+    let gossip = BlockMsg {
+        header: header.clone(),
+        bls_messages: bls_cids.clone(),
+        secpk_messages: secp_cids.clone(),
+    };
+    let net = s.net.clone();
     blocking(move || {
         let ch = chain(&s)?;
         if header.parents.is_empty() {
@@ -149,5 +157,12 @@ async fn sync_submit_block(s: S, _c: CallCtx, (b,): (BlockMsgJson,)) -> Result<(
             }
         }
     })
-    .await
+    .await?;
+    // Accepted here: tell the network (Lotus publishes a submitted block likewise).
+    if let Some(net) = net {
+        if let Err(e) = net.publish(Topic::Blocks, gossip.encode()).await {
+            tracing::warn!("publishing block {}: {e:#}", gossip.header.cid());
+        }
+    }
+    Ok(())
 }

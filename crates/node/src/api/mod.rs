@@ -68,6 +68,8 @@ pub struct NodeState {
     pub chain: Option<chainstore::Chain>,
     /// `MpoolPushMessage`'s lock and remembered `MsgUuid`s.
     pub pushed: crate::pushed::PushedMessages,
+    /// The libp2p host, when the node is on the network.
+    pub net: Option<padma_net::NetHandle>,
 }
 
 /// The FullNode method table; store and state work runs on `executors`.

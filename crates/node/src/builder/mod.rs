@@ -9,6 +9,7 @@ pub mod rpc;
 
 use crate::api::exec::ApiExecutors;
 use crate::api::{chainstore, methods, NodeState};
+use crate::network::{net_config, NetworkOptions, NodeNetwork};
 use crate::node::{HeldRepo, Node};
 use crate::repo::Repo;
 use crate::wallet::Wallet;
@@ -80,6 +81,12 @@ pub struct DaemonOptions {
     pub genesis_template: Option<PathBuf>,
     /// `--bootstrap`: dial bootstrap peers.
     pub bootstrap: bool,
+    /// `--libp2p-listen`: listen addresses replacing `Libp2p.ListenAddresses`.
+    pub libp2p_listen: Option<Vec<String>>,
+    /// `--bootstrap-peers`: bootstrap peers replacing `Libp2p.BootstrapPeers`.
+    pub bootstrap_peers: Option<Vec<String>>,
+    /// `--no-libp2p`: run without the network.
+    pub no_libp2p: bool,
 }
 
 /// Builds a full node from its repo and options.
@@ -88,6 +95,7 @@ pub struct NodeBuilder {
     api_port: Option<u16>,
     genesis: GenesisSource,
     bootstrap: bool,
+    network: Option<NetworkOptions>,
     mpool: Option<MpoolConfig>,
     shutdown: Shutdown,
     stop_timeout: Duration,
@@ -103,6 +111,7 @@ impl NodeBuilder {
             api_port: None,
             genesis: GenesisSource::Repo,
             bootstrap: true,
+            network: Some(NetworkOptions { bootstrap: true, ..Default::default() }),
             mpool: None,
             shutdown: Shutdown::new(),
             stop_timeout: DEFAULT_STOP_TIMEOUT,
@@ -113,6 +122,11 @@ impl NodeBuilder {
     /// The node `padma daemon` runs with these options.
     pub fn from_options(o: DaemonOptions) -> Self {
         let mut b = NodeBuilder::new(o.repo).bootstrap(o.bootstrap);
+        b.network = (!o.no_libp2p).then(|| NetworkOptions {
+            listen: o.libp2p_listen,
+            bootstrap_peers: o.bootstrap_peers,
+            bootstrap: o.bootstrap,
+        });
         b.api_port = o.api_port;
         if let Some(out) = o.make_genesis {
             b.genesis = GenesisSource::Make {
@@ -148,6 +162,15 @@ impl NodeBuilder {
     /// Whether to dial bootstrap peers (default true).
     pub fn bootstrap(mut self, on: bool) -> Self {
         self.bootstrap = on;
+        if let Some(n) = &mut self.network {
+            n.bootstrap = on;
+        }
+        self
+    }
+
+    /// How the node joins the network; `None` runs it without libp2p.
+    pub fn network(mut self, options: Option<NetworkOptions>) -> Self {
+        self.network = options;
         self
     }
 
@@ -209,6 +232,13 @@ impl NodeBuilder {
             .mpool
             .unwrap_or_else(|| repo.config.mpool.pool_config());
         let chain = open_repo_chain(&repo, &store, car.as_deref(), mpool)?;
+        let network = match (&chain, &self.network) {
+            (Some(c), Some(opts)) => {
+                let config = net_config(repo.dir().keystore(), &repo.config.libp2p, opts, c)?;
+                Some(NodeNetwork::start(config, c, &repo.config.libp2p.protected_peers)?)
+            }
+            _ => None,
+        };
         let block_delay = chain
             .as_ref()
             .map(|c| c.sm().params().block_delay_secs())
@@ -222,6 +252,7 @@ impl NodeBuilder {
             shutdown: self.shutdown.sender(),
             chain,
             pushed: Default::default(),
+            net: network.as_ref().map(|n| n.handle.clone()),
         });
 
         let addr = rpc::api_addr(self.api_port, &repo.config.api)?;
@@ -258,6 +289,12 @@ impl NodeBuilder {
                 }
                 Ok(())
             });
+        }
+        if let Some(n) = network {
+            tracing::info!(peer = %n.handle.peer_id(), "libp2p host started");
+            for (name, service) in n.services(&shutdown) {
+                supervisor.add(name, service);
+            }
         }
         for (name, service) in self.services {
             supervisor.add(name, service);
