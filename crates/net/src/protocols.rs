@@ -1,11 +1,11 @@
 //! Hello, chain exchange and bitswap events on the host's task.
 
 use crate::bitswap::BitswapEvent;
-use crate::codec::HELLO;
+use crate::codec::{malformed, Received, HELLO};
 use crate::service::{NetEvent, NetService};
 use crate::wire::hello::{unix_nanos_now, HelloMessage, LatencyMessage};
 use crate::wire::xchg;
-use libp2p::request_response::{self, Message};
+use libp2p::request_response::{self, Message, OutboundFailure};
 use libp2p::PeerId;
 use padma_types::block::TipSetKey;
 
@@ -17,16 +17,20 @@ impl NetService {
         }
         match self.chain.hello() {
             Ok(hello) => {
-                self.swarm.behaviour_mut().hello.send_request(&peer, hello);
+                self.swarm.behaviour_mut().hello.send_request(&peer, Ok(hello));
             }
             Err(e) => tracing::debug!("no hello to say yet: {e:#}"),
         }
     }
 
-    pub(crate) fn on_hello(&mut self, event: request_response::Event<HelloMessage, LatencyMessage>) {
+    pub(crate) fn on_hello(&mut self, event: request_response::Event<Received<HelloMessage>, LatencyMessage>) {
         match event {
             request_response::Event::Message { peer, message, .. } => match message {
-                Message::Request { request, channel, .. } => {
+                Message::Request { request: Err(why), .. } => {
+                    // Left unanswered: the stream closes.
+                    self.penalise(peer, &format!("malformed hello: {why}"));
+                }
+                Message::Request { request: Ok(request), channel, .. } => {
                     let arrival = unix_nanos_now();
                     let ours = self.chain.hello().map(|h| h.genesis).ok();
                     if ours.is_some_and(|g| g != request.genesis) {
@@ -43,11 +47,16 @@ impl NetService {
                 }
             },
             request_response::Event::OutboundFailure { peer, error, .. } => {
+                if let OutboundFailure::Io(e) = &error {
+                    if malformed(e) {
+                        self.penalise(peer, &format!("malformed hello answer: {e}"));
+                        return;
+                    }
+                }
                 tracing::debug!(%peer, "hello failed: {error}");
             }
             request_response::Event::InboundFailure { peer, error, .. } => {
-                tracing::debug!(%peer, "bad hello: {error}");
-                self.penalise(peer, &format!("bad hello: {error}"));
+                tracing::debug!(%peer, "hello not answered: {error}");
             }
             request_response::Event::ResponseSent { .. } => {}
         }
@@ -65,10 +74,13 @@ impl NetService {
         }
     }
 
-    pub(crate) fn on_xchg(&mut self, event: request_response::Event<xchg::Request, xchg::Response>) {
+    pub(crate) fn on_xchg(&mut self, event: request_response::Event<Received<xchg::Request>, xchg::Response>) {
         match event {
             request_response::Event::Message { peer, message, .. } => match message {
-                Message::Request { request, channel, .. } => {
+                Message::Request { request: Err(why), .. } => {
+                    self.penalise(peer, &format!("malformed chain exchange request: {why}"));
+                }
+                Message::Request { request: Ok(request), channel, .. } => {
                     let chain = self.chain.clone();
                     let served = self.served_tx.clone();
                     tracing::debug!(%peer, length = request.length, "chain exchange request");
@@ -84,6 +96,11 @@ impl NetService {
                 }
             },
             request_response::Event::OutboundFailure { peer, request_id, error, .. } => {
+                if let OutboundFailure::Io(e) = &error {
+                    if malformed(e) {
+                        self.penalise(peer, &format!("malformed chain exchange answer: {e}"));
+                    }
+                }
                 if let Some(tx) = self.exchanges.remove(&request_id) {
                     let _ = tx.send(Err(anyhow::anyhow!("chain exchange with {peer}: {error}")));
                 }

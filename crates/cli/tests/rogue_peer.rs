@@ -1,0 +1,108 @@
+//! Bad peers get nothing: a rogue libp2p peer (rust-libp2p with the honest transport
+//! stack, writing whatever bytes it likes on hello and chain exchange, gossiping what it
+//! likes) connects to B, a `padma daemon` following a `padma devnet` A, and misbehaves.
+//! Through all of it B stays up, says what happened in its log, keeps reaching A's
+//! head, keeps its memory bounded, and penalises the rogue until it disconnects it.
+
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
+
+mod rogue;
+
+use padma_net::wire::hello::HelloMessage;
+use padma_net::wire::xchg::HEADERS;
+use rogue::nodes::{Honest, LIMIT};
+use rogue::peer::{Rogue, Seen};
+use rogue::*;
+
+/// What B logs when it drops a peer for misbehaving.
+const DISCONNECTING: &str = "disconnecting a misbehaving peer";
+
+/// Connects a new rogue to B and waits for B's hello, which it returns.
+async fn rogue_meets_b(h: &Honest, topics: &[String]) -> (Rogue, HelloMessage) {
+    let mut rogue = Rogue::start(topics, Box::new(|_| latency()), Box::new(|_| vec![0xff]));
+    rogue.dial(h.b_addr.clone()).await.unwrap();
+    let b = h.b_id;
+    let said = rogue
+        .wait_for(LIMIT, |s| match s {
+            Seen::Hello(p, bytes) if *p == b => Some(bytes.clone()),
+            _ => None,
+        })
+        .await;
+    (rogue, HelloMessage::decode(&said).unwrap())
+}
+
+/// A CBOR byte string declaring `declared` bytes, followed by `sent` bytes of it.
+fn oversized(declared: u64, sent: usize) -> Vec<u8> {
+    let mut v = vec![0x5b];
+    v.extend_from_slice(&declared.to_be_bytes());
+    v.extend(std::iter::repeat_n(0xab, sent));
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_hellos_and_frames_are_refused_and_their_sender_dropped() {
+    let mut h = Honest::start().await;
+    let (mut rogue, b_hello) = rogue_meets_b(&h, &[]).await;
+    let b = h.b_id;
+    let good = hello(
+        b_hello.heaviest_tipset.clone(),
+        b_hello.heaviest_tipset_height,
+        b_hello.heaviest_tipset_weight.clone(),
+        b_hello.genesis,
+    );
+    // Four malformed things are enough to be dropped: the chain-exchange ones first.
+    let sent: Vec<(&str, bool, Vec<u8>)> = vec![
+        ("garbage chain exchange request", false, vec![0x1f; 64]),
+        (
+            "oversized chain exchange request",
+            false,
+            oversized(u64::MAX, 256 << 10),
+        ),
+        ("garbage hello", true, vec![0xff, 0x13, 0x37]),
+        ("truncated hello", true, good[..good.len() / 2].to_vec()),
+        ("oversized hello", true, oversized(16 << 20, 1 << 20)),
+        (
+            "hello of the wrong shape",
+            true,
+            request(vec![nowhere(1)], 1, HEADERS),
+        ),
+    ];
+    for (what, is_hello, bytes) in sent {
+        let answer = if is_hello {
+            rogue.hello(b, bytes).await
+        } else {
+            rogue.exchange(b, bytes).await
+        };
+        eprintln!("{what}: {answer:?}");
+        if let Ok(a) = answer {
+            assert!(a.is_empty(), "B answered a {what}: {a:?}");
+        }
+        h.assert_alive();
+    }
+    assert!(
+        rogue.disconnected_by(b, LIMIT).await,
+        "B kept talking to a peer that sent it malformed frames"
+    );
+    h.wait_b_logs(&[DISCONNECTING, &rogue.id.to_string()], LIMIT);
+    h.wait_b_logs(&["penalising peer", "malformed hello"], LIMIT);
+    h.wait_b_logs(
+        &["penalising peer", "malformed chain exchange request"],
+        LIMIT,
+    );
+
+    // A peer on another genesis is disconnected at its hello.
+    let (mut stranger, _) = rogue_meets_b(&h, &[]).await;
+    let other = hello(
+        b_hello.heaviest_tipset.clone(),
+        b_hello.heaviest_tipset_height,
+        b_hello.heaviest_tipset_weight.clone(),
+        nowhere(7),
+    );
+    let _ = stranger.hello(b, other).await;
+    assert!(stranger.disconnected_by(b, LIMIT).await);
+    h.wait_b_logs(&["another genesis", &stranger.id.to_string()], LIMIT);
+
+    h.show_penalties();
+    h.wait_b_reaches_a(b_hello.heaviest_tipset_height + 3).await;
+    h.assert_alive();
+}
