@@ -8,8 +8,10 @@
 
 mod rogue;
 
+use fvm_shared::bigint::BigInt;
 use padma_net::wire::hello::HelloMessage;
-use padma_net::wire::xchg::HEADERS;
+use padma_net::wire::xchg::{Request, Status, HEADERS, MESSAGES};
+use padma_types::block::BlockHeader;
 use rogue::nodes::{Honest, LIMIT};
 use rogue::peer::{Rogue, Seen};
 use rogue::*;
@@ -104,5 +106,97 @@ async fn malformed_hellos_and_frames_are_refused_and_their_sender_dropped() {
 
     h.show_penalties();
     h.wait_b_reaches_a(b_hello.heaviest_tipset_height + 3).await;
+    h.assert_alive();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_heavier_head_backed_by_garbage_chain_exchange_answers_gets_its_peer_dropped() {
+    let mut h = Honest::start().await;
+    let (mut rogue, b_hello) = rogue_meets_b(&h, &[]).await;
+    let b = h.b_id;
+    // A real header of B's head, to dress the rogue's blocks in.
+    let answer = rogue
+        .exchange(
+            b,
+            request(b_hello.heaviest_tipset.clone(), 1, HEADERS | MESSAGES),
+        )
+        .await
+        .unwrap();
+    let template = head_blocks(&answer)[0].0.clone();
+    let height = b_hello.heaviest_tipset_height + 1;
+    let weight: BigInt = b_hello.heaviest_tipset_weight.clone() * 1000;
+    // The rogue's head: a block on parents nobody has; and `top`, a block whose parent
+    // `high` is above it. Each sync B attempts gets the next kind of garbage.
+    let head = fake_header(&template, vec![nowhere(1)], height, weight.clone(), 1);
+    let below = fake_header(&template, vec![nowhere(2)], height - 1, weight.clone(), 2);
+    let high = fake_header(&template, vec![nowhere(3)], height + 5, weight.clone(), 3);
+    let top = fake_header(&template, vec![high.cid()], height, weight.clone(), 4);
+    // Each garbage answer, the head announced before it, and what B says of it.
+    let garbage: Vec<(Vec<u8>, &BlockHeader, &str)> = vec![
+        (
+            {
+                let whole = headers_answer(Status::Ok, vec![vec![head.clone()]]);
+                whole[..whole.len() / 2].to_vec()
+            },
+            &head,
+            "stream ended inside a CBOR item",
+        ),
+        (
+            fvm_ipld_encoding::to_vec(&(77u64, "", Vec::<u8>::new())).unwrap(),
+            &head,
+            "unknown response status 77",
+        ),
+        (
+            headers_answer(Status::Partial, vec![vec![below.clone()]]),
+            &head,
+            "does not start at the requested head",
+        ),
+        (
+            headers_answer(
+                Status::Partial,
+                vec![vec![head.clone()], vec![below.clone()]],
+            ),
+            &head,
+            "is not the parent of tipset 0",
+        ),
+        (
+            headers_answer(Status::Partial, vec![vec![top.clone()], vec![high.clone()]]),
+            &top,
+            "but not below it",
+        ),
+    ];
+    let rogue_id = rogue.id.to_string();
+    for (i, (answer, announced, complaint)) in garbage.into_iter().enumerate() {
+        // Dropped after four penalties, the rogue comes back for the fifth.
+        rogue.dial(h.b_addr.clone()).await.unwrap();
+        rogue.answer_exchanges(Box::new(move |_| answer.clone()));
+        let said = hello(
+            vec![announced.cid()],
+            announced.height,
+            weight.clone(),
+            b_hello.genesis,
+        );
+        rogue.hello(b, said).await.unwrap();
+        // B asks for the announced head, gets garbage, and gives up on it.
+        let asked = rogue
+            .wait_for(LIMIT, |s| match s {
+                Seen::Exchange(p, req) if *p == b => Some(req.clone()),
+                _ => None,
+            })
+            .await;
+        assert_eq!(Request::decode(&asked).unwrap().head, vec![announced.cid()]);
+        h.wait_b_logs(&["penalising peer", complaint, &rogue_id], LIMIT);
+        if i == 3 || i == 4 {
+            assert!(
+                rogue.disconnected_by(b, LIMIT).await,
+                "B kept talking to the rogue after {} garbage answers",
+                i + 1
+            );
+        }
+        h.assert_alive();
+    }
+    h.wait_b_logs(&[DISCONNECTING, &rogue_id], LIMIT);
+    h.show_penalties();
+    h.wait_b_reaches_a(height + 3).await;
     h.assert_alive();
 }
