@@ -15,6 +15,7 @@ use padma_types::block::BlockHeader;
 use rogue::nodes::{Honest, LIMIT};
 use rogue::peer::{Rogue, Seen};
 use rogue::*;
+use std::time::Duration;
 
 /// What B logs when it drops a peer for misbehaving.
 const DISCONNECTING: &str = "disconnecting a misbehaving peer";
@@ -198,5 +199,99 @@ async fn a_heavier_head_backed_by_garbage_chain_exchange_answers_gets_its_peer_d
     h.wait_b_logs(&[DISCONNECTING, &rogue_id], LIMIT);
     h.show_penalties();
     h.wait_b_reaches_a(height + 3).await;
+    h.assert_alive();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_gossip_is_rejected_and_its_sender_dropped() {
+    let mut h = Honest::start().await;
+    let topics = [h.blocks_topic(), h.msgs_topic()];
+    let (mut rogue, b_hello) = rogue_meets_b(&h, &topics).await;
+    let b = h.b_id;
+    let blocks_topic = h.blocks_topic();
+    let topic = blocks_topic.clone();
+    rogue
+        .wait_for(LIMIT, |s| match s {
+            Seen::Subscribed(p, t) if *p == b && *t == topic => Some(()),
+            _ => None,
+        })
+        .await;
+    let answer = rogue
+        .exchange(
+            b,
+            request(b_hello.heaviest_tipset.clone(), 1, HEADERS | MESSAGES),
+        )
+        .await
+        .unwrap();
+    let (real, cids) = head_blocks(&answer).remove(0);
+
+    // A message whose signature is not its sender's.
+    rogue
+        .publish(&h.msgs_topic(), badly_signed_message(0, 1))
+        .await
+        .unwrap();
+    h.wait_b_logs(&["invalid gossiped message", &rogue.id.to_string()], LIMIT);
+    // A block whose message lists are not its header's.
+    let mismatched = (vec![nowhere(5)], cids.1.clone());
+    rogue
+        .publish(&blocks_topic, block_msg(real.clone(), &mismatched))
+        .await
+        .unwrap();
+    h.wait_b_logs(
+        &["message lists are not its header's", &rogue.id.to_string()],
+        LIMIT,
+    );
+    // A block with a forged signature.
+    rogue
+        .publish(
+            &blocks_topic,
+            block_msg(with_bad_signature(&real, 3), &cids),
+        )
+        .await
+        .unwrap();
+    h.wait_b_logs(
+        &["invalid gossiped block", "signature", &rogue.id.to_string()],
+        LIMIT,
+    );
+    // A block on parents nobody has: B asks the rogue for them, and gets garbage.
+    let orphan = fake_header(
+        &real,
+        vec![nowhere(9)],
+        real.height + 1,
+        real.parent_weight.clone() * 1000,
+        9,
+    );
+    rogue
+        .publish(&blocks_topic, block_msg(orphan, &cids))
+        .await
+        .unwrap();
+    let asked = rogue
+        .wait_for(LIMIT, |s| match s {
+            Seen::Exchange(p, _) => Some(*p == b),
+            Seen::Disconnected(p) if *p == b => Some(false),
+            _ => None,
+        })
+        .await;
+    // Malformed gossip until B drops the rogue.
+    let mut n = 0;
+    while n < 50 {
+        n += 1;
+        if rogue
+            .publish(&h.msgs_topic(), badly_signed_message(n, 2))
+            .await
+            .is_err()
+        {
+            break;
+        }
+        if rogue.disconnected_by(b, Duration::from_millis(200)).await {
+            break;
+        }
+    }
+    h.wait_b_logs(&[DISCONNECTING, &rogue.id.to_string()], LIMIT);
+    eprintln!(
+        "B asked the rogue for the orphan's parents: {asked}; dropped it after {n} more messages"
+    );
+    h.show_penalties();
+    h.wait_b_reaches_a(real.height + 3).await;
     h.assert_alive();
 }
