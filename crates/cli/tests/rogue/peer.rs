@@ -135,6 +135,9 @@ fn gossip(key: &libp2p::identity::Keypair) -> gossipsub::Behaviour {
         // Room to send more than an honest node accepts.
         .max_transmit_size(4 << 20)
         .flood_publish(true)
+        // A flood is sent whole, however long it takes to get through.
+        .publish_queue_duration(Duration::from_secs(300))
+        .connection_handler_queue_len(100_000)
         .heartbeat_interval(Duration::from_secs(1))
         .build()
         .unwrap();

@@ -28,6 +28,15 @@ impl Follower {
         if let Some(reason) = self.svc.bad_block(&cid) {
             return self.reject(source, format!("gossiped block {cid} is known bad: {reason}")).await;
         }
+        let parents = TipSetKey(msg.header.parents.clone());
+        if !self.syncer.is_known(&parents).unwrap_or(true) {
+            // Its parents are unknown here, so it cannot be judged (nor its messages
+            // worth fetching): catch up through the peer that forwarded it instead.
+            let h = &msg.header;
+            self.targets.offer(source, TipSetKey(vec![cid]), h.height, h.parent_weight.clone());
+            tracing::debug!(block = %cid, "gossiped block on unknown parents");
+            return MessageAcceptance::Ignore;
+        }
         let block = match self.block_with_messages(msg).await {
             Ok(b) => b,
             Err(e) => {
@@ -35,7 +44,6 @@ impl Follower {
                 return MessageAcceptance::Ignore;
             }
         };
-        let parents = TipSetKey(block.header.parents.clone());
         let height = block.header.height;
         let parent_weight = block.header.parent_weight.clone();
         let svc = self.svc.clone();
