@@ -20,13 +20,15 @@ use padma_chain::HeadChangeKind;
 use padma_types::block::{TipSet, TipSetKey};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// Small batches, so that a short chain takes several requests of each kind and a
 /// last segment shorter than the others.
 const SMALL: SyncConfig = SyncConfig {
     header_batch: 5,
     message_batch: 4,
+    request_timeout: Duration::from_secs(60),
 };
 
 fn source(t: &TestChain) -> StoreSource {
@@ -87,6 +89,15 @@ impl<S: TipsetSource> TipsetSource for Recording<S> {
         let heights = got.iter().map(|f| f.tipset.height()).collect();
         self.log.lock().unwrap().push((with_messages, heights));
         Ok(got)
+    }
+}
+
+/// A source that never answers.
+struct Silent;
+
+impl TipsetSource for Silent {
+    async fn fetch(&self, _: &TipSetKey, _: u64, _: bool) -> anyhow::Result<Vec<FetchedTipset>> {
+        std::future::pending().await
     }
 }
 
@@ -169,9 +180,17 @@ async fn a_new_node_catches_up_to_a_chain_with_messages() {
     assert!(built.blocks >= 25, "only {} blocks mined", built.blocks);
     let b = a.peer();
     let genesis = b.head();
-    let src = Recording::new(source(&a));
+    let src = Arc::new(Recording::new(source(&a)));
     let syncer = Syncer::new(b.svc().clone()).with_config(SMALL);
-    let report = syncer.sync_to(a.head().key(), &src).await.unwrap();
+    // A sync can run on a task of its own.
+    let target = a.head().key().clone();
+    let report = tokio::spawn({
+        let (syncer, src) = (syncer.clone(), src.clone());
+        async move { syncer.sync_to(&target, &src).await }
+    })
+    .await
+    .unwrap()
+    .unwrap();
     assert_same_chain(&a, &b);
     let tipsets = canonical(&a);
     assert_eq!(report.base_height, 0);
@@ -281,6 +300,20 @@ async fn what_a_lying_or_failing_source_sends_is_refused() {
         matches!(&e, SyncError::Source(m) if m.contains("connection reset")),
         "{e}"
     );
+
+    let e = Syncer::new(b.svc().clone())
+        .with_config(SyncConfig {
+            request_timeout: Duration::from_millis(50),
+            ..SMALL
+        })
+        .sync_to(&target, &Silent)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, SyncError::Source(m) if m.contains("no answer")),
+        "{e}"
+    );
+    assert_eq!(b.head().height(), 0);
 
     let e = refused(&b, &target, &Faulty::new(src(), |_, _, _| Ok(Vec::new()))).await;
     assert!(
