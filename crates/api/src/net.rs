@@ -1,7 +1,8 @@
 //! Net methods: the node's libp2p host — its identity and addresses, peers and
 //! connections, ping, peer lookup, reachability, bandwidth, connection gating,
-//! protected peers, gossipsub scores and the resource manager's limits and usage —
-//! and the Ethereum-style `net_version`/`net_listening`. The wire types are in
+//! protected peers, gossipsub scores and the resource manager's limits and usage
+//! ([`net_methods`]) — and the Ethereum-style `net_version`/`net_listening`
+//! ([`eth_net_methods`]). The wire types are in
 //! `padma_types::json::net`, re-exported here.
 
 use padma_rpc::rpc_methods;
@@ -71,7 +72,13 @@ rpc_methods! {
     /// Sets the limits of a scope.
     NetSetLimit = "Filecoin.NetSetLimit", Admin,
         call (scope: String, limit: NetLimitJson) -> ();
-    /// The Ethereum network ID (the chain ID, in decimal).
+}
+
+rpc_methods! {
+    /// The Ethereum-style net methods, in table order: Lotus serves them with its Eth
+    /// API (v1 only), under their `net_*` names too.
+    pub fn eth_net_methods;
+    /// The Ethereum network ID (the EIP-155 chain ID, in decimal).
     NetVersion = "Filecoin.NetVersion", Read, call () -> String,
         versions = V1, aliases = ["net_version"];
     /// Whether the node accepts peer connections (`net_listening`).
@@ -97,7 +104,7 @@ mod tests {
     #[test]
     fn every_lotus_net_method_is_defined_as_lotus_defines_it() {
         let lotus = lotus_methods();
-        let defined = net_methods();
+        let defined = [net_methods(), eth_net_methods()].concat();
         for (section, version) in [
             ("fullNodeV1", ApiVersion::V1),
             ("fullNodeV0", ApiVersion::V0),
