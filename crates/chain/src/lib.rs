@@ -1,8 +1,8 @@
 //! padma's chain logic: the chain store (tipsets, head, indexes, head-change events),
 //! Expected Consensus (randomness, beacon, elections, weight, block validation), the
 //! state manager (tipset execution and its cache), state views and circulating supply,
-//! message search and waiting, gas estimation, the message pool, and the chain service
-//! that accepts blocks and moves the head.
+//! message search and waiting, gas estimation, the message pool, the chain service
+//! that accepts blocks and moves the head, and chain sync (catching up from a source).
 
 pub mod base_info;
 pub mod basefee;
@@ -27,6 +27,7 @@ pub mod sm;
 pub mod state_view;
 pub mod store;
 pub mod supply;
+pub mod sync;
 pub mod validate;
 
 pub use mpool::{MessagePool, MpoolConfig, MpoolError, MpoolState, MpoolUpdate};

@@ -9,6 +9,7 @@ use crate::mpool::{MessagePool, MpoolConfig, MpoolState};
 use crate::sm::StateManager;
 use crate::state_view::StateView;
 use crate::store::{HeadChange, HeadChangeKind};
+use crate::sync::SyncTracker;
 use crate::validate::{compute_weight, validate_block, BlockError, FullBlock};
 use anyhow::Result;
 use cid::Cid;
@@ -75,6 +76,7 @@ pub struct ChainService {
     candidates: Mutex<Candidates>,
     accepting: Mutex<()>,
     blocks: broadcast::Sender<FullBlock>,
+    sync: Arc<SyncTracker>,
 }
 
 impl ChainService {
@@ -89,12 +91,18 @@ impl ChainService {
             candidates: Mutex::new(HashMap::new()),
             accepting: Mutex::new(()),
             blocks,
+            sync: SyncTracker::new(),
         })
     }
 
     /// The state manager.
     pub fn sm(&self) -> &Arc<StateManager> {
         &self.sm
+    }
+
+    /// The sync workers of this chain (what `SyncState` reports).
+    pub fn sync_tracker(&self) -> &Arc<SyncTracker> {
+        &self.sync
     }
 
     /// The message pool.
@@ -167,8 +175,51 @@ impl ChainService {
     }
 
     /// Validates and accepts a block; returns whether the head changed. Invalid blocks
-    /// are remembered as bad (with their reason) and refused again at once.
+    /// are remembered as bad (with their reason) and refused again at once. An accepted
+    /// block is announced to [`ChainService::subscribe_blocks`].
     pub fn submit_block(&self, b: FullBlock, now_ms: u64) -> Result<bool, BlockError> {
+        let moved = self.check_and_accept(&b, now_ms)?;
+        let _ = self.blocks.send(b);
+        Ok(moved)
+    }
+
+    /// Validates and accepts the blocks of tipset `ts`, fetched by a sync with their
+    /// messages (`blocks`, in the tipset's order), each as [`ChainService::submit_block`]
+    /// does but without announcing it (history is not news); then records `ts` itself
+    /// (the blocks accepted for its epoch may not form exactly it, as after a restart)
+    /// and takes it as the head when it is heavier. Returns whether the head changed;
+    /// a refused block comes back as its index in the tipset, with why.
+    pub fn submit_tipset(
+        &self,
+        ts: &TipSet,
+        blocks: Vec<FullBlock>,
+        now_ms: u64,
+    ) -> Result<bool, (usize, BlockError)> {
+        if blocks.len() != ts.blocks().len()
+            || blocks.iter().zip(ts.blocks()).any(|(b, h)| &b.header != h)
+        {
+            return Err((
+                0,
+                BlockError::Temporary("the blocks given are not the tipset's".into()),
+            ));
+        }
+        let mut moved = false;
+        for (i, b) in blocks.iter().enumerate() {
+            moved |= self.check_and_accept(b, now_ms).map_err(|e| (i, e))?;
+        }
+        let temporary = |e: anyhow::Error| (0, BlockError::Temporary(format!("{e:#}")));
+        let cs = self.sm.chain();
+        if cs.weight(ts.key()).map_err(temporary)?.is_none() {
+            let _one_at_a_time = self.accepting.lock().unwrap_or_else(|p| p.into_inner());
+            let weight = compute_weight(&self.sm, ts).map_err(|e| (0, e))?;
+            cs.put_tipset(ts, &weight).map_err(temporary)?;
+            moved |= cs.maybe_take_heavier(ts.clone()).map_err(temporary)?;
+        }
+        Ok(moved)
+    }
+
+    /// Validates and accepts a block (see [`ChainService::submit_block`]).
+    fn check_and_accept(&self, b: &FullBlock, now_ms: u64) -> Result<bool, BlockError> {
         let cid = b.header.cid();
         if let Some(reason) = self.bad_block(&cid) {
             return Err(BlockError::Invalid(format!(
@@ -182,11 +233,11 @@ impl ChainService {
             .get_header(&cid)
             .map_err(|e| BlockError::Temporary(format!("{e:#}")))?
             .is_some()
-            && self.is_candidate(&b)
+            && self.is_candidate(b)
         {
             return Ok(false);
         }
-        if let Err(e) = validate_block(&self.sm, &b, now_ms) {
+        if let Err(e) = validate_block(&self.sm, b, now_ms) {
             if let BlockError::Invalid(reason) = &e {
                 tracing::warn!(block = %cid, height = b.header.height, %reason, "invalid block");
                 self.bad
@@ -196,11 +247,8 @@ impl ChainService {
             }
             return Err(e);
         }
-        let moved = self
-            .accept(&b)
-            .map_err(|e| BlockError::Temporary(format!("{e:#}")))?;
-        let _ = self.blocks.send(b);
-        Ok(moved)
+        self.accept(b)
+            .map_err(|e| BlockError::Temporary(format!("{e:#}")))
     }
 
     fn is_candidate(&self, b: &FullBlock) -> bool {
@@ -223,10 +271,20 @@ impl ChainService {
             let floor = self.sm.head().height() - crate::consensus::CHAIN_FINALITY;
             c.retain(|(_, h), _| *h >= floor);
             let v = c.entry(key).or_default();
-            if !v.iter().any(|h| h.cid() == b.header.cid()) {
+            let cid = b.header.cid();
+            if !v.iter().any(|h| h.cid() == cid) {
                 v.push(b.header.clone());
             }
-            v.clone()
+            // The block with the others of its epoch and parents, one per miner: a
+            // miner with two blocks there equivocated, and its other block stays out.
+            let mut miners = std::collections::HashSet::from([b.header.miner]);
+            let mut blocks = vec![b.header.clone()];
+            blocks.extend(
+                v.iter()
+                    .filter(|h| h.cid() != cid && miners.insert(h.miner))
+                    .cloned(),
+            );
+            blocks
         };
         let ts = TipSet::new(blocks)?;
         let weight = compute_weight(&self.sm, &ts).map_err(|e| anyhow::anyhow!("{e}"))?;

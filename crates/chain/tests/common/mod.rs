@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod build;
+
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use padma_chain::consensus::beacon::MockBeacon;
@@ -62,7 +64,25 @@ pub fn genesis_car(age_secs: u64, accounts: &[KeyInfo], worker: &KeyInfo) -> Vec
 
 /// Opens a chain service on the datastore at `path` with `car` as its genesis.
 pub fn open(path: &Path, car: &[u8]) -> Arc<ChainService> {
-    let store = Arc::new(Store::open(path).unwrap());
+    open_on(Arc::new(Store::open(path).unwrap()), car)
+}
+
+/// Opens the datastore at `path` once the one open there before has closed: the last
+/// reference to a dropped node may be let go on another thread, which then still
+/// closes the database for a moment.
+pub fn open_when_closed(path: &Path, car: &[u8]) -> Arc<ChainService> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match Store::open(path) {
+            Ok(store) => return open_on(Arc::new(store), car),
+            Err(e) if std::time::Instant::now() > deadline => panic!("{e:#}"),
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
+        }
+    }
+}
+
+/// Opens a chain service on `store` with `car` as its genesis.
+pub fn open_on(store: Arc<Store>, car: &[u8]) -> Arc<ChainService> {
     let roots = padma_store::car::import(store.as_ref(), car).unwrap();
     let cs = ChainStore::open(store.clone()).unwrap();
     let bytes = fvm_ipld_blockstore::Blockstore::get(store.as_ref(), &roots[0])
@@ -104,6 +124,21 @@ impl TestChain {
         }
     }
 
+    /// Another node on this chain's genesis, with its own datastore and the same miner
+    /// keys, holding nothing but the genesis.
+    pub fn peer(&self) -> TestChain {
+        let dir = tempfile::tempdir().unwrap();
+        let svc = open(&dir.path().join("db"), &self.genesis_car);
+        TestChain {
+            node: Some(local(svc, &self.worker)),
+            dir,
+            miner: self.miner,
+            worker: self.worker.clone(),
+            accounts: self.accounts.clone(),
+            genesis_car: self.genesis_car.clone(),
+        }
+    }
+
     /// Reopens the chain on the same datastore (a restart).
     pub fn reopen(&mut self) {
         let old = self.node.take().expect("a node");
@@ -112,7 +147,7 @@ impl TestChain {
         while weak.strong_count() > 0 {
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
-        let svc = open(&self.dir.path().join("db"), &self.genesis_car);
+        let svc = open_when_closed(&self.dir.path().join("db"), &self.genesis_car);
         self.node = Some(local(svc, &self.worker));
     }
 

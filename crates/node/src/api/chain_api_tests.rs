@@ -388,3 +388,39 @@ async fn mined_chain_search_wait_replay_and_reads() {
     let ss = n.v1("SyncState", json!([])).await;
     assert_eq!(ss["ActiveSyncs"][0]["Height"], head.height());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_state_reports_the_sync_workers() {
+    use padma_chain::sync::SyncStage;
+    let n = node();
+    let ch = n.s.chain.as_ref().unwrap();
+    // Before any sync: one worker, complete at the head.
+    let ss = n.v1("SyncState", json!([])).await;
+    assert_eq!(ss["ActiveSyncs"].as_array().unwrap().len(), 1);
+    assert_eq!(ss["ActiveSyncs"][0]["Stage"], 4);
+    assert_eq!(ss["ActiveSyncs"][0]["Height"], ch.head().height());
+
+    let tracker = ch.svc.sync_tracker();
+    let running = tracker.start(ch.head());
+    running.set_stage(SyncStage::Messages);
+    running.set_height(12);
+    tracker
+        .start(ch.head())
+        .finish(Err("the source failed: gone".into()));
+    let ss = n.v1("SyncState", json!([])).await;
+    let w = ss["ActiveSyncs"].as_array().unwrap();
+    assert_eq!(w.len(), 2);
+    assert_eq!(w[0]["WorkerID"], 1);
+    assert_eq!(w[0]["Stage"], 3);
+    assert_eq!(w[0]["Height"], 12);
+    assert_eq!(w[0]["Base"]["Height"], ch.head().height());
+    assert_eq!(w[0]["Target"], Value::Null);
+    assert_eq!(w[0]["End"], "0001-01-01T00:00:00Z");
+    assert_eq!(w[1]["WorkerID"], 2);
+    assert_eq!(w[1]["Stage"], 5);
+    assert_eq!(w[1]["Message"], "the source failed: gone");
+    assert_ne!(w[1]["End"], "0001-01-01T00:00:00Z");
+    running.finish(Ok(()));
+    let ss = n.v1("SyncState", json!([])).await;
+    assert_eq!(ss["ActiveSyncs"][0]["Stage"], 4);
+}

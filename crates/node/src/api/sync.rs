@@ -1,11 +1,13 @@
-//! `Sync*` methods: `SyncState` (padma validates blocks as they arrive, so it reports one
-//! worker whose sync to the head is complete, as a Lotus node in sync does) and the
+//! `Sync*` methods: `SyncState` (the chain's sync workers; before any sync ran, one
+//! worker whose sync to the head is complete, as a Lotus node in sync reports) and the
 //! bad-block methods (`SyncCheckBad`: why a block was rejected; marking and unmarking).
 
 use super::state::chain;
 use super::NodeState;
 use padma_api::sync::*;
+use padma_chain::sync::{SyncStage, SyncWorkerState};
 use padma_rpc::{MethodTable, RpcError};
+use padma_types::block::TipSet;
 use padma_types::json::block::TipSetJson;
 use padma_types::json::CidJson;
 use std::sync::Arc;
@@ -13,7 +15,7 @@ use std::sync::Arc;
 type S = Arc<NodeState>;
 
 /// Lotus's `StageSyncComplete`.
-pub(crate) const STAGE_SYNC_COMPLETE: u8 = 4;
+pub(crate) const STAGE_SYNC_COMPLETE: u8 = SyncStage::Complete as u8;
 
 /// Unix seconds as Go's `time.Time` JSON (RFC 3339, UTC).
 pub(crate) fn rfc3339(unix: u64) -> String {
@@ -57,25 +59,55 @@ pub(super) fn register(t: &mut MethodTable<NodeState>) {
     });
 }
 
-/// `SyncState`: one worker whose sync to the head is complete (base and target the
-/// head), and no VM applications. Never an empty list: Lotus tools wait forever on one.
+/// Go's zero `time.Time` in JSON: the end of a worker still running.
+const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+
+/// `SyncState`: the chain's sync workers, oldest first. Before any sync ran, one worker
+/// whose sync to the head is complete (base and target the head), as a Lotus node in
+/// sync reports; never an empty list, since Lotus tools wait forever on one. No VM
+/// applications are counted.
 fn sync_state(s: &NodeState) -> Result<SyncStateJson, RpcError> {
-    let head = chain(s)?.head();
-    let at = rfc3339(head.min_timestamp());
-    let ts = TipSetJson::from(&head);
+    let ch = chain(s)?;
+    let workers = ch.svc.sync_tracker().workers();
+    if workers.is_empty() {
+        return Ok(SyncStateJson {
+            active_syncs: vec![complete_at_head(&ch.head())],
+            vm_applied: 0,
+        });
+    }
     Ok(SyncStateJson {
-        active_syncs: vec![ActiveSyncJson {
-            worker_id: 1,
-            base: Some(ts.clone()),
-            target: Some(ts),
-            stage: STAGE_SYNC_COMPLETE,
-            height: head.height(),
-            start: at.clone(),
-            end: at,
-            message: String::new(),
-        }],
+        active_syncs: workers.iter().map(worker_json).collect(),
         vm_applied: 0,
     })
+}
+
+/// The worker reported before any sync ran: complete at the head.
+fn complete_at_head(head: &TipSet) -> ActiveSyncJson {
+    let at = rfc3339(head.min_timestamp());
+    let ts = TipSetJson::from(head);
+    ActiveSyncJson {
+        worker_id: 1,
+        base: Some(ts.clone()),
+        target: Some(ts),
+        stage: STAGE_SYNC_COMPLETE,
+        height: head.height(),
+        start: at.clone(),
+        end: at,
+        message: String::new(),
+    }
+}
+
+fn worker_json(w: &SyncWorkerState) -> ActiveSyncJson {
+    ActiveSyncJson {
+        worker_id: w.id,
+        base: w.base.as_ref().map(TipSetJson::from),
+        target: w.target.as_ref().map(TipSetJson::from),
+        stage: w.stage.number(),
+        height: w.height,
+        start: rfc3339(w.start_secs),
+        end: w.end_secs.map_or_else(|| GO_ZERO_TIME.into(), rfc3339),
+        message: w.message.clone(),
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,129 @@
+//! `cargo bench -p padma-chain --bench sync`: how fast a node takes in a chain it did
+//! not mine. A chain of `PADMA_BENCH_EPOCHS` rounds (default 2,000) with
+//! `PADMA_BENCH_PER_EPOCH` sends pushed before each (default 100) is mined in process
+//! (the genesis miner proving its WindowPoSt, so it keeps its power past epoch ~700);
+//! then, each on a fresh node on the same genesis and its own datastore:
+//! (a) local validation: the chain's blocks submitted one by one, in order, through
+//!     `ChainService::submit_block`;
+//! (b) catch-up: `Syncer::sync_to` the head from an in-process `StoreSource` over the
+//!     mining node's store (headers walked back, then messages fetched and validated).
+//! Both end on the mining node's head and state; the rates are printed.
+
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // measurement code, not shipped: a panic ends the run
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::build::mine_with_messages;
+use common::TestChain;
+use padma_chain::network::now_ms;
+use padma_chain::sync::{StoreSource, Syncer};
+use padma_chain::validate::FullBlock;
+use std::time::{Duration, Instant};
+
+fn env_or(name: &str, default: i64) -> i64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn rate(n: usize, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64().max(1e-9)
+}
+
+/// The mining node's canonical blocks above genesis with their messages, lowest first.
+fn chain_blocks(t: &TestChain) -> Vec<Vec<FullBlock>> {
+    let source = StoreSource::new(t.svc().sm().chain().clone());
+    let mut out = Vec::new();
+    let mut key = t.head().key().clone();
+    loop {
+        let got = source.read(&key, 500, true).unwrap();
+        let Some(last) = got.last() else { break };
+        let below = last.tipset.parents();
+        let at_genesis = last.tipset.height() <= 1;
+        out.extend(
+            got.into_iter()
+                .filter(|f| f.tipset.height() > 0)
+                .map(|f| f.blocks.unwrap()),
+        );
+        if at_genesis {
+            break;
+        }
+        key = below;
+    }
+    out.reverse();
+    out
+}
+
+fn assert_same_head(a: &TestChain, b: &TestChain) {
+    assert_eq!(b.head(), a.head());
+    assert_eq!(
+        b.svc().sm().head_state().unwrap(),
+        a.svc().sm().head_state().unwrap()
+    );
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let epochs = env_or("PADMA_BENCH_EPOCHS", 2000).max(1);
+    let per_epoch = env_or("PADMA_BENCH_PER_EPOCH", 100).max(0) as usize;
+    let delay_secs = padma_chain::network::DEFAULT_BLOCK_DELAY_MS / 1000;
+    let a = TestChain::new(3600 + 2 * delay_secs * epochs as u64);
+
+    let started = Instant::now();
+    let built = mine_with_messages(&a, 1..epochs + 1, per_epoch).await;
+    let mining = started.elapsed();
+    let blocks = chain_blocks(&a);
+    let tipsets = blocks.len();
+    let messages: usize = blocks
+        .iter()
+        .flatten()
+        .map(|b| b.bls_messages.len() + b.secp_messages.len())
+        .sum();
+    println!(
+        "mined {epochs} rounds in {:.1} s: {} blocks, head at {}, {messages} messages included ({} pushed)",
+        mining.as_secs_f64(),
+        built.blocks,
+        a.head().height(),
+        built.pushed
+    );
+    assert_eq!(tipsets, built.blocks, "every block mined is on the chain");
+    let span = a.head().height() as usize;
+
+    // (a) Local validation: block by block, in order, on a fresh node.
+    let local = a.peer();
+    let started = Instant::now();
+    for tipset in blocks {
+        for b in tipset {
+            local.svc().submit_block(b, now_ms()).unwrap();
+        }
+    }
+    let validation = started.elapsed();
+    assert_same_head(&a, &local);
+    println!(
+        "(a) local validation: {span} epochs ({tipsets} tipsets) in {:.1} s: {:.1} epochs/s, {:.0} messages/s",
+        validation.as_secs_f64(),
+        rate(span, validation),
+        rate(messages, validation)
+    );
+    drop(local);
+
+    // (b) Catch-up through the syncer from an in-process source.
+    let fresh = a.peer();
+    let source = StoreSource::new(a.svc().sm().chain().clone());
+    let started = Instant::now();
+    let report = Syncer::new(fresh.svc().clone())
+        .sync_to(a.head().key(), &source)
+        .await
+        .unwrap();
+    let catch_up = started.elapsed();
+    assert_same_head(&a, &fresh);
+    assert_eq!(report.tipsets_accepted as usize, tipsets);
+    println!(
+        "(b) catch-up through Syncer: {span} epochs ({tipsets} tipsets) in {:.1} s: {:.1} epochs/s, {:.0} messages/s",
+        catch_up.as_secs_f64(),
+        rate(span, catch_up),
+        rate(messages, catch_up)
+    );
+}

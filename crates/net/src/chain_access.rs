@@ -1,0 +1,41 @@
+//! What the host needs of the chain: the hello it says, the chain-exchange answers it
+//! gives, and the blocks bitswap serves. The node's chain store provides all three.
+
+use crate::bitswap::BitswapStore;
+use crate::wire::hello::HelloMessage;
+use crate::wire::xchg::{self, Request, Response};
+use anyhow::{anyhow, Result};
+use padma_chain::store::ChainStore;
+use std::sync::Arc;
+
+/// The chain as the host sees it.
+pub trait ChainAccess: Send + Sync + 'static {
+    /// The hello this node says: its heaviest tipset, height, weight and genesis.
+    fn hello(&self) -> Result<HelloMessage>;
+    /// The answer to a chain-exchange request (runs off the host's task).
+    fn serve_chain_exchange(&self, req: &Request) -> Response;
+    /// The blocks bitswap serves.
+    fn blocks(&self) -> Arc<dyn BitswapStore>;
+}
+
+impl ChainAccess for ChainStore {
+    fn hello(&self) -> Result<HelloMessage> {
+        let head = self.head().ok_or_else(|| anyhow!("the chain has no head yet"))?;
+        let genesis = self.genesis()?.ok_or_else(|| anyhow!("the chain has no genesis yet"))?;
+        let weight = self.weight(head.key())?.unwrap_or_default();
+        Ok(HelloMessage {
+            heaviest_tipset: head.key().0.clone(),
+            heaviest_tipset_height: head.height(),
+            heaviest_tipset_weight: weight,
+            genesis: genesis.cid(),
+        })
+    }
+
+    fn serve_chain_exchange(&self, req: &Request) -> Response {
+        xchg::serve(self, req)
+    }
+
+    fn blocks(&self) -> Arc<dyn BitswapStore> {
+        self.blockstore().clone()
+    }
+}
