@@ -555,3 +555,29 @@ async fn a_sync_stopped_midway_resumes_after_a_restart_without_fetching_again() 
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_checkpoint_keeps_the_head_on_its_chain() {
+    let a = TestChain::new(3600);
+    let b = a.peer();
+    let c = a.peer();
+    mine_with_messages(&a, 1..12, 1).await;
+    mine_with_messages(&c, 1..4, 0).await;
+    let syncer = Syncer::new(b.svc().clone()).with_config(SMALL);
+    syncer.sync_to(c.head().key(), &source(&c)).await.unwrap();
+    assert_eq!(b.head().key(), c.head().key());
+    // Checkpointed on C's chain, B takes A's heavier chain in but not as its head.
+    b.svc().set_checkpoint(c.head().key()).unwrap();
+    syncer.sync_to(a.head().key(), &source(&a)).await.unwrap();
+    assert!(syncer.is_known(a.head().key()).unwrap());
+    assert_eq!(b.head().key(), c.head().key());
+    // A checkpoint on A's chain moves the head there at once.
+    b.svc().set_checkpoint(a.head().key()).unwrap();
+    assert_eq!(b.head().key(), a.head().key());
+    assert!(b
+        .svc()
+        .revalidate_tipset(a.head().key(), padma_chain::network::now_ms())
+        .unwrap());
+    let unknown = TipSetKey(vec![c.svc().sm().genesis().messages]);
+    assert!(b.svc().set_checkpoint(&unknown).is_err());
+}
