@@ -1,9 +1,9 @@
 //! Sync methods: the sync state, bad blocks, and submitting a mined block.
 
 use padma_rpc::rpc_methods;
+use padma_types::json::block::{BlockHeaderJson, TipSetKeyJson};
 pub use padma_types::json::mining::BlockMsgJson;
 pub use padma_types::json::sync::{ActiveSyncJson, SyncStateJson};
-use padma_types::json::block::{BlockHeaderJson, TipSetKeyJson};
 use padma_types::json::CidJson;
 
 rpc_methods! {

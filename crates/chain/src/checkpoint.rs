@@ -18,7 +18,10 @@ impl ChainService {
         *self.checkpoint.lock().unwrap_or_else(|p| p.into_inner()) = Some(ts.clone());
         let head = self.sm().head();
         if !self.descends_from(&head, &ts)? {
-            tracing::info!(height = ts.height(), "moving the head back to the checkpoint");
+            tracing::info!(
+                height = ts.height(),
+                "moving the head back to the checkpoint"
+            );
             cs.set_head(ts)?;
         }
         Ok(())
@@ -26,7 +29,11 @@ impl ChainService {
 
     /// Whether `ts` may become the head under the checkpoint.
     pub(crate) fn allowed_by_checkpoint(&self, ts: &TipSet) -> Result<bool> {
-        let checkpoint = self.checkpoint.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let checkpoint = self
+            .checkpoint
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         match checkpoint {
             Some(c) => self.descends_from(ts, &c),
             None => Ok(true),
@@ -50,7 +57,8 @@ impl ChainService {
     pub fn revalidate_tipset(&self, key: &TipSetKey, now_ms: u64) -> Result<bool> {
         let ts = self.sm().chain().load_tipset(key)?;
         for h in ts.blocks() {
-            let (bls, secp) = crate::messages::block_messages(self.sm().store().as_ref(), &h.messages)?;
+            let (bls, secp) =
+                crate::messages::block_messages(self.sm().store().as_ref(), &h.messages)?;
             let b = crate::validate::FullBlock {
                 header: h.clone(),
                 bls_messages: bls,

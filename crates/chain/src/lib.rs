@@ -7,8 +7,8 @@
 pub mod base_info;
 pub mod basefee;
 pub mod block_messages;
-pub mod checkpoint;
 mod bounded;
+pub mod checkpoint;
 pub mod consensus;
 pub mod externs;
 pub mod gas_estimate;

@@ -56,7 +56,9 @@ impl MinerHost {
         let handle = self.handle.clone();
         tokio::spawn(async move {
             match handle.connect(node.clone()).await {
-                Ok(()) => tracing::info!(peer = %node.id, "the miner's libp2p host is connected to its node"),
+                Ok(()) => {
+                    tracing::info!(peer = %node.id, "the miner's libp2p host is connected to its node")
+                }
                 Err(e) => tracing::warn!("connecting the miner's libp2p host to its node: {e:#}"),
             }
         });

@@ -20,8 +20,12 @@ pub trait ChainAccess: Send + Sync + 'static {
 
 impl ChainAccess for ChainStore {
     fn hello(&self) -> Result<HelloMessage> {
-        let head = self.head().ok_or_else(|| anyhow!("the chain has no head yet"))?;
-        let genesis = self.genesis()?.ok_or_else(|| anyhow!("the chain has no genesis yet"))?;
+        let head = self
+            .head()
+            .ok_or_else(|| anyhow!("the chain has no head yet"))?;
+        let genesis = self
+            .genesis()?
+            .ok_or_else(|| anyhow!("the chain has no genesis yet"))?;
         let weight = self.weight(head.key())?.unwrap_or_default();
         Ok(HelloMessage {
             heaviest_tipset: head.key().0.clone(),

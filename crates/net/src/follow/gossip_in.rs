@@ -53,7 +53,8 @@ impl Follower {
                 if !self.syncer.is_known(&parents).unwrap_or(true) {
                     // Its parents are unknown here: catch up through the peer that
                     // forwarded it, which has them.
-                    self.targets.offer(source, TipSetKey(vec![cid]), height, parent_weight);
+                    self.targets
+                        .offer(source, TipSetKey(vec![cid]), height, parent_weight);
                 }
                 tracing::debug!(block = %cid, "gossiped block not accepted for now: {reason}");
                 MessageAcceptance::Ignore
@@ -69,14 +70,17 @@ impl Follower {
     async fn block_with_messages(&self, msg: BlockMsg) -> anyhow::Result<FullBlock> {
         let svc = self.svc.clone();
         let (bls, secp) = (msg.bls_messages.clone(), msg.secpk_messages.clone());
-        let found = tokio::task::spawn_blocking(move || svc.find_block_messages(&bls, &secp)).await??;
+        let found =
+            tokio::task::spawn_blocking(move || svc.find_block_messages(&bls, &secp)).await??;
         let missing: Vec<cid::Cid> = found
             .missing(&msg.bls_messages, &msg.secpk_messages)
             .into_iter()
             .copied()
             .collect();
         let (bls, secp) = if missing.is_empty() {
-            found.complete().ok_or_else(|| anyhow::anyhow!("messages went missing"))?
+            found
+                .complete()
+                .ok_or_else(|| anyhow::anyhow!("messages went missing"))?
         } else {
             for c in &missing {
                 let bytes = self.net.fetch_block(*c).await?;
@@ -84,12 +88,17 @@ impl Follower {
             }
             let svc = self.svc.clone();
             let (b, s) = (msg.bls_messages.clone(), msg.secpk_messages.clone());
-            let found = tokio::task::spawn_blocking(move || svc.find_block_messages(&b, &s)).await??;
+            let found =
+                tokio::task::spawn_blocking(move || svc.find_block_messages(&b, &s)).await??;
             found
                 .complete()
                 .ok_or_else(|| anyhow::anyhow!("a fetched message is not of its kind"))?
         };
-        Ok(FullBlock { header: msg.header, bls_messages: bls, secp_messages: secp })
+        Ok(FullBlock {
+            header: msg.header,
+            bls_messages: bls,
+            secp_messages: secp,
+        })
     }
 
     pub(super) async fn on_gossip_message(&self, source: PeerId, data: &[u8]) -> MessageAcceptance {
@@ -104,7 +113,9 @@ impl Follower {
         let cid = m.cid();
         match tokio::task::spawn_blocking(move || svc.push_remote_message(m)).await {
             Ok(Ok(_)) => MessageAcceptance::Accept,
-            Ok(Err(e @ (MpoolError::BadSignature(_) | MpoolError::TooBig(_) | MpoolError::Invalid(_)))) => {
+            Ok(Err(
+                e @ (MpoolError::BadSignature(_) | MpoolError::TooBig(_) | MpoolError::Invalid(_)),
+            )) => {
                 tracing::warn!(peer = %source, message = %cid, "invalid gossiped message: {e}");
                 MessageAcceptance::Reject
             }
@@ -116,4 +127,3 @@ impl Follower {
         }
     }
 }
-

@@ -2,8 +2,6 @@
 //! `MinerCreateBlock` (signed with the worker key in the node's wallet) and
 //! `SyncSubmitBlock` (messages looked up by CID in the store or the pool).
 
-use padma_net::handle::Topic;
-use padma_net::wire::gossip::BlockMsg;
 use super::gas::blocking;
 use super::state::tipset_of;
 use super::state::{ah, chain, err};
@@ -17,11 +15,12 @@ use padma_chain::messages::put_block_messages;
 use padma_chain::mining_json::{base_info_json, block_msg_json, template_from_json};
 use padma_chain::network::now_ms;
 use padma_chain::{BlockError, FullBlock};
+use padma_net::handle::Topic;
+use padma_net::wire::gossip::BlockMsg;
 use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_types::block::BlockHeader;
 use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::AddressJson;
-
 
 use std::sync::Arc;
 
