@@ -283,3 +283,20 @@ fn node_start_error(number: usize, why: anyhow::Error) -> anyhow::Error {
     }
     why
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_i_counts_its_ports_and_repo_from_the_first() {
+        assert_eq!(nth_port(1234, 1, "api").unwrap(), 1234);
+        assert_eq!(nth_port(1234, 3, "api").unwrap(), 1236);
+        assert_eq!(nth_port(0, 5, "api").unwrap(), 0);
+        let err = nth_port(65535, 2, "libp2p-port").unwrap_err().to_string();
+        assert!(err.contains("--libp2p-port 65535"), "{err}");
+        let dir = Path::new("/d");
+        assert_eq!(node_repo(dir, 1), dir.join("node"));
+        assert_eq!(node_repo(dir, 2), dir.join("node2"));
+    }
+}
