@@ -4,7 +4,8 @@
 //! message pushed to a follower is gossiped to A and mined; a follower stopped, or
 //! killed in the middle of its catch-up, resumes and catches up; a node on another
 //! genesis is refused; `padma devnet --nodes 3` runs three connected nodes, stops them
-//! together and resumes them.
+//! together and resumes them; two genesis miners, each run against its own node (one
+//! of them a follower), mine one chain.
 //!
 //! Every wait has a deadline and watches the processes; nothing waits on a fixed sleep.
 
@@ -15,13 +16,17 @@ use padma_api::chain::ChainGetGenesis;
 use padma_api::msg_search::StateSearchMsg;
 use padma_api::state::StateGetActor;
 use padma_api::wallet::WalletBalance;
+use padma_chain::network::NetworkParams;
 use padma_testkit::chains::{head, tipset_at, wait_caught_up, wait_height, ApiNode, ChainNode};
-use padma_testkit::{devnet_command, expect_success, Daemon, Proc};
+use padma_testkit::{
+    devnet_command, expect_success, padma_miner, padma_seed, wait_api_port, Daemon, Proc,
+};
 use padma_types::json::block::{TipSetJson, TipSetKeyJson};
 use padma_types::json::msg_search::MsgLookupJson;
 use padma_types::json::{AddressJson, CidJson};
 use serde_json::json;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// How long a node may take to start, to catch up, or a message to be mined.
@@ -382,6 +387,146 @@ async fn devnet_of_three_nodes_converges_stops_and_resumes() {
             peers_before = ids;
         } else {
             assert_eq!(ids, peers_before, "the nodes' peer IDs changed");
+        }
+    }
+}
+
+/// `padma-seed pre-seal` of two fake 2KiB sectors for genesis miner `miner` into
+/// `sectors`.
+fn pre_seal(sectors: &Path, miner: &str) {
+    let mut cmd = Command::new(padma_seed());
+    cmd.arg("--sector-dir").arg(sectors).args([
+        "pre-seal",
+        "--miner-addr",
+        miner,
+        "--sector-size",
+        "2KiB",
+        "--num-sectors",
+        "2",
+        "--fake-sectors",
+    ]);
+    expect_success(&cmd.output().unwrap(), "padma-seed pre-seal");
+}
+
+/// `padma-seed genesis <args>`.
+fn seed_genesis(args: &[&std::ffi::OsStr]) {
+    let mut cmd = Command::new(padma_seed());
+    cmd.arg("genesis").args(args);
+    expect_success(&cmd.output().unwrap(), "padma-seed genesis");
+}
+
+/// Genesis miner `miner` (its sectors pre-sealed in `sectors`) set up with
+/// `padma-miner init --genesis-miner` against `node` in the miner repo `repo`, then
+/// run (`padma-miner run`) until dropped.
+fn genesis_miner(node: &Daemon, repo: &Path, sectors: &Path, miner: &str, log: &Path) -> Proc {
+    let manifest = sectors.join(format!("pre-seal-{miner}.json"));
+    let base = |args: &[&str]| {
+        let mut cmd = Command::new(padma_miner());
+        cmd.arg("--repo")
+            .arg(&node.repo)
+            .arg("--miner-repo")
+            .arg(repo)
+            .args(args)
+            .env_remove("FULLNODE_API_INFO")
+            .env_remove("MINER_API_INFO");
+        cmd
+    };
+    let mut init = base(&[
+        "init",
+        "--genesis-miner",
+        "--actor",
+        miner,
+        "--sector-size",
+        "2KiB",
+        "--nosync",
+    ]);
+    init.arg("--pre-sealed-sectors")
+        .arg(sectors)
+        .arg("--pre-sealed-metadata")
+        .arg(&manifest);
+    expect_success(&init.output().unwrap(), "padma-miner init --genesis-miner");
+    let mut run = Proc::spawn(base(&["run", "--miner-api", "0", "--nosync"]), log);
+    wait_api_port(repo, &mut run, LIMIT);
+    run
+}
+
+/// The miner IDs of the blocks at `from..=to` on `node`'s chain.
+async fn block_miners(node: &impl ChainNode, from: i64, to: i64) -> Vec<u64> {
+    let mut miners = Vec::new();
+    for h in from..=to {
+        let ts = tipset_at(node, h).await;
+        miners.extend(ts.blocks.iter().map(|b| b.miner.id().unwrap()));
+    }
+    miners
+}
+
+/// The Lotus flow with two genesis miners on two nodes: a genesis of t01000 and
+/// t01001 (`padma-seed`, `padma daemon --make-genesis` on A), B a follower of A, and
+/// each miner set up (`padma-miner init --genesis-miner`) and run against its own
+/// node — t01001's over the network only. Both mine, each node takes the other's
+/// blocks, and they hold one chain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_genesis_miners_on_two_nodes_mine_one_chain() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let (s0, s1) = (dir.join("sectors0"), dir.join("sectors1"));
+    pre_seal(&s0, "t01000");
+    pre_seal(&s1, "t01001");
+    let template = dir.join("localnet.json");
+    let name = NetworkParams::name_for("padma-two-miners", 1000, true);
+    seed_genesis(&[
+        "new".as_ref(),
+        template.as_os_str(),
+        "--network-name".as_ref(),
+        name.as_ref(),
+    ]);
+    for (sectors, miner) in [(&s0, "t01000"), (&s1, "t01001")] {
+        let manifest = sectors.join(format!("pre-seal-{miner}.json"));
+        seed_genesis(&[
+            "add-miner".as_ref(),
+            template.as_os_str(),
+            manifest.as_os_str(),
+        ]);
+    }
+    let car = dir.join("devgen.car");
+    let mut a = Daemon::start_args(
+        &dir.join("a"),
+        &[
+            "--make-genesis",
+            car.to_str().unwrap(),
+            "--genesis-template",
+            template.to_str().unwrap(),
+            "--bootstrap=false",
+            "--libp2p-listen",
+            "/ip4/127.0.0.1/tcp/0",
+        ],
+    );
+    let a_addr = a.libp2p_addr(LIMIT);
+    let mut b = Daemon::follower(&dir.join("b"), &car, &[&a_addr], &[]);
+    for (node, sectors, miner) in [(&a, &s0, "t01000"), (&b, &s1, "t01001")] {
+        let key = sectors.join(format!("pre-seal-{miner}.key"));
+        expect_success(
+            &node.cli(&["wallet", "import", "--as-default", key.to_str().unwrap()]),
+            "wallet import",
+        );
+    }
+    let _m0 = genesis_miner(&a, &dir.join("m0"), &s0, "t01000", &dir.join("m0.log"));
+    let _m1 = genesis_miner(&b, &dir.join("m1"), &s1, "t01001", &dir.join("m1.log"));
+
+    // From here on both mine: ten epochs hold blocks of both, as each node sees them.
+    let from = head(&a).await.unwrap().height + 1;
+    let to = from + 10;
+    wait_height(&mut a, to, LIMIT).await;
+    let top = wait_caught_up(&mut a, &mut b, LIMIT).await;
+    assert!(top.height >= to);
+    for node in [&a, &b] {
+        let miners = block_miners(node, from, to).await;
+        for m in [1000, 1001] {
+            assert!(
+                miners.contains(&m),
+                "no block of t0{m} in {from}..={to} on {}: {miners:?}",
+                node.label()
+            );
         }
     }
 }
