@@ -7,6 +7,7 @@
 pub mod base_info;
 pub mod basefee;
 pub mod block_messages;
+pub mod checkpoint;
 mod bounded;
 pub mod consensus;
 pub mod externs;

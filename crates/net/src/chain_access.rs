@@ -39,3 +39,33 @@ impl ChainAccess for ChainStore {
         self.blockstore().clone()
     }
 }
+
+/// A host with no chain of its own (the storage miner's): it says no hello, answers
+/// chain exchange with "not found" and serves no blocks.
+pub struct NoChain;
+
+struct NoBlocks;
+
+impl BitswapStore for NoBlocks {
+    fn has(&self, _cid: &cid::Cid) -> bool {
+        false
+    }
+
+    fn get(&self, _cid: &cid::Cid) -> Option<Vec<u8>> {
+        None
+    }
+}
+
+impl ChainAccess for NoChain {
+    fn hello(&self) -> Result<HelloMessage> {
+        Err(anyhow!("this host keeps no chain"))
+    }
+
+    fn serve_chain_exchange(&self, _req: &Request) -> Response {
+        Response::error(xchg::Status::NotFound, "this host keeps no chain")
+    }
+
+    fn blocks(&self) -> Arc<dyn BitswapStore> {
+        Arc::new(NoBlocks)
+    }
+}

@@ -192,7 +192,7 @@ pub fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
 }
 
 impl NetService {
-    /// Runs the host until `stop` resolves or the handles are all gone.
+    /// Runs the host until `stop` resolves.
     pub async fn run(mut self, stop: impl Future<Output = ()>) -> Result<()> {
         use futures::StreamExt;
         tokio::pin!(stop);
@@ -203,10 +203,8 @@ impl NetService {
             tokio::select! {
                 _ = &mut stop => break,
                 event = self.swarm.select_next_some() => self.on_swarm_event(event),
-                cmd = self.commands.recv() => match cmd {
-                    Some(cmd) => self.on_command(cmd),
-                    None => break,
-                },
+                // With every handle gone the host keeps serving its peers.
+                Some(cmd) = self.commands.recv() => self.on_command(cmd),
                 Some((channel, response)) = self.served_rx.recv() => {
                     let _ = self.swarm.behaviour_mut().xchg.send_response(channel, response);
                 }
