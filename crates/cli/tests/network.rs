@@ -525,3 +525,31 @@ async fn two_genesis_miners_on_two_nodes_mine_one_chain() {
         }
     }
 }
+
+/// `padma devnet --nodes 2` whose second node cannot start (its repo's path is taken
+/// by a file): the first node, already running, is stopped with it, and the devnet
+/// exits with the second node's error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devnet_stops_every_node_when_one_cannot_start() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("devnet");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("node2"), b"not a repo").unwrap();
+    let mut cmd = devnet_command(&dir, 0, 0);
+    cmd.args(["--mock-proofs", "--block-time", "1s", "--accounts", "1"])
+        .args(["--nodes", "2"]);
+    let mut devnet = Proc::spawn_split(cmd, dir.join("out.log"), dir.join("err.log"));
+    let status = devnet.wait_exit(LIMIT);
+    assert!(!status.success(), "{}", devnet.output());
+    let err = devnet.stderr();
+    assert!(err.contains("full node 2 could not start"), "{err}");
+    // Node 1 started (it printed its block) and was stopped cleanly.
+    assert_eq!(
+        printed(&devnet.stdout(), "# libp2p: ").len(),
+        1,
+        "{}",
+        devnet.stdout()
+    );
+    assert!(err.contains("graceful shutdown successful"), "{err}");
+    assert!(!dir.join("node").join("api").exists());
+}

@@ -125,7 +125,6 @@ async fn build(
         .stop_timeout(STOP_TIMEOUT)
         .build()
         .await
-        .map_err(|e| node_start_error(plan.number, e))
 }
 
 /// The libp2p address, with its peer ID, of the host `net` (once it listens: it runs).
@@ -250,8 +249,11 @@ async fn start_node(
         keys.push(worker);
     }
     keys.extend(accounts);
-    let token = prepare_repo(&plan.repo, &keys, accounts.first())?;
-    let mut node = build(&plan, &layout.dir, shutdown, bootstrap.clone()).await?;
+    let token = prepare_repo(&plan.repo, &keys, accounts.first())
+        .map_err(|e| node_start_error(number, e))?;
+    let mut node = build(&plan, &layout.dir, shutdown, bootstrap.clone())
+        .await
+        .map_err(|e| node_start_error(number, e))?;
     if number == 1 {
         let miner = GenesisMiner {
             dir: layout.dir.clone(),
