@@ -81,28 +81,40 @@ impl Follower {
                 self.targets.offer(peer, head, height, weight);
             }
             NetEvent::GossipBlock { source, id, data } => {
-                let this = self.clone();
-                tokio::spawn(async move {
-                    let Ok(_permit) = this.validating.clone().acquire_owned().await else {
-                        return;
-                    };
-                    let verdict = this.on_gossip_block(source, &data).await;
-                    let _ = this.net.report_validation(id, source, verdict).await;
+                self.validate_in_background(source, id, move |this| async move {
+                    this.on_gossip_block(source, &data).await
                 });
             }
             NetEvent::GossipMessage { source, id, data } => {
-                let this = self.clone();
-                tokio::spawn(async move {
-                    let Ok(_permit) = this.validating.clone().acquire_owned().await else {
-                        return;
-                    };
-                    let verdict = this.on_gossip_message(source, &data).await;
-                    let _ = this.net.report_validation(id, source, verdict).await;
+                self.validate_in_background(source, id, move |this| async move {
+                    this.on_gossip_message(source, &data).await
                 });
             }
             NetEvent::PeerConnected(_) => {}
             NetEvent::PeerDisconnected(peer) => self.targets.forget_peer(&peer),
         }
+    }
+
+    /// Validates a gossiped payload on a task of its own (at most [`VALIDATING`] at
+    /// once) and reports the verdict to gossipsub.
+    fn validate_in_background<F, Fut>(
+        &self,
+        source: libp2p::PeerId,
+        id: libp2p::gossipsub::MessageId,
+        validate: F,
+    ) where
+        F: FnOnce(Follower) -> Fut + Send + 'static,
+        Fut: Future<Output = libp2p::gossipsub::MessageAcceptance> + Send,
+    {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let Ok(_permit) = this.validating.clone().acquire_owned().await else {
+                return;
+            };
+            let net = this.net.clone();
+            let verdict = validate(this).await;
+            let _ = net.report_validation(id, source, verdict).await;
+        });
     }
 
     /// Catches up to the heaviest target announced, one at a time.

@@ -14,7 +14,6 @@ use padma_types::json::block::TipSetJson;
 use padma_types::json::block::{BlockHeaderJson, TipSetKeyJson};
 use padma_types::json::CidJson;
 use std::sync::Arc;
-use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 
 type S = Arc<NodeState>;
@@ -89,27 +88,14 @@ async fn incoming_blocks(
     _c: CallCtx,
     (): (),
 ) -> Result<mpsc::Receiver<BlockHeaderJson>, RpcError> {
-    let mut sub = chain(&s)?.svc.subscribe_blocks();
-    let (tx, rx) = mpsc::channel(64);
-    let mut down = s.shutdown.subscribe();
-    tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                _ = async { down.wait_for(|d| *d).await.map(|_| ()) } => break,
-                _ = tx.closed() => break,
-                b = sub.recv() => match b {
-                    Ok(b) => {
-                        if tx.send(BlockHeaderJson::from(&b.header)).await.is_err() {
-                            break;
-                        }
-                    }
-                    Err(RecvError::Lagged(_)) => continue,
-                    Err(RecvError::Closed) => break,
-                },
-            }
-        }
-    });
-    Ok(rx)
+    let sub = chain(&s)?.svc.subscribe_blocks();
+    Ok(super::forward_broadcast(
+        &s,
+        sub,
+        "SyncIncomingBlocks",
+        false,
+        |b| BlockHeaderJson::from(&b.header),
+    ))
 }
 
 /// Go's zero `time.Time` in JSON: the end of a worker still running.
