@@ -72,6 +72,7 @@ fn node() -> Node {
         shutdown: watch::channel(false).0,
         chain: Some(chain),
         pushed: Default::default(),
+        net: None,
     });
     Node {
         _dir: dir,

@@ -222,6 +222,7 @@ impl NodeBuilder {
             shutdown: self.shutdown.sender(),
             chain,
             pushed: Default::default(),
+            net: None,
         });
 
         let addr = rpc::api_addr(self.api_port, &repo.config.api)?;
