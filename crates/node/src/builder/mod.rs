@@ -1,10 +1,12 @@
 //! Building a full node: [`NodeBuilder`] opens and locks the repo, prepares the JWT
 //! secret and token, opens the datastore and the chain (choosing its parts, see
-//! [`chain`]), binds the API listener and assembles the node's services — the RPC
-//! server, the message-pool updater, and any the caller adds — into a [`Node`] that
-//! runs them under one supervisor.
+//! [`chain`]), starts its libp2p host when it has a chain ([`net`]), binds the API
+//! listener and assembles the node's services — the RPC server, the message-pool
+//! updater, the libp2p host, and any the caller adds — into a [`Node`] that runs them
+//! under one supervisor.
 
 pub mod chain;
+pub mod net;
 pub mod rpc;
 
 use crate::api::exec::ApiExecutors;
@@ -213,6 +215,19 @@ impl NodeBuilder {
             .as_ref()
             .map(|c| c.sm().params().block_delay_secs())
             .unwrap_or(block_delay_secs(DEFAULT_BLOCK_DELAY_MS));
+        let host = match &chain {
+            Some(c) => Some(net::start_host(
+                &repo.config.libp2p,
+                repo.dir().keystore(),
+                c,
+                self.bootstrap,
+            )?),
+            None => {
+                tracing::info!("no chain: libp2p networking is disabled");
+                None
+            }
+        };
+        let (host_service, host_handle) = host.unzip();
         let state = Arc::new(NodeState {
             wallet: Wallet::new(repo.dir().keystore().clone()),
             auth: auth.clone(),
@@ -222,7 +237,7 @@ impl NodeBuilder {
             shutdown: self.shutdown.sender(),
             chain,
             pushed: Default::default(),
-            net: None,
+            net: host_handle,
         });
 
         let addr = rpc::api_addr(self.api_port, &repo.config.api)?;
@@ -259,6 +274,10 @@ impl NodeBuilder {
                 }
                 Ok(())
             });
+        }
+        if let Some(host) = host_service {
+            let requested = shutdown.requested();
+            supervisor.add("libp2p", async move { host.run(requested).await });
         }
         for (name, service) in self.services {
             supervisor.add(name, service);
