@@ -164,25 +164,26 @@ fn block_list_json(list: &BlockList) -> Result<NetBlockListJson, RpcError> {
     })
 }
 
-/// Whether an address names a publicly routable IP.
+/// Whether an address names a publicly routable IP (not private, shared (100.64/10),
+/// loopback, link-local, unspecified, broadcast, documentation or unique-local).
 fn is_public(addr: &Multiaddr) -> bool {
     match padma_net::gate::ip_of(addr) {
         Some(IpAddr::V4(ip)) => {
+            let [a, b, ..] = ip.octets();
+            let shared = a == 100 && (64..128).contains(&b);
             !(ip.is_private()
+                || shared
                 || ip.is_loopback()
                 || ip.is_link_local()
                 || ip.is_unspecified()
                 || ip.is_broadcast()
-                || ip.is_documentation()
-                || ip.octets().first() == Some(&100)
-                    && ip.octets().get(1).is_some_and(|b| (64..128).contains(b)))
+                || ip.is_documentation())
         }
         Some(IpAddr::V6(ip)) => {
-            let first = ip.segments().first().copied().unwrap_or(0);
-            !(ip.is_loopback()
-                || ip.is_unspecified()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80)
+            let [first, ..] = ip.segments();
+            let unique_local = first & 0xfe00 == 0xfc00;
+            let link_local = first & 0xffc0 == 0xfe80;
+            !(ip.is_loopback() || ip.is_unspecified() || unique_local || link_local)
         }
         None => false,
     }
