@@ -74,9 +74,10 @@ pub struct ChainService {
     bad: Mutex<BoundedMap<Cid, String>>,
     bls_sigs: Mutex<BoundedMap<Cid, Signature>>,
     candidates: Mutex<Candidates>,
-    accepting: Mutex<()>,
+    pub(crate) accepting: Mutex<()>,
     blocks: broadcast::Sender<FullBlock>,
     sync: Arc<SyncTracker>,
+    pub(crate) checkpoint: Mutex<Option<TipSet>>,
 }
 
 impl ChainService {
@@ -92,6 +93,7 @@ impl ChainService {
             accepting: Mutex::new(()),
             blocks,
             sync: SyncTracker::new(),
+            checkpoint: Mutex::new(None),
         })
     }
 
@@ -117,16 +119,20 @@ impl ChainService {
         m: SignedMessage,
         trusted: bool,
     ) -> Result<Cid, crate::mpool::MpoolError> {
-        let sig = m.signature.clone();
-        let unsigned = message_cid(&m.message);
+        let bls = bls_signature(&m);
         let cid = self.mpool.push_local(m, trusted)?;
-        if sig.sig_type == fvm_shared::crypto::signature::SignatureType::BLS {
+        self.remember_bls_signature(bls);
+        Ok(cid)
+    }
+
+    /// Remembers a BLS message's signature (blocks carry BLS messages unsigned).
+    pub(crate) fn remember_bls_signature(&self, sig: Option<(Cid, Signature)>) {
+        if let Some((unsigned, sig)) = sig {
             self.bls_sigs
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .insert(unsigned, sig);
         }
-        Ok(cid)
     }
 
     /// Messages for a block on `base` (`MpoolSelect`): fee caps covering the base fee of
@@ -289,7 +295,7 @@ impl ChainService {
         let ts = TipSet::new(blocks)?;
         let weight = compute_weight(&self.sm, &ts).map_err(|e| anyhow::anyhow!("{e}"))?;
         cs.put_tipset(&ts, &weight)?;
-        let moved = cs.maybe_take_heavier(ts.clone())?;
+        let moved = self.allowed_by_checkpoint(&ts)? && cs.maybe_take_heavier(ts.clone())?;
         if moved {
             tracing::info!(height = ts.height(), blocks = ts.blocks().len(), %weight, "new head");
         }
@@ -372,4 +378,10 @@ impl ChainService {
             }
         }
     }
+}
+
+/// A BLS message's unsigned CID and signature, to remember once it is in the pool.
+pub(crate) fn bls_signature(m: &SignedMessage) -> Option<(Cid, Signature)> {
+    (m.signature.sig_type == fvm_shared::crypto::signature::SignatureType::BLS)
+        .then(|| (message_cid(&m.message), m.signature.clone()))
 }

@@ -2,7 +2,7 @@
 //! loopback: identity and listen addresses, connecting by multiaddr and by peer ID,
 //! peers (with agents and as JSON), ping, find-peer, bandwidth, scores,
 //! reachability, connection gating, protected peers, limits and usage, disconnecting;
-//! and a node without a chain, which runs no host and says so.
+//! and nodes without a host (no chain, or `--no-libp2p`), which say so.
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test code: a panic is a failed test
 
@@ -17,14 +17,8 @@ use std::time::{Duration, Instant};
 /// How long a connection, an identify exchange or a disconnection may take to show.
 const SETTLE: Duration = Duration::from_secs(30);
 
-/// Both hosts listen on loopback only.
-const LOOPBACK: (&str, &str) = (
-    "PADMA_LIBP2P_LISTENADDRESSES",
-    r#"["/ip4/127.0.0.1/tcp/0"]"#,
-);
-
-/// Two daemons on the same made genesis: the first makes it, the second starts from
-/// its CAR file.
+/// Two daemons on the same made genesis, their hosts on loopback: the first makes the
+/// genesis, the second starts from its CAR file.
 fn two_daemons(dir: &Path) -> (Daemon, Daemon) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -39,10 +33,18 @@ fn two_daemons(dir: &Path) -> (Daemon, Daemon) {
         "--genesis-template",
         template.to_str().unwrap(),
         "--bootstrap=false",
+        "--libp2p-listen",
+        "/ip4/127.0.0.1/tcp/0",
     ];
-    let a = Daemon::launch(&dir.join("a"), &make, &[LOOPBACK]);
-    let from_car = ["--genesis", car.to_str().unwrap(), "--bootstrap=false"];
-    let b = Daemon::launch(&dir.join("b"), &from_car, &[LOOPBACK]);
+    let a = Daemon::start_args(&dir.join("a"), &make);
+    let from_car = [
+        "--genesis",
+        car.to_str().unwrap(),
+        "--bootstrap=false",
+        "--libp2p-listen",
+        "/ip4/127.0.0.1/tcp/0",
+    ];
+    let b = Daemon::start_args(&dir.join("b"), &from_car);
     (a, b)
 }
 
@@ -279,22 +281,38 @@ fn bad_arguments_are_refused_before_any_call() {
 }
 
 #[test]
-fn a_node_without_a_chain_runs_no_host_and_says_so() {
+fn without_a_host_the_net_methods_say_networking_is_disabled() {
     let dir = tempfile::tempdir().unwrap();
-    let d = Daemon::start(dir.path());
-    for args in [
-        vec!["net", "id"],
-        vec!["net", "peers"],
-        vec!["net", "listen"],
-        vec!["net", "bandwidth"],
-        vec!["net", "block", "list"],
-    ] {
-        let out = d.cli(&args);
-        assert!(!out.status.success(), "{args:?}");
-        assert!(
-            stderr(&out).contains("libp2p networking is disabled"),
-            "{args:?}: {}",
-            stderr(&out)
-        );
+    // A node without a chain runs no host; nor does one started with --no-libp2p.
+    let no_chain = Daemon::start(&dir.path().join("no-chain"));
+    let template = dir.path().join("localnet.json");
+    write_lotus_template(&template, "localnet-padma-island", 1_700_000_000);
+    let car = dir.path().join("devgen.car");
+    let island = Daemon::start_args(
+        &dir.path().join("island"),
+        &[
+            "--make-genesis",
+            car.to_str().unwrap(),
+            "--genesis-template",
+            template.to_str().unwrap(),
+            "--no-libp2p",
+        ],
+    );
+    for d in [&no_chain, &island] {
+        for args in [
+            vec!["net", "id"],
+            vec!["net", "peers"],
+            vec!["net", "listen"],
+            vec!["net", "bandwidth"],
+            vec!["net", "block", "list"],
+        ] {
+            let out = d.cli(&args);
+            assert!(!out.status.success(), "{args:?}");
+            assert!(
+                stderr(&out).contains("libp2p networking is disabled"),
+                "{args:?}: {}",
+                stderr(&out)
+            );
+        }
     }
 }

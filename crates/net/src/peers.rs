@@ -89,7 +89,13 @@ impl PeerBook {
     }
 
     /// Records what identify told of `peer`.
-    pub fn identified(&mut self, peer: PeerId, agent: String, protocols: Vec<String>, addrs: Vec<Multiaddr>) {
+    pub fn identified(
+        &mut self,
+        peer: PeerId,
+        agent: String,
+        protocols: Vec<String>,
+        addrs: Vec<Multiaddr>,
+    ) {
         let r = self.entry(peer);
         r.agent = Some(agent);
         r.protocols = protocols.into_iter().take(MAX_PROTOCOLS).collect();
@@ -106,9 +112,16 @@ impl PeerBook {
 
     /// Every address known for `peer`, connected ones first.
     pub fn addrs(&self, peer: &PeerId) -> Vec<Multiaddr> {
-        let Some(r) = self.peers.get(peer) else { return Vec::new() };
+        let Some(r) = self.peers.get(peer) else {
+            return Vec::new();
+        };
         let mut out = r.connected_addrs.clone();
-        out.extend(r.listen_addrs.iter().filter(|a| !r.connected_addrs.contains(a)).cloned());
+        out.extend(
+            r.listen_addrs
+                .iter()
+                .filter(|a| !r.connected_addrs.contains(a))
+                .cloned(),
+        );
         out
     }
 
@@ -150,7 +163,10 @@ mod tests {
         assert!(b.peers.len() <= MAX_REMEMBERED);
         assert!(b.get(&kept).is_some());
         for i in 0..100u16 {
-            b.add_addr(kept, format!("/ip4/127.0.0.1/tcp/{}", i + 2).parse().unwrap());
+            b.add_addr(
+                kept,
+                format!("/ip4/127.0.0.1/tcp/{}", i + 2).parse().unwrap(),
+            );
         }
         assert!(b.addrs(&kept).len() <= 2 * MAX_ADDRS);
         assert_eq!(b.addrs(&kept)[0], "/ip4/127.0.0.1/tcp/1".parse().unwrap());

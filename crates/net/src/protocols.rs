@@ -23,10 +23,15 @@ impl NetService {
         }
     }
 
-    pub(crate) fn on_hello(&mut self, event: request_response::Event<HelloMessage, LatencyMessage>) {
+    pub(crate) fn on_hello(
+        &mut self,
+        event: request_response::Event<HelloMessage, LatencyMessage>,
+    ) {
         match event {
             request_response::Event::Message { peer, message, .. } => match message {
-                Message::Request { request, channel, .. } => {
+                Message::Request {
+                    request, channel, ..
+                } => {
                     let arrival = unix_nanos_now();
                     let ours = self.chain.hello().map(|h| h.genesis).ok();
                     if ours.is_some_and(|g| g != request.genesis) {
@@ -34,8 +39,15 @@ impl NetService {
                         let _ = self.swarm.disconnect_peer_id(peer);
                         return;
                     }
-                    let latency = LatencyMessage { arrival, sent: unix_nanos_now() };
-                    let _ = self.swarm.behaviour_mut().hello.send_response(channel, latency);
+                    let latency = LatencyMessage {
+                        arrival,
+                        sent: unix_nanos_now(),
+                    };
+                    let _ = self
+                        .swarm
+                        .behaviour_mut()
+                        .hello
+                        .send_response(channel, latency);
                     self.emit_hello(peer, request);
                 }
                 Message::Response { response, .. } => {
@@ -65,10 +77,15 @@ impl NetService {
         }
     }
 
-    pub(crate) fn on_xchg(&mut self, event: request_response::Event<xchg::Request, xchg::Response>) {
+    pub(crate) fn on_xchg(
+        &mut self,
+        event: request_response::Event<xchg::Request, xchg::Response>,
+    ) {
         match event {
             request_response::Event::Message { peer, message, .. } => match message {
-                Message::Request { request, channel, .. } => {
+                Message::Request {
+                    request, channel, ..
+                } => {
                     let chain = self.chain.clone();
                     let served = self.served_tx.clone();
                     tracing::debug!(%peer, length = request.length, "chain exchange request");
@@ -77,13 +94,21 @@ impl NetService {
                         let _ = served.blocking_send((channel, response));
                     });
                 }
-                Message::Response { request_id, response } => {
+                Message::Response {
+                    request_id,
+                    response,
+                } => {
                     if let Some(tx) = self.exchanges.remove(&request_id) {
                         let _ = tx.send(Ok(response));
                     }
                 }
             },
-            request_response::Event::OutboundFailure { peer, request_id, error, .. } => {
+            request_response::Event::OutboundFailure {
+                peer,
+                request_id,
+                error,
+                ..
+            } => {
                 if let Some(tx) = self.exchanges.remove(&request_id) {
                     let _ = tx.send(Err(anyhow::anyhow!("chain exchange with {peer}: {error}")));
                 }
@@ -104,10 +129,11 @@ impl NetService {
             }
             BitswapEvent::WantFailed { cid, reason } => {
                 for tx in self.fetches.remove(&cid).unwrap_or_default() {
-                    let _ = tx.send(Err(anyhow::anyhow!("fetching {cid} by bitswap: {reason:?}")));
+                    let _ = tx.send(Err(anyhow::anyhow!(
+                        "fetching {cid} by bitswap: {reason:?}"
+                    )));
                 }
             }
         }
     }
 }
-

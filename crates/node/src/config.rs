@@ -164,33 +164,6 @@ impl MpoolSection {
     }
 }
 
-/// The libp2p section: where the node's host listens and whom it dials at start.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-pub struct Libp2pSection {
-    /// Multiaddrs the host listens on.
-    pub listen_addresses: Vec<String>,
-    /// Peers dialled at start and kept connected (multiaddrs ending in `/p2p/<id>`),
-    /// unless the daemon runs with `--bootstrap=false`.
-    pub bootstrap_peers: Vec<String>,
-}
-
-impl Libp2pSection {
-    fn validate(&self) -> Result<()> {
-        for (key, addrs) in [
-            ("ListenAddresses", &self.listen_addresses),
-            ("BootstrapPeers", &self.bootstrap_peers),
-        ] {
-            for a in addrs {
-                if let Err(e) = a.parse::<padma_net::Multiaddr>() {
-                    bail!("Libp2p.{key}: invalid multiaddr '{a}': {e}");
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
 /// The whole node configuration.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -209,7 +182,35 @@ pub struct Config {
     pub mpool: MpoolSection,
     /// The libp2p host.
     #[serde(rename = "Libp2p")]
-    pub libp2p: Libp2pSection,
+    pub libp2p: Libp2pConfig,
+}
+
+/// `[Libp2p]`: where the host listens, whom it dials at start, whom it protects.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct Libp2pConfig {
+    /// Multiaddresses to listen on.
+    pub listen_addresses: Vec<String>,
+    /// Peers dialled at start and kept connected (`/ip4/…/tcp/…/p2p/<peer ID>`).
+    pub bootstrap_peers: Vec<String>,
+    /// Peers the connection limits never refuse.
+    pub protected_peers: Vec<String>,
+    /// The most connections kept open.
+    pub conn_mgr_high: u32,
+    /// Whether Kademlia peer discovery runs.
+    pub kademlia: bool,
+}
+
+impl Libp2pConfig {
+    fn validate(&self) -> Result<()> {
+        if !(1..=100_000).contains(&self.conn_mgr_high) {
+            bail!(
+                "Libp2p.ConnMgrHigh must be between 1 and 100000, not {}",
+                self.conn_mgr_high
+            );
+        }
+        Ok(())
+    }
 }
 
 impl Default for Config {
@@ -234,9 +235,12 @@ impl Default for Config {
                 min_free_space: padma_store::space::DEFAULT_MIN_FREE_SPACE,
             },
             mpool: MpoolSection::defaults(),
-            libp2p: Libp2pSection {
+            libp2p: Libp2pConfig {
                 listen_addresses: vec!["/ip4/0.0.0.0/tcp/0".into()],
                 bootstrap_peers: Vec::new(),
+                protected_peers: Vec::new(),
+                conn_mgr_high: 200,
+                kademlia: true,
             },
         }
     }
@@ -291,11 +295,16 @@ pub fn default_config_text() -> String {
          # A replacement's premium must be at least this percentage of the replaced one's.\n\
          #ReplaceByFeePercent = {}\n\n\
          [Libp2p]\n\
-         # Multiaddrs the libp2p host listens on (a node without a chain runs no host).\n\
-         #ListenAddresses = {}\n\
-         # Peers dialled at start and kept connected (multiaddrs ending in /p2p/<peer ID>),\n\
-         # unless the daemon runs with --bootstrap=false.\n\
-         #BootstrapPeers = {}\n",
+         # Multiaddresses the libp2p host listens on.\n\
+         #ListenAddresses = {:?}\n\
+         # Peers dialled at start and kept connected (/ip4/.../tcp/.../p2p/<peer ID>).\n\
+         #BootstrapPeers = []\n\
+         # Peer IDs the connection limits never refuse.\n\
+         #ProtectedPeers = []\n\
+         # The most libp2p connections kept open.\n\
+         #ConnMgrHigh = {}\n\
+         # Whether Kademlia peer discovery (/fil/kad/<network>/kad/1.0.0) runs.\n\
+         #Kademlia = {}\n",
         d.api.listen_address,
         d.api.max_request_size,
         d.api.max_batch_size,
@@ -314,15 +323,10 @@ pub fn default_config_text() -> String {
         d.mpool.max_total,
         d.mpool.min_gas_fee_cap,
         d.mpool.replace_by_fee_percent,
-        toml_list(&d.libp2p.listen_addresses),
-        toml_list(&d.libp2p.bootstrap_peers)
+        d.libp2p.listen_addresses,
+        d.libp2p.conn_mgr_high,
+        d.libp2p.kademlia
     )
-}
-
-/// A list of strings as a TOML array.
-fn toml_list(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|i| format!("{i:?}")).collect();
-    format!("[{}]", quoted.join(", "))
 }
 
 impl Config {
@@ -401,30 +405,6 @@ mod tests {
         assert!(
             format!("{err:#}").contains("Mpool.ReplaceByFeePercent"),
             "{err:#}"
-        );
-    }
-
-    #[test]
-    fn libp2p_addresses_come_from_the_config_or_the_environment() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("config.toml");
-        std::fs::write(
-            &p,
-            "[Libp2p]\nListenAddresses = [\"/ip4/127.0.0.1/tcp/4001\"]\n",
-        )
-        .unwrap();
-        let cfg = Config::load_with(&p, |_| None).unwrap();
-        assert_eq!(cfg.libp2p.listen_addresses, ["/ip4/127.0.0.1/tcp/4001"]);
-        let cfg = Config::load_with(&p, |k| {
-            (k == "PADMA_LIBP2P_LISTENADDRESSES").then(|| r#"["/ip4/127.0.0.1/tcp/0"]"#.into())
-        })
-        .unwrap();
-        assert_eq!(cfg.libp2p.listen_addresses, ["/ip4/127.0.0.1/tcp/0"]);
-        std::fs::write(&p, "[Libp2p]\nBootstrapPeers = [\"/ip4/1.2.3.4/tcp/x\"]\n").unwrap();
-        let err = format!("{:#}", Config::load_with(&p, |_| None).unwrap_err());
-        assert!(
-            err.contains("Libp2p.BootstrapPeers: invalid multiaddr"),
-            "{err}"
         );
     }
 

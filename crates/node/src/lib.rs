@@ -8,6 +8,7 @@ pub mod api;
 pub mod builder;
 pub mod config;
 pub mod daemon;
+pub mod network;
 pub mod node;
 pub mod pushed;
 pub mod repo;

@@ -25,6 +25,16 @@ pub struct DaemonArgs {
     /// Dial bootstrap peers.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub bootstrap: bool,
+    /// libp2p listen addresses, comma-separated (overrides Libp2p.ListenAddresses).
+    #[arg(long, value_delimiter = ',')]
+    pub libp2p_listen: Option<Vec<String>>,
+    /// Bootstrap peers, comma-separated /ip4/…/tcp/…/p2p/<peer ID> addresses
+    /// (overrides Libp2p.BootstrapPeers).
+    #[arg(long, value_delimiter = ',')]
+    pub bootstrap_peers: Option<Vec<String>>,
+    /// Run without libp2p (an island: no peers, no sync).
+    #[arg(long)]
+    pub no_libp2p: bool,
     #[command(subcommand)]
     pub command: Option<DaemonCmd>,
 }
@@ -52,6 +62,9 @@ pub async fn run(args: DaemonArgs, target: &Target) -> Result<()> {
                 make_genesis: args.make_genesis,
                 genesis_template: args.genesis_template,
                 bootstrap: args.bootstrap,
+                libp2p_listen: args.libp2p_listen,
+                bootstrap_peers: args.bootstrap_peers,
+                no_libp2p: args.no_libp2p,
             })
             .await
         }

@@ -70,8 +70,8 @@ pub struct NodeState {
     pub chain: Option<chainstore::Chain>,
     /// `MpoolPushMessage`'s lock and remembered `MsgUuid`s.
     pub pushed: crate::pushed::PushedMessages,
-    /// The libp2p host, when the node runs one (the `Net*` methods say networking is
-    /// disabled otherwise).
+    /// The libp2p host, when the node is on the network (the `Net*` methods say
+    /// networking is disabled otherwise).
     pub net: Option<padma_net::NetHandle>,
 }
 

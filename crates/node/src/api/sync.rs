@@ -2,15 +2,20 @@
 //! worker whose sync to the head is complete, as a Lotus node in sync reports) and the
 //! bad-block methods (`SyncCheckBad`: why a block was rejected; marking and unmarking).
 
-use super::state::chain;
+use super::state::{ah, chain, tipset_of};
 use super::NodeState;
 use padma_api::sync::*;
+use padma_chain::network::now_ms;
 use padma_chain::sync::{SyncStage, SyncWorkerState};
+use padma_rpc::CallCtx;
 use padma_rpc::{MethodTable, RpcError};
 use padma_types::block::TipSet;
 use padma_types::json::block::TipSetJson;
+use padma_types::json::block::{BlockHeaderJson, TipSetKeyJson};
 use padma_types::json::CidJson;
 use std::sync::Arc;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
 
 type S = Arc<NodeState>;
 
@@ -57,6 +62,54 @@ pub(super) fn register(t: &mut MethodTable<NodeState>) {
         chain(&s)?.svc.unmark_all_bad();
         Ok(())
     });
+    t.add_offloaded(
+        SyncCheckpoint,
+        |s: S, _c, (tsk,): (TipSetKeyJson,)| async move {
+            let ts = tipset_of(&s, &tsk)?;
+            chain(&s)?.svc.set_checkpoint(ts.key()).map_err(ah)
+        },
+    );
+    t.add_offloaded(
+        SyncValidateTipset,
+        |s: S, _c, (tsk,): (TipSetKeyJson,)| async move {
+            let ts = tipset_of(&s, &tsk)?;
+            chain(&s)?
+                .svc
+                .revalidate_tipset(ts.key(), now_ms())
+                .map_err(ah)
+        },
+    );
+    t.add_channel(SyncIncomingBlocks, incoming_blocks);
+}
+
+/// `SyncIncomingBlocks`: the headers of blocks as this node accepts them, until the
+/// client goes or the node stops.
+async fn incoming_blocks(
+    s: S,
+    _c: CallCtx,
+    (): (),
+) -> Result<mpsc::Receiver<BlockHeaderJson>, RpcError> {
+    let mut sub = chain(&s)?.svc.subscribe_blocks();
+    let (tx, rx) = mpsc::channel(64);
+    let mut down = s.shutdown.subscribe();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = async { down.wait_for(|d| *d).await.map(|_| ()) } => break,
+                _ = tx.closed() => break,
+                b = sub.recv() => match b {
+                    Ok(b) => {
+                        if tx.send(BlockHeaderJson::from(&b.header)).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => break,
+                },
+            }
+        }
+    });
+    Ok(rx)
 }
 
 /// Go's zero `time.Time` in JSON: the end of a worker still running.

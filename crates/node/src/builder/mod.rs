@@ -1,16 +1,15 @@
 //! Building a full node: [`NodeBuilder`] opens and locks the repo, prepares the JWT
 //! secret and token, opens the datastore and the chain (choosing its parts, see
-//! [`chain`]), starts its libp2p host when it has a chain ([`net`]), binds the API
-//! listener and assembles the node's services — the RPC server, the message-pool
-//! updater, the libp2p host, and any the caller adds — into a [`Node`] that runs them
-//! under one supervisor.
+//! [`chain`]), binds the API listener and assembles the node's services — the RPC
+//! server, the message-pool updater, and any the caller adds — into a [`Node`] that
+//! runs them under one supervisor.
 
 pub mod chain;
-pub mod net;
 pub mod rpc;
 
 use crate::api::exec::ApiExecutors;
 use crate::api::{chainstore, methods, NodeState};
+use crate::network::{net_config, NetworkOptions, NodeNetwork};
 use crate::node::{HeldRepo, Node};
 use crate::repo::Repo;
 use crate::wallet::Wallet;
@@ -82,6 +81,12 @@ pub struct DaemonOptions {
     pub genesis_template: Option<PathBuf>,
     /// `--bootstrap`: dial bootstrap peers.
     pub bootstrap: bool,
+    /// `--libp2p-listen`: listen addresses replacing `Libp2p.ListenAddresses`.
+    pub libp2p_listen: Option<Vec<String>>,
+    /// `--bootstrap-peers`: bootstrap peers replacing `Libp2p.BootstrapPeers`.
+    pub bootstrap_peers: Option<Vec<String>>,
+    /// `--no-libp2p`: run without the network.
+    pub no_libp2p: bool,
 }
 
 /// Builds a full node from its repo and options.
@@ -90,6 +95,7 @@ pub struct NodeBuilder {
     api_port: Option<u16>,
     genesis: GenesisSource,
     bootstrap: bool,
+    network: Option<NetworkOptions>,
     mpool: Option<MpoolConfig>,
     shutdown: Shutdown,
     stop_timeout: Duration,
@@ -105,6 +111,10 @@ impl NodeBuilder {
             api_port: None,
             genesis: GenesisSource::Repo,
             bootstrap: true,
+            network: Some(NetworkOptions {
+                bootstrap: true,
+                ..Default::default()
+            }),
             mpool: None,
             shutdown: Shutdown::new(),
             stop_timeout: DEFAULT_STOP_TIMEOUT,
@@ -115,6 +125,11 @@ impl NodeBuilder {
     /// The node `padma daemon` runs with these options.
     pub fn from_options(o: DaemonOptions) -> Self {
         let mut b = NodeBuilder::new(o.repo).bootstrap(o.bootstrap);
+        b.network = (!o.no_libp2p).then_some(NetworkOptions {
+            listen: o.libp2p_listen,
+            bootstrap_peers: o.bootstrap_peers,
+            bootstrap: o.bootstrap,
+        });
         b.api_port = o.api_port;
         if let Some(out) = o.make_genesis {
             b.genesis = GenesisSource::Make {
@@ -150,6 +165,15 @@ impl NodeBuilder {
     /// Whether to dial bootstrap peers (default true).
     pub fn bootstrap(mut self, on: bool) -> Self {
         self.bootstrap = on;
+        if let Some(n) = &mut self.network {
+            n.bootstrap = on;
+        }
+        self
+    }
+
+    /// How the node joins the network; `None` runs it without libp2p.
+    pub fn network(mut self, options: Option<NetworkOptions>) -> Self {
+        self.network = options;
         self
     }
 
@@ -211,23 +235,21 @@ impl NodeBuilder {
             .mpool
             .unwrap_or_else(|| repo.config.mpool.pool_config());
         let chain = open_repo_chain(&repo, &store, car.as_deref(), mpool)?;
+        let network = match (&chain, &self.network) {
+            (Some(c), Some(opts)) => {
+                let config = net_config(repo.dir().keystore(), &repo.config.libp2p, opts, c)?;
+                Some(NodeNetwork::start(
+                    config,
+                    c,
+                    &repo.config.libp2p.protected_peers,
+                )?)
+            }
+            _ => None,
+        };
         let block_delay = chain
             .as_ref()
             .map(|c| c.sm().params().block_delay_secs())
             .unwrap_or(block_delay_secs(DEFAULT_BLOCK_DELAY_MS));
-        let host = match &chain {
-            Some(c) => Some(net::start_host(
-                &repo.config.libp2p,
-                repo.dir().keystore(),
-                c,
-                self.bootstrap,
-            )?),
-            None => {
-                tracing::info!("no chain: libp2p networking is disabled");
-                None
-            }
-        };
-        let (host_service, host_handle) = host.unzip();
         let state = Arc::new(NodeState {
             wallet: Wallet::new(repo.dir().keystore().clone()),
             auth: auth.clone(),
@@ -237,7 +259,7 @@ impl NodeBuilder {
             shutdown: self.shutdown.sender(),
             chain,
             pushed: Default::default(),
-            net: host_handle,
+            net: network.as_ref().map(|n| n.handle.clone()),
         });
 
         let addr = rpc::api_addr(self.api_port, &repo.config.api)?;
@@ -275,9 +297,11 @@ impl NodeBuilder {
                 Ok(())
             });
         }
-        if let Some(host) = host_service {
-            let requested = shutdown.requested();
-            supervisor.add("libp2p", async move { host.run(requested).await });
+        if let Some(n) = network {
+            tracing::info!(peer = %n.handle.peer_id(), "libp2p host started");
+            for (name, service) in n.services(&shutdown) {
+                supervisor.add(name, service);
+            }
         }
         for (name, service) in self.services {
             supervisor.add(name, service);
