@@ -16,6 +16,13 @@ impl NetService {
             Command::ListenAddrs(tx) => {
                 let _ = tx.send(self.swarm.listeners().cloned().collect());
             }
+            Command::Listening(tx) => {
+                if self.swarm.listeners().next().is_some() {
+                    let _ = tx.send(self.swarm.listeners().cloned().collect());
+                } else {
+                    self.listen_waiters.push(tx);
+                }
+            }
             Command::Connect(peer, tx) => self.connect(peer, tx),
             Command::Disconnect(peer, tx) => {
                 let _ = self.swarm.disconnect_peer_id(peer);

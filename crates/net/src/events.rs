@@ -15,6 +15,14 @@ impl NetService {
                     "libp2p listening on {address}/p2p/{}",
                     self.swarm.local_peer_id()
                 );
+                // The swarm lists the new address only after this event; it is added here.
+                let mut addrs: Vec<_> = self.swarm.listeners().cloned().collect();
+                if !addrs.contains(&address) {
+                    addrs.push(address);
+                }
+                for tx in self.listen_waiters.drain(..) {
+                    let _ = tx.send(addrs.clone());
+                }
             }
             SwarmEvent::ConnectionEstablished {
                 peer_id,

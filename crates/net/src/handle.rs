@@ -91,6 +91,7 @@ pub enum Topic {
 /// A request to the host's task.
 pub(crate) enum Command {
     ListenAddrs(oneshot::Sender<Vec<Multiaddr>>),
+    Listening(oneshot::Sender<Vec<Multiaddr>>),
     Connect(PeerAddrs, oneshot::Sender<Result<()>>),
     Disconnect(PeerId, oneshot::Sender<Result<()>>),
     Peers(oneshot::Sender<Vec<PeerAddrs>>),
@@ -146,6 +147,12 @@ impl NetHandle {
     /// The addresses the host listens on.
     pub async fn listen_addrs(&self) -> Result<Vec<Multiaddr>> {
         self.ask(Command::ListenAddrs).await
+    }
+
+    /// The addresses the host listens on, once it listens on at least one (the port
+    /// the system picked for a `/tcp/0` address is known only then).
+    pub async fn listening(&self) -> Result<Vec<Multiaddr>> {
+        self.ask(Command::Listening).await
     }
 
     /// Connects to a peer (at `addrs`, or where the host knows it to be); returns once

@@ -88,6 +88,8 @@ pub struct NetService {
     pub(crate) msgs_topic: IdentTopic,
     pub(crate) chain: Arc<dyn ChainAccess>,
     pub(crate) said_hello: HashSet<PeerId>,
+    /// Those waiting for the first listen address ([`NetHandle::listening`]).
+    pub(crate) listen_waiters: Vec<oneshot::Sender<Vec<Multiaddr>>>,
     pub(crate) exchanges: HashMap<OutboundRequestId, oneshot::Sender<Result<xchg::Response>>>,
     pub(crate) fetches: HashMap<Cid, Vec<oneshot::Sender<Result<Vec<u8>>>>>,
     pub(crate) served_tx: mpsc::Sender<(ResponseChannel<xchg::Response>, xchg::Response)>,
@@ -182,6 +184,7 @@ pub fn start(
         msgs_topic,
         chain,
         said_hello: HashSet::new(),
+        listen_waiters: Vec::new(),
         exchanges: HashMap::new(),
         fetches: HashMap::new(),
         served_tx,
