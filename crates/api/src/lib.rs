@@ -53,6 +53,7 @@ pub fn full_node_methods() -> Vec<MethodInfo> {
         miner_state::miner_state_methods(),
         randomness::randomness_methods(),
         state_call::state_call_methods(),
+        net::net_methods(),
     ]
     .concat()
 }

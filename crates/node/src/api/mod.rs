@@ -15,6 +15,8 @@ mod miner_state;
 mod mining;
 mod mpool;
 mod msgsearch;
+mod net;
+mod net_admin;
 mod randomness;
 mod readstate;
 mod state;
@@ -68,7 +70,8 @@ pub struct NodeState {
     pub chain: Option<chainstore::Chain>,
     /// `MpoolPushMessage`'s lock and remembered `MsgUuid`s.
     pub pushed: crate::pushed::PushedMessages,
-    /// The libp2p host, when the node is on the network.
+    /// The libp2p host, when the node is on the network (the `Net*` methods say
+    /// networking is disabled otherwise).
     pub net: Option<padma_net::NetHandle>,
 }
 
@@ -91,6 +94,7 @@ pub fn methods(executors: &exec::ApiExecutors) -> MethodTable<NodeState> {
     miner_sectors::register(&mut t);
     mpool::register(&mut t);
     mining::register(&mut t);
+    net::register(&mut t);
     t
 }
 
