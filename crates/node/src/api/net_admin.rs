@@ -82,6 +82,8 @@ pub(super) fn register(t: &mut MethodTable<NodeState>) {
             num_streams_outbound: saturating(usage.streams_outbound),
             num_conns_inbound: i64::from(usage.conns_inbound),
             num_conns_outbound: i64::from(usage.conns_outbound),
+            // Each TCP connection holds one socket; the host reserves no memory.
+            num_fd: i64::from(usage.conns_inbound) + i64::from(usage.conns_outbound),
             ..Default::default()
         };
         match scope.as_str() {
