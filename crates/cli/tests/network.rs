@@ -13,7 +13,9 @@
 
 use fvm_shared::econ::TokenAmount;
 use padma_api::chain::ChainGetGenesis;
+use padma_api::miner_state::StateMinerInfo;
 use padma_api::msg_search::StateSearchMsg;
+use padma_api::net::NetPeers;
 use padma_api::state::StateGetActor;
 use padma_api::wallet::WalletBalance;
 use padma_chain::network::NetworkParams;
@@ -514,6 +516,30 @@ async fn two_genesis_miners_on_two_nodes_mine_one_chain() {
     wait_height(&mut a, to, LIMIT).await;
     let top = wait_caught_up(&mut a, &mut b, LIMIT).await;
     assert!(top.height >= to);
+    // Each miner's own libp2p host, whose peer ID is the one on chain, is connected to
+    // its node (NetAddrsListen on the node, a connect from the miner's host).
+    for (node, miner) in [(&a, "t01000"), (&b, "t01001")] {
+        let addr = AddressJson(padma_types::address::parse_address(miner).unwrap());
+        let info = node
+            .client()
+            .request::<StateMinerInfo>((addr, TipSetKeyJson::default()))
+            .await
+            .unwrap();
+        let on_chain = info.peer_id.expect("the miner has a peer ID on chain");
+        let deadline = Instant::now() + LIMIT;
+        loop {
+            let peers = node.client().request::<NetPeers>(()).await.unwrap();
+            if peers.iter().any(|p| p.id.to_string() == on_chain) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{miner}'s host ({on_chain}) never connected to {}: {peers:?}",
+                node.label()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
     for node in [&a, &b] {
         let miners = block_miners(node, from, to).await;
         for m in [1000, 1001] {
