@@ -71,8 +71,10 @@ impl PeerBook {
         self.peers.get(peer)
     }
 
-    /// Records an established connection.
+    /// Records an established connection (its address without a `/p2p/<id>` suffix, as
+    /// `NetPeers` reports addresses).
     pub fn connected(&mut self, peer: PeerId, addr: Multiaddr) {
+        let addr = without_peer(addr);
         let r = self.entry(peer);
         r.was_connected = true;
         r.dial_failed = false;
@@ -83,8 +85,9 @@ impl PeerBook {
 
     /// Records a closed connection.
     pub fn disconnected(&mut self, peer: &PeerId, addr: &Multiaddr) {
+        let addr = without_peer(addr.clone());
         if let Some(r) = self.peers.get_mut(peer) {
-            r.connected_addrs.retain(|a| a != addr);
+            r.connected_addrs.retain(|a| *a != addr);
         }
     }
 
@@ -148,6 +151,17 @@ impl PeerBook {
     }
 }
 
+/// `addr` without a trailing `/p2p/<id>`.
+pub fn without_peer(mut addr: Multiaddr) -> Multiaddr {
+    if matches!(
+        addr.iter().last(),
+        Some(libp2p::multiaddr::Protocol::P2p(_))
+    ) {
+        addr.pop();
+    }
+    addr
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,5 +184,14 @@ mod tests {
         }
         assert!(b.addrs(&kept).len() <= 2 * MAX_ADDRS);
         assert_eq!(b.addrs(&kept)[0], "/ip4/127.0.0.1/tcp/1".parse().unwrap());
+        let id = PeerId::random();
+        let full: Multiaddr = format!("/ip4/127.0.0.1/tcp/9/p2p/{id}").parse().unwrap();
+        b.connected(id, full.clone());
+        assert_eq!(
+            b.get(&id).unwrap().connected_addrs,
+            vec!["/ip4/127.0.0.1/tcp/9".parse::<Multiaddr>().unwrap()]
+        );
+        b.disconnected(&id, &full);
+        assert!(b.get(&id).unwrap().connected_addrs.is_empty());
     }
 }
