@@ -14,11 +14,10 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::build::mine_with_messages;
+use common::build::{chain_blocks, mine_with_messages};
 use common::TestChain;
 use padma_chain::network::now_ms;
 use padma_chain::sync::{StoreSource, Syncer};
-use padma_chain::validate::FullBlock;
 use std::time::{Duration, Instant};
 
 fn env_or(name: &str, default: i64) -> i64 {
@@ -30,30 +29,6 @@ fn env_or(name: &str, default: i64) -> i64 {
 
 fn rate(n: usize, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64().max(1e-9)
-}
-
-/// The mining node's canonical blocks above genesis with their messages, lowest first.
-fn chain_blocks(t: &TestChain) -> Vec<Vec<FullBlock>> {
-    let source = StoreSource::new(t.svc().sm().chain().clone());
-    let mut out = Vec::new();
-    let mut key = t.head().key().clone();
-    loop {
-        let got = source.read(&key, 500, true).unwrap();
-        let Some(last) = got.last() else { break };
-        let below = last.tipset.parents();
-        let at_genesis = last.tipset.height() <= 1;
-        out.extend(
-            got.into_iter()
-                .filter(|f| f.tipset.height() > 0)
-                .map(|f| f.blocks.unwrap()),
-        );
-        if at_genesis {
-            break;
-        }
-        key = below;
-    }
-    out.reverse();
-    out
 }
 
 fn assert_same_head(a: &TestChain, b: &TestChain) {

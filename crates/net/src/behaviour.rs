@@ -3,7 +3,7 @@
 //! chain exchange and bitswap.
 
 use crate::bitswap::{Bitswap, BitswapConfig, BitswapStore};
-use crate::codec::{ChainExchangeCodec, HelloCodec, CHAIN_EXCHANGE, HELLO};
+use crate::codec::{ChainExchangeCodec, HelloCodec, Reporting, CHAIN_EXCHANGE, HELLO};
 use crate::config::NetConfig;
 use crate::gate::{Gate, SharedBlockList};
 use libp2p::connection_limits::{self, ConnectionLimits};
@@ -52,10 +52,10 @@ pub(crate) struct Behaviour {
     pub kad: Toggle<kad::Behaviour<MemoryStore>>,
     /// Gossipsub.
     pub gossipsub: gossipsub::Behaviour,
-    /// Hello.
-    pub hello: request_response::Behaviour<HelloCodec>,
-    /// Chain exchange.
-    pub xchg: request_response::Behaviour<ChainExchangeCodec>,
+    /// Hello (malformed requests reported, to penalise their senders).
+    pub hello: request_response::Behaviour<Reporting<HelloCodec>>,
+    /// Chain exchange (likewise).
+    pub xchg: request_response::Behaviour<Reporting<ChainExchangeCodec>>,
     /// Bitswap.
     pub bitswap: Bitswap,
 }
@@ -94,12 +94,12 @@ impl Behaviour {
             kad: kad.into(),
             gossipsub: crate::gossip::behaviour(key, &config.network_name)?,
             hello: request_response::Behaviour::with_codec(
-                HelloCodec,
+                Reporting(HelloCodec),
                 [(HELLO, ProtocolSupport::Full)],
                 rr.clone(),
             ),
             xchg: request_response::Behaviour::with_codec(
-                ChainExchangeCodec::default(),
+                Reporting(ChainExchangeCodec::default()),
                 [(CHAIN_EXCHANGE, ProtocolSupport::Full)],
                 rr,
             ),

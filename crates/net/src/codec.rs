@@ -161,6 +161,84 @@ impl Codec for ChainExchangeCodec {
     }
 }
 
+/// Whether a stream failed because the peer sent something other than one well-formed
+/// item of the protocol (`InvalidData` from the codecs, or the stream ending inside the
+/// item): what an honest peer never does, unlike a timeout or a closed connection.
+pub fn malformed(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof
+    )
+}
+
+/// A request as [`Reporting`] reads it: decoded, or what was wrong with its bytes.
+pub type Received<T> = Result<T, String>;
+
+/// A codec that reports malformed requests instead of failing on them. libp2p's
+/// request-response drops a request whose reading fails without telling anyone, so a
+/// peer sending garbage would go unnoticed; with this wrapper such a request arrives as
+/// `Err(why)`, for the host to penalise the peer and answer nothing. Requests sent are
+/// `Ok(request)`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Reporting<C>(pub C);
+
+#[async_trait]
+impl<C> Codec for Reporting<C>
+where
+    C: Codec<Protocol = StreamProtocol> + Clone + Send + 'static,
+    C::Request: Send,
+    C::Response: Send,
+{
+    type Protocol = StreamProtocol;
+    type Request = Received<C::Request>;
+    type Response = C::Response;
+
+    async fn read_request<T>(&mut self, p: &StreamProtocol, io: &mut T) -> io::Result<Self::Request>
+    where
+        T: AsyncRead + Unpin + Send,
+    {
+        match self.0.read_request(p, io).await {
+            Ok(r) => Ok(Ok(r)),
+            Err(e) if malformed(&e) => Ok(Err(e.to_string())),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn read_response<T>(&mut self, p: &StreamProtocol, io: &mut T) -> io::Result<C::Response>
+    where
+        T: AsyncRead + Unpin + Send,
+    {
+        self.0.read_response(p, io).await
+    }
+
+    async fn write_request<T>(
+        &mut self,
+        p: &StreamProtocol,
+        io: &mut T,
+        req: Self::Request,
+    ) -> io::Result<()>
+    where
+        T: AsyncWrite + Unpin + Send,
+    {
+        match req {
+            Ok(r) => self.0.write_request(p, io, r).await,
+            Err(why) => Err(io::Error::new(io::ErrorKind::InvalidInput, why)),
+        }
+    }
+
+    async fn write_response<T>(
+        &mut self,
+        p: &StreamProtocol,
+        io: &mut T,
+        res: C::Response,
+    ) -> io::Result<()>
+    where
+        T: AsyncWrite + Unpin + Send,
+    {
+        self.0.write_response(p, io, res).await
+    }
+}
+
 #[cfg(test)]
 #[path = "codec_tests.rs"]
 mod tests;

@@ -114,3 +114,48 @@ fn chain_exchange_round_trips_within_limits() {
     .unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::InvalidData);
 }
+
+/// A reader that fails with `kind`, as a stream whose connection broke.
+struct Broken(io::ErrorKind);
+
+impl AsyncRead for Broken {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        _: &mut [u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        std::task::Poll::Ready(Err(io::Error::new(self.0, "broken")))
+    }
+}
+
+#[test]
+fn reporting_hands_over_malformed_requests_and_fails_on_broken_streams() {
+    let hello = HelloMessage {
+        heaviest_tipset: vec![cbor_cid(b"\x80")],
+        heaviest_tipset_height: 3,
+        heaviest_tipset_weight: BigInt::from(12),
+        genesis: cbor_cid(b"g"),
+    };
+    let mut codec = Reporting(HelloCodec);
+    let bytes = written(&mut codec, &HELLO, Some(Ok(hello.clone())), None);
+    assert_eq!(bytes, hello.encode());
+    let read = |bytes: &[u8]| {
+        block_on(Reporting(HelloCodec).read_request(&HELLO, &mut Cursor::new(bytes.to_vec())))
+    };
+    assert_eq!(read(&bytes).unwrap(), Ok(hello));
+    // Garbage, a truncated item and an oversized one are requests to report.
+    for bad in [
+        &[0xff, 0x00][..],
+        &bytes[..bytes.len() / 2],
+        &[0x5b, 0xff, 0, 0, 0, 0, 0, 0, 0],
+    ] {
+        assert!(read(bad).unwrap().is_err(), "{bad:?}");
+    }
+    // A broken stream is not the peer's bad request.
+    let broken = block_on(codec.read_request(&HELLO, &mut Broken(io::ErrorKind::ConnectionReset)));
+    assert_eq!(broken.unwrap_err().kind(), io::ErrorKind::ConnectionReset);
+    // Nothing malformed is ever sent.
+    let mut out = Cursor::new(Vec::new());
+    assert!(block_on(codec.write_request(&HELLO, &mut out, Err("no".into()))).is_err());
+    assert!(out.into_inner().is_empty());
+}

@@ -134,7 +134,11 @@ impl NetService {
             Command::Validated(id, source, acceptance) => self.validated(id, source, acceptance),
             Command::Penalise(peer, why) => self.penalise(peer, &why),
             Command::Exchange(peer, request, tx) => {
-                let id = self.swarm.behaviour_mut().xchg.send_request(&peer, request);
+                let id = self
+                    .swarm
+                    .behaviour_mut()
+                    .xchg
+                    .send_request(&peer, Ok(request));
                 self.exchanges.insert(id, tx);
             }
             Command::Fetch(cid, tx) => {

@@ -1,11 +1,11 @@
 //! Hello, chain exchange and bitswap events on the host's task.
 
 use crate::bitswap::BitswapEvent;
-use crate::codec::HELLO;
+use crate::codec::{malformed, Received, HELLO};
 use crate::service::{NetEvent, NetService};
 use crate::wire::hello::{unix_nanos_now, HelloMessage, LatencyMessage};
 use crate::wire::xchg;
-use libp2p::request_response::{self, Message};
+use libp2p::request_response::{self, Message, OutboundFailure};
 use libp2p::PeerId;
 use padma_types::block::TipSetKey;
 
@@ -17,7 +17,10 @@ impl NetService {
         }
         match self.chain.hello() {
             Ok(hello) => {
-                self.swarm.behaviour_mut().hello.send_request(&peer, hello);
+                self.swarm
+                    .behaviour_mut()
+                    .hello
+                    .send_request(&peer, Ok(hello));
             }
             Err(e) => tracing::debug!("no hello to say yet: {e:#}"),
         }
@@ -25,12 +28,20 @@ impl NetService {
 
     pub(crate) fn on_hello(
         &mut self,
-        event: request_response::Event<HelloMessage, LatencyMessage>,
+        event: request_response::Event<Received<HelloMessage>, LatencyMessage>,
     ) {
         match event {
             request_response::Event::Message { peer, message, .. } => match message {
                 Message::Request {
-                    request, channel, ..
+                    request: Err(why), ..
+                } => {
+                    // Left unanswered: the stream closes.
+                    self.penalise(peer, &format!("malformed hello: {why}"));
+                }
+                Message::Request {
+                    request: Ok(request),
+                    channel,
+                    ..
                 } => {
                     let arrival = unix_nanos_now();
                     let ours = self.chain.hello().map(|h| h.genesis).ok();
@@ -55,11 +66,16 @@ impl NetService {
                 }
             },
             request_response::Event::OutboundFailure { peer, error, .. } => {
+                if let OutboundFailure::Io(e) = &error {
+                    if malformed(e) {
+                        self.penalise(peer, &format!("malformed hello answer: {e}"));
+                        return;
+                    }
+                }
                 tracing::debug!(%peer, "hello failed: {error}");
             }
             request_response::Event::InboundFailure { peer, error, .. } => {
-                tracing::debug!(%peer, "bad hello: {error}");
-                self.penalise(peer, &format!("bad hello: {error}"));
+                tracing::debug!(%peer, "hello not answered: {error}");
             }
             request_response::Event::ResponseSent { .. } => {}
         }
@@ -79,12 +95,19 @@ impl NetService {
 
     pub(crate) fn on_xchg(
         &mut self,
-        event: request_response::Event<xchg::Request, xchg::Response>,
+        event: request_response::Event<Received<xchg::Request>, xchg::Response>,
     ) {
         match event {
             request_response::Event::Message { peer, message, .. } => match message {
                 Message::Request {
-                    request, channel, ..
+                    request: Err(why), ..
+                } => {
+                    self.penalise(peer, &format!("malformed chain exchange request: {why}"));
+                }
+                Message::Request {
+                    request: Ok(request),
+                    channel,
+                    ..
                 } => {
                     let chain = self.chain.clone();
                     let served = self.served_tx.clone();
@@ -109,6 +132,11 @@ impl NetService {
                 error,
                 ..
             } => {
+                if let OutboundFailure::Io(e) = &error {
+                    if malformed(e) {
+                        self.penalise(peer, &format!("malformed chain exchange answer: {e}"));
+                    }
+                }
                 if let Some(tx) = self.exchanges.remove(&request_id) {
                     let _ = tx.send(Err(anyhow::anyhow!("chain exchange with {peer}: {error}")));
                 }

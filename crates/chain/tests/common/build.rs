@@ -9,6 +9,8 @@ use fvm_shared::address::{Address, Payload};
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::message::Message;
 use fvm_shared::sector::PoStProof;
+use padma_chain::sync::StoreSource;
+use padma_chain::validate::FullBlock;
 use padma_state::actors::method;
 use padma_types::crypto::KeyInfo;
 use padma_types::message::message_signing_bytes;
@@ -187,4 +189,28 @@ pub fn push_window_post(t: &TestChain, round: i64) -> bool {
         .push_message(SignedMessage { message, signature }, true)
         .unwrap();
     true
+}
+
+/// The mining node's canonical blocks above genesis with their messages, lowest first.
+pub fn chain_blocks(t: &TestChain) -> Vec<Vec<FullBlock>> {
+    let source = StoreSource::new(t.svc().sm().chain().clone());
+    let mut out = Vec::new();
+    let mut key = t.head().key().clone();
+    loop {
+        let got = source.read(&key, 500, true).unwrap();
+        let Some(last) = got.last() else { break };
+        let below = last.tipset.parents();
+        let at_genesis = last.tipset.height() <= 1;
+        out.extend(
+            got.into_iter()
+                .filter(|f| f.tipset.height() > 0)
+                .map(|f| f.blocks.unwrap()),
+        );
+        if at_genesis {
+            break;
+        }
+        key = below;
+    }
+    out.reverse();
+    out
 }

@@ -1,7 +1,8 @@
 //! Validating what peers gossip before gossipsub forwards it: a block goes through the
 //! block path local blocks take (its messages found here or fetched by bitswap); a
 //! message goes through the pool's checks. Invalid payloads are rejected (which counts
-//! against the peer), ones that cannot be judged now are ignored.
+//! against the peer's gossip score, and the peer is penalised), ones that cannot be
+//! judged now are ignored.
 
 use super::Follower;
 use crate::wire::gossip::{decode_gossip_message, BlockMsg};
@@ -18,18 +19,37 @@ impl Follower {
         let msg = match BlockMsg::decode(data) {
             Ok(m) => m,
             Err(e) => {
-                tracing::warn!(peer = %source, "malformed gossiped block: {e}");
-                return MessageAcceptance::Reject;
+                return self
+                    .reject(source, format!("malformed gossiped block: {e}"))
+                    .await
             }
         };
         let cid = msg.header.cid();
         if !msg.messages_match_header() {
-            tracing::warn!(peer = %source, block = %cid, "gossiped block's message lists are not its header's");
-            return MessageAcceptance::Reject;
+            let why = format!("gossiped block {cid}: its message lists are not its header's");
+            return self.reject(source, why).await;
         }
         if let Some(reason) = self.svc.bad_block(&cid) {
-            tracing::debug!(block = %cid, "gossiped block is known bad: {reason}");
-            return MessageAcceptance::Reject;
+            return self
+                .reject(
+                    source,
+                    format!("gossiped block {cid} is known bad: {reason}"),
+                )
+                .await;
+        }
+        let parents = TipSetKey(msg.header.parents.clone());
+        if !self.syncer.is_known(&parents).unwrap_or(true) {
+            // Its parents are unknown here, so it cannot be judged (nor its messages
+            // worth fetching): catch up through the peer that forwarded it instead.
+            let h = &msg.header;
+            self.targets.offer(
+                source,
+                TipSetKey(vec![cid]),
+                h.height,
+                h.parent_weight.clone(),
+            );
+            tracing::debug!(block = %cid, "gossiped block on unknown parents");
+            return MessageAcceptance::Ignore;
         }
         let block = match self.block_with_messages(msg).await {
             Ok(b) => b,
@@ -38,7 +58,6 @@ impl Follower {
                 return MessageAcceptance::Ignore;
             }
         };
-        let parents = TipSetKey(block.header.parents.clone());
         let height = block.header.height;
         let parent_weight = block.header.parent_weight.clone();
         let svc = self.svc.clone();
@@ -46,8 +65,8 @@ impl Follower {
         match outcome {
             Ok(Ok(_)) => MessageAcceptance::Accept,
             Ok(Err(BlockError::Invalid(reason))) => {
-                tracing::warn!(peer = %source, block = %cid, "invalid gossiped block: {reason}");
-                MessageAcceptance::Reject
+                self.reject(source, format!("invalid gossiped block {cid}: {reason}"))
+                    .await
             }
             Ok(Err(BlockError::Temporary(reason))) => {
                 if !self.syncer.is_known(&parents).unwrap_or(true) {
@@ -64,6 +83,14 @@ impl Follower {
                 MessageAcceptance::Ignore
             }
         }
+    }
+
+    /// Rejects what `source` forwarded: gossipsub counts it against the peer's topic
+    /// score, and the host lowers its application score (an honest peer validates what
+    /// it forwards, so it never forwards this).
+    async fn reject(&self, source: PeerId, why: String) -> MessageAcceptance {
+        let _ = self.net.penalise(source, why).await;
+        MessageAcceptance::Reject
     }
 
     /// The block with its messages, found here or fetched by bitswap.
@@ -105,8 +132,9 @@ impl Follower {
         let m = match decode_gossip_message(data) {
             Ok(m) => m,
             Err(e) => {
-                tracing::warn!(peer = %source, "malformed gossiped message: {e}");
-                return MessageAcceptance::Reject;
+                return self
+                    .reject(source, format!("malformed gossiped message: {e}"))
+                    .await
             }
         };
         let svc = self.svc.clone();
@@ -116,8 +144,8 @@ impl Follower {
             Ok(Err(
                 e @ (MpoolError::BadSignature(_) | MpoolError::TooBig(_) | MpoolError::Invalid(_)),
             )) => {
-                tracing::warn!(peer = %source, message = %cid, "invalid gossiped message: {e}");
-                MessageAcceptance::Reject
+                self.reject(source, format!("invalid gossiped message {cid}: {e}"))
+                    .await
             }
             Ok(Err(e)) => {
                 tracing::debug!(message = %cid, "gossiped message not added: {e}");

@@ -14,6 +14,8 @@ pub use source::PeerSource;
 use crate::handle::{NetHandle, Topic};
 use crate::service::NetEvent;
 use anyhow::Result;
+use libp2p::gossipsub::{MessageAcceptance, MessageId};
+use libp2p::PeerId;
 use padma_chain::service::ChainService;
 use padma_chain::sync::Syncer;
 use std::future::Future;
@@ -23,6 +25,9 @@ use tokio::sync::{mpsc, Semaphore};
 
 /// Gossiped blocks and messages validated at once.
 const VALIDATING: usize = 8;
+/// Gossip payload waiting for validation, at most, in KiB: what arrives beyond it is
+/// ignored (not forwarded, not held), so a flood cannot pile up in memory.
+const QUEUED_GOSSIP_KIB: usize = 16 * 1024;
 
 /// The node's side of the network.
 #[derive(Clone)]
@@ -32,6 +37,7 @@ pub struct Follower {
     syncer: Syncer,
     targets: Arc<SyncTargets>,
     validating: Arc<Semaphore>,
+    queued: Arc<Semaphore>,
 }
 
 impl Follower {
@@ -43,6 +49,7 @@ impl Follower {
             svc,
             targets: Arc::new(SyncTargets::default()),
             validating: Arc::new(Semaphore::new(VALIDATING)),
+            queued: Arc::new(Semaphore::new(QUEUED_GOSSIP_KIB)),
         }
     }
 
@@ -81,39 +88,41 @@ impl Follower {
                 self.targets.offer(peer, head, height, weight);
             }
             NetEvent::GossipBlock { source, id, data } => {
-                self.validate_in_background(source, id, move |this| async move {
-                    this.on_gossip_block(source, &data).await
-                });
+                self.validate_gossip(source, id, data, true)
             }
             NetEvent::GossipMessage { source, id, data } => {
-                self.validate_in_background(source, id, move |this| async move {
-                    this.on_gossip_message(source, &data).await
-                });
+                self.validate_gossip(source, id, data, false)
             }
             NetEvent::PeerConnected(_) => {}
             NetEvent::PeerDisconnected(peer) => self.targets.forget_peer(&peer),
         }
     }
 
-    /// Validates a gossiped payload on a task of its own (at most [`VALIDATING`] at
-    /// once) and reports the verdict to gossipsub.
-    fn validate_in_background<F, Fut>(
-        &self,
-        source: libp2p::PeerId,
-        id: libp2p::gossipsub::MessageId,
-        validate: F,
-    ) where
-        F: FnOnce(Follower) -> Fut + Send + 'static,
-        Fut: Future<Output = libp2p::gossipsub::MessageAcceptance> + Send,
-    {
+    /// Validates a gossiped block (or message) when its turn comes, and tells gossipsub
+    /// the verdict; while too much waits already, it is ignored at once.
+    fn validate_gossip(&self, source: PeerId, id: MessageId, data: Vec<u8>, block: bool) {
+        let kib = u32::try_from(data.len() / 1024 + 1).unwrap_or(u32::MAX);
+        let Ok(queued) = self.queued.clone().try_acquire_many_owned(kib) else {
+            tracing::debug!(peer = %source, "gossip ignored: too much is waiting for validation");
+            let net = self.net.clone();
+            tokio::spawn(async move {
+                net.report_validation(id, source, MessageAcceptance::Ignore)
+                    .await
+            });
+            return;
+        };
         let this = self.clone();
         tokio::spawn(async move {
+            let _queued = queued;
             let Ok(_permit) = this.validating.clone().acquire_owned().await else {
                 return;
             };
-            let net = this.net.clone();
-            let verdict = validate(this).await;
-            let _ = net.report_validation(id, source, verdict).await;
+            let verdict = if block {
+                this.on_gossip_block(source, &data).await
+            } else {
+                this.on_gossip_message(source, &data).await
+            };
+            let _ = this.net.report_validation(id, source, verdict).await;
         });
     }
 

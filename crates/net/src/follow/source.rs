@@ -1,8 +1,9 @@
 //! A peer's chain as a [`TipsetSource`]: chain exchange requests, each answer checked
-//! ([`validate_response`]) before the syncer sees it.
+//! ([`validate_response`]) before the syncer sees it; a peer whose answer is not one
+//! (other than an error status) is penalised.
 
 use crate::handle::NetHandle;
-use crate::wire::xchg::{validate_response, Request, Segment, HEADERS, MESSAGES};
+use crate::wire::xchg::{validate_response, Request, ResponseError, Segment, HEADERS, MESSAGES};
 use anyhow::Result;
 use libp2p::PeerId;
 use padma_chain::sync::{FetchedTipset, TipsetSource};
@@ -33,8 +34,20 @@ impl TipsetSource for PeerSource {
             },
         };
         let response = self.net.chain_exchange(self.peer, request.clone()).await?;
-        let segment = validate_response(&request, response, &[])
-            .map_err(|e| anyhow::anyhow!("chain exchange answer from {}: {e}", self.peer))?;
+        let segment = match validate_response(&request, response, &[]) {
+            Ok(s) => s,
+            Err(e) => {
+                // An error status is the peer's honest answer; anything else is a lie.
+                if !matches!(e, ResponseError::Status { .. }) {
+                    let why = format!("chain exchange answer not what was asked: {e}");
+                    let _ = self.net.penalise(self.peer, why).await;
+                }
+                return Err(anyhow::anyhow!(
+                    "chain exchange answer from {}: {e}",
+                    self.peer
+                ));
+            }
+        };
         Ok(match segment {
             Segment::Headers(v) => v
                 .into_iter()

@@ -470,3 +470,46 @@ fn bad_responses_are_refused() {
         ResponseError::Request(RequestError::ZeroLength)
     );
 }
+
+#[test]
+fn a_parent_above_its_child_is_refused() {
+    let meta = cbor_cid(b"\x80");
+    let parent = header(1000, 5, vec![cbor_cid(b"genesis")], meta);
+    let child = header(1000, 3, vec![parent.cid()], meta);
+    let req = Request {
+        head: vec![child.cid()],
+        length: 2,
+        options: HEADERS,
+    };
+    let answer = |parent_height: i64| {
+        let mut p = parent.clone();
+        p.height = parent_height;
+        let mut c = child.clone();
+        c.parents = vec![p.cid()];
+        let req = Request {
+            head: vec![c.cid()],
+            ..req.clone()
+        };
+        let resp = Response {
+            status: Status::Ok,
+            error_message: String::new(),
+            chain: [c, p]
+                .into_iter()
+                .map(|h| BsTipSet {
+                    blocks: vec![h],
+                    messages: None,
+                })
+                .collect(),
+        };
+        validate_response(&req, resp, &[])
+    };
+    assert_eq!(
+        answer(5).unwrap_err(),
+        ResponseError::ParentNotBelow { index: 1 }
+    );
+    assert_eq!(
+        answer(3).unwrap_err(),
+        ResponseError::ParentNotBelow { index: 1 }
+    );
+    assert_eq!(answer(2).unwrap().len(), 2);
+}

@@ -93,6 +93,12 @@ pub enum ResponseError {
         /// Position of the tipset that should have been the parent.
         index: usize,
     },
+    /// A parent tipset not below its child.
+    #[error("tipset {index} is the parent of tipset {} but not below it", index - 1)]
+    ParentNotBelow {
+        /// Position of the parent.
+        index: usize,
+    },
     /// Messages missing, or not fitting the blocks.
     #[error("tipset {index}: {error}")]
     Messages {
@@ -188,6 +194,9 @@ pub fn validate_response(
             if let [child, parent] = pair {
                 if child.parents() != *parent.key() {
                     return Err(ResponseError::NotLinked { index: i + 1 });
+                }
+                if parent.height() >= child.height() {
+                    return Err(ResponseError::ParentNotBelow { index: i + 1 });
                 }
             }
         }
