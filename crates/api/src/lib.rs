@@ -7,7 +7,7 @@
 //! The modules hold method definitions only (and, in [`common`], the one implementation
 //! of the common methods). The Lotus JSON wire types the methods carry are defined in
 //! `padma_types::json`, one module per namespace (`block`, `chain`, `state`,
-//! `msg_search`, `invoc`, `miner`, `mining`, `mpool`, `sync`, `version`,
+//! `msg_search`, `invoc`, `miner`, `mining`, `mpool`, `net`, `sync`, `version`,
 //! `storage_miner`). Each module here re-exports the namespace wire types its methods
 //! carry — re-exports, not copies: `padma_api::state::ActorJson` is
 //! `padma_types::json::state::ActorJson` — and [`miner_json`] is `padma_types::json::miner` under its former path.
@@ -20,6 +20,7 @@ pub mod miner_state;
 pub mod mining;
 pub mod mpool;
 pub mod msg_search;
+pub mod net;
 pub mod randomness;
 pub mod state;
 pub mod state_call;
@@ -33,6 +34,7 @@ pub use padma_types::json::miner as miner_json;
 
 use padma_rpc::MethodInfo;
 
+pub use net::net_methods;
 pub use storage_miner::storage_miner_methods;
 
 /// Every FullNode method padma serves, in table order.
@@ -51,6 +53,7 @@ pub fn full_node_methods() -> Vec<MethodInfo> {
         miner_state::miner_state_methods(),
         randomness::randomness_methods(),
         state_call::state_call_methods(),
+        net::net_methods(),
     ]
     .concat()
 }

@@ -1,6 +1,7 @@
 //! Sync methods: the sync state, bad blocks, and submitting a mined block.
 
 use padma_rpc::rpc_methods;
+use padma_types::json::block::{BlockHeaderJson, TipSetKeyJson};
 pub use padma_types::json::mining::BlockMsgJson;
 pub use padma_types::json::sync::{ActiveSyncJson, SyncStateJson};
 use padma_types::json::CidJson;
@@ -20,4 +21,11 @@ rpc_methods! {
     SyncUnmarkAllBad = "Filecoin.SyncUnmarkAllBad", Admin, call () -> ();
     /// Validates a mined block (its messages found by CID) and accepts it.
     SyncSubmitBlock = "Filecoin.SyncSubmitBlock", Write, call (blk: BlockMsgJson) -> ();
+    /// Makes the chain keep a tipset: the head moves to it unless already on top of it,
+    /// and no chain without it becomes the head.
+    SyncCheckpoint = "Filecoin.SyncCheckpoint", Admin, call (tsk: TipSetKeyJson) -> ();
+    /// Whether every block of a known tipset is valid (validated again).
+    SyncValidateTipset = "Filecoin.SyncValidateTipset", Read, call (tsk: TipSetKeyJson) -> bool;
+    /// Block headers as this node accepts them.
+    SyncIncomingBlocks = "Filecoin.SyncIncomingBlocks", Read, channel () -> BlockHeaderJson;
 }

@@ -49,7 +49,9 @@ async fn main() {
     let started = Instant::now();
     let built = mine_with_messages(&a, 1..epochs + 1, per_epoch).await;
     let mining = started.elapsed();
+    let started = Instant::now();
     let blocks = chain_blocks(&a);
+    let reading = started.elapsed();
     let tipsets = blocks.len();
     let messages: usize = blocks
         .iter()
@@ -64,6 +66,10 @@ async fn main() {
         built.pushed
     );
     assert_eq!(tipsets, built.blocks, "every block mined is on the chain");
+    println!(
+        "read the chain back with its messages, as a source serves it, in {:.1} s",
+        reading.as_secs_f64()
+    );
     let span = a.head().height() as usize;
 
     // (a) Local validation: block by block, in order, on a fresh node.

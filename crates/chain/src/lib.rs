@@ -8,6 +8,7 @@ pub mod base_info;
 pub mod basefee;
 pub mod block_messages;
 mod bounded;
+pub mod checkpoint;
 pub mod consensus;
 pub mod externs;
 pub mod gas_estimate;

@@ -74,9 +74,10 @@ pub struct ChainService {
     bad: Mutex<BoundedMap<Cid, String>>,
     bls_sigs: Mutex<BoundedMap<Cid, Signature>>,
     candidates: Mutex<Candidates>,
-    accepting: Mutex<()>,
+    pub(crate) accepting: Mutex<()>,
     blocks: broadcast::Sender<FullBlock>,
     sync: Arc<SyncTracker>,
+    pub(crate) checkpoint: Mutex<Option<TipSet>>,
 }
 
 impl ChainService {
@@ -92,6 +93,7 @@ impl ChainService {
             accepting: Mutex::new(()),
             blocks,
             sync: SyncTracker::new(),
+            checkpoint: Mutex::new(None),
         })
     }
 
@@ -293,7 +295,7 @@ impl ChainService {
         let ts = TipSet::new(blocks)?;
         let weight = compute_weight(&self.sm, &ts).map_err(|e| anyhow::anyhow!("{e}"))?;
         cs.put_tipset(&ts, &weight)?;
-        let moved = cs.maybe_take_heavier(ts.clone())?;
+        let moved = self.allowed_by_checkpoint(&ts)? && cs.maybe_take_heavier(ts.clone())?;
         if moved {
             tracing::info!(height = ts.height(), blocks = ts.blocks().len(), %weight, "new head");
         }

@@ -20,13 +20,15 @@ use padma_chain::HeadChangeKind;
 use padma_types::block::{TipSet, TipSetKey};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// Small batches, so that a short chain takes several requests of each kind and a
 /// last segment shorter than the others.
 const SMALL: SyncConfig = SyncConfig {
     header_batch: 5,
     message_batch: 4,
+    request_timeout: Duration::from_secs(60),
 };
 
 fn source(t: &TestChain) -> StoreSource {
@@ -87,6 +89,15 @@ impl<S: TipsetSource> TipsetSource for Recording<S> {
         let heights = got.iter().map(|f| f.tipset.height()).collect();
         self.log.lock().unwrap().push((with_messages, heights));
         Ok(got)
+    }
+}
+
+/// A source that never answers.
+struct Silent;
+
+impl TipsetSource for Silent {
+    async fn fetch(&self, _: &TipSetKey, _: u64, _: bool) -> anyhow::Result<Vec<FetchedTipset>> {
+        std::future::pending().await
     }
 }
 
@@ -169,9 +180,17 @@ async fn a_new_node_catches_up_to_a_chain_with_messages() {
     assert!(built.blocks >= 25, "only {} blocks mined", built.blocks);
     let b = a.peer();
     let genesis = b.head();
-    let src = Recording::new(source(&a));
+    let src = Arc::new(Recording::new(source(&a)));
     let syncer = Syncer::new(b.svc().clone()).with_config(SMALL);
-    let report = syncer.sync_to(a.head().key(), &src).await.unwrap();
+    // A sync can run on a task of its own.
+    let target = a.head().key().clone();
+    let report = tokio::spawn({
+        let (syncer, src) = (syncer.clone(), src.clone());
+        async move { syncer.sync_to(&target, &src).await }
+    })
+    .await
+    .unwrap()
+    .unwrap();
     assert_same_chain(&a, &b);
     let tipsets = canonical(&a);
     assert_eq!(report.base_height, 0);
@@ -281,6 +300,20 @@ async fn what_a_lying_or_failing_source_sends_is_refused() {
         matches!(&e, SyncError::Source(m) if m.contains("connection reset")),
         "{e}"
     );
+
+    let e = Syncer::new(b.svc().clone())
+        .with_config(SyncConfig {
+            request_timeout: Duration::from_millis(50),
+            ..SMALL
+        })
+        .sync_to(&target, &Silent)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, SyncError::Source(m) if m.contains("no answer")),
+        "{e}"
+    );
+    assert_eq!(b.head().height(), 0);
 
     let e = refused(&b, &target, &Faulty::new(src(), |_, _, _| Ok(Vec::new()))).await;
     assert!(
@@ -521,4 +554,30 @@ async fn a_sync_stopped_midway_resumes_after_a_restart_without_fetching_again() 
             );
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_checkpoint_keeps_the_head_on_its_chain() {
+    let a = TestChain::new(3600);
+    let b = a.peer();
+    let c = a.peer();
+    mine_with_messages(&a, 1..12, 1).await;
+    mine_with_messages(&c, 1..4, 0).await;
+    let syncer = Syncer::new(b.svc().clone()).with_config(SMALL);
+    syncer.sync_to(c.head().key(), &source(&c)).await.unwrap();
+    assert_eq!(b.head().key(), c.head().key());
+    // Checkpointed on C's chain, B takes A's heavier chain in but not as its head.
+    b.svc().set_checkpoint(c.head().key()).unwrap();
+    syncer.sync_to(a.head().key(), &source(&a)).await.unwrap();
+    assert!(syncer.is_known(a.head().key()).unwrap());
+    assert_eq!(b.head().key(), c.head().key());
+    // A checkpoint on A's chain moves the head there at once.
+    b.svc().set_checkpoint(a.head().key()).unwrap();
+    assert_eq!(b.head().key(), a.head().key());
+    assert!(b
+        .svc()
+        .revalidate_tipset(a.head().key(), padma_chain::network::now_ms())
+        .unwrap());
+    let unknown = TipSetKey(vec![c.svc().sm().genesis().messages]);
+    assert!(b.svc().set_checkpoint(&unknown).is_err());
 }

@@ -50,6 +50,9 @@ enum Command {
     Mpool(cmd::mpool::MpoolCmd),
     /// Query chain state: actors, addresses, miners, power, messages, local calls.
     State(cmd::state::StateArgs),
+    /// Manage P2P Network.
+    #[command(subcommand)]
+    Net(cmd::net::NetCmd),
     /// Inspect the chain syncer.
     #[command(subcommand)]
     Sync(cmd::sync::SyncCmd),
@@ -89,6 +92,7 @@ fn main() {
             Command::Chain(c) => cmd::chain::run(c, &target).await,
             Command::Mpool(c) => cmd::mpool::run(c, &target).await,
             Command::State(a) => cmd::state::run(a, &target).await,
+            Command::Net(c) => cmd::net::run(c, &target).await,
             Command::Sync(c) => cmd::sync::run(c, &target).await,
             Command::FetchParams { size } => cmd::fetch_params::run(size).await,
         }

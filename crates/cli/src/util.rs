@@ -176,6 +176,50 @@ pub fn go_duration(nanos: i128) -> String {
     }
 }
 
+/// Parses a duration as Go's `time.ParseDuration` does (`1s`, `1.5s`, `1m30s`,
+/// `250ms`, `0`), without a sign: a sequence of decimal numbers, each with a unit (`ns`,
+/// `us`/`µs`, `ms`, `s`, `m`, `h`).
+pub fn parse_go_duration(text: &str) -> Result<std::time::Duration, String> {
+    let bad = || format!("invalid duration \"{text}\"");
+    if text == "0" {
+        return Ok(std::time::Duration::ZERO);
+    }
+    let mut rest = text;
+    let mut total: f64 = 0.0;
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(bad)?;
+        let (number, tail) = rest.split_at(number_len);
+        if number.is_empty() || number == "." {
+            return Err(bad());
+        }
+        let value: f64 = number.parse().map_err(|_| bad())?;
+        let unit_len = tail
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit_len);
+        let nanos_per_unit = match unit {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return Err(format!("unknown unit \"{unit}\" in duration \"{text}\"")),
+        };
+        total += value * nanos_per_unit;
+        rest = tail;
+    }
+    if !total.is_finite() || total >= u64::MAX as f64 {
+        return Err(bad());
+    }
+    Ok(std::time::Duration::from_nanos(total.round() as u64))
+}
+
 /// Parses an RFC 3339 time (as Go writes `time.Time` in JSON) to Unix nanoseconds;
 /// Go's zero time (year 1) and unreadable text are `None`. Every piece is taken with
 /// `get`, so text with multi-byte characters is refused, not split.
@@ -252,6 +296,31 @@ mod tests {
         assert_eq!(go_duration(3_600_000_000_000), "1h0m0s");
         assert_eq!(go_duration(350_000_000), "350ms");
         assert_eq!(go_duration(1_500), "1.5µs");
+    }
+
+    #[test]
+    fn go_durations_parse() {
+        let ms = |v: u64| std::time::Duration::from_millis(v);
+        assert_eq!(parse_go_duration("1s"), Ok(ms(1000)));
+        assert_eq!(parse_go_duration("0"), Ok(ms(0)));
+        assert_eq!(parse_go_duration("250ms"), Ok(ms(250)));
+        assert_eq!(parse_go_duration("1.5s"), Ok(ms(1500)));
+        assert_eq!(parse_go_duration("1m30s"), Ok(ms(90_000)));
+        assert_eq!(parse_go_duration("1h"), Ok(ms(3_600_000)));
+        assert_eq!(parse_go_duration("3µs").map(|d| d.as_nanos()), Ok(3000));
+        for bad in [
+            "",
+            "1",
+            "s",
+            "1x",
+            ".s",
+            "-1s",
+            "1s2",
+            "9999999999999h",
+            "1é",
+        ] {
+            assert!(parse_go_duration(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

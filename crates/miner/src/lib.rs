@@ -7,6 +7,7 @@ pub mod cli;
 pub mod fullnode;
 pub mod identity;
 pub mod init;
+pub mod libp2p;
 pub mod messages;
 pub mod mining;
 pub mod mining_client;

@@ -167,6 +167,15 @@ async fn start(node: FullNode, o: RunOptions) -> Result<Started> {
         .write_token(&auth.issue(&Permission::Admin.up_to()))?;
     let shutdown = Shutdown::new();
     let mut services = Supervisor::new(shutdown.clone()).stop_timeout(STOP_TIMEOUT);
+    let identity = repo.identity()?;
+    if let Some(on_chain) = &info.peer_id {
+        if *on_chain != identity.peer_id() {
+            tracing::warn!(on_chain = %on_chain, ours = %identity.peer_id(), "the miner's peer ID on chain is not this repo's libp2p identity");
+        }
+    }
+    let host = crate::libp2p::start(&node, &identity).await?;
+    let host_stop = shutdown.requested();
+    services.add("libp2p", host.service.run(host_stop));
     let sectors = add_proving_and_sealing(
         &mut services,
         &node,

@@ -3,7 +3,9 @@
 //! multistream-select negotiation), with rates updated once a second (what
 //! `NetBandwidthStats*` report).
 
-use libp2p::core::muxing::{StreamMuxer, StreamMuxerBox, StreamMuxerEvent, StreamMuxerExt, SubstreamBox};
+use libp2p::core::muxing::{
+    StreamMuxer, StreamMuxerBox, StreamMuxerEvent, StreamMuxerExt, SubstreamBox,
+};
 use libp2p::PeerId;
 use std::collections::HashMap;
 use std::io;
@@ -34,14 +36,27 @@ struct Counter {
 
 impl Counter {
     fn add(&self, inbound: bool, n: usize) {
-        let c = if inbound { &self.bytes_in } else { &self.bytes_out };
+        let c = if inbound {
+            &self.bytes_in
+        } else {
+            &self.bytes_out
+        };
         c.fetch_add(n as u64, Ordering::Relaxed);
     }
 
     fn tick(&self, secs: f64) {
-        let (i, o) = (self.bytes_in.load(Ordering::Relaxed), self.bytes_out.load(Ordering::Relaxed));
+        let (i, o) = (
+            self.bytes_in.load(Ordering::Relaxed),
+            self.bytes_out.load(Ordering::Relaxed),
+        );
         let mut r = self.rates.lock().unwrap_or_else(|p| p.into_inner());
-        let smooth = |old: f64, new: f64| if old == 0.0 { new } else { 0.5 * old + 0.5 * new };
+        let smooth = |old: f64, new: f64| {
+            if old == 0.0 {
+                new
+            } else {
+                0.5 * old + 0.5 * new
+            }
+        };
         let (last_in, last_out, rate_in, rate_out) = *r;
         let secs = secs.max(0.001);
         *r = (
@@ -100,17 +115,31 @@ impl Meter {
 
     fn protocol(&self, name: &str) -> Arc<Counter> {
         let mut p = self.protocols.lock().unwrap_or_else(|p| p.into_inner());
-        let name = if p.len() >= MAX_PROTOCOLS && !p.contains_key(name) { "other" } else { name };
+        let name = if p.len() >= MAX_PROTOCOLS && !p.contains_key(name) {
+            "other"
+        } else {
+            name
+        };
         p.entry(name.to_string()).or_default().clone()
     }
 
     /// Updates the rates; called once a second.
     pub fn tick(&self, secs: f64) {
         self.total.tick(secs);
-        for c in self.peers.lock().unwrap_or_else(|p| p.into_inner()).values() {
+        for c in self
+            .peers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+        {
             c.tick(secs);
         }
-        for c in self.protocols.lock().unwrap_or_else(|p| p.into_inner()).values() {
+        for c in self
+            .protocols
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+        {
             c.tick(secs);
         }
     }
@@ -122,7 +151,10 @@ impl Meter {
 
     /// Substreams open now: (inbound, outbound).
     pub fn open_streams(&self) -> (u64, u64) {
-        (self.streams_in.load(Ordering::Relaxed), self.streams_out.load(Ordering::Relaxed))
+        (
+            self.streams_in.load(Ordering::Relaxed),
+            self.streams_out.load(Ordering::Relaxed),
+        )
     }
 
     /// Per peer.
@@ -146,7 +178,11 @@ struct CountedMuxer {
 
 impl CountedMuxer {
     fn wrap(&self, s: SubstreamBox, inbound: bool) -> SubstreamBox {
-        let open = if inbound { &self.meter.streams_in } else { &self.meter.streams_out };
+        let open = if inbound {
+            &self.meter.streams_in
+        } else {
+            &self.meter.streams_out
+        };
         open.fetch_add(1, Ordering::Relaxed);
         SubstreamBox::new(CountedStream {
             inbound,
@@ -165,12 +201,16 @@ impl StreamMuxer for CountedMuxer {
 
     fn poll_inbound(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<SubstreamBox>> {
         let this = self.get_mut();
-        this.inner.poll_inbound_unpin(cx).map_ok(|s| this.wrap(s, true))
+        this.inner
+            .poll_inbound_unpin(cx)
+            .map_ok(|s| this.wrap(s, true))
     }
 
     fn poll_outbound(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<SubstreamBox>> {
         let this = self.get_mut();
-        this.inner.poll_outbound_unpin(cx).map_ok(|s| this.wrap(s, false))
+        this.inner
+            .poll_outbound_unpin(cx)
+            .map_ok(|s| this.wrap(s, false))
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -201,7 +241,11 @@ impl Negotiation {
         if self.done {
             return None;
         }
-        let buf = if inbound { &mut self.read } else { &mut self.written };
+        let buf = if inbound {
+            &mut self.read
+        } else {
+            &mut self.written
+        };
         let room = NEGOTIATION_WINDOW.saturating_sub(buf.len());
         buf.extend(bytes.iter().take(room));
         let (a, b) = (lines(&self.read), lines(&self.written));
@@ -226,7 +270,10 @@ fn lines(buf: &[u8]) -> Vec<String> {
     while let Ok((len, tail)) = unsigned_varint::decode::usize(rest) {
         let Some(line) = tail.get(..len) else { break };
         rest = tail.get(len..).unwrap_or_default();
-        let Some(name) = line.strip_suffix(b"\n").and_then(|l| std::str::from_utf8(l).ok()) else {
+        let Some(name) = line
+            .strip_suffix(b"\n")
+            .and_then(|l| std::str::from_utf8(l).ok())
+        else {
             break;
         };
         if name.starts_with('/') && name != "/multistream/1.0.0" {
@@ -247,7 +294,11 @@ struct CountedStream {
 
 impl Drop for CountedStream {
     fn drop(&mut self) {
-        let open = if self.inbound { &self.meter.streams_in } else { &self.meter.streams_out };
+        let open = if self.inbound {
+            &self.meter.streams_in
+        } else {
+            &self.meter.streams_out
+        };
         open.fetch_sub(1, Ordering::Relaxed);
     }
 }
@@ -292,7 +343,11 @@ impl futures::AsyncRead for CountedStream {
 }
 
 impl futures::AsyncWrite for CountedStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let r = Pin::new(&mut this.inner).poll_write(cx, buf);
         if let Poll::Ready(Ok(n)) = r {

@@ -8,9 +8,9 @@ use crate::config::NetConfig;
 use crate::gate::{Gate, SharedBlockList};
 use libp2p::connection_limits::{self, ConnectionLimits};
 use libp2p::kad::{self, store::MemoryStore};
+use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::NetworkBehaviour;
-use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::{gossipsub, identify, ping, StreamProtocol};
 use std::sync::Arc;
 use std::time::Duration;
@@ -75,6 +75,8 @@ impl Behaviour {
         let kad = if config.kademlia {
             let mut c = kad::Config::new(kad_protocol(&config.network_name)?);
             c.set_query_timeout(Duration::from_secs(30));
+            // The host refreshes the routing table itself, when it has peers.
+            c.set_periodic_bootstrap_interval(None);
             let mut k = kad::Behaviour::with_config(peer, MemoryStore::new(peer), c);
             k.set_mode(Some(kad::Mode::Server));
             Some(k)

@@ -20,8 +20,12 @@ pub trait ChainAccess: Send + Sync + 'static {
 
 impl ChainAccess for ChainStore {
     fn hello(&self) -> Result<HelloMessage> {
-        let head = self.head().ok_or_else(|| anyhow!("the chain has no head yet"))?;
-        let genesis = self.genesis()?.ok_or_else(|| anyhow!("the chain has no genesis yet"))?;
+        let head = self
+            .head()
+            .ok_or_else(|| anyhow!("the chain has no head yet"))?;
+        let genesis = self
+            .genesis()?
+            .ok_or_else(|| anyhow!("the chain has no genesis yet"))?;
         let weight = self.weight(head.key())?.unwrap_or_default();
         Ok(HelloMessage {
             heaviest_tipset: head.key().0.clone(),
@@ -37,5 +41,35 @@ impl ChainAccess for ChainStore {
 
     fn blocks(&self) -> Arc<dyn BitswapStore> {
         self.blockstore().clone()
+    }
+}
+
+/// A host with no chain of its own (the storage miner's): it says no hello, answers
+/// chain exchange with "not found" and serves no blocks.
+pub struct NoChain;
+
+struct NoBlocks;
+
+impl BitswapStore for NoBlocks {
+    fn has(&self, _cid: &cid::Cid) -> bool {
+        false
+    }
+
+    fn get(&self, _cid: &cid::Cid) -> Option<Vec<u8>> {
+        None
+    }
+}
+
+impl ChainAccess for NoChain {
+    fn hello(&self) -> Result<HelloMessage> {
+        Err(anyhow!("this host keeps no chain"))
+    }
+
+    fn serve_chain_exchange(&self, _req: &Request) -> Response {
+        Response::error(xchg::Status::NotFound, "this host keeps no chain")
+    }
+
+    fn blocks(&self) -> Arc<dyn BitswapStore> {
+        Arc::new(NoBlocks)
     }
 }

@@ -16,6 +16,13 @@ impl NetService {
             Command::ListenAddrs(tx) => {
                 let _ = tx.send(self.swarm.listeners().cloned().collect());
             }
+            Command::Listening(tx) => {
+                if self.swarm.listeners().next().is_some() {
+                    let _ = tx.send(self.swarm.listeners().cloned().collect());
+                } else {
+                    self.listen_waiters.push(tx);
+                }
+            }
             Command::Connect(peer, tx) => self.connect(peer, tx),
             Command::Disconnect(peer, tx) => {
                 let _ = self.swarm.disconnect_peer_id(peer);
@@ -27,7 +34,11 @@ impl NetService {
                     .connected_peers()
                     .map(|p| PeerAddrs {
                         id: *p,
-                        addrs: self.book.get(p).map(|r| r.connected_addrs.clone()).unwrap_or_default(),
+                        addrs: self
+                            .book
+                            .get(p)
+                            .map(|r| r.connected_addrs.clone())
+                            .unwrap_or_default(),
                     })
                     .collect();
                 let _ = tx.send(peers);
@@ -38,7 +49,10 @@ impl NetService {
             Command::FindPeer(peer, tx) => self.find_peer(peer, tx),
             Command::Ping(peer, tx) => {
                 if self.swarm.is_connected(&peer) {
-                    self.pings.entry(peer).or_default().push((Instant::now(), tx));
+                    self.pings
+                        .entry(peer)
+                        .or_default()
+                        .push((Instant::now(), tx));
                 } else {
                     let _ = tx.send(Err(anyhow::anyhow!("not connected to {peer}")));
                 }
@@ -104,7 +118,12 @@ impl NetService {
             }
             Command::Publish(topic, data, tx) => {
                 let t = self.topic(topic);
-                let r = match self.swarm.behaviour_mut().gossipsub.publish(t.clone(), data) {
+                let r = match self
+                    .swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .publish(t.clone(), data)
+                {
                     Ok(_) => Ok(()),
                     // Nobody to tell is not a failure of the publisher.
                     Err(libp2p::gossipsub::PublishError::NoPeersSubscribedToTopic) => Ok(()),
@@ -115,7 +134,11 @@ impl NetService {
             Command::Validated(id, source, acceptance) => self.validated(id, source, acceptance),
             Command::Penalise(peer, why) => self.penalise(peer, &why),
             Command::Exchange(peer, request, tx) => {
-                let id = self.swarm.behaviour_mut().xchg.send_request(&peer, Ok(request));
+                let id = self
+                    .swarm
+                    .behaviour_mut()
+                    .xchg
+                    .send_request(&peer, Ok(request));
                 self.exchanges.insert(id, tx);
             }
             Command::Fetch(cid, tx) => {
@@ -164,10 +187,17 @@ impl NetService {
         }
     }
 
-    fn find_peer(&mut self, peer: PeerId, tx: tokio::sync::oneshot::Sender<anyhow::Result<PeerAddrs>>) {
+    fn find_peer(
+        &mut self,
+        peer: PeerId,
+        tx: tokio::sync::oneshot::Sender<anyhow::Result<PeerAddrs>>,
+    ) {
         let known = self.book.addrs(&peer);
         if !known.is_empty() {
-            let _ = tx.send(Ok(PeerAddrs { id: peer, addrs: known }));
+            let _ = tx.send(Ok(PeerAddrs {
+                id: peer,
+                addrs: known,
+            }));
             return;
         }
         match self.swarm.behaviour_mut().kad.as_mut() {
@@ -197,7 +227,11 @@ impl NetService {
 
     /// Closes connections the block list now refuses.
     fn close_blocked(&mut self) {
-        let list = self.block_list.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let list = self
+            .block_list
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let peers: Vec<PeerId> = self.swarm.connected_peers().copied().collect();
         for p in peers {
             let by_addr = self

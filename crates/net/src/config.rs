@@ -68,7 +68,9 @@ impl NetConfig {
     pub fn local(network_name: &str, genesis: Cid) -> NetConfig {
         NetConfig {
             keypair: Keypair::generate_ed25519(),
-            listen_addrs: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap_or_else(|_| Multiaddr::empty())],
+            listen_addrs: vec!["/ip4/127.0.0.1/tcp/0"
+                .parse()
+                .unwrap_or_else(|_| Multiaddr::empty())],
             bootstrap_peers: Vec::new(),
             network_name: network_name.to_string(),
             genesis,

@@ -11,10 +11,27 @@ impl NetService {
     pub(crate) fn on_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
         match event {
             SwarmEvent::NewListenAddr { address, .. } => {
-                tracing::info!("libp2p listening on {address}/p2p/{}", self.swarm.local_peer_id());
+                tracing::info!(
+                    "libp2p listening on {address}/p2p/{}",
+                    self.swarm.local_peer_id()
+                );
+                // The swarm lists the new address only after this event; it is added here.
+                let mut addrs: Vec<_> = self.swarm.listeners().cloned().collect();
+                if !addrs.contains(&address) {
+                    addrs.push(address);
+                }
+                for tx in self.listen_waiters.drain(..) {
+                    let _ = tx.send(addrs.clone());
+                }
             }
-            SwarmEvent::ConnectionEstablished { peer_id, endpoint, num_established, .. } => {
-                self.book.connected(peer_id, endpoint.get_remote_address().clone());
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                endpoint,
+                num_established,
+                ..
+            } => {
+                self.book
+                    .connected(peer_id, endpoint.get_remote_address().clone());
                 for tx in self.dials.remove(&peer_id).unwrap_or_default() {
                     let _ = tx.send(Ok(()));
                 }
@@ -26,20 +43,28 @@ impl NetService {
                     self.emit(NetEvent::PeerConnected(peer_id));
                 }
             }
-            SwarmEvent::ConnectionClosed { peer_id, endpoint, num_established, .. } => {
-                self.book.disconnected(&peer_id, endpoint.get_remote_address());
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                endpoint,
+                num_established,
+                ..
+            } => {
+                self.book
+                    .disconnected(&peer_id, endpoint.get_remote_address());
                 if num_established == 0 {
                     self.said_hello.remove(&peer_id);
                     tracing::debug!(peer = %peer_id, "disconnected");
                     self.emit(NetEvent::PeerDisconnected(peer_id));
                 }
             }
-            SwarmEvent::OutgoingConnectionError { peer_id: Some(peer), error, .. } => {
-                if !self.swarm.is_connected(&peer) {
-                    self.book.entry(peer).dial_failed = true;
-                    for tx in self.dials.remove(&peer).unwrap_or_default() {
-                        let _ = tx.send(Err(anyhow::anyhow!("failed to dial {peer}: {error}")));
-                    }
+            SwarmEvent::OutgoingConnectionError {
+                peer_id: Some(peer),
+                error,
+                ..
+            } if !self.swarm.is_connected(&peer) => {
+                self.book.entry(peer).dial_failed = true;
+                for tx in self.dials.remove(&peer).unwrap_or_default() {
+                    let _ = tx.send(Err(anyhow::anyhow!("failed to dial {peer}: {error}")));
                 }
             }
             SwarmEvent::Behaviour(b) => self.on_behaviour_event(b),
@@ -57,20 +82,31 @@ impl NetService {
                         kad.add_address(&peer_id, a.clone());
                     }
                 }
-                self.book.identified(peer_id, info.agent_version, protocols, info.listen_addrs);
+                self.book
+                    .identified(peer_id, info.agent_version, protocols, info.listen_addrs);
             }
-            BehaviourEvent::Ping(ping::Event { peer, result: Ok(rtt), .. }) => {
+            BehaviourEvent::Ping(ping::Event {
+                peer,
+                result: Ok(rtt),
+                ..
+            }) => {
                 self.book.entry(peer).latency = Some(rtt);
                 for (_, tx) in self.pings.remove(&peer).unwrap_or_default() {
                     let _ = tx.send(Ok(rtt));
                 }
             }
-            BehaviourEvent::Ping(ping::Event { peer, result: Err(e), .. }) => {
+            BehaviourEvent::Ping(ping::Event {
+                peer,
+                result: Err(e),
+                ..
+            }) => {
                 for (_, tx) in self.pings.remove(&peer).unwrap_or_default() {
                     let _ = tx.send(Err(anyhow::anyhow!("ping {peer}: {e}")));
                 }
             }
-            BehaviourEvent::Kad(kad::Event::OutboundQueryProgressed { id, result, step, .. }) => {
+            BehaviourEvent::Kad(kad::Event::OutboundQueryProgressed {
+                id, result, step, ..
+            }) => {
                 self.on_kad_result(id, result, step.last);
             }
             BehaviourEvent::Gossipsub(gossipsub::Event::Message {
@@ -86,14 +122,23 @@ impl NetService {
     }
 
     fn on_kad_result(&mut self, id: kad::QueryId, result: kad::QueryResult, last: bool) {
-        let kad::QueryResult::GetClosestPeers(result) = result else { return };
-        let Some((wanted, _)) = self.finds.get(&id) else { return };
+        let kad::QueryResult::GetClosestPeers(result) = result else {
+            return;
+        };
+        let Some((wanted, _)) = self.finds.get(&id) else {
+            return;
+        };
         let wanted = *wanted;
         let found = match &result {
-            Ok(ok) => ok.peers.iter().find(|p| p.peer_id == wanted).map(|p| p.addrs.clone()),
-            Err(kad::GetClosestPeersError::Timeout { peers, .. }) => {
-                peers.iter().find(|p| p.peer_id == wanted).map(|p| p.addrs.clone())
-            }
+            Ok(ok) => ok
+                .peers
+                .iter()
+                .find(|p| p.peer_id == wanted)
+                .map(|p| p.addrs.clone()),
+            Err(kad::GetClosestPeersError::Timeout { peers, .. }) => peers
+                .iter()
+                .find(|p| p.peer_id == wanted)
+                .map(|p| p.addrs.clone()),
         };
         if found.is_none() && !last {
             return;
@@ -106,17 +151,32 @@ impl NetService {
                     }
                     Ok(PeerAddrs { id: wanted, addrs })
                 }
-                None => Err(anyhow::anyhow!("failed to find peer {wanted}: routing: not found")),
+                None => Err(anyhow::anyhow!(
+                    "failed to find peer {wanted}: routing: not found"
+                )),
             });
         }
     }
 
-    fn on_gossip(&mut self, source: libp2p::PeerId, id: gossipsub::MessageId, message: gossipsub::Message) {
+    fn on_gossip(
+        &mut self,
+        source: libp2p::PeerId,
+        id: gossipsub::MessageId,
+        message: gossipsub::Message,
+    ) {
         let data = message.data;
         let event = if message.topic == self.blocks_topic.hash() {
-            NetEvent::GossipBlock { source, id: id.clone(), data }
+            NetEvent::GossipBlock {
+                source,
+                id: id.clone(),
+                data,
+            }
         } else if message.topic == self.msgs_topic.hash() {
-            NetEvent::GossipMessage { source, id: id.clone(), data }
+            NetEvent::GossipMessage {
+                source,
+                id: id.clone(),
+                data,
+            }
         } else {
             self.validated(id, source, MessageAcceptance::Ignore);
             return;
@@ -127,7 +187,12 @@ impl NetService {
         }
     }
 
-    pub(crate) fn validated(&mut self, id: gossipsub::MessageId, source: libp2p::PeerId, acceptance: MessageAcceptance) {
+    pub(crate) fn validated(
+        &mut self,
+        id: gossipsub::MessageId,
+        source: libp2p::PeerId,
+        acceptance: MessageAcceptance,
+    ) {
         let _ = self
             .swarm
             .behaviour_mut()
@@ -137,7 +202,10 @@ impl NetService {
 
     pub(crate) fn set_app_score(&mut self, peer: libp2p::PeerId, score: f64) {
         self.app_scores.insert(peer, score);
-        self.swarm.behaviour_mut().gossipsub.set_application_score(&peer, score);
+        self.swarm
+            .behaviour_mut()
+            .gossipsub
+            .set_application_score(&peer, score);
     }
 
     fn emit(&mut self, event: NetEvent) {

@@ -5,8 +5,8 @@ use libp2p::core::transport::PortUse;
 use libp2p::core::Endpoint;
 use libp2p::multiaddr::Protocol;
 use libp2p::swarm::{
-    dummy, ConnectionDenied, ConnectionId, FromSwarm, NetworkBehaviour, THandler,
-    THandlerInEvent, THandlerOutEvent, ToSwarm,
+    dummy, ConnectionDenied, ConnectionId, FromSwarm, NetworkBehaviour, THandler, THandlerInEvent,
+    THandlerOutEvent, ToSwarm,
 };
 use libp2p::{Multiaddr, PeerId};
 use std::collections::BTreeSet;
@@ -40,7 +40,9 @@ impl Subnet {
     pub fn contains(&self, ip: &IpAddr) -> bool {
         match (self.base, ip) {
             (IpAddr::V4(b), IpAddr::V4(a)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(b) & mask == u32::from(*a) & mask
             }
             (IpAddr::V6(b), IpAddr::V6(a)) => {
@@ -93,7 +95,9 @@ impl BlockList {
 
     /// Whether the IP address of `addr` (if it has one) is blocked.
     pub fn blocks_addr(&self, addr: &Multiaddr) -> bool {
-        ip_of(addr).is_some_and(|ip| self.ips.contains(&ip) || self.subnets.iter().any(|s| s.contains(&ip)))
+        ip_of(addr).is_some_and(|ip| {
+            self.ips.contains(&ip) || self.subnets.iter().any(|s| s.contains(&ip))
+        })
     }
 }
 
@@ -125,7 +129,11 @@ impl Gate {
         Gate { list }
     }
 
-    fn check(&self, peer: Option<&PeerId>, addr: Option<&Multiaddr>) -> Result<(), ConnectionDenied> {
+    fn check(
+        &self,
+        peer: Option<&PeerId>,
+        addr: Option<&Multiaddr>,
+    ) -> Result<(), ConnectionDenied> {
         let list = self.list.read().unwrap_or_else(|p| p.into_inner());
         if let Some(p) = peer.filter(|p| list.blocks_peer(p)) {
             return Err(ConnectionDenied::new(Blocked(format!("peer {p}"))));
@@ -198,7 +206,10 @@ impl NetworkBehaviour for Gate {
         match event {}
     }
 
-    fn poll(&mut self, _cx: &mut Context<'_>) -> Poll<ToSwarm<Self::ToSwarm, THandlerInEvent<Self>>> {
+    fn poll(
+        &mut self,
+        _cx: &mut Context<'_>,
+    ) -> Poll<ToSwarm<Self::ToSwarm, THandlerInEvent<Self>>> {
         Poll::Pending
     }
 }
@@ -213,9 +224,20 @@ mod tests {
         assert!(s.contains(&"10.1.200.3".parse().unwrap()));
         assert!(!s.contains(&"10.2.0.1".parse().unwrap()));
         assert!(!s.contains(&"::1".parse().unwrap()));
-        assert!(Subnet::parse("0.0.0.0/0").unwrap().contains(&"8.8.8.8".parse().unwrap()));
-        assert!(Subnet::parse("fd00::/8").unwrap().contains(&"fd12::1".parse().unwrap()));
-        for bad in ["10.0.0.0", "10.0.0.0/33", "x/8", "::/129", "/", "10.0.0.0/é"] {
+        assert!(Subnet::parse("0.0.0.0/0")
+            .unwrap()
+            .contains(&"8.8.8.8".parse().unwrap()));
+        assert!(Subnet::parse("fd00::/8")
+            .unwrap()
+            .contains(&"fd12::1".parse().unwrap()));
+        for bad in [
+            "10.0.0.0",
+            "10.0.0.0/33",
+            "x/8",
+            "::/129",
+            "/",
+            "10.0.0.0/é",
+        ] {
             assert!(Subnet::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(s.to_string(), "10.1.0.0/16");
@@ -235,7 +257,10 @@ mod tests {
         assert!(l.blocks_addr(&"/ip4/192.168.4.4/tcp/1".parse().unwrap()));
         assert!(!l.blocks_addr(&"/ip4/127.0.0.1/tcp/1".parse().unwrap()));
         assert!(!l.blocks_addr(&"/dns4/example.com/tcp/1".parse().unwrap()));
-        l.remove(&BlockList { peers: [p].into(), ..Default::default() });
+        l.remove(&BlockList {
+            peers: [p].into(),
+            ..Default::default()
+        });
         assert!(!l.blocks_peer(&p));
     }
 }

@@ -2,12 +2,12 @@
 //! of the data (`wire::gossip::message_id`), messages are signed and validated before they are forwarded, floods
 //! are published, and peers are scored with Lotus's thresholds and topic parameters.
 
+use crate::wire::gossip as wire;
 use libp2p::gossipsub::{
     self, ConfigBuilder, IdentTopic, MessageAuthenticity, PeerScoreParams, PeerScoreThresholds,
     TopicScoreParams, ValidationMode,
 };
 use libp2p::identity::Keypair;
-use crate::wire::gossip as wire;
 use std::time::Duration;
 
 /// The topic blocks are gossiped on.
@@ -85,7 +85,9 @@ pub fn behaviour(key: &Keypair, network_name: &str) -> anyhow::Result<gossipsub:
     let config = ConfigBuilder::default()
         .validation_mode(ValidationMode::Strict)
         .validate_messages()
-        .message_id_fn(|m: &gossipsub::Message| gossipsub::MessageId::new(&wire::message_id(&m.data)))
+        .message_id_fn(|m: &gossipsub::Message| {
+            gossipsub::MessageId::new(&wire::message_id(&m.data))
+        })
         .max_transmit_size(wire::MAX_BLOCK_MSG_BYTES)
         .flood_publish(true)
         .mesh_n(8)
@@ -111,7 +113,10 @@ mod tests {
 
     #[test]
     fn topics_are_filecoins() {
-        assert_eq!(blocks_topic("localnet-x").to_string(), "/fil/blocks/localnet-x");
+        assert_eq!(
+            blocks_topic("localnet-x").to_string(),
+            "/fil/blocks/localnet-x"
+        );
         assert_eq!(msgs_topic("testnetnet").to_string(), "/fil/msgs/testnetnet");
     }
 

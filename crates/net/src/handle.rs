@@ -5,8 +5,8 @@ use crate::bandwidth::{Bandwidth, Meter};
 use crate::config::NetLimits;
 use crate::gate::{BlockList, SharedBlockList};
 use crate::wire::xchg;
-use cid::Cid;
 use anyhow::{anyhow, Result};
+use cid::Cid;
 use libp2p::gossipsub::{MessageAcceptance, MessageId};
 use libp2p::{Multiaddr, PeerId};
 use std::collections::HashMap;
@@ -91,6 +91,7 @@ pub enum Topic {
 /// A request to the host's task.
 pub(crate) enum Command {
     ListenAddrs(oneshot::Sender<Vec<Multiaddr>>),
+    Listening(oneshot::Sender<Vec<Multiaddr>>),
     Connect(PeerAddrs, oneshot::Sender<Result<()>>),
     Disconnect(PeerId, oneshot::Sender<Result<()>>),
     Peers(oneshot::Sender<Vec<PeerAddrs>>),
@@ -108,7 +109,11 @@ pub(crate) enum Command {
     ExternalAddrs(oneshot::Sender<Vec<Multiaddr>>),
     Publish(Topic, Vec<u8>, oneshot::Sender<Result<()>>),
     Validated(MessageId, PeerId, MessageAcceptance),
-    Exchange(PeerId, xchg::Request, oneshot::Sender<Result<xchg::Response>>),
+    Exchange(
+        PeerId,
+        xchg::Request,
+        oneshot::Sender<Result<xchg::Response>>,
+    ),
     Fetch(Cid, oneshot::Sender<Result<Vec<u8>>>),
     Penalise(PeerId, String),
 }
@@ -142,6 +147,12 @@ impl NetHandle {
     /// The addresses the host listens on.
     pub async fn listen_addrs(&self) -> Result<Vec<Multiaddr>> {
         self.ask(Command::ListenAddrs).await
+    }
+
+    /// The addresses the host listens on, once it listens on at least one (the port
+    /// the system picked for a `/tcp/0` address is known only then).
+    pub async fn listening(&self) -> Result<Vec<Multiaddr>> {
+        self.ask(Command::Listening).await
     }
 
     /// Connects to a peer (at `addrs`, or where the host knows it to be); returns once
@@ -202,19 +213,28 @@ impl NetHandle {
 
     /// Adds to the block list and closes connections it now refuses.
     pub async fn block_add(&self, list: &BlockList) -> Result<()> {
-        self.block_list.write().unwrap_or_else(|p| p.into_inner()).add(list);
+        self.block_list
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .add(list);
         self.ask(Command::BlockChanged).await
     }
 
     /// Removes from the block list.
     pub async fn block_remove(&self, list: &BlockList) -> Result<()> {
-        self.block_list.write().unwrap_or_else(|p| p.into_inner()).remove(list);
+        self.block_list
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(list);
         self.ask(Command::BlockChanged).await
     }
 
     /// The block list.
     pub fn block_list(&self) -> BlockList {
-        self.block_list.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.block_list
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Protects peers from the connection limits.
@@ -259,7 +279,12 @@ impl NetHandle {
 
     /// Tells gossipsub what validation made of a message (accepted ones are forwarded,
     /// rejected ones count against their sender).
-    pub async fn report_validation(&self, id: MessageId, source: PeerId, acceptance: MessageAcceptance) -> Result<()> {
+    pub async fn report_validation(
+        &self,
+        id: MessageId,
+        source: PeerId,
+        acceptance: MessageAcceptance,
+    ) -> Result<()> {
         self.commands
             .send(Command::Validated(id, source, acceptance))
             .await
@@ -268,7 +293,11 @@ impl NetHandle {
 
     /// Asks `peer` for a chain segment (the answer is not yet checked: see
     /// [`crate::wire::xchg::validate_response`]).
-    pub async fn chain_exchange(&self, peer: PeerId, request: xchg::Request) -> Result<xchg::Response> {
+    pub async fn chain_exchange(
+        &self,
+        peer: PeerId,
+        request: xchg::Request,
+    ) -> Result<xchg::Response> {
         self.ask(|tx| Command::Exchange(peer, request, tx)).await?
     }
 
@@ -279,6 +308,9 @@ impl NetHandle {
 
     /// Lowers a peer's standing for misbehaving (and disconnects a peer that keeps at it).
     pub async fn penalise(&self, peer: PeerId, why: String) -> Result<()> {
-        self.commands.send(Command::Penalise(peer, why)).await.map_err(|_| stopped())
+        self.commands
+            .send(Command::Penalise(peer, why))
+            .await
+            .map_err(|_| stopped())
     }
 }

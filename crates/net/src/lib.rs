@@ -15,11 +15,11 @@ mod commands;
 pub mod config;
 mod events;
 pub mod follow;
-mod protocols;
 pub mod gate;
 pub mod gossip;
 pub mod handle;
 pub mod peers;
+mod protocols;
 pub mod service;
 pub mod wire;
 

@@ -71,8 +71,10 @@ impl PeerBook {
         self.peers.get(peer)
     }
 
-    /// Records an established connection.
+    /// Records an established connection (its address without a `/p2p/<id>` suffix, as
+    /// `NetPeers` reports addresses).
     pub fn connected(&mut self, peer: PeerId, addr: Multiaddr) {
+        let addr = without_peer(addr);
         let r = self.entry(peer);
         r.was_connected = true;
         r.dial_failed = false;
@@ -83,13 +85,20 @@ impl PeerBook {
 
     /// Records a closed connection.
     pub fn disconnected(&mut self, peer: &PeerId, addr: &Multiaddr) {
+        let addr = without_peer(addr.clone());
         if let Some(r) = self.peers.get_mut(peer) {
-            r.connected_addrs.retain(|a| a != addr);
+            r.connected_addrs.retain(|a| *a != addr);
         }
     }
 
     /// Records what identify told of `peer`.
-    pub fn identified(&mut self, peer: PeerId, agent: String, protocols: Vec<String>, addrs: Vec<Multiaddr>) {
+    pub fn identified(
+        &mut self,
+        peer: PeerId,
+        agent: String,
+        protocols: Vec<String>,
+        addrs: Vec<Multiaddr>,
+    ) {
         let r = self.entry(peer);
         r.agent = Some(agent);
         r.protocols = protocols.into_iter().take(MAX_PROTOCOLS).collect();
@@ -106,9 +115,16 @@ impl PeerBook {
 
     /// Every address known for `peer`, connected ones first.
     pub fn addrs(&self, peer: &PeerId) -> Vec<Multiaddr> {
-        let Some(r) = self.peers.get(peer) else { return Vec::new() };
+        let Some(r) = self.peers.get(peer) else {
+            return Vec::new();
+        };
         let mut out = r.connected_addrs.clone();
-        out.extend(r.listen_addrs.iter().filter(|a| !r.connected_addrs.contains(a)).cloned());
+        out.extend(
+            r.listen_addrs
+                .iter()
+                .filter(|a| !r.connected_addrs.contains(a))
+                .cloned(),
+        );
         out
     }
 
@@ -135,6 +151,17 @@ impl PeerBook {
     }
 }
 
+/// `addr` without a trailing `/p2p/<id>`.
+pub fn without_peer(mut addr: Multiaddr) -> Multiaddr {
+    if matches!(
+        addr.iter().last(),
+        Some(libp2p::multiaddr::Protocol::P2p(_))
+    ) {
+        addr.pop();
+    }
+    addr
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,9 +177,21 @@ mod tests {
         assert!(b.peers.len() <= MAX_REMEMBERED);
         assert!(b.get(&kept).is_some());
         for i in 0..100u16 {
-            b.add_addr(kept, format!("/ip4/127.0.0.1/tcp/{}", i + 2).parse().unwrap());
+            b.add_addr(
+                kept,
+                format!("/ip4/127.0.0.1/tcp/{}", i + 2).parse().unwrap(),
+            );
         }
         assert!(b.addrs(&kept).len() <= 2 * MAX_ADDRS);
         assert_eq!(b.addrs(&kept)[0], "/ip4/127.0.0.1/tcp/1".parse().unwrap());
+        let id = PeerId::random();
+        let full: Multiaddr = format!("/ip4/127.0.0.1/tcp/9/p2p/{id}").parse().unwrap();
+        b.connected(id, full.clone());
+        assert_eq!(
+            b.get(&id).unwrap().connected_addrs,
+            vec!["/ip4/127.0.0.1/tcp/9".parse::<Multiaddr>().unwrap()]
+        );
+        b.disconnected(&id, &full);
+        assert!(b.get(&id).unwrap().connected_addrs.is_empty());
     }
 }

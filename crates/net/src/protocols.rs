@@ -17,20 +17,32 @@ impl NetService {
         }
         match self.chain.hello() {
             Ok(hello) => {
-                self.swarm.behaviour_mut().hello.send_request(&peer, Ok(hello));
+                self.swarm
+                    .behaviour_mut()
+                    .hello
+                    .send_request(&peer, Ok(hello));
             }
             Err(e) => tracing::debug!("no hello to say yet: {e:#}"),
         }
     }
 
-    pub(crate) fn on_hello(&mut self, event: request_response::Event<Received<HelloMessage>, LatencyMessage>) {
+    pub(crate) fn on_hello(
+        &mut self,
+        event: request_response::Event<Received<HelloMessage>, LatencyMessage>,
+    ) {
         match event {
             request_response::Event::Message { peer, message, .. } => match message {
-                Message::Request { request: Err(why), .. } => {
+                Message::Request {
+                    request: Err(why), ..
+                } => {
                     // Left unanswered: the stream closes.
                     self.penalise(peer, &format!("malformed hello: {why}"));
                 }
-                Message::Request { request: Ok(request), channel, .. } => {
+                Message::Request {
+                    request: Ok(request),
+                    channel,
+                    ..
+                } => {
                     let arrival = unix_nanos_now();
                     let ours = self.chain.hello().map(|h| h.genesis).ok();
                     if ours.is_some_and(|g| g != request.genesis) {
@@ -38,8 +50,15 @@ impl NetService {
                         let _ = self.swarm.disconnect_peer_id(peer);
                         return;
                     }
-                    let latency = LatencyMessage { arrival, sent: unix_nanos_now() };
-                    let _ = self.swarm.behaviour_mut().hello.send_response(channel, latency);
+                    let latency = LatencyMessage {
+                        arrival,
+                        sent: unix_nanos_now(),
+                    };
+                    let _ = self
+                        .swarm
+                        .behaviour_mut()
+                        .hello
+                        .send_response(channel, latency);
                     self.emit_hello(peer, request);
                 }
                 Message::Response { response, .. } => {
@@ -74,13 +93,22 @@ impl NetService {
         }
     }
 
-    pub(crate) fn on_xchg(&mut self, event: request_response::Event<Received<xchg::Request>, xchg::Response>) {
+    pub(crate) fn on_xchg(
+        &mut self,
+        event: request_response::Event<Received<xchg::Request>, xchg::Response>,
+    ) {
         match event {
             request_response::Event::Message { peer, message, .. } => match message {
-                Message::Request { request: Err(why), .. } => {
+                Message::Request {
+                    request: Err(why), ..
+                } => {
                     self.penalise(peer, &format!("malformed chain exchange request: {why}"));
                 }
-                Message::Request { request: Ok(request), channel, .. } => {
+                Message::Request {
+                    request: Ok(request),
+                    channel,
+                    ..
+                } => {
                     let chain = self.chain.clone();
                     let served = self.served_tx.clone();
                     tracing::debug!(%peer, length = request.length, "chain exchange request");
@@ -89,13 +117,21 @@ impl NetService {
                         let _ = served.blocking_send((channel, response));
                     });
                 }
-                Message::Response { request_id, response } => {
+                Message::Response {
+                    request_id,
+                    response,
+                } => {
                     if let Some(tx) = self.exchanges.remove(&request_id) {
                         let _ = tx.send(Ok(response));
                     }
                 }
             },
-            request_response::Event::OutboundFailure { peer, request_id, error, .. } => {
+            request_response::Event::OutboundFailure {
+                peer,
+                request_id,
+                error,
+                ..
+            } => {
                 if let OutboundFailure::Io(e) = &error {
                     if malformed(e) {
                         self.penalise(peer, &format!("malformed chain exchange answer: {e}"));
@@ -121,10 +157,11 @@ impl NetService {
             }
             BitswapEvent::WantFailed { cid, reason } => {
                 for tx in self.fetches.remove(&cid).unwrap_or_default() {
-                    let _ = tx.send(Err(anyhow::anyhow!("fetching {cid} by bitswap: {reason:?}")));
+                    let _ = tx.send(Err(anyhow::anyhow!(
+                        "fetching {cid} by bitswap: {reason:?}"
+                    )));
                 }
             }
         }
     }
 }
-

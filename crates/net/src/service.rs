@@ -3,22 +3,22 @@
 
 use crate::bandwidth::Meter;
 use crate::behaviour::{connection_limits, Behaviour};
+use crate::chain_access::ChainAccess;
 use crate::config::{NetConfig, NetLimits};
 use crate::gate::SharedBlockList;
 use crate::gossip::{blocks_topic, msgs_topic};
-use crate::chain_access::ChainAccess;
 use crate::handle::{Command, NetHandle, PeerAddrs, Topic};
 use crate::wire::xchg;
-use cid::Cid;
-use libp2p::request_response::{OutboundRequestId, ResponseChannel};
-use std::collections::HashSet;
 use anyhow::{Context as _, Result};
+use cid::Cid;
 use libp2p::core::muxing::StreamMuxerBox;
 use libp2p::core::upgrade::Version;
 use libp2p::core::Transport;
 use libp2p::gossipsub::{IdentTopic, MessageId};
+use libp2p::request_response::{OutboundRequestId, ResponseChannel};
 use libp2p::{noise, tcp, yamux, Multiaddr, PeerId, Swarm, SwarmBuilder};
 use std::collections::HashMap;
+use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -80,7 +80,7 @@ pub struct NetService {
     pub(crate) block_list: SharedBlockList,
     pub(crate) book: crate::peers::PeerBook,
     pub(crate) dials: HashMap<PeerId, Vec<oneshot::Sender<Result<()>>>>,
-    pub(crate) pings: HashMap<PeerId, Vec<(Instant, oneshot::Sender<Result<Duration>>)>>,
+    pub(crate) pings: HashMap<PeerId, Vec<PingWaiter>>,
     pub(crate) finds: HashMap<libp2p::kad::QueryId, (PeerId, oneshot::Sender<Result<PeerAddrs>>)>,
     pub(crate) app_scores: HashMap<PeerId, f64>,
     pub(crate) bootstrap: Vec<(PeerId, Multiaddr)>,
@@ -88,11 +88,16 @@ pub struct NetService {
     pub(crate) msgs_topic: IdentTopic,
     pub(crate) chain: Arc<dyn ChainAccess>,
     pub(crate) said_hello: HashSet<PeerId>,
+    /// Those waiting for the first listen address ([`NetHandle::listening`]).
+    pub(crate) listen_waiters: Vec<oneshot::Sender<Vec<Multiaddr>>>,
     pub(crate) exchanges: HashMap<OutboundRequestId, oneshot::Sender<Result<xchg::Response>>>,
     pub(crate) fetches: HashMap<Cid, Vec<oneshot::Sender<Result<Vec<u8>>>>>,
     pub(crate) served_tx: mpsc::Sender<(ResponseChannel<xchg::Response>, xchg::Response)>,
     pub(crate) served_rx: mpsc::Receiver<(ResponseChannel<xchg::Response>, xchg::Response)>,
 }
+
+/// A `NetPing` waiting for the next round trip, and since when.
+pub(crate) type PingWaiter = (Instant, oneshot::Sender<Result<Duration>>);
 
 /// Application-specific gossip score of a bootstrap peer (as Lotus).
 pub const BOOTSTRAP_SCORE: f64 = 2500.0;
@@ -111,15 +116,21 @@ pub fn start(
     let max_streams = config.limits.max_streams_per_connection;
     let mut swarm = SwarmBuilder::with_existing_identity(config.keypair.clone())
         .with_tokio()
-        .with_other_transport(|key| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
-            let mut mux = yamux::Config::default();
-            mux.set_max_num_streams(max_streams);
-            Ok(tcp::tokio::Transport::new(tcp::Config::default().nodelay(true))
-                .upgrade(Version::V1Lazy)
-                .authenticate(noise::Config::new(key)?)
-                .multiplex(mux)
-                .map(move |(peer, muxer), _| (peer, counting.wrap(peer, StreamMuxerBox::new(muxer)))))
-        })
+        .with_other_transport(
+            |key| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
+                let mut mux = yamux::Config::default();
+                mux.set_max_num_streams(max_streams);
+                Ok(
+                    tcp::tokio::Transport::new(tcp::Config::default().nodelay(true))
+                        .upgrade(Version::V1Lazy)
+                        .authenticate(noise::Config::new(key)?)
+                        .multiplex(mux)
+                        .map(move |(peer, muxer), _| {
+                            (peer, counting.wrap(peer, StreamMuxerBox::new(muxer)))
+                        }),
+                )
+            },
+        )
         .context("building the libp2p transport")?
         .with_dns()
         .context("building the DNS resolver")?
@@ -143,7 +154,8 @@ pub fn start(
     }
     let mut bootstrap = Vec::new();
     for addr in &config.bootstrap_peers {
-        let peer = peer_of(addr).with_context(|| format!("bootstrap peer {addr} has no /p2p/<peer ID>"))?;
+        let peer = peer_of(addr)
+            .with_context(|| format!("bootstrap peer {addr} has no /p2p/<peer ID>"))?;
         bootstrap.push((peer, addr.clone()));
     }
     let (cmd_tx, commands) = mpsc::channel(QUEUE);
@@ -172,6 +184,7 @@ pub fn start(
         msgs_topic,
         chain,
         said_hello: HashSet::new(),
+        listen_waiters: Vec::new(),
         exchanges: HashMap::new(),
         fetches: HashMap::new(),
         served_tx,
@@ -189,7 +202,7 @@ pub fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
 }
 
 impl NetService {
-    /// Runs the host until `stop` resolves or the handles are all gone.
+    /// Runs the host until `stop` resolves.
     pub async fn run(mut self, stop: impl Future<Output = ()>) -> Result<()> {
         use futures::StreamExt;
         tokio::pin!(stop);
@@ -200,10 +213,8 @@ impl NetService {
             tokio::select! {
                 _ = &mut stop => break,
                 event = self.swarm.select_next_some() => self.on_swarm_event(event),
-                cmd = self.commands.recv() => match cmd {
-                    Some(cmd) => self.on_command(cmd),
-                    None => break,
-                },
+                // With every handle gone the host keeps serving its peers.
+                Some(cmd) = self.commands.recv() => self.on_command(cmd),
                 Some((channel, response)) = self.served_rx.recv() => {
                     let _ = self.swarm.behaviour_mut().xchg.send_response(channel, response);
                 }

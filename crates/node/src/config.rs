@@ -204,7 +204,10 @@ pub struct Libp2pConfig {
 impl Libp2pConfig {
     fn validate(&self) -> Result<()> {
         if !(1..=100_000).contains(&self.conn_mgr_high) {
-            bail!("Libp2p.ConnMgrHigh must be between 1 and 100000, not {}", self.conn_mgr_high);
+            bail!(
+                "Libp2p.ConnMgrHigh must be between 1 and 100000, not {}",
+                self.conn_mgr_high
+            );
         }
         Ok(())
     }

@@ -62,9 +62,10 @@ pub fn net_config(
     opts: &NetworkOptions,
     chain: &Chain,
 ) -> Result<NetConfig> {
-    let network_name = StateView::new(chain.sm().store().clone(), &chain.genesis.parent_state_root)?
-        .network_name()
-        .context("reading the network name from the genesis state")?;
+    let network_name =
+        StateView::new(chain.sm().store().clone(), &chain.genesis.parent_state_root)?
+            .network_name()
+            .context("reading the network name from the genesis state")?;
     let mut config = NetConfig::local(&network_name, chain.genesis.cid());
     config.keypair = host_key(keystore)?;
     config.listen_addrs = multiaddrs(
@@ -74,7 +75,9 @@ pub fn net_config(
     config.bootstrap_peers = if opts.bootstrap {
         multiaddrs(
             "Libp2p.BootstrapPeers",
-            opts.bootstrap_peers.as_ref().unwrap_or(&section.bootstrap_peers),
+            opts.bootstrap_peers
+                .as_ref()
+                .unwrap_or(&section.bootstrap_peers),
         )?
     } else {
         Vec::new()
@@ -86,6 +89,9 @@ pub fn net_config(
     config.agent_version = format!("padma/{}", env!("CARGO_PKG_VERSION"));
     Ok(config)
 }
+
+/// A service's future.
+pub type ServiceFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send>>;
 
 /// The started host: its handle for the API, and the two services to run.
 pub struct NodeNetwork {
@@ -124,7 +130,7 @@ impl NodeNetwork {
     pub fn services(
         self,
         shutdown: &padma_service::Shutdown,
-    ) -> Vec<(&'static str, std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send>>)> {
+    ) -> Vec<(&'static str, ServiceFuture)> {
         let NodeNetwork {
             service,
             events,
@@ -140,4 +146,3 @@ impl NodeNetwork {
         ]
     }
 }
-

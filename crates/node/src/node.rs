@@ -71,6 +71,12 @@ impl Node {
         self.api_addr
     }
 
+    /// The node's handle on its libp2p host (none when it runs without the network or
+    /// without a chain).
+    pub fn net(&self) -> Option<&padma_net::NetHandle> {
+        self.state.net.as_ref()
+    }
+
     /// The node's shutdown: requesting it stops [`Node::run`], as the `Shutdown`
     /// method does.
     pub fn shutdown(&self) -> &Shutdown {

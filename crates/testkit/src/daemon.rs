@@ -7,15 +7,18 @@ use crate::process::Proc;
 use crate::rpc::call;
 use crate::wait::wait_api_port;
 use base64::Engine;
+use padma_rpc::client::RpcClient;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Output};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a node may take to start serving.
 const START_LIMIT: Duration = Duration::from_secs(120);
 /// How long a node may take to stop once asked.
 const STOP_LIMIT: Duration = Duration::from_secs(30);
+/// What a node's log says when its libp2p host listens on an address.
+const LISTENING: &str = "libp2p listening on ";
 
 /// A running full node: its process (killed on drop), repo, API port and admin token.
 pub struct Daemon {
@@ -85,6 +88,24 @@ impl Daemon {
         Self::launch(repo, args, &[])
     }
 
+    /// Starts a daemon on `repo` that joins the network of the genesis CAR `genesis`
+    /// by dialling `bootstrap` (`/ip4/…/tcp/…/p2p/…` addresses), its libp2p host on a
+    /// loopback port the system picks, with extra flags.
+    pub fn follower(repo: &Path, genesis: &Path, bootstrap: &[&str], args: &[&str]) -> Daemon {
+        let peers = bootstrap.join(",");
+        let mut all = vec![
+            "--genesis",
+            genesis.to_str().unwrap(),
+            "--libp2p-listen",
+            "/ip4/127.0.0.1/tcp/0",
+        ];
+        if !peers.is_empty() {
+            all.extend(["--bootstrap-peers", peers.as_str()]);
+        }
+        all.extend(args);
+        Self::launch(repo, &all, &[])
+    }
+
     /// Starts `padma daemon --api 0` on `repo` with extra flags and environment (its
     /// output in `<repo>/test-stdout.log` and `<repo>/test-stderr.log`), and waits
     /// until it serves. An `api` file left by a killed daemon is removed first.
@@ -148,6 +169,42 @@ impl Daemon {
     /// What the node printed on stdout so far.
     pub fn stdout(&self) -> String {
         self.proc.stdout()
+    }
+
+    /// A typed client of the v1 API with the admin token.
+    pub fn client(&self) -> RpcClient {
+        crate::chains::client(self.port, &self.admin)
+    }
+
+    /// The loopback address, with `/p2p/<peer ID>`, that the node's log says its
+    /// libp2p host listens on (the latest run's, for a log that holds several); waits
+    /// up to `limit` for it, the process running all along.
+    pub fn libp2p_addr(&mut self, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            let log = self.proc.output();
+            let found = log
+                .lines()
+                .filter_map(|l| l.split_once(LISTENING).map(|(_, a)| a.trim()))
+                .rfind(|a| a.starts_with("/ip4/127.0.0.1/"));
+            if let Some(addr) = found {
+                return addr.to_string();
+            }
+            self.proc.assert_alive();
+            assert!(
+                Instant::now() < deadline,
+                "{} named no loopback libp2p address within {limit:?}: {}",
+                self.repo.display(),
+                crate::process::tail(&log)
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The node's libp2p peer ID (from [`Daemon::libp2p_addr`]).
+    pub fn peer_id(&mut self, limit: Duration) -> String {
+        let addr = self.libp2p_addr(limit);
+        addr.rsplit_once("/p2p/").unwrap().1.to_string()
     }
 
     /// The HTTP URL of API `version` (`v0`, `v1`).

@@ -2,14 +2,16 @@
 //! `padma-miner`, `padma-seed`) run as child processes that are killed on drop and
 //! show the end of their logs when a test fails; waits with deadlines for a file, an
 //! API port or an RPC answer; JSON-RPC over HTTP; a `padma daemon` on a port the
-//! system picks; a genesis network ([`Net`]) with its miners; and the shared test
-//! vectors.
+//! system picks, alone or following others over libp2p; waits on the chains of
+//! nodes that follow one another ([`chains`]); a genesis network ([`Net`]) with its
+//! miners; and the shared test vectors.
 //!
 //! Used only as a dev-dependency.
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::string_slice)] // test support: a panic is a failed test
 
 mod bins;
+pub mod chains;
 mod daemon;
 mod miner;
 mod net;

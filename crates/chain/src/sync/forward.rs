@@ -82,21 +82,7 @@ impl Syncer {
         let mut cursor = step.top.clone();
         while (got.len() as u64) < step.len {
             let asked = step.len - got.len() as u64;
-            let answer = source.fetch(&cursor, asked, true).await.map_err(|e| {
-                SyncError::Source(format!("messages from {}: {e:#}", key_text(&cursor)))
-            })?;
-            if answer.is_empty() {
-                return Err(SyncError::Source(format!(
-                    "no tipsets with messages from {}",
-                    key_text(&cursor)
-                )));
-            }
-            if answer.len() as u64 > asked {
-                return Err(SyncError::Source(format!(
-                    "{} tipsets where at most {asked} were asked",
-                    answer.len()
-                )));
-            }
+            let answer = self.ask(source, &cursor, asked, true).await?;
             for fetched in answer {
                 let ts = fetched.tipset;
                 if ts.key() != &cursor {

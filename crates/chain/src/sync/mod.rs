@@ -32,6 +32,8 @@ use crate::service::ChainService;
 use cid::Cid;
 use padma_types::block::{TipSet, TipSetKey};
 use std::sync::Arc;
+use std::time::Duration;
+use walk::key_text;
 
 /// How a sync asks its source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +42,8 @@ pub struct SyncConfig {
     pub header_batch: u64,
     /// Tipsets asked per request for messages (and validated between requests).
     pub message_batch: u64,
+    /// How long one request may go unanswered before the sync fails.
+    pub request_timeout: Duration,
 }
 
 impl Default for SyncConfig {
@@ -47,6 +51,7 @@ impl Default for SyncConfig {
         SyncConfig {
             header_batch: 500,
             message_batch: 50,
+            request_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -93,8 +98,8 @@ fn local(e: anyhow::Error) -> SyncError {
 /// What a finished sync did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyncReport {
-    /// The tipset the sync started from (the highest one already accepted on the way
-    /// down from the target), at the target itself when there was nothing to do.
+    /// The height of the tipset the sync built on (the highest one already accepted on
+    /// the way down from the target); the target's own when it was known already.
     pub base_height: i64,
     /// Tipsets whose headers were fetched walking back.
     pub headers_fetched: u64,
@@ -125,6 +130,7 @@ impl Syncer {
         self.config = SyncConfig {
             header_batch: clamp(config.header_batch),
             message_batch: clamp(config.message_batch),
+            request_timeout: config.request_timeout,
         };
         self
     }
@@ -194,6 +200,48 @@ impl Syncer {
             headers_fetched,
             tipsets_accepted,
         })
+    }
+
+    /// Asks `source` for `count` tipsets from `head`: an answer within the request
+    /// timeout, of at least one and at most `count` tipsets.
+    async fn ask<S: TipsetSource>(
+        &self,
+        source: &S,
+        head: &TipSetKey,
+        count: u64,
+        with_messages: bool,
+    ) -> Result<Vec<FetchedTipset>, SyncError> {
+        let what = if with_messages { "messages" } else { "headers" };
+        let limit = self.config.request_timeout;
+        let got = match tokio::time::timeout(limit, source.fetch(head, count, with_messages)).await
+        {
+            Err(_) => {
+                return Err(SyncError::Source(format!(
+                    "no answer for {what} from {} within {limit:?}",
+                    key_text(head)
+                )))
+            }
+            Ok(Err(e)) => {
+                return Err(SyncError::Source(format!(
+                    "{what} from {}: {e:#}",
+                    key_text(head)
+                )))
+            }
+            Ok(Ok(got)) => got,
+        };
+        if got.is_empty() {
+            return Err(SyncError::Source(format!(
+                "no tipsets with {what} from {}",
+                key_text(head)
+            )));
+        }
+        if got.len() as u64 > count {
+            return Err(SyncError::Source(format!(
+                "{} tipsets where at most {count} were asked",
+                got.len()
+            )));
+        }
+        Ok(got)
     }
 
     /// Marks every block of `tipsets` bad as descendants of `bad`.

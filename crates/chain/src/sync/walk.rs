@@ -37,22 +37,9 @@ impl Syncer {
         let mut cursor = target.clone();
         let mut last_height: Option<i64> = None;
         loop {
-            let asked = self.config.header_batch;
-            let got = source.fetch(&cursor, asked, false).await.map_err(|e| {
-                SyncError::Source(format!("headers from {}: {e:#}", key_text(&cursor)))
-            })?;
-            if got.is_empty() {
-                return Err(SyncError::Source(format!(
-                    "no tipsets from {}",
-                    key_text(&cursor)
-                )));
-            }
-            if got.len() as u64 > asked {
-                return Err(SyncError::Source(format!(
-                    "{} tipsets where at most {asked} were asked",
-                    got.len()
-                )));
-            }
+            let got = self
+                .ask(source, &cursor, self.config.header_batch, false)
+                .await?;
             for fetched in got {
                 let ts = fetched.tipset;
                 if ts.key() != &cursor {

@@ -6,6 +6,7 @@ pub mod daemon;
 pub mod devnet;
 pub mod fetch_params;
 pub mod mpool;
+pub mod net;
 pub mod send;
 pub mod state;
 pub mod sync;

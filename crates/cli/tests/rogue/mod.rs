@@ -108,9 +108,12 @@ pub fn block_msg(header: BlockHeader, messages: &(Vec<Cid>, Vec<Cid>)) -> Vec<u8
     .encode()
 }
 
+/// A block of a chain-exchange answer with its BLS and secp message CIDs.
+pub type HeadBlock = (BlockHeader, (Vec<Cid>, Vec<Cid>));
+
 /// The headers of the tipset a chain-exchange answer starts with, with the message CIDs
 /// of each block (BLS, secp).
-pub fn head_blocks(answer: &[u8]) -> Vec<(BlockHeader, (Vec<Cid>, Vec<Cid>))> {
+pub fn head_blocks(answer: &[u8]) -> Vec<HeadBlock> {
     let response = Response::decode(answer).unwrap();
     let first = &response.chain[0];
     xchg::expand(first)

@@ -18,7 +18,11 @@ impl Follower {
     pub(super) async fn on_gossip_block(&self, source: PeerId, data: &[u8]) -> MessageAcceptance {
         let msg = match BlockMsg::decode(data) {
             Ok(m) => m,
-            Err(e) => return self.reject(source, format!("malformed gossiped block: {e}")).await,
+            Err(e) => {
+                return self
+                    .reject(source, format!("malformed gossiped block: {e}"))
+                    .await
+            }
         };
         let cid = msg.header.cid();
         if !msg.messages_match_header() {
@@ -26,14 +30,24 @@ impl Follower {
             return self.reject(source, why).await;
         }
         if let Some(reason) = self.svc.bad_block(&cid) {
-            return self.reject(source, format!("gossiped block {cid} is known bad: {reason}")).await;
+            return self
+                .reject(
+                    source,
+                    format!("gossiped block {cid} is known bad: {reason}"),
+                )
+                .await;
         }
         let parents = TipSetKey(msg.header.parents.clone());
         if !self.syncer.is_known(&parents).unwrap_or(true) {
             // Its parents are unknown here, so it cannot be judged (nor its messages
             // worth fetching): catch up through the peer that forwarded it instead.
             let h = &msg.header;
-            self.targets.offer(source, TipSetKey(vec![cid]), h.height, h.parent_weight.clone());
+            self.targets.offer(
+                source,
+                TipSetKey(vec![cid]),
+                h.height,
+                h.parent_weight.clone(),
+            );
             tracing::debug!(block = %cid, "gossiped block on unknown parents");
             return MessageAcceptance::Ignore;
         }
@@ -51,13 +65,15 @@ impl Follower {
         match outcome {
             Ok(Ok(_)) => MessageAcceptance::Accept,
             Ok(Err(BlockError::Invalid(reason))) => {
-                self.reject(source, format!("invalid gossiped block {cid}: {reason}")).await
+                self.reject(source, format!("invalid gossiped block {cid}: {reason}"))
+                    .await
             }
             Ok(Err(BlockError::Temporary(reason))) => {
                 if !self.syncer.is_known(&parents).unwrap_or(true) {
                     // Its parents are unknown here: catch up through the peer that
                     // forwarded it, which has them.
-                    self.targets.offer(source, TipSetKey(vec![cid]), height, parent_weight);
+                    self.targets
+                        .offer(source, TipSetKey(vec![cid]), height, parent_weight);
                 }
                 tracing::debug!(block = %cid, "gossiped block not accepted for now: {reason}");
                 MessageAcceptance::Ignore
@@ -81,14 +97,17 @@ impl Follower {
     async fn block_with_messages(&self, msg: BlockMsg) -> anyhow::Result<FullBlock> {
         let svc = self.svc.clone();
         let (bls, secp) = (msg.bls_messages.clone(), msg.secpk_messages.clone());
-        let found = tokio::task::spawn_blocking(move || svc.find_block_messages(&bls, &secp)).await??;
+        let found =
+            tokio::task::spawn_blocking(move || svc.find_block_messages(&bls, &secp)).await??;
         let missing: Vec<cid::Cid> = found
             .missing(&msg.bls_messages, &msg.secpk_messages)
             .into_iter()
             .copied()
             .collect();
         let (bls, secp) = if missing.is_empty() {
-            found.complete().ok_or_else(|| anyhow::anyhow!("messages went missing"))?
+            found
+                .complete()
+                .ok_or_else(|| anyhow::anyhow!("messages went missing"))?
         } else {
             for c in &missing {
                 let bytes = self.net.fetch_block(*c).await?;
@@ -96,25 +115,37 @@ impl Follower {
             }
             let svc = self.svc.clone();
             let (b, s) = (msg.bls_messages.clone(), msg.secpk_messages.clone());
-            let found = tokio::task::spawn_blocking(move || svc.find_block_messages(&b, &s)).await??;
+            let found =
+                tokio::task::spawn_blocking(move || svc.find_block_messages(&b, &s)).await??;
             found
                 .complete()
                 .ok_or_else(|| anyhow::anyhow!("a fetched message is not of its kind"))?
         };
-        Ok(FullBlock { header: msg.header, bls_messages: bls, secp_messages: secp })
+        Ok(FullBlock {
+            header: msg.header,
+            bls_messages: bls,
+            secp_messages: secp,
+        })
     }
 
     pub(super) async fn on_gossip_message(&self, source: PeerId, data: &[u8]) -> MessageAcceptance {
         let m = match decode_gossip_message(data) {
             Ok(m) => m,
-            Err(e) => return self.reject(source, format!("malformed gossiped message: {e}")).await,
+            Err(e) => {
+                return self
+                    .reject(source, format!("malformed gossiped message: {e}"))
+                    .await
+            }
         };
         let svc = self.svc.clone();
         let cid = m.cid();
         match tokio::task::spawn_blocking(move || svc.push_remote_message(m)).await {
             Ok(Ok(_)) => MessageAcceptance::Accept,
-            Ok(Err(e @ (MpoolError::BadSignature(_) | MpoolError::TooBig(_) | MpoolError::Invalid(_)))) => {
-                self.reject(source, format!("invalid gossiped message {cid}: {e}")).await
+            Ok(Err(
+                e @ (MpoolError::BadSignature(_) | MpoolError::TooBig(_) | MpoolError::Invalid(_)),
+            )) => {
+                self.reject(source, format!("invalid gossiped message {cid}: {e}"))
+                    .await
             }
             Ok(Err(e)) => {
                 tracing::debug!(message = %cid, "gossiped message not added: {e}");
@@ -124,4 +155,3 @@ impl Follower {
         }
     }
 }
-

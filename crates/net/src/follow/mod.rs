@@ -54,7 +54,11 @@ impl Follower {
     }
 
     /// Runs until `stop` resolves or the host stops.
-    pub async fn run(self, mut events: mpsc::Receiver<NetEvent>, stop: impl Future<Output = ()>) -> Result<()> {
+    pub async fn run(
+        self,
+        mut events: mpsc::Receiver<NetEvent>,
+        stop: impl Future<Output = ()>,
+    ) -> Result<()> {
         tokio::pin!(stop);
         let syncing = tokio::spawn(self.clone().sync_loop());
         let publishing = tokio::spawn(self.clone().publish_pool_additions());
@@ -74,12 +78,21 @@ impl Follower {
 
     fn on_event(&self, event: NetEvent) {
         match event {
-            NetEvent::Hello { peer, head, height, weight } => {
+            NetEvent::Hello {
+                peer,
+                head,
+                height,
+                weight,
+            } => {
                 tracing::debug!(%peer, height, %weight, "hello");
                 self.targets.offer(peer, head, height, weight);
             }
-            NetEvent::GossipBlock { source, id, data } => self.validate_gossip(source, id, data, true),
-            NetEvent::GossipMessage { source, id, data } => self.validate_gossip(source, id, data, false),
+            NetEvent::GossipBlock { source, id, data } => {
+                self.validate_gossip(source, id, data, true)
+            }
+            NetEvent::GossipMessage { source, id, data } => {
+                self.validate_gossip(source, id, data, false)
+            }
             NetEvent::PeerConnected(_) => {}
             NetEvent::PeerDisconnected(peer) => self.targets.forget_peer(&peer),
         }
@@ -92,13 +105,18 @@ impl Follower {
         let Ok(queued) = self.queued.clone().try_acquire_many_owned(kib) else {
             tracing::debug!(peer = %source, "gossip ignored: too much is waiting for validation");
             let net = self.net.clone();
-            tokio::spawn(async move { net.report_validation(id, source, MessageAcceptance::Ignore).await });
+            tokio::spawn(async move {
+                net.report_validation(id, source, MessageAcceptance::Ignore)
+                    .await
+            });
             return;
         };
         let this = self.clone();
         tokio::spawn(async move {
             let _queued = queued;
-            let Ok(_permit) = this.validating.clone().acquire_owned().await else { return };
+            let Ok(_permit) = this.validating.clone().acquire_owned().await else {
+                return;
+            };
             let verdict = if block {
                 this.on_gossip_block(source, &data).await
             } else {
@@ -124,11 +142,17 @@ impl Follower {
                 continue;
             }
             tracing::info!(peer = %target.peer, height = target.height, "syncing to a peer's head");
-            let source = PeerSource { net: self.net.clone(), peer: target.peer };
+            let source = PeerSource {
+                net: self.net.clone(),
+                peer: target.peer,
+            };
             if let Err(e) = self.syncer.sync_to(&target.head, &source).await {
                 tracing::warn!(peer = %target.peer, "sync failed: {e}");
                 if matches!(e, padma_chain::sync::SyncError::Invalid(_)) {
-                    let _ = self.net.penalise(target.peer, format!("offered an invalid chain: {e}")).await;
+                    let _ = self
+                        .net
+                        .penalise(target.peer, format!("offered an invalid chain: {e}"))
+                        .await;
                 }
             }
         }

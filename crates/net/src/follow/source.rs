@@ -18,11 +18,20 @@ pub struct PeerSource {
 }
 
 impl TipsetSource for PeerSource {
-    async fn fetch(&self, head: &TipSetKey, count: u64, with_messages: bool) -> Result<Vec<FetchedTipset>> {
+    async fn fetch(
+        &self,
+        head: &TipSetKey,
+        count: u64,
+        with_messages: bool,
+    ) -> Result<Vec<FetchedTipset>> {
         let request = Request {
             head: head.0.clone(),
             length: count,
-            options: if with_messages { HEADERS | MESSAGES } else { HEADERS },
+            options: if with_messages {
+                HEADERS | MESSAGES
+            } else {
+                HEADERS
+            },
         };
         let response = self.net.chain_exchange(self.peer, request.clone()).await?;
         let segment = match validate_response(&request, response, &[]) {
@@ -33,17 +42,26 @@ impl TipsetSource for PeerSource {
                     let why = format!("chain exchange answer not what was asked: {e}");
                     let _ = self.net.penalise(self.peer, why).await;
                 }
-                return Err(anyhow::anyhow!("chain exchange answer from {}: {e}", self.peer));
+                return Err(anyhow::anyhow!(
+                    "chain exchange answer from {}: {e}",
+                    self.peer
+                ));
             }
         };
         Ok(match segment {
             Segment::Headers(v) => v
                 .into_iter()
-                .map(|tipset| FetchedTipset { tipset, blocks: None })
+                .map(|tipset| FetchedTipset {
+                    tipset,
+                    blocks: None,
+                })
                 .collect(),
             Segment::Full(v) => v
                 .into_iter()
-                .map(|f| FetchedTipset { tipset: f.tipset, blocks: Some(f.blocks) })
+                .map(|f| FetchedTipset {
+                    tipset: f.tipset,
+                    blocks: Some(f.blocks),
+                })
                 .collect(),
         })
     }

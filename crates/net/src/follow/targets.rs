@@ -36,7 +36,10 @@ impl SyncTargets {
     pub fn offer(&self, peer: PeerId, head: TipSetKey, height: i64, weight: BigInt) {
         let mut w = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
         if w.len() >= MAX_TARGETS && !w.contains_key(&peer) {
-            let lightest = w.iter().min_by(|a, b| a.1.weight.cmp(&b.1.weight)).map(|(p, _)| *p);
+            let lightest = w
+                .iter()
+                .min_by(|a, b| a.1.weight.cmp(&b.1.weight))
+                .map(|(p, _)| *p);
             match lightest {
                 Some(p) if w.get(&p).is_some_and(|t| t.weight < weight) => {
                     w.remove(&p);
@@ -44,13 +47,24 @@ impl SyncTargets {
                 _ => return,
             }
         }
-        w.insert(peer, Target { peer, head, height, weight });
+        w.insert(
+            peer,
+            Target {
+                peer,
+                head,
+                height,
+                weight,
+            },
+        );
         self.ready.notify_one();
     }
 
     /// Forgets a peer's target.
     pub fn forget_peer(&self, peer: &PeerId) {
-        self.waiting.lock().unwrap_or_else(|p| p.into_inner()).remove(peer);
+        self.waiting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(peer);
     }
 
     /// Waits for a target and takes the heaviest.
@@ -58,7 +72,10 @@ impl SyncTargets {
         loop {
             let taken = {
                 let mut w = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
-                let best = w.iter().max_by(|a, b| a.1.weight.cmp(&b.1.weight)).map(|(p, _)| *p);
+                let best = w
+                    .iter()
+                    .max_by(|a, b| a.1.weight.cmp(&b.1.weight))
+                    .map(|(p, _)| *p);
                 best.and_then(|p| w.remove(&p))
             };
             if let Some(t) = taken {
@@ -84,7 +101,12 @@ mod tests {
         assert_eq!(t.next().await.peer, b);
         assert_eq!(t.next().await.height, 7);
         for i in 0..MAX_TARGETS + 50 {
-            t.offer(PeerId::random(), TipSetKey(vec![]), i as i64, BigInt::from(i));
+            t.offer(
+                PeerId::random(),
+                TipSetKey(vec![]),
+                i as i64,
+                BigInt::from(i),
+            );
         }
         assert_eq!(t.waiting.lock().unwrap().len(), MAX_TARGETS);
         assert_eq!(t.next().await.height, (MAX_TARGETS + 49) as i64);

@@ -2,14 +2,11 @@
 //! `MinerCreateBlock` (signed with the worker key in the node's wallet) and
 //! `SyncSubmitBlock` (messages looked up by CID in the store or the pool).
 
-use padma_net::handle::Topic;
-use padma_net::wire::gossip::BlockMsg;
 use super::gas::blocking;
 use super::state::tipset_of;
 use super::state::{ah, chain, err};
 use super::NodeState;
 use cid::Cid;
-use fvm_ipld_blockstore::Blockstore;
 use padma_api::mining::{
     BlockMsgJson, BlockTemplateJson, MinerCreateBlock, MinerGetBaseInfo, MiningBaseInfoJson,
 };
@@ -18,12 +15,13 @@ use padma_chain::messages::put_block_messages;
 use padma_chain::mining_json::{base_info_json, block_msg_json, template_from_json};
 use padma_chain::network::now_ms;
 use padma_chain::{BlockError, FullBlock};
+use padma_net::handle::Topic;
+use padma_net::wire::gossip::BlockMsg;
 use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_types::block::BlockHeader;
 use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::AddressJson;
-use padma_types::message::{decode_message, decode_signed_message, message_cid};
-use padma_types::{Message, SignedMessage};
+
 use std::sync::Arc;
 
 type S = Arc<NodeState>;
@@ -84,25 +82,6 @@ async fn miner_create_block(
     Ok(block_msg_json(&block))
 }
 
-/// A message by CID from the store, else from the pool.
-fn find<T>(
-    s: &NodeState,
-    c: &Cid,
-    decode: impl Fn(&[u8]) -> Result<T, String>,
-    in_pool: impl Fn(&SignedMessage) -> Option<T>,
-) -> Result<T, RpcError> {
-    if let Some(bytes) = s.store.get(c).map_err(ah)? {
-        return decode(&bytes).map_err(|e| err(format!("message {c}: {e}")));
-    }
-    chain(s)?
-        .svc
-        .mpool()
-        .pending()
-        .iter()
-        .find_map(in_pool)
-        .ok_or_else(|| err(format!("message {c} not found")))
-}
-
 /// `SyncSubmitBlock [BlockMsg]`: validates the block (its messages looked up by CID in
 /// the store or the pool) and accepts it; an invalid block is an error with the reason.
 async fn sync_submit_block(s: S, _c: CallCtx, (b,): (BlockMsgJson,)) -> Result<(), RpcError> {
@@ -120,24 +99,19 @@ async fn sync_submit_block(s: S, _c: CallCtx, (b,): (BlockMsgJson,)) -> Result<(
         if header.parents.is_empty() {
             return Err(err("loading parent block: the block has no parents"));
         }
-        let bls = bls_cids
-            .iter()
-            .map(|c| {
-                find(&s, c, decode_message, |m| {
-                    (message_cid(&m.message) == *c).then(|| m.message.clone())
-                })
-            })
-            .collect::<Result<Vec<Message>, _>>()
-            .map_err(|e| err(format!("failed to load bls messages: {}", e.message)))?;
-        let secp = secp_cids
-            .iter()
-            .map(|c| {
-                find(&s, c, decode_signed_message, |m| {
-                    (m.cid() == *c).then(|| m.clone())
-                })
-            })
-            .collect::<Result<Vec<SignedMessage>, _>>()
-            .map_err(|e| err(format!("failed to load secpk message: {}", e.message)))?;
+        let found = ch
+            .svc
+            .find_block_messages(&bls_cids, &secp_cids)
+            .map_err(ah)?;
+        if let Some(c) = found.missing(&bls_cids, &secp_cids).first() {
+            let kind = if bls_cids.contains(c) { "bls" } else { "secpk" };
+            return Err(err(format!(
+                "failed to load {kind} messages: message {c} not found"
+            )));
+        }
+        let (bls, secp) = found
+            .complete()
+            .ok_or_else(|| err("failed to load messages"))?;
         let meta = put_block_messages(s.store.as_ref(), &bls, &secp).map_err(ah)?;
         if meta != header.messages {
             return Err(err(format!(

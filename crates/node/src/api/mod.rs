@@ -15,6 +15,8 @@ mod miner_state;
 mod mining;
 mod mpool;
 mod msgsearch;
+mod net;
+mod net_admin;
 mod randomness;
 mod readstate;
 mod state;
@@ -68,7 +70,8 @@ pub struct NodeState {
     pub chain: Option<chainstore::Chain>,
     /// `MpoolPushMessage`'s lock and remembered `MsgUuid`s.
     pub pushed: crate::pushed::PushedMessages,
-    /// The libp2p host, when the node is on the network.
+    /// The libp2p host, when the node is on the network (the `Net*` methods say
+    /// networking is disabled otherwise).
     pub net: Option<padma_net::NetHandle>,
 }
 
@@ -91,5 +94,47 @@ pub fn methods(executors: &exec::ApiExecutors) -> MethodTable<NodeState> {
     miner_sectors::register(&mut t);
     mpool::register(&mut t);
     mining::register(&mut t);
+    net::register(&mut t);
     t
+}
+
+/// Forwards a broadcast to a client's channel, each item converted by `convert`, until
+/// the client goes, the node shuts down, or (with `close_when_behind`) the client falls
+/// too far behind to be sent every item; `what` names the stream in the log.
+pub(crate) fn forward_broadcast<T, U>(
+    s: &NodeState,
+    mut sub: tokio::sync::broadcast::Receiver<T>,
+    what: &'static str,
+    close_when_behind: bool,
+    convert: impl Fn(T) -> U + Send + 'static,
+) -> tokio::sync::mpsc::Receiver<U>
+where
+    T: Clone + Send + 'static,
+    U: Send + 'static,
+{
+    use tokio::sync::broadcast::error::RecvError;
+    let (tx, rx) = tokio::sync::mpsc::channel(256);
+    let mut down = s.shutdown.subscribe();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = async { down.wait_for(|d| *d).await.map(|_| ()) } => break,
+                _ = tx.closed() => break,
+                ev = sub.recv() => match ev {
+                    Ok(item) => {
+                        if tx.send(convert(item)).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(RecvError::Lagged(n)) if close_when_behind => {
+                        tracing::warn!(missed = n, "{what} subscriber fell behind; closing its channel");
+                        break;
+                    }
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => break,
+                },
+            }
+        }
+    });
+    rx
 }

@@ -14,7 +14,6 @@ use padma_types::json::{AddressJson, CidJson, MessageJson, SignedMessageJson};
 use padma_types::message::message_signing_bytes;
 use padma_types::{Message, SignedMessage};
 use std::sync::Arc;
-use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 
 type S = Arc<NodeState>;
@@ -221,32 +220,11 @@ async fn mpool_select(
 /// added to (0) or removed from (1) the pool. Closes when the client goes away, the
 /// node shuts down, or the client falls too far behind.
 async fn mpool_sub(s: S, _c: CallCtx, (): ()) -> Result<mpsc::Receiver<MpoolUpdateJson>, RpcError> {
-    let mut sub = chain(&s)?.svc.mpool().subscribe();
-    let (tx, rx) = mpsc::channel(256);
-    let mut down = s.shutdown.subscribe();
-    tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                _ = async { down.wait_for(|d| *d).await.map(|_| ()) } => break,
-                _ = tx.closed() => break,
-                ev = sub.recv() => match ev {
-                    Ok(u) => {
-                        let update = MpoolUpdateJson {
-                            kind: u.kind,
-                            message: SignedMessageJson::from(&u.message),
-                        };
-                        if tx.send(update).await.is_err() {
-                            break;
-                        }
-                    }
-                    Err(RecvError::Lagged(n)) => {
-                        tracing::warn!(missed = n, "MpoolSub subscriber fell behind; closing its channel");
-                        break;
-                    }
-                    Err(RecvError::Closed) => break,
-                },
-            }
+    let sub = chain(&s)?.svc.mpool().subscribe();
+    Ok(super::forward_broadcast(&s, sub, "MpoolSub", true, |u| {
+        MpoolUpdateJson {
+            kind: u.kind,
+            message: SignedMessageJson::from(&u.message),
         }
-    });
-    Ok(rx)
+    }))
 }

@@ -2,15 +2,19 @@
 //! worker whose sync to the head is complete, as a Lotus node in sync reports) and the
 //! bad-block methods (`SyncCheckBad`: why a block was rejected; marking and unmarking).
 
-use super::state::chain;
+use super::state::{ah, chain, tipset_of};
 use super::NodeState;
 use padma_api::sync::*;
+use padma_chain::network::now_ms;
 use padma_chain::sync::{SyncStage, SyncWorkerState};
+use padma_rpc::CallCtx;
 use padma_rpc::{MethodTable, RpcError};
 use padma_types::block::TipSet;
 use padma_types::json::block::TipSetJson;
+use padma_types::json::block::{BlockHeaderJson, TipSetKeyJson};
 use padma_types::json::CidJson;
 use std::sync::Arc;
+use tokio::sync::mpsc;
 
 type S = Arc<NodeState>;
 
@@ -57,6 +61,41 @@ pub(super) fn register(t: &mut MethodTable<NodeState>) {
         chain(&s)?.svc.unmark_all_bad();
         Ok(())
     });
+    t.add_offloaded(
+        SyncCheckpoint,
+        |s: S, _c, (tsk,): (TipSetKeyJson,)| async move {
+            let ts = tipset_of(&s, &tsk)?;
+            chain(&s)?.svc.set_checkpoint(ts.key()).map_err(ah)
+        },
+    );
+    t.add_offloaded(
+        SyncValidateTipset,
+        |s: S, _c, (tsk,): (TipSetKeyJson,)| async move {
+            let ts = tipset_of(&s, &tsk)?;
+            chain(&s)?
+                .svc
+                .revalidate_tipset(ts.key(), now_ms())
+                .map_err(ah)
+        },
+    );
+    t.add_channel(SyncIncomingBlocks, incoming_blocks);
+}
+
+/// `SyncIncomingBlocks`: the headers of blocks as this node accepts them, until the
+/// client goes or the node stops.
+async fn incoming_blocks(
+    s: S,
+    _c: CallCtx,
+    (): (),
+) -> Result<mpsc::Receiver<BlockHeaderJson>, RpcError> {
+    let sub = chain(&s)?.svc.subscribe_blocks();
+    Ok(super::forward_broadcast(
+        &s,
+        sub,
+        "SyncIncomingBlocks",
+        false,
+        |b| BlockHeaderJson::from(&b.header),
+    ))
 }
 
 /// Go's zero `time.Time` in JSON: the end of a worker still running.

@@ -111,7 +111,10 @@ impl NodeBuilder {
             api_port: None,
             genesis: GenesisSource::Repo,
             bootstrap: true,
-            network: Some(NetworkOptions { bootstrap: true, ..Default::default() }),
+            network: Some(NetworkOptions {
+                bootstrap: true,
+                ..Default::default()
+            }),
             mpool: None,
             shutdown: Shutdown::new(),
             stop_timeout: DEFAULT_STOP_TIMEOUT,
@@ -122,7 +125,7 @@ impl NodeBuilder {
     /// The node `padma daemon` runs with these options.
     pub fn from_options(o: DaemonOptions) -> Self {
         let mut b = NodeBuilder::new(o.repo).bootstrap(o.bootstrap);
-        b.network = (!o.no_libp2p).then(|| NetworkOptions {
+        b.network = (!o.no_libp2p).then_some(NetworkOptions {
             listen: o.libp2p_listen,
             bootstrap_peers: o.bootstrap_peers,
             bootstrap: o.bootstrap,
@@ -235,7 +238,11 @@ impl NodeBuilder {
         let network = match (&chain, &self.network) {
             (Some(c), Some(opts)) => {
                 let config = net_config(repo.dir().keystore(), &repo.config.libp2p, opts, c)?;
-                Some(NodeNetwork::start(config, c, &repo.config.libp2p.protected_peers)?)
+                Some(NodeNetwork::start(
+                    config,
+                    c,
+                    &repo.config.libp2p.protected_peers,
+                )?)
             }
             _ => None,
         };

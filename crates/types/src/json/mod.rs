@@ -12,7 +12,8 @@
 //! [`chain`] (`Chain*` results), [`state`] (actors, market balances), [`msg_search`]
 //! (`MsgLookup`), [`invoc`] (`InvocResult` and its traces), [`miner`] (`StateMiner*`
 //! results), [`mining`] (block production), [`mpool`] (`MessageSendSpec`,
-//! `MpoolUpdate`), [`sync`] (`SyncState`) and [`version`] (`Version`).
+//! `MpoolUpdate`), [`net`] (peers, addresses, bandwidth, gating, scores, resource
+//! limits), [`sync`] (`SyncState`) and [`version`] (`Version`).
 
 use crate::address::parse_address;
 use crate::cid::Cid;
@@ -36,6 +37,7 @@ pub mod miner;
 pub mod mining;
 pub mod mpool;
 pub mod msg_search;
+pub mod net;
 pub mod state;
 pub mod storage_miner;
 pub mod sync;
