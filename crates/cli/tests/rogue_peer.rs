@@ -254,6 +254,11 @@ async fn invalid_gossip_is_rejected_and_its_sender_dropped() {
         &["invalid gossiped block", "signature", &rogue.id.to_string()],
         LIMIT,
     );
+    // Three rejected: gossipsub and the node's penalties have the rogue's score well
+    // below zero.
+    let score = h.gossip_score(rogue.id).await.unwrap();
+    eprintln!("the rogue's gossip score on B: {score}");
+    assert!(score < -1000.0, "{score}");
     // A block on parents nobody has: B asks the rogue for them, and gets garbage.
     let orphan = fake_header(
         &real,

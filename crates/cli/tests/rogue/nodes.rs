@@ -4,6 +4,7 @@
 
 use libp2p::{Multiaddr, PeerId};
 use padma_api::chain::ChainHead;
+use padma_api::net::NetPubsubScores;
 use padma_api::state::StateNetworkName;
 use padma_rpc::client::{ApiInfo, RpcClient};
 use padma_testkit::Daemon;
@@ -139,6 +140,19 @@ impl Honest {
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+    }
+
+    /// The gossipsub score B gives `peer` (`NetPubsubScores`), if B scores it.
+    pub async fn gossip_score(&self, peer: PeerId) -> Option<f64> {
+        let scores = client(&self.b)
+            .request::<NetPubsubScores>(())
+            .await
+            .unwrap();
+        scores
+            .into_iter()
+            .find(|s| s.id.to_string() == peer.to_string())
+            .and_then(|s| s.score)
+            .map(|s| s.score)
     }
 
     /// Panics, with their logs, if A or B has exited.
