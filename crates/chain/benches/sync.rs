@@ -14,37 +14,15 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+use common::bench::{assert_same_head, rate, sized_chain};
 use common::build::{chain_blocks, mine_with_messages};
-use common::TestChain;
 use padma_chain::network::now_ms;
 use padma_chain::sync::{StoreSource, Syncer};
-use std::time::{Duration, Instant};
-
-fn env_or(name: &str, default: i64) -> i64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn rate(n: usize, d: Duration) -> f64 {
-    n as f64 / d.as_secs_f64().max(1e-9)
-}
-
-fn assert_same_head(a: &TestChain, b: &TestChain) {
-    assert_eq!(b.head(), a.head());
-    assert_eq!(
-        b.svc().sm().head_state().unwrap(),
-        a.svc().sm().head_state().unwrap()
-    );
-}
+use std::time::Instant;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let epochs = env_or("PADMA_BENCH_EPOCHS", 2000).max(1);
-    let per_epoch = env_or("PADMA_BENCH_PER_EPOCH", 100).max(0) as usize;
-    let delay_secs = padma_chain::network::DEFAULT_BLOCK_DELAY_MS / 1000;
-    let a = TestChain::new(3600 + 2 * delay_secs * epochs as u64);
+    let (epochs, per_epoch, a) = sized_chain();
 
     let started = Instant::now();
     let built = mine_with_messages(&a, 1..epochs + 1, per_epoch).await;

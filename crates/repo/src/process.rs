@@ -4,8 +4,9 @@
 use std::future::Future;
 
 /// The log filter of a long-running process (the daemon, the miner): `info`, with the
-/// proof libraries at `warn`.
-const LONG_RUNNING_LOG: &str = "info,filecoin_proofs=warn,storage_proofs_core=warn,storage_proofs_porep=warn,storage_proofs_post=warn,bellperson=warn";
+/// proof libraries at `warn` and libp2p's request-response at `error` (it warns once for
+/// every stream a flooding peer opens past the limit; padma logs the peer's penalty).
+const LONG_RUNNING_LOG: &str = "info,libp2p_request_response=error,filecoin_proofs=warn,storage_proofs_core=warn,storage_proofs_porep=warn,storage_proofs_post=warn,bellperson=warn";
 
 /// Parses the command line. A usage error exits with status 1, as Lotus's commands do;
 /// help and version exit with 0.
