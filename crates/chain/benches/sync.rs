@@ -14,9 +14,8 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::bench::{assert_same_head, rate, sized_chain};
+use common::bench::{assert_same_head, rate, sized_chain, validate_locally};
 use common::build::{chain_blocks, mine_with_messages};
-use padma_chain::network::now_ms;
 use padma_chain::sync::{StoreSource, Syncer};
 use std::time::Instant;
 
@@ -51,22 +50,7 @@ async fn main() {
     let span = a.head().height() as usize;
 
     // (a) Local validation: block by block, in order, on a fresh node.
-    let local = a.peer();
-    let started = Instant::now();
-    for tipset in blocks {
-        for b in tipset {
-            local.svc().submit_block(b, now_ms()).unwrap();
-        }
-    }
-    let validation = started.elapsed();
-    assert_same_head(&a, &local);
-    println!(
-        "(a) local validation: {span} epochs ({tipsets} tipsets) in {:.1} s: {:.1} epochs/s, {:.0} messages/s",
-        validation.as_secs_f64(),
-        rate(span, validation),
-        rate(messages, validation)
-    );
-    drop(local);
+    validate_locally(&a, blocks, messages);
 
     // (b) Catch-up through the syncer from an in-process source.
     let fresh = a.peer();

@@ -2,7 +2,9 @@
 //! that the node that caught up ends where the mining node is.
 
 use super::TestChain;
-use std::time::Duration;
+use padma_chain::network::now_ms;
+use padma_chain::validate::FullBlock;
+use std::time::{Duration, Instant};
 
 /// An integer from the environment variable `name`, else `default`.
 pub fn env_or(name: &str, default: i64) -> i64 {
@@ -38,4 +40,28 @@ pub fn sized_chain() -> (i64, usize, TestChain) {
         per_epoch,
         TestChain::new(3600 + 2 * delay_secs * epochs as u64),
     )
+}
+
+/// Phase (a) of the sync benchmarks: `blocks` (the chain of `a`, tipset by tipset)
+/// submitted one by one, in order, to a fresh node on `a`'s genesis; checks it ends on
+/// `a`'s head, prints the rates and returns the time taken.
+pub fn validate_locally(a: &TestChain, blocks: Vec<Vec<FullBlock>>, messages: usize) -> Duration {
+    let span = a.head().height() as usize;
+    let tipsets = blocks.len();
+    let local = a.peer();
+    let started = Instant::now();
+    for tipset in blocks {
+        for b in tipset {
+            local.svc().submit_block(b, now_ms()).unwrap();
+        }
+    }
+    let validation = started.elapsed();
+    assert_same_head(a, &local);
+    println!(
+        "(a) local validation: {span} epochs ({tipsets} tipsets) in {:.1} s: {:.1} epochs/s, {:.0} messages/s",
+        validation.as_secs_f64(),
+        rate(span, validation),
+        rate(messages, validation)
+    );
+    validation
 }
