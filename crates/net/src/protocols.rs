@@ -44,8 +44,7 @@ impl NetService {
                     ..
                 } => {
                     let arrival = unix_nanos_now();
-                    let ours = self.chain.hello().map(|h| h.genesis).ok();
-                    if ours.is_some_and(|g| g != request.genesis) {
+                    if request.genesis != self.config.genesis {
                         tracing::info!(%peer, genesis = %request.genesis, "peer is on another genesis; disconnecting");
                         let _ = self.swarm.disconnect_peer_id(peer);
                         return;
