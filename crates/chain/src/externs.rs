@@ -58,19 +58,33 @@ pub fn latest_beacon_entry(cs: &ChainStore, ts: &TipSet) -> Result<BeaconEntry> 
 }
 
 /// Chain and beacon randomness for a VM executing on the chain that ends at `ts`.
-pub struct ChainRandomness<'a> {
+pub struct ChainRandomness {
     /// The chain store.
-    pub cs: &'a ChainStore,
+    pub cs: Arc<ChainStore>,
     /// The tipset whose chain is searched.
     pub ts: TipSet,
     /// The beacon (its schedule maps epochs to rounds).
-    pub beacon: &'a dyn Beacon,
+    pub beacon: Arc<dyn Beacon>,
 }
 
-impl Randomness for ChainRandomness<'_> {
+impl Randomness for ChainRandomness {
+    fn tipset_cid(&self, epoch: ChainEpoch) -> Result<cid::Cid> {
+        if epoch < 0 || epoch >= self.ts.height() {
+            bail!(
+                "no tipset CID for epoch {epoch} (the chain executing is at {})",
+                self.ts.height()
+            );
+        }
+        let mut cur = self.ts.clone();
+        while cur.height() > epoch {
+            cur = self.cs.load_tipset(&cur.parents())?;
+        }
+        Ok(cur.key().cid())
+    }
+
     fn chain_randomness(&self, round: ChainEpoch) -> Result<[u8; 32]> {
         // As Lotus: a negative round searches from genesis (the draw keeps the round).
-        let ts = tipset_at_or_after(self.cs, &self.ts, round.max(0))?;
+        let ts = tipset_at_or_after(&self.cs, &self.ts, round.max(0))?;
         let ticket = ts.min_ticket_block().ticket.as_ref().ok_or_else(|| {
             anyhow!(
                 "the min-ticket block at height {} has no ticket",
@@ -82,7 +96,7 @@ impl Randomness for ChainRandomness<'_> {
 
     fn beacon_randomness(&self, round: ChainEpoch) -> Result<[u8; 32]> {
         let want = self.beacon.max_round_for_epoch(round);
-        let mut cur = tipset_at_or_after(self.cs, &self.ts, round)?;
+        let mut cur = tipset_at_or_after(&self.cs, &self.ts, round)?;
         for _ in 0..BEACON_WALK {
             if let Some(e) = cur
                 .min_ticket_block()

@@ -11,7 +11,7 @@ use fvm_shared::address::{Address, Protocol};
 use fvm_shared::crypto::signature::{Signature, SignatureType};
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::ExitCode;
-use padma_state::vm::{call_explicit, ChainMessage};
+use padma_state::vm::ChainMessage;
 use padma_types::block::TipSet;
 use padma_types::message::BLOCK_GAS_LIMIT;
 use padma_types::{Message, SignedMessage};
@@ -121,10 +121,10 @@ pub fn trial_gas_used(svc: &ChainService, msg: &Message) -> Result<u64, GasTrial
         })
     };
     let base_fee = sm.child_base_fee(&head)?;
+    let env = sm.env(&head, head.height() + 1, base_fee);
     let res = sm
-        .with_env(&head, head.height() + 1, base_fee, |env| {
-            call_explicit(sm.store().as_ref(), &root, &prior, &trial, env)
-        })
+        .engine()
+        .call_explicit(sm.store(), &root, &prior, &trial, env)
         .map_err(GasTrialError::CallFailed)?;
     let exit = res.receipt.exit_code;
     if exit == ExitCode::SYS_OUT_OF_GAS {

@@ -1,5 +1,6 @@
-//! Network parameters a padma genesis declares: the block delay and whether the
-//! network uses mock proofs.
+//! Network parameters a padma genesis declares: the block delay, whether the
+//! network uses mock proofs, and whether padma's native engine executes it
+//! (`native-actors`; else the FVM with the official actors does).
 //!
 //! Lotus fixes these at build time. padma lets a genesis carry them so one binary
 //! serves every network, and so nodes of one network cannot disagree: they are
@@ -16,6 +17,7 @@ pub const DEFAULT_BLOCK_DELAY_MS: u64 = 4000;
 pub const MAINNET_BLOCK_DELAY_SECS: u64 = 30;
 const DELAY_OPTION: &str = "block-delay-ms=";
 const MOCK_OPTION: &str = "mock-proofs";
+use padma_state::genesis::NATIVE_ACTORS_OPTION;
 
 /// What a genesis declares about its network.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,6 +28,8 @@ pub struct NetworkParams {
     pub block_delay_ms: u64,
     /// Whether proofs are padma's mock proofs (fake sectors).
     pub mock_proofs: bool,
+    /// Whether padma's native engine executes the state (else the FVM does).
+    pub native_actors: bool,
 }
 
 impl NetworkParams {
@@ -40,6 +44,7 @@ impl NetworkParams {
             name: name.to_string(),
             block_delay_ms: DEFAULT_BLOCK_DELAY_MS,
             mock_proofs: false,
+            native_actors: false,
         };
         for opt in parts {
             if let Some(v) = opt.strip_prefix(DELAY_OPTION) {
@@ -51,6 +56,8 @@ impl NetworkParams {
                 }
             } else if opt == MOCK_OPTION {
                 p.mock_proofs = true;
+            } else if opt == NATIVE_ACTORS_OPTION {
+                p.native_actors = true;
             } else {
                 bail!("unknown option '{opt}' in network name '{name}'");
             }

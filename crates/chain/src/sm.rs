@@ -16,9 +16,7 @@ use fvm_ipld_amt::Amtv0;
 use fvm_shared::address::{Address, Protocol};
 use fvm_shared::receipt::Receipt;
 use padma_state::policy::Policy;
-use padma_state::vm::{
-    execute_tipset, BlockMessages, ChainMessage, LotusSupply, TipsetResult, VmEnv,
-};
+use padma_state::vm::{BlockMessages, ChainMessage, Engine, LotusSupply, TipsetResult, VmEnv};
 use padma_store::{Store, COL_META};
 use padma_types::block::{BlockHeader, TipSet, TipSetKey};
 use serde::{Deserialize, Serialize};
@@ -55,18 +53,21 @@ pub struct StateManager {
     proofs: ActorProofs,
     verifier: Arc<dyn padma_proofs::ProofVerifier>,
     supply: LotusSupply,
+    engine: Arc<dyn Engine<Arc<Store>>>,
     cache: Mutex<BoundedMap<TipSetKey, Arc<ExecOutcome>>>,
     executing: Mutex<()>,
 }
 
 impl StateManager {
-    /// A state manager over the chain store, for a network with `params`.
+    /// A state manager over the chain store, for a network with `params`, executing
+    /// with `engine`.
     pub fn new(
         cs: Arc<ChainStore>,
         genesis: BlockHeader,
         params: NetworkParams,
         beacon: Arc<dyn Beacon>,
         verifier: Arc<dyn padma_proofs::ProofVerifier>,
+        engine: Arc<dyn Engine<Arc<Store>>>,
     ) -> Self {
         StateManager {
             cs,
@@ -77,6 +78,7 @@ impl StateManager {
             proofs: ActorProofs(verifier.clone()),
             verifier,
             supply: LotusSupply::devnet(),
+            engine,
             cache: Mutex::new(BoundedMap::new(EXEC_CACHE)),
             executing: Mutex::new(()),
         }
@@ -135,29 +137,33 @@ impl StateManager {
         &self.verifier
     }
 
-    /// Runs `f` with the VM environment of a message executing at `epoch` on the chain
-    /// ending at `ts` (randomness from that chain), with base fee `base_fee`.
-    pub fn with_env<T>(
-        &self,
-        ts: &TipSet,
-        epoch: i64,
-        base_fee: fvm_shared::econ::TokenAmount,
-        f: impl FnOnce(VmEnv<'_>) -> Result<T>,
-    ) -> Result<T> {
-        let rand = ChainRandomness {
-            cs: &self.cs,
-            ts: ts.clone(),
-            beacon: self.beacon.as_ref(),
-        };
-        f(VmEnv {
+    /// Randomness and tipset CIDs from the chain ending at `ts`.
+    pub fn randomness(&self, ts: TipSet) -> ChainRandomness {
+        ChainRandomness {
+            cs: self.cs.clone(),
+            ts,
+            beacon: self.beacon.clone(),
+        }
+    }
+
+    /// The VM environment of a message executing at `epoch` on the chain ending at
+    /// `ts` (randomness from that chain, its timestamp), with base fee `base_fee`.
+    pub fn env(&self, ts: &TipSet, epoch: i64, base_fee: fvm_shared::econ::TokenAmount) -> VmEnv {
+        VmEnv {
             epoch,
+            timestamp: ts.min_timestamp(),
             base_fee,
             network_version: padma_state::policy::NETWORK_VERSION,
             policy: self.policy.clone(),
-            randomness: &rand,
-            proofs: &self.proofs,
-            supply: &self.supply,
-        })
+            randomness: Arc::new(self.randomness(ts.clone())),
+            proofs: Arc::new(self.proofs.clone()),
+            supply: Arc::new(self.supply.clone()),
+        }
+    }
+
+    /// The engine this network's state is executed with.
+    pub fn engine(&self) -> &Arc<dyn Engine<Arc<Store>>> {
+        &self.engine
     }
 
     /// The messages of each block of `ts`, as the VM takes them.
@@ -184,16 +190,16 @@ impl StateManager {
         let parent = self.cs.load_tipset(&ts.parents())?;
         let msgs = self.block_messages(ts)?;
         let base_fee = ts.min_ticket_block().parent_base_fee.clone();
-        self.with_env(ts, ts.height(), base_fee, |env| {
-            execute_tipset(
-                self.store().as_ref(),
+        let env = self.env(ts, ts.height(), base_fee);
+        self.engine
+            .execute_tipset(
+                self.store(),
                 &ts.parent_state(),
                 parent.height(),
                 &msgs,
                 env,
             )
-        })
-        .with_context(|| format!("executing the tipset at height {}", ts.height()))
+            .with_context(|| format!("executing the tipset at height {}", ts.height()))
     }
 
     fn cached(&self, key: &TipSetKey) -> Option<Arc<ExecOutcome>> {

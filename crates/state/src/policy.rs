@@ -13,6 +13,9 @@ use fvm_shared::version::NetworkVersion;
 /// The network version padma runs: nv28 (FireHorse, actors v18).
 pub const NETWORK_VERSION: NetworkVersion = NetworkVersion::V28;
 
+/// The EIP-155 chain ID of padma's networks (Lotus's for devnets, 31415926).
+pub const CHAIN_ID: u64 = 31_415_926;
+
 /// The actors version padma's native actors implement.
 pub const ACTORS_VERSION: u64 = 18;
 

@@ -39,6 +39,23 @@ pub trait Randomness {
     fn chain_randomness(&self, round: ChainEpoch) -> Result<[u8; 32]>;
     /// The beacon randomness base at `round`.
     fn beacon_randomness(&self, round: ChainEpoch) -> Result<[u8; 32]>;
+    /// The CID of the key of the tipset at `epoch` on this chain (the last one at or
+    /// before it when `epoch` is a null round).
+    fn tipset_cid(&self, epoch: ChainEpoch) -> Result<cid::Cid> {
+        Err(anyhow!("no tipset CIDs available (epoch {epoch})"))
+    }
+}
+
+impl<T: Randomness + ?Sized> Randomness for &T {
+    fn chain_randomness(&self, round: ChainEpoch) -> Result<[u8; 32]> {
+        (**self).chain_randomness(round)
+    }
+    fn beacon_randomness(&self, round: ChainEpoch) -> Result<[u8; 32]> {
+        (**self).beacon_randomness(round)
+    }
+    fn tipset_cid(&self, epoch: ChainEpoch) -> Result<cid::Cid> {
+        (**self).tipset_cid(epoch)
+    }
 }
 
 /// Verifies proofs on behalf of actors.
@@ -66,6 +83,31 @@ pub trait ProofVerifier {
     }
 }
 
+impl<T: ProofVerifier + ?Sized> ProofVerifier for &T {
+    fn verify_seal(&self, info: &SealVerifyInfo) -> Result<()> {
+        (**self).verify_seal(info)
+    }
+    fn verify_aggregate_seals(&self, info: &AggregateSealVerifyProofAndInfos) -> Result<()> {
+        (**self).verify_aggregate_seals(info)
+    }
+    fn verify_window_post(&self, info: &WindowPoStVerifyInfo) -> Result<()> {
+        (**self).verify_window_post(info)
+    }
+    fn verify_replica_update(&self, info: &ReplicaUpdateInfo) -> Result<()> {
+        (**self).verify_replica_update(info)
+    }
+    fn batch_verify_seals(&self, infos: &[SealVerifyInfo]) -> Vec<bool> {
+        (**self).batch_verify_seals(infos)
+    }
+    fn compute_unsealed_sector_cid(
+        &self,
+        proof: RegisteredSealProof,
+        pieces: &[PieceInfo],
+    ) -> Result<Cid> {
+        (**self).compute_unsealed_sector_cid(proof, pieces)
+    }
+}
+
 /// The parts of the circulating supply the VM reads from the state.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SupplyParts {
@@ -85,6 +127,12 @@ pub struct SupplyParts {
 pub trait CircSupply {
     /// The circulating supply at `epoch` given the state's `parts`.
     fn circulating_supply(&self, epoch: ChainEpoch, parts: &SupplyParts) -> Result<TokenAmount>;
+}
+
+impl<T: CircSupply + ?Sized> CircSupply for &T {
+    fn circulating_supply(&self, epoch: ChainEpoch, parts: &SupplyParts) -> Result<TokenAmount> {
+        (**self).circulating_supply(epoch, parts)
+    }
 }
 
 /// A circulating supply of `vested + mined − burnt − locked` (floored at zero),
@@ -434,7 +482,7 @@ impl<'r, 'bs, BS: Blockstore> Runtime<'r, 'bs, BS> {
     ) -> Result<[u8; 32], ActorError> {
         let lookback = (self.curr_epoch() - round).max(0) as u64;
         self.charge_gas(PRICES.lookback_cost.apply(lookback))?;
-        let r = self.vm.env().randomness;
+        let r = self.vm.env().randomness.clone();
         let base = if beacon {
             r.beacon_randomness(round)
         } else {

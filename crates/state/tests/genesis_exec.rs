@@ -22,14 +22,16 @@ use padma_types::sector::SIZE_2KIB;
 
 static NO: NoExterns = NoExterns;
 
-fn env(epoch: i64, supply: &LotusSupply) -> VmEnv<'_> {
+fn env(epoch: i64, supply: &LotusSupply) -> VmEnv {
+    let supply = std::sync::Arc::new(supply.clone());
     VmEnv {
         epoch,
         base_fee: TokenAmount::from_atto(INITIAL_BASE_FEE),
         network_version: NETWORK_VERSION,
         policy: devnet_policy(),
-        randomness: &NO,
-        proofs: &NO,
+        timestamp: 0,
+        randomness: std::sync::Arc::new(&NO),
+        proofs: std::sync::Arc::new(&NO),
         supply,
     }
 }

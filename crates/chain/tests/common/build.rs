@@ -133,11 +133,7 @@ pub fn push_window_post(t: &TestChain, round: i64) -> bool {
             )
         })
         .collect();
-    let chain = padma_chain::externs::ChainRandomness {
-        cs: sm.chain(),
-        ts: head,
-        beacon: sm.beacon(),
-    };
+    let chain = sm.randomness(head);
     let entropy = fvm_ipld_encoding::to_vec(&t.miner).unwrap();
     let randomness = draw_randomness(
         &chain.beacon_randomness(dl.challenge).unwrap(),

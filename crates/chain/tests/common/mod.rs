@@ -101,6 +101,7 @@ pub fn open_on(store: Arc<Store>, car: &[u8]) -> Arc<ChainService> {
         params,
         Arc::new(MockBeacon),
         Arc::new(padma_proofs::MockVerifier),
+        Arc::new(padma_state::vm::NativeEngine),
     ));
     let svc = ChainService::new(sm, MpoolConfig::default());
     svc.spawn_mpool_updater();

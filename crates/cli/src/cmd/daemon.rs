@@ -35,6 +35,10 @@ pub struct DaemonArgs {
     /// Run without libp2p (an island: no peers, no sync).
     #[arg(long)]
     pub no_libp2p: bool,
+    /// The builtin-actors v18 bundle: a CAR, or Lotus's v18.tar.zst (else
+    /// PADMA_ACTORS_BUNDLE, else the copy cached in the repo's actors/ folder).
+    #[arg(long)]
+    pub actors_bundle: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<DaemonCmd>,
 }
@@ -65,6 +69,7 @@ pub async fn run(args: DaemonArgs, target: &Target) -> Result<()> {
                 libp2p_listen: args.libp2p_listen,
                 bootstrap_peers: args.bootstrap_peers,
                 no_libp2p: args.no_libp2p,
+                actors_bundle: args.actors_bundle,
             })
             .await
         }

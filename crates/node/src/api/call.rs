@@ -2,6 +2,7 @@
 //! answered with Lotus's `InvocResult` — built by [`invoc_result`], which `StateReplay`
 //! answers too.
 
+use super::state::chain;
 use super::state::err;
 use super::state::tipset_of;
 use super::NodeState;
@@ -10,8 +11,7 @@ use fvm_shared::econ::TokenAmount;
 use fvm_shared::receipt::Receipt;
 use padma_api::state_call::*;
 use padma_rpc::{CallCtx, MethodTable, RpcError};
-use padma_state::runtime::NoExterns;
-use padma_state::vm::{call, GasOutputs, LotusSupply, VmEnv};
+use padma_state::vm::GasOutputs;
 use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{AddressJson, CidJson, MessageJson, MessageReceiptJson, TokenAmountJson};
 use padma_types::message::message_cid;
@@ -112,17 +112,15 @@ async fn state_call(
     let msg: Message = msg.into();
     let ts = tipset_of(&s, &key)?;
     let started = Instant::now();
-    let supply = LotusSupply::devnet();
-    let env = VmEnv {
-        epoch: ts.height(),
-        base_fee: ts.min_ticket_block().parent_base_fee.clone(),
-        network_version: padma_state::policy::NETWORK_VERSION,
-        policy: padma_state::policy::devnet_policy(),
-        randomness: &NoExterns,
-        proofs: &NoExterns,
-        supply: &supply,
-    };
-    let res = call(s.store.as_ref(), &ts.parent_state(), &msg, env)
+    let sm = chain(&s)?.sm();
+    let env = sm.env(
+        &ts,
+        ts.height(),
+        ts.min_ticket_block().parent_base_fee.clone(),
+    );
+    let res = sm
+        .engine()
+        .call(&s.store, &ts.parent_state(), &msg, env)
         .map_err(|e| err(format!("call failed: {e:#}")))?;
     Ok(invoc_result(
         message_cid(&res.msg),

@@ -52,9 +52,14 @@ fn node() -> Node {
     }
     let car = padma_state::genesis::make_car(&t).unwrap().0;
     let store = Arc::new(Store::open(&dir.path().join("db")).unwrap());
-    let chain = crate::builder::chain::open_chain(store.clone(), Some(&car), Default::default())
-        .unwrap()
-        .unwrap();
+    let chain = crate::builder::chain::open_chain(
+        store.clone(),
+        Some(&car),
+        Default::default(),
+        &Default::default(),
+    )
+    .unwrap()
+    .unwrap();
     chain.svc.spawn_mpool_updater();
     let mut keys = HashMap::new();
     keys.insert(worker.address().unwrap(), worker);

@@ -66,6 +66,7 @@ pub fn genesis_car(
     genesis: Option<&Path>,
     make_genesis: Option<&Path>,
     template: Option<&Path>,
+    actors: &crate::builder::chain::ActorsOptions,
 ) -> Result<Option<Vec<u8>>> {
     if let Some(out) = make_genesis {
         let tpath = template.ok_or_else(|| {
@@ -80,7 +81,7 @@ pub fn genesis_car(
                 .map(|d| d.as_secs())
                 .unwrap_or(0);
         }
-        let (car, g) = padma_state::genesis::make_car(&t).context("making the genesis")?;
+        let (car, g) = make_genesis_car(&t, actors)?;
         for m in &g.miners {
             println!("GENESIS MINER ADDRESS: {m}");
         }
@@ -102,6 +103,22 @@ pub fn genesis_car(
         }
         None => Ok(None),
     }
+}
+
+/// Builds the genesis of template `t` for the engine its network name declares: the
+/// FVM (the bundle's code CIDs, its blocks in the CAR) unless it says `native-actors`.
+pub fn make_genesis_car(
+    t: &Template,
+    actors: &crate::builder::chain::ActorsOptions,
+) -> Result<(Vec<u8>, padma_state::genesis::Genesis)> {
+    let params = NetworkParams::parse(&t.network_name)?;
+    if params.native_actors {
+        return padma_state::genesis::make_car(t).context("making the genesis");
+    }
+    let codes = padma_state::code::CodeSet::for_proofs(params.mock_proofs);
+    let bundle = actors.require(codes)?;
+    padma_state::genesis::make_car_with(t, codes, |s| bundle.import(s))
+        .context("making the genesis")
 }
 
 /// Settles the chain's genesis: imports `car` (if given) and records its genesis in
@@ -154,6 +171,8 @@ pub fn network_params(store: &Arc<Store>, genesis: &BlockHeader) -> Result<Netwo
 /// What a chain is made of besides its store and genesis; the node builder chooses
 /// them (`crate::builder::chain`).
 pub struct ChainParts {
+    /// The execution engine (the FVM, or the native fallback).
+    pub engine: Arc<dyn padma_state::vm::Engine<Arc<Store>>>,
     /// What the genesis declares.
     pub params: NetworkParams,
     /// The randomness beacon.
@@ -174,6 +193,7 @@ impl Chain {
             parts.params,
             parts.beacon,
             parts.verifier,
+            parts.engine,
         ));
         let chain = Chain {
             genesis,

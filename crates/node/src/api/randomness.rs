@@ -8,7 +8,7 @@ use super::state::{chain, err};
 use super::NodeState;
 use anyhow::{anyhow, Result};
 use padma_api::randomness::*;
-use padma_chain::externs::{latest_beacon_entry, tipset_at_or_after, ChainRandomness};
+use padma_chain::externs::{latest_beacon_entry, tipset_at_or_after};
 use padma_chain::ChainStore;
 use padma_rpc::{CallCtx, MethodTable, RpcError};
 use padma_state::runtime::Randomness;
@@ -111,12 +111,7 @@ async fn state_get_randomness_from_beacon(
             .and_then(|at| latest_beacon_entry(ch.store(), &at))
             .map(|e| blake2b_256(&e.data))
     } else {
-        ChainRandomness {
-            cs: ch.store(),
-            ts,
-            beacon: ch.sm().beacon(),
-        }
-        .beacon_randomness(a.round)
+        ch.sm().randomness(ts).beacon_randomness(a.round)
     }
     .map_err(|e| err(format!("getting beacon randomness: {e:#}")))?;
     Ok(BytesJson(

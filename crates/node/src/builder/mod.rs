@@ -53,12 +53,12 @@ enum GenesisSource {
 
 impl GenesisSource {
     /// The genesis CAR to import, if any.
-    fn into_car(self) -> Result<Option<Vec<u8>>> {
+    fn into_car(self, actors: &chain::ActorsOptions) -> Result<Option<Vec<u8>>> {
         match self {
             GenesisSource::Repo => Ok(None),
-            GenesisSource::File(path) => chainstore::genesis_car(Some(&path), None, None),
+            GenesisSource::File(path) => chainstore::genesis_car(Some(&path), None, None, actors),
             GenesisSource::Make { out, template } => {
-                chainstore::genesis_car(None, Some(&out), template.as_deref())
+                chainstore::genesis_car(None, Some(&out), template.as_deref(), actors)
             }
             GenesisSource::Car(car) => Ok(Some(car)),
         }
@@ -87,6 +87,8 @@ pub struct DaemonOptions {
     pub bootstrap_peers: Option<Vec<String>>,
     /// `--no-libp2p`: run without the network.
     pub no_libp2p: bool,
+    /// `--actors-bundle`: the builtin-actors bundle (a CAR or Lotus's `.tar.zst`).
+    pub actors_bundle: Option<PathBuf>,
 }
 
 /// Builds a full node from its repo and options.
@@ -100,6 +102,7 @@ pub struct NodeBuilder {
     shutdown: Shutdown,
     stop_timeout: Duration,
     services: Vec<ExtraService>,
+    actors_bundle: Option<PathBuf>,
 }
 
 impl NodeBuilder {
@@ -119,6 +122,7 @@ impl NodeBuilder {
             shutdown: Shutdown::new(),
             stop_timeout: DEFAULT_STOP_TIMEOUT,
             services: Vec::new(),
+            actors_bundle: None,
         }
     }
 
@@ -131,6 +135,7 @@ impl NodeBuilder {
             bootstrap: o.bootstrap,
         });
         b.api_port = o.api_port;
+        b.actors_bundle = o.actors_bundle;
         if let Some(out) = o.make_genesis {
             b.genesis = GenesisSource::Make {
                 out,
@@ -221,7 +226,11 @@ impl NodeBuilder {
             _ => Network::Testnet,
         });
         let auth = prepare_auth(&repo)?;
-        let car = self.genesis.into_car()?;
+        let actors = chain::ActorsOptions {
+            bundle: self.actors_bundle.clone(),
+            cache_dirs: vec![repo.path().join(padma_fvm::bundle::CACHE_DIR)],
+        };
+        let car = self.genesis.into_car(&actors)?;
         if !self.bootstrap {
             tracing::info!("bootstrap disabled");
         }
@@ -234,7 +243,7 @@ impl NodeBuilder {
         let mpool = self
             .mpool
             .unwrap_or_else(|| repo.config.mpool.pool_config());
-        let chain = open_repo_chain(&repo, &store, car.as_deref(), mpool)?;
+        let chain = open_repo_chain(&repo, &store, car.as_deref(), mpool, &actors)?;
         let network = match (&chain, &self.network) {
             (Some(c), Some(opts)) => {
                 let config = net_config(repo.dir().keystore(), &repo.config.libp2p, opts, c)?;
@@ -332,12 +341,13 @@ fn open_repo_chain(
     store: &Arc<Store>,
     car: Option<&[u8]>,
     mpool: MpoolConfig,
+    actors: &chain::ActorsOptions,
 ) -> Result<Option<chainstore::Chain>> {
     let held = padma_chain::ChainStore::open(store.clone())?
         .genesis()?
         .map(|g| g.cid().to_string());
     repo.check_datastore_chain(held.as_deref())?;
-    let chain = chain::open_chain(store.clone(), car, mpool)?;
+    let chain = chain::open_chain(store.clone(), car, mpool, actors)?;
     if let Some(c) = &chain {
         if held.is_none() {
             repo.record_genesis(&c.genesis.cid().to_string())?;

@@ -2,7 +2,7 @@
 //! states, move funds and resolve addresses through the init actor.
 
 use crate::actors::ids;
-use crate::code::ActorKind;
+use crate::code::{ActorKind, CodeSet};
 use crate::ipld::{get_cbor, put_cbor};
 use crate::policy::Policy;
 use crate::tree::{ActorState, StateTree};
@@ -23,15 +23,18 @@ pub struct Builder<'s, BS: Blockstore> {
     pub tree: StateTree<&'s BS>,
     /// The actors' policy.
     pub policy: Policy,
+    /// The bundle whose code CIDs the actors get.
+    pub codes: CodeSet,
 }
 
 impl<'s, BS: Blockstore> Builder<'s, BS> {
     /// An empty state over `store`.
-    pub fn new(store: &'s BS, policy: Policy) -> Self {
+    pub fn new(store: &'s BS, policy: Policy, codes: CodeSet) -> Self {
         Builder {
             store,
             tree: StateTree::new(store),
             policy,
+            codes,
         }
     }
 
@@ -67,7 +70,7 @@ impl<'s, BS: Blockstore> Builder<'s, BS> {
         let head = put_cbor(self.store, st)?;
         self.tree.set_actor(
             id,
-            ActorState::new(kind.code(), head, balance, 0, delegated),
+            ActorState::new(self.codes.code(kind), head, balance, 0, delegated),
         )
     }
 

@@ -171,15 +171,24 @@ pub fn make_genesis_block<BS: Blockstore>(
 }
 
 /// Writes a CARv1 whose single root is `root`, with every block reachable from it
-/// through DAG-CBOR links, depth first, each once. Links to other codecs (actor code,
-/// sector commitments) name no block in the store and are not followed.
+/// through DAG-CBOR links, depth first, each once. Links to blocks of other codecs are
+/// leaves: written when the store has them (a bundle's actor code), else skipped
+/// (sector commitments name no block).
 pub fn write_car<BS: Blockstore>(store: &BS, root: Cid, out: impl Write) -> Result<()> {
     let mut car = CarWriter::new(CarHeader::new(vec![root], 1), out)
         .map_err(|e| anyhow!("writing CAR header: {e}"))?;
     let mut seen = HashSet::new();
     let mut stack = vec![root];
     while let Some(cid) = stack.pop() {
-        if cid.codec() != DAG_CBOR || !seen.insert(cid) {
+        if !seen.insert(cid) {
+            continue;
+        }
+        if cid.codec() != DAG_CBOR {
+            // Other blocks (actor code) travel when the store has them.
+            if let Some(data) = store.get(&cid)? {
+                car.write(Block { cid, data })
+                    .map_err(|e| anyhow!("writing CAR block: {e}"))?;
+            }
             continue;
         }
         let data = store

@@ -9,7 +9,7 @@ use super::{
     ACCOUNT_START, FILECOIN_PRECISION, FIL_BASE, INITIAL_REWARD_BALANCE, MAX_ACCOUNTS, MINER_START,
 };
 use crate::actors::ids;
-use crate::code::ActorKind;
+use crate::code::{ActorKind, CodeSet};
 use crate::ipld::{empty_array_cid, put_cbor};
 use anyhow::{anyhow, bail, Context, Result};
 use cid::Cid;
@@ -59,7 +59,7 @@ pub type KeyIds = HashMap<Address, u64>;
 
 /// The bundle's manifest data: `[[name, code CID], ...]` in the bundle's order; its
 /// CID is the system actor's `builtin_actors`.
-pub fn builtin_actors_registry() -> Vec<(String, Cid)> {
+pub fn builtin_actors_registry(codes: CodeSet) -> Vec<(String, Cid)> {
     use ActorKind::*;
     [
         System,
@@ -80,14 +80,14 @@ pub fn builtin_actors_registry() -> Vec<(String, Cid)> {
         EthAccount,
     ]
     .into_iter()
-    .map(|k| (k.name().to_string(), k.code()))
+    .map(|k| (k.name().to_string(), codes.code(k)))
     .collect()
 }
 
 /// Builds the singletons and accounts; returns the key → ID map.
 pub fn make_initial_state<BS: Blockstore>(b: &mut Builder<'_, BS>, t: &Template) -> Result<KeyIds> {
     let store = b.store;
-    let registry = put_cbor(store, &builtin_actors_registry())?;
+    let registry = put_cbor(store, &builtin_actors_registry(b.codes))?;
     let zero = TokenAmount::default;
     b.create(
         ids::SYSTEM,
@@ -201,7 +201,13 @@ pub fn make_initial_state<BS: Blockstore>(b: &mut Builder<'_, BS>, t: &Template)
     }
 
     // The Ethereum address manager has no state.
-    let eam = ActorState::new(ActorKind::Eam.code(), empty_array_cid(), zero(), 0, None);
+    let eam = ActorState::new(
+        b.codes.code(ActorKind::Eam),
+        empty_array_cid(),
+        zero(),
+        0,
+        None,
+    );
     b.tree.set_actor(ids::EAM, eam)?;
     crate::ipld::put_empty_array(store)?;
     Ok(key_ids)

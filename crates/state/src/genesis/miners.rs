@@ -80,7 +80,7 @@ pub fn setup_miners<BS: Blockstore>(b: &mut Builder<'_, BS>, miners: &[Miner]) -
 fn create_miner<BS: Blockstore>(b: &mut Builder<'_, BS>, m: &Miner, want: u64) -> Result<u64> {
     let owner = b.resolve_existing(&m.owner, "miner owner")?;
     let worker = b.resolve_existing(&m.worker, "miner worker")?;
-    if b.actor(worker)?.code != ActorKind::Account.code()
+    if b.actor(worker)?.code != b.codes.code(ActorKind::Account)
         || m.worker.protocol() != fvm_shared::address::Protocol::BLS
     {
         bail!("genesis: worker {} must be a BLS account", m.worker);

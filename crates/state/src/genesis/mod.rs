@@ -22,6 +22,7 @@ pub use miners::peer_id_bytes;
 pub use template::Template;
 
 use crate::actors::ids;
+use crate::code::CodeSet;
 use crate::policy::{devnet_policy, Policy};
 use anyhow::{bail, Result};
 use builder::Builder;
@@ -62,17 +63,19 @@ pub struct Genesis {
     pub miners: Vec<Address>,
 }
 
-/// Builds the genesis state and block of `template` into `store` with the devnet policy.
+/// Builds the genesis state and block of `template` into `store` with the devnet policy
+/// and the devnet bundle's code CIDs.
 /// A template without a timestamp is refused: set it first (Lotus uses the current time).
 pub fn build<BS: Blockstore>(store: &BS, template: &Template) -> Result<Genesis> {
-    build_with_policy(store, template, devnet_policy())
+    build_with_policy(store, template, devnet_policy(), CodeSet::Devnet)
 }
 
-/// [`build`] with an explicit actor policy.
+/// [`build`] with an explicit actor policy and the code CIDs of bundle `codes`.
 pub fn build_with_policy<BS: Blockstore>(
     store: &BS,
     template: &Template,
     policy: Policy,
+    codes: CodeSet,
 ) -> Result<Genesis> {
     if template.network_version != template::GENESIS_NETWORK_VERSION {
         bail!(
@@ -87,7 +90,7 @@ pub fn build_with_policy<BS: Blockstore>(
     if template.miners.is_empty() {
         bail!("no genesis miners: add one with `padma-seed genesis add-miner`");
     }
-    let mut b = Builder::new(store, policy);
+    let mut b = Builder::new(store, policy, codes);
     let key_ids = initial::make_initial_state(&mut b, template)?;
     let vreg_needs = verified_needs(&b, template, &key_ids)?;
     let total: u64 = vreg_needs.values().sum();
@@ -100,7 +103,7 @@ pub fn build_with_policy<BS: Blockstore>(
     let null_eth = Address::new_delegated(ids::EAM, &[0u8; 20])?;
     let id = b.map_new_id(&null_eth)?;
     let act = crate::tree::ActorState::new(
-        crate::code::ActorKind::EthAccount.code(),
+        b.codes.code(crate::code::ActorKind::EthAccount),
         crate::ipld::empty_array_cid(),
         TokenAmount::default(),
         0,
@@ -146,10 +149,44 @@ fn verified_needs<BS: Blockstore>(
     Ok(needs)
 }
 
-/// Builds the genesis of `template` in memory and returns the CAR bytes and the genesis.
+/// The `[actor name, code CID]` list the system actor's manifest holds in the state
+/// `root`.
+pub fn manifest_codes<BS: Blockstore>(store: &BS, root: &Cid) -> Result<Vec<(String, Cid)>> {
+    let tree = crate::tree::StateTree::load(store, root)?;
+    let system = tree
+        .get_actor(ids::SYSTEM)?
+        .ok_or_else(|| anyhow::anyhow!("the state has no system actor"))?;
+    let st: fil_actor_system_state::v18::State = crate::ipld::get_cbor(store, &system.state)?;
+    crate::ipld::get_cbor(store, &st.builtin_actors)
+}
+
+/// The network-name option of a genesis whose state padma's native engine executes
+/// (`<name>;…;native-actors`); a name without it is executed by the FVM.
+pub const NATIVE_ACTORS_OPTION: &str = "native-actors";
+
+/// Builds a genesis for the native engine from `template` in memory and returns the
+/// CAR bytes and the genesis: the devnet bundle's code CIDs, no actor code in the CAR,
+/// and [`NATIVE_ACTORS_OPTION`] added to the network name (when missing) so the
+/// network declares its engine.
 pub fn make_car(template: &Template) -> Result<(Vec<u8>, Genesis)> {
+    let mut t = template.clone();
+    if !t.network_name.split(';').any(|o| o == NATIVE_ACTORS_OPTION) {
+        t.network_name = format!("{};{NATIVE_ACTORS_OPTION}", t.network_name);
+    }
+    make_car_with(&t, CodeSet::Devnet, |_| Ok(()))
+}
+
+/// Builds the genesis of `template` with the code CIDs of bundle `codes`; `preload`
+/// first puts blocks into the store (a bundle's). The CAR carries every block the
+/// genesis reaches, actor code included when it was preloaded.
+pub fn make_car_with(
+    template: &Template,
+    codes: CodeSet,
+    preload: impl FnOnce(&fvm_ipld_blockstore::MemoryBlockstore) -> Result<()>,
+) -> Result<(Vec<u8>, Genesis)> {
     let store = fvm_ipld_blockstore::MemoryBlockstore::new();
-    let g = build(&store, template)?;
+    preload(&store)?;
+    let g = build_with_policy(&store, template, devnet_policy(), codes)?;
     let mut out = Vec::new();
     write_car(&store, g.cid, &mut out)?;
     Ok((out, g))

@@ -47,8 +47,9 @@ fn state<T: serde::de::DeserializeOwned>(tree: &StateTree<&MemoryBlockstore>, id
 
 #[test]
 fn the_manifest_data_matches_the_bundle_manifest() {
-    let data =
-        padma_types::cid::cbor_cid(&fvm_ipld_encoding::to_vec(&builtin_actors_registry()).unwrap());
+    let data = padma_types::cid::cbor_cid(
+        &fvm_ipld_encoding::to_vec(&builtin_actors_registry(crate::code::CodeSet::Devnet)).unwrap(),
+    );
     let manifest = fvm_ipld_encoding::to_vec(&(1u64, data)).unwrap();
     assert_eq!(
         padma_types::cid::cbor_cid(&manifest).to_string(),

@@ -276,7 +276,7 @@ pub fn call<BS: Blockstore>(
     store: &BS,
     root: &Cid,
     msg: &Message,
-    mut env: VmEnv<'_>,
+    mut env: VmEnv,
 ) -> Result<InvocResult> {
     let mut msg = msg.clone();
     if msg.gas_limit == 0 {
@@ -340,9 +340,10 @@ mod tests {
             base_fee: TokenAmount::from_atto(100),
             network_version: crate::policy::NETWORK_VERSION,
             policy: crate::policy::devnet_policy(),
-            randomness: &NoExterns,
-            proofs: &NoExterns,
-            supply: &supply,
+            timestamp: 0,
+            randomness: std::sync::Arc::new(NoExterns),
+            proofs: std::sync::Arc::new(NoExterns),
+            supply: std::sync::Arc::new(supply),
         };
         let mut vm = Vm::new(&bs, &root, env).unwrap();
         let mut msg = Message {

@@ -26,7 +26,7 @@ pub fn call_explicit<BS: Blockstore>(
     root: &Cid,
     prior: &[ChainMessage],
     msg: &ChainMessage,
-    env: VmEnv<'_>,
+    env: VmEnv,
 ) -> Result<InvocResult> {
     let buf = Rc::new(BufferedStore::new(store));
     let mut vm = Vm::new_buffered(buf.clone(), root, env.clone())?;
@@ -112,9 +112,10 @@ mod tests {
             base_fee: TokenAmount::from_atto(100),
             network_version: crate::policy::NETWORK_VERSION,
             policy: crate::policy::devnet_policy(),
-            randomness: &NoExterns,
-            proofs: &NoExterns,
-            supply: &supply,
+            timestamp: 0,
+            randomness: std::sync::Arc::new(NoExterns),
+            proofs: std::sync::Arc::new(NoExterns),
+            supply: std::sync::Arc::new(supply),
         };
         let prior = vec![
             ChainMessage::Bls(send(0, 10_000_000, 1_000)),

@@ -14,6 +14,7 @@
 
 mod apply;
 mod call;
+pub mod engine;
 mod explicit;
 pub mod gas;
 pub mod layers;
@@ -24,6 +25,7 @@ mod tipset;
 
 pub use apply::{call, check_message_syntax, ApplyRet, InvocResult, EVENTS_AMT_BIT_WIDTH};
 pub(crate) use call::CallError;
+pub use engine::{Engine, NativeEngine};
 pub use explicit::call_explicit;
 pub use outputs::GasOutputs;
 pub use supply::LotusSupply;
@@ -44,6 +46,7 @@ use layers::LayeredTree;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::Arc;
 use store::{BufferedStore, Meter, MeteredStore};
 
 /// Maximum depth of nested sends (the FVM's limit).
@@ -55,21 +58,23 @@ pub use padma_types::message::BLOCK_GAS_LIMIT;
 /// Everything about the execution context that is not the state: epoch, base fee,
 /// network version, actor policy, and the chain-facing hooks.
 #[derive(Clone)]
-pub struct VmEnv<'e> {
+pub struct VmEnv {
     /// The epoch messages execute at.
     pub epoch: ChainEpoch,
+    /// The tipset's timestamp (seconds; what the FVM's actors read as the time).
+    pub timestamp: u64,
     /// The base fee (the tipset's `ParentBaseFee`).
     pub base_fee: TokenAmount,
     /// The network version (padma runs nv28).
     pub network_version: NetworkVersion,
     /// The actors' policy.
     pub policy: Policy,
-    /// Randomness bases for the actors.
-    pub randomness: &'e dyn Randomness,
+    /// Randomness bases (and tipset CIDs) for the actors.
+    pub randomness: Arc<dyn Randomness + Send + Sync>,
     /// Proof verification for the actors.
-    pub proofs: &'e dyn ProofVerifier,
+    pub proofs: Arc<dyn ProofVerifier + Send + Sync>,
     /// Circulating supply computation.
-    pub supply: &'e dyn CircSupply,
+    pub supply: Arc<dyn CircSupply + Send + Sync>,
 }
 
 /// Per-message execution context.
@@ -92,7 +97,7 @@ struct MessageCtx<'bs, BS> {
 pub struct Vm<'bs, BS: Blockstore> {
     store: Rc<BufferedStore<'bs, BS>>,
     state: LayeredTree<Rc<BufferedStore<'bs, BS>>>,
-    env: VmEnv<'bs>,
+    env: VmEnv,
     circ_supply: TokenAmount,
     msg: MessageCtx<'bs, BS>,
 }
@@ -100,17 +105,13 @@ pub struct Vm<'bs, BS: Blockstore> {
 impl<'bs, BS: Blockstore> Vm<'bs, BS> {
     /// A VM over the state `root` in `store`. The circulating supply the actors see
     /// is computed here from that state, as Lotus does per VM.
-    pub fn new(store: &'bs BS, root: &Cid, env: VmEnv<'bs>) -> Result<Self> {
+    pub fn new(store: &'bs BS, root: &Cid, env: VmEnv) -> Result<Self> {
         Self::new_buffered(Rc::new(BufferedStore::new(store)), root, env)
     }
 
     /// A VM over the state `root` in an existing write buffer (several VMs in a row,
     /// as for null rounds, share one buffer).
-    pub fn new_buffered(
-        buf: Rc<BufferedStore<'bs, BS>>,
-        root: &Cid,
-        env: VmEnv<'bs>,
-    ) -> Result<Self> {
+    pub fn new_buffered(buf: Rc<BufferedStore<'bs, BS>>, root: &Cid, env: VmEnv) -> Result<Self> {
         let tree = StateTree::load(buf.clone(), root)?;
         let meter = Rc::new(Meter::new(0));
         let mut vm = Vm {
@@ -138,7 +139,7 @@ impl<'bs, BS: Blockstore> Vm<'bs, BS> {
     }
 
     /// The execution context.
-    pub fn env(&self) -> &VmEnv<'bs> {
+    pub fn env(&self) -> &VmEnv {
         &self.env
     }
 
@@ -183,36 +184,7 @@ impl<'bs, BS: Blockstore> Vm<'bs, BS> {
     }
 
     fn supply_parts(&self) -> Result<SupplyParts> {
-        use fil_actor_power_state::v18::State as PowerState;
-        use fil_actor_reward_state::v18::State as RewardState;
-        let bs = &*self.store;
-        let mut p = SupplyParts::default();
-        // Actors not yet constructed (empty state) contribute nothing.
-        let constructed = |a: &crate::tree::ActorState| a.state != crate::ipld::empty_array_cid();
-        if let Some(a) = self
-            .state
-            .get(crate::actors::ids::REWARD)?
-            .filter(constructed)
-        {
-            let st: RewardState = crate::ipld::get_cbor(bs, &a.state)?;
-            p.mined = st.total_storage_power_reward;
-        }
-        if let Some(a) = self.state.get(crate::actors::ids::BURNT_FUNDS)? {
-            p.burnt = a.balance;
-        }
-        if let Some(a) = self
-            .state
-            .get(crate::actors::ids::POWER)?
-            .filter(constructed)
-        {
-            let st: PowerState = crate::ipld::get_cbor(bs, &a.state)?;
-            p.locked = st.total_pledge_collateral;
-        }
-        p.reserve_balance = self
-            .state
-            .get(crate::actors::ids::RESERVE)?
-            .map(|a| a.balance);
-        Ok(p)
+        supply::read_supply_parts(&*self.store, |id| self.state.get(id))
     }
 
     // ----- accessors for the runtime -----

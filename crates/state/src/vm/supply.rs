@@ -8,10 +8,46 @@
 //! * `reserveDisbursed` is the initial reserve minus the balance of f090,
 //! * `burnt` is f099's balance and `locked` the power actor's total pledge.
 
+use crate::actors::ids;
 use crate::runtime::{CircSupply, SupplyParts};
+use crate::tree::{ActorState, StateTree};
 use anyhow::Result;
+use cid::Cid;
+use fvm_ipld_blockstore::Blockstore;
 use fvm_shared::clock::ChainEpoch;
 use fvm_shared::econ::TokenAmount;
+
+/// The supply parts of the state `root` (see [`read_supply_parts`]).
+pub fn supply_parts_at<BS: Blockstore>(bs: &BS, root: &Cid) -> Result<SupplyParts> {
+    let tree = StateTree::load(bs, root)?;
+    read_supply_parts(bs, |id| tree.get_actor(id))
+}
+
+/// Reads the parts of the circulating supply from the actors `get` returns: FIL mined
+/// (reward actor), burnt (f099), locked (power actor's pledge) and the reserve's
+/// balance. Actors not yet constructed (empty state) contribute nothing.
+pub fn read_supply_parts<BS: Blockstore>(
+    bs: &BS,
+    get: impl Fn(u64) -> Result<Option<ActorState>>,
+) -> Result<SupplyParts> {
+    use fil_actor_power_state::v18::State as PowerState;
+    use fil_actor_reward_state::v18::State as RewardState;
+    let mut p = SupplyParts::default();
+    let constructed = |a: &ActorState| a.state != crate::ipld::empty_array_cid();
+    if let Some(a) = get(ids::REWARD)?.filter(constructed) {
+        let st: RewardState = crate::ipld::get_cbor(bs, &a.state)?;
+        p.mined = st.total_storage_power_reward;
+    }
+    if let Some(a) = get(ids::BURNT_FUNDS)? {
+        p.burnt = a.balance;
+    }
+    if let Some(a) = get(ids::POWER)?.filter(constructed) {
+        let st: PowerState = crate::ipld::get_cbor(bs, &a.state)?;
+        p.locked = st.total_pledge_collateral;
+    }
+    p.reserve_balance = get(ids::RESERVE)?.map(|a| a.balance);
+    Ok(p)
+}
 
 /// Epochs per day (30-second epochs, as the schedule is written).
 const EPOCHS_IN_DAY: i64 = 2880;

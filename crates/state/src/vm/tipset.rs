@@ -187,7 +187,7 @@ pub fn execute_tipset<BS: Blockstore>(
     parent_state: &Cid,
     parent_epoch: ChainEpoch,
     blocks: &[BlockMessages],
-    env: VmEnv<'_>,
+    env: VmEnv,
 ) -> Result<TipsetResult> {
     let epoch = env.epoch;
     if epoch <= parent_epoch {

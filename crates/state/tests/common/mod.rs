@@ -37,15 +37,16 @@ pub fn supply() -> &'static FixedVested {
 }
 
 /// An execution environment at `epoch`.
-pub fn env(epoch: i64) -> VmEnv<'static> {
+pub fn env(epoch: i64) -> VmEnv {
     VmEnv {
         epoch,
         base_fee: TokenAmount::from_atto(BASE_FEE),
         network_version: padma_state::policy::NETWORK_VERSION,
         policy: devnet_policy(),
-        randomness: &NO_EXTERNS,
-        proofs: &NO_EXTERNS,
-        supply: supply(),
+        timestamp: 0,
+        randomness: std::sync::Arc::new(&NO_EXTERNS),
+        proofs: std::sync::Arc::new(&NO_EXTERNS),
+        supply: std::sync::Arc::new(supply()),
     }
 }
 
@@ -419,10 +420,10 @@ impl padma_state::runtime::ProofVerifier for MockExterns {
 }
 
 /// An execution environment at `epoch` whose randomness and proofs are `x`'s.
-pub fn env_with(epoch: i64, x: &'static MockExterns) -> VmEnv<'static> {
+pub fn env_with(epoch: i64, x: &'static MockExterns) -> VmEnv {
     VmEnv {
-        randomness: x,
-        proofs: x,
+        randomness: std::sync::Arc::new(x),
+        proofs: std::sync::Arc::new(x),
         ..env(epoch)
     }
 }

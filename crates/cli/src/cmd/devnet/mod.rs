@@ -64,6 +64,10 @@ pub struct DevnetArgs {
     /// Port of the genesis miner's API on 127.0.0.1.
     #[arg(long, default_value_t = 2345)]
     pub miner_api: u16,
+    /// The builtin-actors v18 bundle for a new devnet: a CAR, or Lotus's v18.tar.zst
+    /// (else PADMA_ACTORS_BUNDLE, else a copy cached by `padma fetch-actors`).
+    #[arg(long)]
+    pub actors_bundle: Option<PathBuf>,
 }
 
 /// Runs the devnet until Ctrl-C.

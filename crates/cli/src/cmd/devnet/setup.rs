@@ -8,7 +8,10 @@ use super::{DevnetArgs, ACCOUNT_FIL, MINER_ID, SECTOR_SIZE};
 use anyhow::{bail, Context, Result};
 use fvm_shared::econ::TokenAmount;
 use padma_chain::network::{now_ms, NetworkParams, DEFAULT_BLOCK_DELAY_MS};
+use padma_fvm::bundle;
+use padma_node::builder::chain::ActorsOptions;
 use padma_repo::private_file::write_private_file;
+use padma_state::code::CodeSet;
 use padma_state::genesis::template::Actor;
 use padma_state::genesis::Template;
 use padma_types::crypto::{KeyInfo, KeyType};
@@ -78,8 +81,17 @@ pub async fn open_or_create(
     let state_file = dir.join(STATE_FILE);
     if !state_file.exists() {
         let (dir, accounts, mock) = (dir.to_path_buf(), args.accounts, args.mock_proofs);
-        return tokio::task::spawn_blocking(move || create(&dir, accounts, mock, requested_ms))
-            .await?;
+        let actors = ActorsOptions {
+            bundle: args.actors_bundle.clone(),
+            cache_dirs: vec![
+                dir.join(bundle::CACHE_DIR),
+                padma_repo::paths::default_node_repo().join(bundle::CACHE_DIR),
+            ],
+        };
+        return tokio::task::spawn_blocking(move || {
+            create(&dir, accounts, mock, requested_ms, &actors)
+        })
+        .await?;
     }
     let d: Devnet = serde_json::from_slice(&std::fs::read(&state_file)?)
         .with_context(|| format!("reading {}", state_file.display()))?;
@@ -145,7 +157,13 @@ fn pick_block_time(dir: &Path, manifest: &[u8], requested: Option<u64>, mock: bo
 }
 
 /// Creates keys, sectors and the genesis in `dir`.
-fn create(dir: &Path, accounts: usize, mock: bool, requested_ms: Option<u64>) -> Result<Devnet> {
+fn create(
+    dir: &Path,
+    accounts: usize,
+    mock: bool,
+    requested_ms: Option<u64>,
+    actors: &ActorsOptions,
+) -> Result<Devnet> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let worker = KeyInfo::generate(KeyType::Bls);
     let accounts: Vec<KeyInfo> = (0..accounts)
@@ -165,7 +183,22 @@ fn create(dir: &Path, accounts: usize, mock: bool, requested_ms: Option<u64>) ->
             TokenAmount::from_whole(ACCOUNT_FIL),
         ));
     }
-    let (car, g) = padma_state::genesis::make_car(&t).context("making the genesis")?;
+    let codes = CodeSet::for_proofs(mock);
+    let (car, g) = match bundle::find(actors.bundle.as_deref(), &actors.cache_dirs, codes)? {
+        Some((b, src)) => {
+            tracing::info!(bundle = %src.path().display(), "devnet on the FVM");
+            padma_state::genesis::make_car_with(&t, codes, |s| b.import(s))
+        }
+        None => {
+            eprintln!(
+                "padma devnet: {}; running padma's native actors instead (an offline \
+                 fallback: gas and state roots differ from Lotus's)",
+                bundle::missing_bundle_hint(codes)
+            );
+            padma_state::genesis::make_car(&t)
+        }
+    }
+    .context("making the genesis")?;
     std::fs::write(dir.join(GENESIS_FILE), &car)?;
     tracing::info!(genesis = %g.cid, "devnet genesis created");
     let d = Devnet {

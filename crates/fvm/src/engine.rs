@@ -1,0 +1,332 @@
+//! [`FvmEngine`]: tipsets, `StateCall` and gas estimation's trial runs executed by the
+//! `fvm` crate with the official actors whose code the state's manifest names.
+
+use crate::externs::{FaultChecker, NoFaults, NodeExterns};
+use anyhow::{anyhow, bail, Context, Result};
+use cid::Cid;
+use fil_actor_reward_state::v18::AwardBlockRewardParams;
+use fvm::call_manager::DefaultCallManager;
+use fvm::engine::MultiEngine;
+use fvm::executor::{ApplyKind, DefaultExecutor, Executor};
+use fvm::kernel::filecoin::DefaultFilecoinKernel;
+use fvm::machine::{DefaultMachine, Machine as _, NetworkConfig};
+use fvm_ipld_amt::{Amt, Amtv0};
+use fvm_ipld_blockstore::Blockstore;
+use fvm_ipld_encoding::RawBytes;
+use fvm_shared::address::Address;
+use fvm_shared::chainid::ChainID;
+use fvm_shared::clock::ChainEpoch;
+use fvm_shared::econ::TokenAmount;
+use fvm_shared::event::StampedEvent;
+use fvm_shared::message::Message;
+use fvm_shared::receipt::Receipt;
+use padma_state::actors::{ids, method};
+use padma_state::policy::CHAIN_ID;
+use padma_state::vm::supply::supply_parts_at;
+use padma_state::vm::{
+    select_messages, ApplyRet, BlockMessages, ChainMessage, Engine, GasOutputs, InvocResult,
+    TipsetResult, VmEnv, BLOCK_GAS_LIMIT, EVENTS_AMT_BIT_WIDTH,
+};
+use std::collections::HashSet;
+use std::sync::{Arc, LazyLock};
+
+/// How many machines may execute at once in this process (calls beyond wait).
+const CONCURRENCY: u32 = 4;
+
+/// The compiled actor code, shared by every machine of the process: each actor's Wasm
+/// is compiled once, on the first machine that needs it.
+static ENGINES: LazyLock<MultiEngine> = LazyLock::new(|| MultiEngine::new(CONCURRENCY));
+
+type Machine<BS> = DefaultMachine<BS, NodeExterns>;
+type Kernel<BS> = DefaultFilecoinKernel<DefaultCallManager<Machine<BS>>>;
+type Exec<BS> = DefaultExecutor<Kernel<BS>>;
+
+/// The FVM engine.
+#[derive(Clone)]
+pub struct FvmEngine {
+    faults: Arc<dyn FaultChecker>,
+}
+
+impl Default for FvmEngine {
+    fn default() -> Self {
+        FvmEngine::new(Arc::new(NoFaults))
+    }
+}
+
+impl FvmEngine {
+    /// An engine whose consensus-fault reports are checked by `faults`.
+    pub fn new(faults: Arc<dyn FaultChecker>) -> Self {
+        FvmEngine { faults }
+    }
+
+    /// A machine over `root` at `env`'s epoch, wrapped in an executor.
+    fn executor<BS>(&self, store: &BS, root: &Cid, env: &VmEnv) -> Result<Exec<BS>>
+    where
+        BS: Blockstore + Clone + Send + Sync + 'static,
+    {
+        let mut nc = NetworkConfig::new(env.network_version);
+        nc.chain_id(ChainID::from(CHAIN_ID));
+        let mut mc = nc.for_epoch(env.epoch, env.timestamp, *root);
+        mc.set_base_fee(env.base_fee.clone());
+        let parts = supply_parts_at(store, root).context("reading the circulating supply")?;
+        mc.set_circulating_supply(env.supply.circulating_supply(env.epoch, &parts)?);
+        let externs = NodeExterns {
+            chain: env.randomness.clone(),
+            faults: self.faults.clone(),
+        };
+        let machine =
+            DefaultMachine::new(&mc, store.clone(), externs).context("starting the FVM machine")?;
+        let engine = ENGINES.get(&nc).context("starting the FVM engine")?;
+        DefaultExecutor::new(engine, machine).context("loading the actors' code")
+    }
+}
+
+/// An implicit message from the system actor (rewards, cron).
+fn implicit(to: u64, method: u64, epoch: ChainEpoch, gas_limit: u64, params: RawBytes) -> Message {
+    Message {
+        version: 0,
+        from: Address::new_id(ids::SYSTEM),
+        to: Address::new_id(to),
+        sequence: epoch as u64,
+        value: TokenAmount::default(),
+        method_num: method,
+        params,
+        gas_limit,
+        gas_fee_cap: TokenAmount::default(),
+        gas_premium: TokenAmount::default(),
+    }
+}
+
+/// The actor at `addr` in the executor's current state.
+fn sender_actor<BS>(ex: &Exec<BS>, addr: &Address) -> Result<Option<fvm::state_tree::ActorState>>
+where
+    BS: Blockstore + Clone + Send + Sync + 'static,
+{
+    let tree = ex.state_tree();
+    match tree.lookup_id(addr)? {
+        Some(id) => Ok(tree.get_actor(id)?),
+        None => Ok(None),
+    }
+}
+
+/// padma's view of an FVM apply result.
+fn convert(ret: fvm::executor::ApplyRet) -> ApplyRet {
+    ApplyRet {
+        receipt: ret.msg_receipt,
+        gas: GasOutputs {
+            base_fee_burn: ret.base_fee_burn,
+            over_estimation_burn: ret.over_estimation_burn,
+            miner_penalty: ret.penalty,
+            miner_tip: ret.miner_tip,
+            refund: ret.refund,
+            gas_refund: ret.gas_refund,
+            gas_burned: ret.gas_burned,
+        },
+        error: ret
+            .failure_info
+            .map(|f| f.to_string().trim_end().to_string()),
+        events: ret.events,
+    }
+}
+
+fn apply_implicit<BS>(ex: &mut Exec<BS>, msg: Message, what: &str) -> Result<ApplyRet>
+where
+    BS: Blockstore + Clone + Send + Sync + 'static,
+{
+    let len = fvm_ipld_encoding::to_vec(&msg)?.len();
+    let ret = convert(ex.execute_message(msg, ApplyKind::Implicit, len)?);
+    if !ret.receipt.exit_code.is_success() {
+        bail!(
+            "{what} failed (exit {}): {}",
+            ret.receipt.exit_code,
+            ret.error.unwrap_or_default()
+        );
+    }
+    Ok(ret)
+}
+
+fn run_cron<BS>(ex: &mut Exec<BS>, epoch: ChainEpoch) -> Result<()>
+where
+    BS: Blockstore + Clone + Send + Sync + 'static,
+{
+    let msg = implicit(
+        ids::CRON,
+        method::cron::EPOCH_TICK,
+        epoch,
+        BLOCK_GAS_LIMIT * 10_000,
+        RawBytes::default(),
+    );
+    apply_implicit(ex, msg, &format!("cron at epoch {epoch}")).map(|_| ())
+}
+
+/// Writes a message's events AMT into `store` (the FVM only keeps what the state
+/// root reaches), checking it is the root the receipt names.
+fn store_events(store: &impl Blockstore, receipt: &Receipt, events: &[StampedEvent]) -> Result<()> {
+    let Some(root) = receipt.events_root else {
+        return Ok(());
+    };
+    let mut amt: Amt<StampedEvent, _> = Amt::new_with_bit_width(store, EVENTS_AMT_BIT_WIDTH);
+    for (i, e) in events.iter().enumerate() {
+        amt.set(i as u64, e.clone())?;
+    }
+    let written = amt.flush()?;
+    if written != root {
+        bail!("events AMT {written} differs from the receipt's {root}");
+    }
+    Ok(())
+}
+
+impl<BS> Engine<BS> for FvmEngine
+where
+    BS: Blockstore + Clone + Send + Sync + 'static,
+{
+    fn name(&self) -> &'static str {
+        "fvm"
+    }
+
+    fn execute_tipset(
+        &self,
+        store: &BS,
+        parent_state: &Cid,
+        parent_epoch: ChainEpoch,
+        blocks: &[BlockMessages],
+        env: VmEnv,
+    ) -> Result<TipsetResult> {
+        let epoch = env.epoch;
+        if epoch <= parent_epoch {
+            bail!("tipset epoch {epoch} is not after its parent's {parent_epoch}");
+        }
+        let mut root = *parent_state;
+        for null in parent_epoch + 1..epoch {
+            let env = VmEnv {
+                epoch: null,
+                ..env.clone()
+            };
+            let mut ex = self.executor(store, &root, &env)?;
+            run_cron(&mut ex, null)?;
+            root = ex.flush()?;
+        }
+        let selected = {
+            let parent = fvm::state_tree::StateTree::new_from_root(store, parent_state)?;
+            select_messages(
+                blocks.iter().map(|b| b.messages.iter()),
+                |cm: &&ChainMessage| cm.message(),
+                |a| {
+                    let id = parent
+                        .lookup_id(a)?
+                        .ok_or_else(|| anyhow!("failed to resolve sender {a}"))?;
+                    Ok(Address::new_id(id))
+                },
+            )?
+        };
+        let mut ex = self.executor(store, &root, &env)?;
+        let mut applied = Vec::new();
+        let mut seen = HashSet::new();
+        for (b, msgs) in blocks.iter().zip(selected) {
+            let mut gas_reward = TokenAmount::default();
+            let mut penalty = TokenAmount::default();
+            for cm in msgs {
+                let cid = cm.cid();
+                if !seen.insert(cid) {
+                    continue;
+                }
+                let ret = ex
+                    .execute_message(cm.message().clone(), ApplyKind::Explicit, cm.chain_length())
+                    .with_context(|| format!("applying message {cid}"))?;
+                let ret = convert(ret);
+                gas_reward += &ret.gas.miner_tip;
+                penalty += &ret.gas.miner_penalty;
+                applied.push((cid, ret));
+            }
+            let params = RawBytes::serialize(AwardBlockRewardParams {
+                miner: b.miner,
+                penalty,
+                gas_reward,
+                win_count: b.win_count,
+            })?;
+            let msg = implicit(
+                ids::REWARD,
+                method::reward::AWARD_BLOCK_REWARD,
+                epoch,
+                1 << 30,
+                params,
+            );
+            apply_implicit(&mut ex, msg, &format!("the reward for {}", b.miner))?;
+        }
+        run_cron(&mut ex, epoch)?;
+        let state_root = ex.flush()?;
+        let mut receipts: Amtv0<Receipt, _> = Amtv0::new(store);
+        for (i, (_, r)) in applied.iter().enumerate() {
+            store_events(store, &r.receipt, &r.events)?;
+            receipts.set(i as u64, r.receipt.clone())?;
+        }
+        let receipts_root = receipts.flush()?;
+        Ok(TipsetResult {
+            state_root,
+            receipts_root,
+            applied,
+        })
+    }
+
+    fn call(&self, store: &BS, root: &Cid, msg: &Message, env: VmEnv) -> Result<InvocResult> {
+        let mut msg = msg.clone();
+        let mut env = env;
+        if msg.gas_limit == 0 {
+            msg.gas_limit = BLOCK_GAS_LIMIT;
+        }
+        if msg.gas_fee_cap.is_zero() {
+            env.base_fee = TokenAmount::default();
+        }
+        let mut ex = self.executor(store, root, &env)?;
+        let not_found = || anyhow!("sender {} not found on chain", msg.from);
+        let sender = sender_actor(&ex, &msg.from)?.ok_or_else(not_found)?;
+        msg.sequence = sender.sequence;
+        let len = fvm_ipld_encoding::to_vec(&msg)?.len();
+        let ret = convert(ex.execute_message(msg.clone(), ApplyKind::Implicit, len)?);
+        Ok(InvocResult {
+            msg,
+            receipt: ret.receipt,
+            gas: ret.gas,
+            error: ret.error,
+        })
+    }
+
+    fn call_explicit(
+        &self,
+        store: &BS,
+        root: &Cid,
+        prior: &[ChainMessage],
+        msg: &ChainMessage,
+        env: VmEnv,
+    ) -> Result<InvocResult> {
+        let mut env = env;
+        if msg.message().gas_fee_cap.is_zero() {
+            env.base_fee = TokenAmount::default();
+        }
+        let mut ex = self.executor(store, root, &env)?;
+        for (i, m) in prior.iter().enumerate() {
+            ex.execute_message(m.message().clone(), ApplyKind::Explicit, m.chain_length())
+                .with_context(|| format!("applying prior message {i} ({})", m.cid()))?;
+        }
+        let from = msg.message().from;
+        let sender =
+            sender_actor(&ex, &from)?.ok_or_else(|| anyhow!("sender {from} not found on chain"))?;
+        let mut msg = msg.clone();
+        match &mut msg {
+            ChainMessage::Bls(m) => m.sequence = sender.sequence,
+            ChainMessage::Signed(s) => s.message.sequence = sender.sequence,
+        }
+        let ret = ex.execute_message(
+            msg.message().clone(),
+            ApplyKind::Explicit,
+            msg.chain_length(),
+        )?;
+        let ret = convert(ret);
+        Ok(InvocResult {
+            msg: msg.message().clone(),
+            receipt: ret.receipt,
+            gas: ret.gas,
+            error: ret.error,
+        })
+    }
+}

@@ -1,0 +1,11 @@
+//! padma's exact execution engine: the `fvm` crate running the official
+//! builtin-actors bundle, so gas, receipts and state roots are those Lotus and Forest
+//! compute. [`bundle`] finds and checks a bundle, [`engine`] executes with it, and
+//! [`externs`] are the FVM's calls back into the node.
+
+pub mod bundle;
+pub mod engine;
+pub mod externs;
+
+pub use bundle::{Bundle, BundleSource};
+pub use engine::FvmEngine;
