@@ -62,6 +62,9 @@ enum Command {
         /// Sector size.
         size: String,
     },
+    /// Download the builtin-actors v18 bundles (checked against their manifest CIDs)
+    /// into the repo's actors/ folder.
+    FetchActors(cmd::fetch_actors::FetchActorsArgs),
 }
 
 fn main() {
@@ -95,6 +98,7 @@ fn main() {
             Command::Net(c) => cmd::net::run(c, &target).await,
             Command::Sync(c) => cmd::sync::run(c, &target).await,
             Command::FetchParams { size } => cmd::fetch_params::run(size).await,
+            Command::FetchActors(a) => cmd::fetch_actors::run(a, &target.repo).await,
         }
     });
 }

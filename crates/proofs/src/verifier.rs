@@ -121,7 +121,8 @@ impl ProofVerifier for RealVerifier {
     }
 
     fn verify_window_post(&self, i: &PoStVerifyInfo) -> Result<bool> {
-        if is_mock_proof(&i.proof) {
+        // Mock WindowPoSts are 32 bytes; a real one is 192 bytes per partition.
+        if is_mock_proof(&i.proof) || i.proof.len() == mock::WINDOW_POST_LEN {
             return Ok(false);
         }
         post::verify_window_post(
@@ -245,9 +246,42 @@ pub mod mock {
         post_parts(b"winning-post", i)
     }
 
-    /// The mock WindowPoSt proof for these public inputs.
+    /// The mock WindowPoSt proof for these public inputs: the one the official
+    /// `testing-fake-proofs` actors accept, so a mock network proves the same way on
+    /// either engine — SHA-256 of the randomness (top bits masked) followed by each
+    /// challenged sector's CBOR `[seal proof, number, sealed CID]`. The seal proof is
+    /// the V1_1 one of the PoSt type (what padma's sectors use). Not prefixed: it is
+    /// exactly the 32 bytes those actors compare.
     pub fn window_post_proof(i: &PoStVerifyInfo) -> Vec<u8> {
-        post_parts(b"window-post", i)
+        use fvm_shared::commcid::{
+            commitment_to_cid, FIL_COMMITMENT_SEALED, POSEIDON_BLS12_381_A1_FC1,
+        };
+        let mut h = Sha256::new();
+        h.update(post::post_randomness(i.randomness));
+        let seal =
+            fvm_shared::sector::RegisteredSealProof::from(seal_proof_of_window_post(i.post_proof));
+        for (number, comm_r) in &i.sectors {
+            let Ok(sealed_cid) =
+                commitment_to_cid(FIL_COMMITMENT_SEALED, POSEIDON_BLS12_381_A1_FC1, comm_r)
+            else {
+                return Vec::new();
+            };
+            let info = fvm_shared::sector::SectorInfo {
+                proof: seal,
+                sector_number: *number,
+                sealed_cid,
+            };
+            h.update(fvm_ipld_encoding::to_vec(&info).unwrap_or_default());
+        }
+        h.finalize().to_vec()
+    }
+
+    /// The length of a mock WindowPoSt.
+    pub const WINDOW_POST_LEN: usize = 32;
+
+    /// The V1_1 seal proof whose sectors a WindowPoSt type proves (10–14 → 5–9).
+    fn seal_proof_of_window_post(post: i64) -> i64 {
+        post - 5
     }
 
     /// Deterministic fake commitments of a mock sector (no files involved).

@@ -28,5 +28,5 @@ pub use net::{start_net, sustainable_block_ms, Net};
 pub use ports::{api_file_port, free_port};
 pub use process::{closed_pipe, expect_success, tail, Proc};
 pub use rpc::{call, call_lenient, post_raw};
-pub use vectors::{lotus_methods, vectors};
+pub use vectors::{actors_archive, lotus_methods, vectors};
 pub use wait::{wait_api_port, wait_file, wait_rpc};

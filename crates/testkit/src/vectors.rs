@@ -18,3 +18,10 @@ pub fn vectors() -> Value {
 pub fn lotus_methods() -> Value {
     testdata("lotus-methods.json")
 }
+
+/// The official builtin-actors v18 archive (Lotus's `v18.tar.zst`) in the shared test
+/// data beside the project (`../shared/actors/`).
+pub fn actors_archive() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/actors/builtin-actors-v18.tar.zst")
+}

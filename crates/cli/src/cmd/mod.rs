@@ -4,6 +4,7 @@ pub mod auth;
 pub mod chain;
 pub mod daemon;
 pub mod devnet;
+pub mod fetch_actors;
 pub mod fetch_params;
 pub mod mpool;
 pub mod net;

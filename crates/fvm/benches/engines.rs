@@ -1,0 +1,180 @@
+//! The same workload through the native engine and the FVM, in one run: plain sends
+//! in one tipset (`PADMA_BENCH_SENDS`, default 10,000) and a run of empty tipsets
+//! (cron only, the genesis miner's deadlines included). Prints messages per second
+//! for each engine, the FVM's cold start (compiling the actors) and warm start.
+//!
+//! `cargo bench -p padma-fvm --bench engines`
+
+use fvm_ipld_encoding::RawBytes;
+use fvm_shared::econ::TokenAmount;
+use fvm_shared::message::Message;
+use padma_fvm::{Bundle, FvmEngine};
+use padma_state::actors::method;
+use padma_state::code::CodeSet;
+use padma_state::genesis::{self, template::Actor, Template, INITIAL_BASE_FEE, MINER_START};
+use padma_state::policy::{devnet_policy, NETWORK_VERSION};
+use padma_state::runtime::NoExterns;
+use padma_state::vm::{BlockMessages, ChainMessage, Engine, LotusSupply, NativeEngine, VmEnv};
+use padma_types::crypto::{KeyInfo, KeyType};
+use padma_types::sector::SIZE_2KIB;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+type Store = Arc<padma_store::Store>;
+
+fn env(epoch: i64) -> VmEnv {
+    VmEnv {
+        epoch,
+        timestamp: 1_700_000_000 + epoch as u64 * 4,
+        base_fee: TokenAmount::from_atto(INITIAL_BASE_FEE),
+        network_version: NETWORK_VERSION,
+        policy: devnet_policy(),
+        randomness: Arc::new(NoExterns),
+        proofs: Arc::new(NoExterns),
+        supply: Arc::new(LotusSupply::devnet()),
+    }
+}
+
+fn template(sender: &KeyInfo) -> Template {
+    let mut sk = [42u8; 32];
+    sk[31] &= 0x3f;
+    let owner = KeyInfo::new(KeyType::Bls, sk.to_vec()).expect("key");
+    let m = genesis::fake::fake_miner(MINER_START, &owner, SIZE_2KIB, 2, 9001).expect("miner");
+    let mut t = Template::new("bench".into(), 1_700_000_000);
+    t.add_miners_from_manifest(
+        serde_json::json!({ "t01000": m }).to_string().as_bytes(),
+        TokenAmount::from_whole(50_000_000),
+    )
+    .expect("template");
+    t.accounts.push(Actor::account(
+        sender.address().expect("address"),
+        TokenAmount::from_whole(1_000_000),
+    ));
+    t
+}
+
+fn sends(sender: &KeyInfo, n: u64) -> Vec<ChainMessage> {
+    let from = sender.address().expect("address");
+    let to = KeyInfo::generate(KeyType::Secp256k1)
+        .address()
+        .expect("address");
+    (0..n)
+        .map(|i| {
+            ChainMessage::Bls(Message {
+                version: 0,
+                from,
+                to,
+                sequence: i,
+                value: TokenAmount::from_atto(1000),
+                method_num: method::SEND,
+                params: RawBytes::default(),
+                gas_limit: 2_000_000,
+                gas_fee_cap: TokenAmount::from_atto(INITIAL_BASE_FEE * 2),
+                gas_premium: TokenAmount::from_atto(1000),
+            })
+        })
+        .collect()
+}
+
+fn run(
+    name: &str,
+    engine: &dyn Engine<Store>,
+    store: &Store,
+    root: cid::Cid,
+    msgs: &[ChainMessage],
+) {
+    let blocks = vec![BlockMessages {
+        miner: fvm_shared::address::Address::new_id(MINER_START),
+        win_count: 1,
+        messages: msgs.to_vec(),
+    }];
+    let started = Instant::now();
+    let r = engine
+        .execute_tipset(store, &root, 0, &blocks, env(1))
+        .expect("tipset");
+    let took = started.elapsed();
+    let ok = r
+        .applied
+        .iter()
+        .filter(|(_, a)| a.receipt.exit_code.is_success())
+        .count();
+    assert_eq!(ok, msgs.len(), "every send succeeds on {name}");
+    println!(
+        "{name}: {} sends in {:.2} s = {:.0} messages/s",
+        msgs.len(),
+        took.as_secs_f64(),
+        msgs.len() as f64 / took.as_secs_f64()
+    );
+    let started = Instant::now();
+    let mut root = r.state_root;
+    let mut epoch = 1;
+    for _ in 0..50 {
+        let r = engine
+            .execute_tipset(store, &root, epoch, &blocks[..0], env(epoch + 1))
+            .expect("cron");
+        root = r.state_root;
+        epoch += 1;
+    }
+    println!(
+        "{name}: 50 empty tipsets (cron) in {:.2} s = {:.1} ms each",
+        started.elapsed().as_secs_f64(),
+        started.elapsed().as_secs_f64() * 20.0
+    );
+}
+
+fn main() {
+    let n: u64 = std::env::var("PADMA_BENCH_SENDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let archive = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/actors/builtin-actors-v18.tar.zst");
+    let sender = KeyInfo::generate(KeyType::Secp256k1);
+    let t = template(&sender);
+    let msgs = sends(&sender, n);
+
+    let dir = tempfile::tempdir().expect("dir");
+    let native_store: Store =
+        Arc::new(padma_store::Store::open(&dir.path().join("n")).expect("db"));
+    let g = genesis::build(&*native_store, &t).expect("genesis");
+    run(
+        "native",
+        &NativeEngine,
+        &native_store,
+        g.header.parent_state_root,
+        &msgs,
+    );
+
+    let fvm_store: Store = Arc::new(padma_store::Store::open(&dir.path().join("f")).expect("db"));
+    Bundle::load(&archive, CodeSet::Devnet)
+        .expect("bundle")
+        .import(&fvm_store)
+        .expect("import");
+    let g = genesis::build_with_policy(&*fvm_store, &t, devnet_policy(), CodeSet::Devnet)
+        .expect("genesis");
+    let engine = FvmEngine::default();
+    let started = Instant::now();
+    engine
+        .execute_tipset(&fvm_store, &g.header.parent_state_root, 0, &[], env(1))
+        .expect("first tipset");
+    println!(
+        "fvm: cold start (compiling the actors, one empty tipset) {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
+    engine
+        .execute_tipset(&fvm_store, &g.header.parent_state_root, 0, &[], env(1))
+        .expect("warm tipset");
+    println!(
+        "fvm: warm start (a new machine, one empty tipset) {:.1} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    run(
+        "fvm",
+        &engine,
+        &fvm_store,
+        g.header.parent_state_root,
+        &msgs,
+    );
+}
