@@ -2,6 +2,8 @@
 //! checked and cached; a server handing out a wrong or broken file gets a clear error
 //! and nothing is cached.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)] // test code: a panic is a failed test
+
 use padma_fvm::bundle::{self, Bundle};
 use padma_state::code::CodeSet;
 use padma_testkit::{actors_archive, padma};

@@ -28,10 +28,18 @@ async fn a_mock_devnet_runs_on_the_fvm_with_the_fake_proofs_bundle() {
     let miner = rpc(&d, "StateGetActor", json!(["f01000", null])).await;
     assert_eq!(
         miner["Code"]["/"],
-        CodeSet::FakeProofs.code(ActorKind::StorageMiner).to_string()
+        CodeSet::FakeProofs
+            .code(ActorKind::StorageMiner)
+            .to_string()
     );
     // The bundle was copied into the devnet's cache.
-    assert!(dir.path().join("actors").read_dir().unwrap().next().is_some());
+    assert!(dir
+        .path()
+        .join("actors")
+        .read_dir()
+        .unwrap()
+        .next()
+        .is_some());
 
     // Blocks come.
     let deadline = Instant::now() + Duration::from_secs(120);

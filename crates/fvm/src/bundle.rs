@@ -41,7 +41,7 @@ pub struct Bundle {
     /// `[actor name, code CID]` in the manifest's order.
     pub actors: Vec<(String, Cid)>,
     /// Every block of the CAR.
-    blocks: Vec<(Cid, Vec<u8>)>,
+    blocks: Blocks,
     /// The CAR's bytes (what a cache keeps).
     car: Vec<u8>,
 }
@@ -252,8 +252,11 @@ fn car_from_archive(bytes: &[u8], codes: CodeSet) -> Result<Vec<u8>> {
     bail!("the archive has no {want}")
 }
 
+/// A CAR's blocks, in file order.
+type Blocks = Vec<(Cid, Vec<u8>)>;
+
 /// Parses a CARv1: its roots and its blocks, each checked against its CID.
-fn parse_car(car: &[u8]) -> Result<(Vec<Cid>, Vec<(Cid, Vec<u8>)>)> {
+fn parse_car(car: &[u8]) -> Result<(Vec<Cid>, Blocks)> {
     #[derive(serde::Deserialize)]
     struct Header {
         roots: Vec<Cid>,

@@ -4,7 +4,6 @@
 use crate::externs::{FaultChecker, NoFaults, NodeExterns};
 use anyhow::{anyhow, bail, Context, Result};
 use cid::Cid;
-use fil_actor_reward_state::v18::AwardBlockRewardParams;
 use fvm::call_manager::DefaultCallManager;
 use fvm::engine::MultiEngine;
 use fvm::executor::{ApplyKind, DefaultExecutor, Executor};
@@ -12,7 +11,6 @@ use fvm::kernel::filecoin::DefaultFilecoinKernel;
 use fvm::machine::{DefaultMachine, Machine as _, NetworkConfig};
 use fvm_ipld_amt::{Amt, Amtv0};
 use fvm_ipld_blockstore::Blockstore;
-use fvm_ipld_encoding::RawBytes;
 use fvm_shared::address::Address;
 use fvm_shared::chainid::ChainID;
 use fvm_shared::clock::ChainEpoch;
@@ -20,12 +18,11 @@ use fvm_shared::econ::TokenAmount;
 use fvm_shared::event::StampedEvent;
 use fvm_shared::message::Message;
 use fvm_shared::receipt::Receipt;
-use padma_state::actors::{ids, method};
 use padma_state::policy::CHAIN_ID;
 use padma_state::vm::supply::supply_parts_at;
 use padma_state::vm::{
-    select_messages, ApplyRet, BlockMessages, ChainMessage, Engine, GasOutputs, InvocResult,
-    TipsetResult, VmEnv, BLOCK_GAS_LIMIT, EVENTS_AMT_BIT_WIDTH,
+    cron_message, reward_message, select_messages, ApplyRet, BlockMessages, ChainMessage, Engine,
+    GasOutputs, InvocResult, TipsetResult, VmEnv, BLOCK_GAS_LIMIT, EVENTS_AMT_BIT_WIDTH,
 };
 use std::collections::HashSet;
 use std::sync::{Arc, LazyLock};
@@ -81,22 +78,6 @@ impl FvmEngine {
     }
 }
 
-/// An implicit message from the system actor (rewards, cron).
-fn implicit(to: u64, method: u64, epoch: ChainEpoch, gas_limit: u64, params: RawBytes) -> Message {
-    Message {
-        version: 0,
-        from: Address::new_id(ids::SYSTEM),
-        to: Address::new_id(to),
-        sequence: epoch as u64,
-        value: TokenAmount::default(),
-        method_num: method,
-        params,
-        gas_limit,
-        gas_fee_cap: TokenAmount::default(),
-        gas_premium: TokenAmount::default(),
-    }
-}
-
 /// The actor at `addr` in the executor's current state.
 fn sender_actor<BS>(ex: &Exec<BS>, addr: &Address) -> Result<Option<fvm::state_tree::ActorState>>
 where
@@ -149,14 +130,7 @@ fn run_cron<BS>(ex: &mut Exec<BS>, epoch: ChainEpoch) -> Result<()>
 where
     BS: Blockstore + Clone + Send + Sync + 'static,
 {
-    let msg = implicit(
-        ids::CRON,
-        method::cron::EPOCH_TICK,
-        epoch,
-        BLOCK_GAS_LIMIT * 10_000,
-        RawBytes::default(),
-    );
-    apply_implicit(ex, msg, &format!("cron at epoch {epoch}")).map(|_| ())
+    apply_implicit(ex, cron_message(epoch), &format!("cron at epoch {epoch}")).map(|_| ())
 }
 
 /// Writes a message's events AMT into `store` (the FVM only keeps what the state
@@ -238,19 +212,7 @@ where
                 penalty += &ret.gas.miner_penalty;
                 applied.push((cid, ret));
             }
-            let params = RawBytes::serialize(AwardBlockRewardParams {
-                miner: b.miner,
-                penalty,
-                gas_reward,
-                win_count: b.win_count,
-            })?;
-            let msg = implicit(
-                ids::REWARD,
-                method::reward::AWARD_BLOCK_REWARD,
-                epoch,
-                1 << 30,
-                params,
-            );
+            let msg = reward_message(b, epoch, penalty, gas_reward)?;
             apply_implicit(&mut ex, msg, &format!("the reward for {}", b.miner))?;
         }
         run_cron(&mut ex, epoch)?;

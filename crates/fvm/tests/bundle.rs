@@ -1,6 +1,8 @@
 //! Bundles: read from Lotus's archive and from a CAR, and every kind of wrong file
 //! refused with an error naming it.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)] // test code: a panic is a failed test
+
 use padma_fvm::bundle::{self, Bundle, BundleSource};
 use padma_state::code::{ActorKind, CodeSet};
 use std::path::{Path, PathBuf};
@@ -143,18 +145,24 @@ fn find_prefers_the_flag_then_the_environment_then_the_cache() {
     let cache = dir.path().join("cache");
     // Nothing anywhere.
     std::env::remove_var(bundle::BUNDLE_ENV);
-    assert!(bundle::find(None, &[cache.clone()], CodeSet::Devnet)
-        .unwrap()
-        .is_none());
+    assert!(
+        bundle::find(None, std::slice::from_ref(&cache), CodeSet::Devnet)
+            .unwrap()
+            .is_none()
+    );
     // The flag: found, and copied into the cache.
-    let (b, src) = bundle::find(Some(&archive()), &[cache.clone()], CodeSet::Devnet)
-        .unwrap()
-        .unwrap();
+    let (b, src) = bundle::find(
+        Some(&archive()),
+        std::slice::from_ref(&cache),
+        CodeSet::Devnet,
+    )
+    .unwrap()
+    .unwrap();
     assert_eq!(src, BundleSource::Flag(archive()));
     assert_eq!(b.codes, CodeSet::Devnet);
     assert!(bundle::cached_path(&cache, CodeSet::Devnet).exists());
     // Now the cache answers alone.
-    let (_, src) = bundle::find(None, &[cache.clone()], CodeSet::Devnet)
+    let (_, src) = bundle::find(None, std::slice::from_ref(&cache), CodeSet::Devnet)
         .unwrap()
         .unwrap();
     assert!(matches!(src, BundleSource::Cache(_)));

@@ -1,5 +1,7 @@
 //! The FVM engine on a padma genesis built with a v18 bundle's code CIDs and blocks.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)] // test code: a panic is a failed test
+
 use fvm_ipld_encoding::RawBytes;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::ExitCode;

@@ -29,7 +29,10 @@ pub use engine::{Engine, NativeEngine};
 pub use explicit::call_explicit;
 pub use outputs::GasOutputs;
 pub use supply::LotusSupply;
-pub use tipset::{execute_tipset, select_messages, BlockMessages, ChainMessage, TipsetResult};
+pub use tipset::{
+    cron_message, execute_tipset, implicit, reward_message, select_messages, BlockMessages,
+    ChainMessage, TipsetResult,
+};
 
 use crate::actors::ids;
 use crate::policy::Policy;

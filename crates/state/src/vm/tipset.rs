@@ -81,7 +81,14 @@ pub struct TipsetResult {
     pub applied: Vec<(Cid, ApplyRet)>,
 }
 
-fn implicit(to: u64, method: u64, epoch: ChainEpoch, gas_limit: u64, params: RawBytes) -> Message {
+/// An implicit message from the system actor at `epoch` (block rewards, cron).
+pub fn implicit(
+    to: u64,
+    method: u64,
+    epoch: ChainEpoch,
+    gas_limit: u64,
+    params: RawBytes,
+) -> Message {
     Message {
         version: 0,
         from: Address::new_id(ids::SYSTEM),
@@ -96,14 +103,42 @@ fn implicit(to: u64, method: u64, epoch: ChainEpoch, gas_limit: u64, params: Raw
     }
 }
 
-fn run_cron<BS: Blockstore>(vm: &mut Vm<'_, BS>, epoch: ChainEpoch) -> Result<()> {
-    let msg = implicit(
+/// The cron tick every epoch ends with (null rounds included).
+pub fn cron_message(epoch: ChainEpoch) -> Message {
+    implicit(
         ids::CRON,
         method::cron::EPOCH_TICK,
         epoch,
         BLOCK_GAS_LIMIT * 10_000,
         RawBytes::default(),
-    );
+    )
+}
+
+/// The reward message after block `b`'s messages, paying its miner the gas tips and
+/// charging the penalties its messages earned.
+pub fn reward_message(
+    b: &BlockMessages,
+    epoch: ChainEpoch,
+    penalty: TokenAmount,
+    gas_reward: TokenAmount,
+) -> Result<Message> {
+    let params = RawBytes::serialize(AwardBlockRewardParams {
+        miner: b.miner,
+        penalty,
+        gas_reward,
+        win_count: b.win_count,
+    })?;
+    Ok(implicit(
+        ids::REWARD,
+        method::reward::AWARD_BLOCK_REWARD,
+        epoch,
+        1 << 30,
+        params,
+    ))
+}
+
+fn run_cron<BS: Blockstore>(vm: &mut Vm<'_, BS>, epoch: ChainEpoch) -> Result<()> {
+    let msg = cron_message(epoch);
     let ret = vm.apply_implicit(&msg)?;
     if !ret.receipt.exit_code.is_success() {
         bail!(
@@ -230,19 +265,7 @@ pub fn execute_tipset<BS: Blockstore>(
             penalty += &ret.gas.miner_penalty;
             applied.push((cid, ret));
         }
-        let params = RawBytes::serialize(AwardBlockRewardParams {
-            miner: b.miner,
-            penalty,
-            gas_reward,
-            win_count: b.win_count,
-        })?;
-        let msg = implicit(
-            ids::REWARD,
-            method::reward::AWARD_BLOCK_REWARD,
-            epoch,
-            1 << 30,
-            params,
-        );
+        let msg = reward_message(b, epoch, penalty, gas_reward)?;
         let ret = vm.apply_implicit(&msg)?;
         if !ret.receipt.exit_code.is_success() {
             bail!(
