@@ -30,7 +30,7 @@ const BLAKE2B_256: u64 = 0xb220;
 const IDENTITY: u64 = 0x00;
 
 /// A checked bundle: its manifest, the code CID of every actor, and its blocks.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Bundle {
     /// The bundle (the network's flavour of v18) this is.
     pub codes: CodeSet,
@@ -44,6 +44,16 @@ pub struct Bundle {
     blocks: Blocks,
     /// The CAR's bytes (what a cache keeps).
     car: Vec<u8>,
+}
+
+impl std::fmt::Debug for Bundle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bundle")
+            .field("codes", &self.codes)
+            .field("manifest", &self.manifest)
+            .field("blocks", &self.blocks.len())
+            .finish()
+    }
 }
 
 impl Bundle {
