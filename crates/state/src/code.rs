@@ -7,6 +7,7 @@
 
 use cid::Cid;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 /// The kinds of builtin actor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -145,6 +146,17 @@ const TABLE: [(ActorKind, &str, &str, &str); 16] = [
     ),
 ];
 
+/// [`TABLE`]'s code CIDs, parsed once: (kind, devnet code, testing-fake-proofs code).
+static PARSED: LazyLock<Vec<(ActorKind, Cid, Cid)>> = LazyLock::new(|| {
+    TABLE
+        .iter()
+        .map(|(k, _, devnet, fake)| {
+            let parse = |s: &str| Cid::from_str(s).expect("code CIDs in the table are valid");
+            (*k, parse(devnet), parse(fake))
+        })
+        .collect()
+});
+
 /// The manifest CID of the devnet bundle (the native engine's code CIDs).
 pub const MANIFEST_CID: &str = "bafy2bzaced35gjxagazf2fne5dakbok5abmivsh7cq7huwfuptebgwjmcpcf6";
 
@@ -173,12 +185,15 @@ impl CodeSet {
 
     /// The code CID of `kind` in this bundle.
     pub fn code(self, kind: ActorKind) -> Cid {
-        let row = kind.row();
-        let s = match self {
-            CodeSet::Devnet => row.2,
-            CodeSet::FakeProofs => row.3,
-        };
-        Cid::from_str(s).expect("code CIDs in the table are valid")
+        let (devnet, fake) = PARSED
+            .iter()
+            .find(|(k, _, _)| *k == kind)
+            .map(|(_, d, f)| (*d, *f))
+            .expect("every kind has a row");
+        match self {
+            CodeSet::Devnet => devnet,
+            CodeSet::FakeProofs => fake,
+        }
     }
 
     /// The bundle's manifest CID (the root of its CAR).
@@ -231,8 +246,10 @@ impl ActorKind {
 
     /// The kind tagged by a code CID of either bundle.
     pub fn from_code(code: &Cid) -> Option<ActorKind> {
-        ActorKind::all()
-            .find(|k| CodeSet::Devnet.code(*k) == *code || CodeSet::FakeProofs.code(*k) == *code)
+        PARSED
+            .iter()
+            .find(|(_, devnet, fake)| devnet == code || fake == code)
+            .map(|(k, _, _)| *k)
     }
 
     /// True for actors that may send messages (accounts and Ethereum accounts).

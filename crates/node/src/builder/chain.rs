@@ -31,6 +31,7 @@ pub fn open_chain(
     };
     let params = network_params(&store, &genesis)?;
     let engine = engine_for(&params, &store, &genesis.parent_state_root, actors)?;
+    tracing::info!(engine = engine.name(), "execution engine");
     let parts = ChainParts {
         engine,
         beacon: beacon_for(&params),
@@ -80,17 +81,15 @@ pub fn engine_for(
     }
     let codes = padma_state::genesis::manifest_codes(store.as_ref(), genesis_state)
         .context("reading the genesis manifest")?;
-    let mut missing = Vec::new();
     for (name, code) in &codes {
         if !fvm_ipld_blockstore::Blockstore::has(store.as_ref(), code)? {
-            missing.push((name.clone(), *code));
+            let set = CodeSet::of_code(code).ok_or_else(|| {
+                anyhow!("the genesis names actor code {code} ({name}), from no bundle padma knows")
+            })?;
+            // One bundle holds every actor's code.
+            actors.require(set)?.import(store.as_ref())?;
+            break;
         }
-    }
-    if let Some((name, code)) = missing.first() {
-        let set = CodeSet::of_code(code).ok_or_else(|| {
-            anyhow!("the genesis names actor code {code} ({name}), from no bundle padma knows")
-        })?;
-        actors.require(set)?.import(store.as_ref())?;
     }
     Ok(Arc::new(padma_fvm::FvmEngine::default()))
 }
