@@ -2,6 +2,7 @@
 //! `fvm` crate with the official actors whose code the state's manifest names.
 
 use crate::externs::{FaultChecker, NoFaults, NodeExterns};
+use crate::overlay::Overlay;
 use anyhow::{anyhow, bail, Context, Result};
 use cid::Cid;
 use fvm::call_manager::DefaultCallManager;
@@ -21,8 +22,9 @@ use fvm_shared::receipt::Receipt;
 use padma_state::policy::CHAIN_ID;
 use padma_state::vm::supply::supply_parts_at;
 use padma_state::vm::{
-    cron_message, reward_message, select_messages, ApplyRet, BlockMessages, ChainMessage, Engine,
-    GasOutputs, InvocResult, TipsetResult, VmEnv, BLOCK_GAS_LIMIT, EVENTS_AMT_BIT_WIDTH,
+    call_defaults, cron_message, free_gas_without_fee_cap, reward_message, select_messages,
+    ApplyRet, BlockMessages, ChainMessage, Engine, GasOutputs, InvocResult, TipsetResult, VmEnv,
+    EVENTS_AMT_BIT_WIDTH,
 };
 use std::collections::HashSet;
 use std::sync::{Arc, LazyLock};
@@ -231,15 +233,9 @@ where
     }
 
     fn call(&self, store: &BS, root: &Cid, msg: &Message, env: VmEnv) -> Result<InvocResult> {
-        let mut msg = msg.clone();
         let mut env = env;
-        if msg.gas_limit == 0 {
-            msg.gas_limit = BLOCK_GAS_LIMIT;
-        }
-        if msg.gas_fee_cap.is_zero() {
-            env.base_fee = TokenAmount::default();
-        }
-        let mut ex = self.executor(store, root, &env)?;
+        let mut msg = call_defaults(msg, &mut env);
+        let mut ex = self.executor(&Overlay::new(store.clone()), root, &env)?;
         let not_found = || anyhow!("sender {} not found on chain", msg.from);
         let sender = sender_actor(&ex, &msg.from)?.ok_or_else(not_found)?;
         msg.sequence = sender.sequence;
@@ -261,15 +257,15 @@ where
         msg: &ChainMessage,
         env: VmEnv,
     ) -> Result<InvocResult> {
-        let mut env = env;
-        if msg.message().gas_fee_cap.is_zero() {
-            env.base_fee = TokenAmount::default();
-        }
-        let mut ex = self.executor(store, root, &env)?;
+        // As Lotus: the prior messages at the real base fee, then the message on
+        // their state in a new machine (free gas when it has no fee cap).
+        let layer = Overlay::new(store.clone());
+        let mut ex = self.executor(&layer, root, &env)?;
         for (i, m) in prior.iter().enumerate() {
             ex.execute_message(m.message().clone(), ApplyKind::Explicit, m.chain_length())
                 .with_context(|| format!("applying prior message {i} ({})", m.cid()))?;
         }
+        let root = ex.flush()?;
         let from = msg.message().from;
         let sender =
             sender_actor(&ex, &from)?.ok_or_else(|| anyhow!("sender {from} not found on chain"))?;
@@ -278,6 +274,9 @@ where
             ChainMessage::Bls(m) => m.sequence = sender.sequence,
             ChainMessage::Signed(s) => s.message.sequence = sender.sequence,
         }
+        let mut env = env;
+        free_gas_without_fee_cap(&msg.message().gas_fee_cap, &mut env);
+        let mut ex = self.executor(&layer, &root, &env)?;
         let ret = ex.execute_message(
             msg.message().clone(),
             ApplyKind::Explicit,

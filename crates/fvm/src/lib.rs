@@ -6,6 +6,7 @@
 pub mod bundle;
 pub mod engine;
 pub mod externs;
+pub mod overlay;
 
 pub use bundle::{Bundle, BundleSource};
 pub use engine::FvmEngine;

@@ -117,3 +117,54 @@ fn a_padma_genesis_executes_on_the_fvm() {
     assert_eq!(tree.total_balance().unwrap(), total);
     let _ = ids::SYSTEM;
 }
+
+#[test]
+fn a_trial_run_applies_prior_messages_at_the_base_fee_and_commits_nothing() {
+    let bundle = Bundle::load(&archive(), CodeSet::FakeProofs).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(padma_store::Store::open(dir.path()).unwrap());
+    bundle.import(&store).unwrap();
+    let g = genesis::build_with_policy(&*store, &template(1), devnet_policy(), CodeSet::FakeProofs)
+        .unwrap();
+    let root = g.header.parent_state_root;
+    let from = owner_key().address().unwrap();
+    let to = KeyInfo::generate(KeyType::Secp256k1).address().unwrap();
+    let send = |nonce: u64, fee_cap: u64| Message {
+        version: 0,
+        from,
+        to,
+        sequence: nonce,
+        value: TokenAmount::from_whole(1),
+        method_num: method::SEND,
+        params: RawBytes::default(),
+        gas_limit: 10_000_000,
+        gas_fee_cap: TokenAmount::from_atto(fee_cap),
+        gas_premium: TokenAmount::default(),
+    };
+    let prior = vec![ChainMessage::Bls(send(0, INITIAL_BASE_FEE * 2))];
+    // The trial's nonce is replaced by the sender's after the prior message; with no
+    // fee cap its gas is free, and the run leaves the store as it was.
+    let trial = ChainMessage::Bls(send(7, 0));
+    let engine = FvmEngine::default();
+    let r = engine
+        .call_explicit(&store, &root, &prior, &trial, env(1))
+        .unwrap();
+    assert_eq!(r.receipt.exit_code, ExitCode::OK, "{r:?}");
+    assert_eq!(r.msg.sequence, 1);
+    assert!(r.receipt.gas_used > 0);
+    assert!(r.gas.base_fee_burn.is_zero() && r.gas.miner_tip.is_zero());
+    let tree = fvm::state_tree::StateTree::new_from_root(&*store, &root).unwrap();
+    assert!(
+        tree.lookup_id(&to).unwrap().is_none(),
+        "nothing was committed"
+    );
+    // StateCall: implicit, nonce from the state, gas limit 0 → the block gas limit.
+    let mut call = send(9, 0);
+    call.gas_limit = 0;
+    let r = engine.call(&store, &root, &call, env(1)).unwrap();
+    assert_eq!(r.receipt.exit_code, ExitCode::OK, "{r:?}");
+    assert_eq!(
+        (r.msg.sequence, r.msg.gas_limit),
+        (0, padma_state::vm::BLOCK_GAS_LIMIT)
+    );
+}

@@ -268,6 +268,25 @@ pub struct InvocResult {
     pub error: Option<String>,
 }
 
+/// Lotus's rule for a message run off chain: a zero fee cap makes its gas free (it
+/// runs with a zero base fee).
+pub fn free_gas_without_fee_cap(fee_cap: &TokenAmount, env: &mut VmEnv) {
+    if fee_cap.is_zero() {
+        env.base_fee = TokenAmount::default();
+    }
+}
+
+/// `StateCall`'s defaults for `msg`: a zero gas limit means the block gas limit, and
+/// [`free_gas_without_fee_cap`].
+pub fn call_defaults(msg: &Message, env: &mut VmEnv) -> Message {
+    let mut msg = msg.clone();
+    if msg.gas_limit == 0 {
+        msg.gas_limit = BLOCK_GAS_LIMIT;
+    }
+    free_gas_without_fee_cap(&msg.gas_fee_cap, env);
+    msg
+}
+
 /// `StateCall`: applies `msg` to the state `root` without committing anything, as
 /// Lotus does — gas limit 0 means the block gas limit, the nonce is the sender's
 /// current one, a zero fee cap means a zero base fee, and the message is applied
@@ -278,13 +297,7 @@ pub fn call<BS: Blockstore>(
     msg: &Message,
     mut env: VmEnv,
 ) -> Result<InvocResult> {
-    let mut msg = msg.clone();
-    if msg.gas_limit == 0 {
-        msg.gas_limit = BLOCK_GAS_LIMIT;
-    }
-    if msg.gas_fee_cap.is_zero() {
-        env.base_fee = TokenAmount::default();
-    }
+    let mut msg = call_defaults(msg, &mut env);
     let mut vm = Vm::new(store, root, env)?;
     let id = vm
         .lookup_id(&msg.from)?

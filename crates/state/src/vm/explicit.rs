@@ -2,14 +2,13 @@
 //! message — inclusion gas, nonce and balance checks, fee handling — after some
 //! prior messages, on a state whose changes are thrown away. Gas estimation uses it.
 
-use super::apply::InvocResult;
+use super::apply::{free_gas_without_fee_cap, InvocResult};
 use super::store::BufferedStore;
 use super::tipset::ChainMessage;
 use super::{Vm, VmEnv};
 use anyhow::{anyhow, Context, Result};
 use cid::Cid;
 use fvm_ipld_blockstore::Blockstore;
-use fvm_shared::econ::TokenAmount;
 use std::rc::Rc;
 
 /// Applies `prior` (in order, as explicit messages) and then `msg` as an explicit
@@ -45,9 +44,7 @@ pub fn call_explicit<BS: Blockstore>(
         ChainMessage::Signed(s) => s.message.sequence = sender.sequence,
     }
     let mut env = env;
-    if msg.message().gas_fee_cap.is_zero() {
-        env.base_fee = TokenAmount::default();
-    }
+    free_gas_without_fee_cap(&msg.message().gas_fee_cap, &mut env);
     let mut vm = Vm::new_buffered(buf, &root, env)?;
     let ret = vm.apply_message(msg.message(), msg.chain_length())?;
     Ok(InvocResult {
@@ -66,6 +63,7 @@ mod tests {
     use crate::tree::{ActorState, StateTree};
     use fvm_ipld_blockstore::MemoryBlockstore;
     use fvm_shared::address::Address;
+    use fvm_shared::econ::TokenAmount;
     use fvm_shared::error::ExitCode;
     use fvm_shared::message::Message;
 

@@ -23,7 +23,10 @@ pub mod store;
 pub mod supply;
 mod tipset;
 
-pub use apply::{call, check_message_syntax, ApplyRet, InvocResult, EVENTS_AMT_BIT_WIDTH};
+pub use apply::{
+    call, call_defaults, check_message_syntax, free_gas_without_fee_cap, ApplyRet, InvocResult,
+    EVENTS_AMT_BIT_WIDTH,
+};
 pub(crate) use call::CallError;
 pub use engine::{Engine, NativeEngine};
 pub use explicit::call_explicit;
