@@ -159,7 +159,7 @@ impl ProofVerifier for MockVerifier {
     }
 
     fn verify_window_post(&self, i: &PoStVerifyInfo) -> Result<bool> {
-        Ok(i.proof == mock::window_post_proof(i))
+        Ok(i.proof == mock::window_post_proof(i)?)
     }
 
     fn winning_post_sector_challenge(
@@ -250,39 +250,34 @@ pub mod mock {
     /// `testing-fake-proofs` actors accept, so a mock network proves the same way on
     /// either engine — SHA-256 of the randomness (top bits masked) followed by each
     /// challenged sector's CBOR `[seal proof, number, sealed CID]`. The seal proof is
-    /// the V1_1 one of the PoSt type (what padma's sectors use). Not prefixed: it is
+    /// the one padma seals sectors of the PoSt type's size with. Not prefixed: it is
     /// exactly the 32 bytes those actors compare.
-    pub fn window_post_proof(i: &PoStVerifyInfo) -> Vec<u8> {
+    pub fn window_post_proof(i: &PoStVerifyInfo) -> Result<Vec<u8>> {
         use fvm_shared::commcid::{
             commitment_to_cid, FIL_COMMITMENT_SEALED, POSEIDON_BLS12_381_A1_FC1,
         };
+        let size = fvm_shared::sector::RegisteredPoStProof::from(i.post_proof)
+            .sector_size()
+            .map_err(|e| anyhow::anyhow!("PoSt proof type {}: {e}", i.post_proof))?;
+        let seal = padma_types::sector::seal_proof_for_size(size as u64)?;
         let mut h = Sha256::new();
         h.update(post::post_randomness(i.randomness));
-        let seal =
-            fvm_shared::sector::RegisteredSealProof::from(seal_proof_of_window_post(i.post_proof));
         for (number, comm_r) in &i.sectors {
-            let Ok(sealed_cid) =
+            let sealed_cid =
                 commitment_to_cid(FIL_COMMITMENT_SEALED, POSEIDON_BLS12_381_A1_FC1, comm_r)
-            else {
-                return Vec::new();
-            };
+                    .map_err(|e| anyhow::anyhow!("sealed CID of sector {number}: {e}"))?;
             let info = fvm_shared::sector::SectorInfo {
                 proof: seal,
                 sector_number: *number,
                 sealed_cid,
             };
-            h.update(fvm_ipld_encoding::to_vec(&info).unwrap_or_default());
+            h.update(fvm_ipld_encoding::to_vec(&info)?);
         }
-        h.finalize().to_vec()
+        Ok(h.finalize().to_vec())
     }
 
     /// The length of a mock WindowPoSt.
     pub const WINDOW_POST_LEN: usize = 32;
-
-    /// The V1_1 seal proof whose sectors a WindowPoSt type proves (10–14 → 5–9).
-    fn seal_proof_of_window_post(post: i64) -> i64 {
-        post - 5
-    }
 
     /// Deterministic fake commitments of a mock sector (no files involved).
     pub fn sector_commitments(
@@ -357,7 +352,7 @@ mod tests {
             post_proof: 10,
             ..i.clone()
         };
-        w.proof = mock::window_post_proof(&w);
+        w.proof = mock::window_post_proof(&w).expect("mock proof");
         assert!(MockVerifier.verify_window_post(&w).expect("verify"));
         assert!(!RealVerifier.verify_window_post(&w).expect("verify"));
         let c = MockVerifier

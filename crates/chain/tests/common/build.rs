@@ -148,7 +148,8 @@ pub fn push_window_post(t: &TestChain, round: i64) -> bool {
         randomness,
         sectors: challenged,
         proof: Vec::new(),
-    });
+    })
+    .unwrap();
     let commit_rand = draw_randomness(
         &chain.chain_randomness(dl.challenge).unwrap(),
         DomainSeparationTag::PoStChainCommit,

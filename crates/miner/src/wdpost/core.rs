@@ -339,7 +339,7 @@ pub fn mock_window_post(
     miner_id: u64,
     randomness: [u8; 32],
     challenged: Vec<(u64, [u8; 32])>,
-) -> Vec<u8> {
+) -> Result<Vec<u8>> {
     padma_proofs::verifier::mock::window_post_proof(&padma_proofs::PoStVerifyInfo {
         post_proof,
         miner_id,

@@ -530,7 +530,7 @@ impl RunState {
                     self.miner_id,
                     randomness,
                     challenged,
-                ));
+                )?);
                 continue;
             }
             let mut sectors = Vec::with_capacity(batch.proven.len());

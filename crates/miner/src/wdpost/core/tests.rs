@@ -208,7 +208,7 @@ fn mock_proofs_verify_like_the_actor_checks_them() {
     let challenged = challenged_commitments(&plan[0], &comm_rs).unwrap();
     assert_eq!(challenged, vec![(0, comm(0)), (0, comm(0)), (2, comm(2))]);
     let rand = [9u8; 32];
-    let proof = mock_window_post(10, 1000, rand, challenged.clone());
+    let proof = mock_window_post(10, 1000, rand, challenged.clone()).unwrap();
     use padma_proofs::verifier::{MockVerifier, ProofVerifier};
     let info = padma_proofs::PoStVerifyInfo {
         post_proof: 10,
