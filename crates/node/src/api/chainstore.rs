@@ -107,6 +107,8 @@ pub fn genesis_car(
 
 /// Builds the genesis of template `t` for the engine its network name declares: the
 /// FVM (the bundle's code CIDs, its blocks in the CAR) unless it says `native-actors`.
+/// With no bundle to be found (none given, none cached) it says so in one line and
+/// falls back to the native engine, the network name then declaring it.
 pub fn make_genesis_car(
     t: &Template,
     actors: &crate::builder::chain::ActorsOptions,
@@ -116,9 +118,21 @@ pub fn make_genesis_car(
         return padma_state::genesis::make_car(t).context("making the genesis");
     }
     let codes = padma_state::code::CodeSet::for_proofs(params.mock_proofs);
-    let bundle = actors.require(codes)?;
-    padma_state::genesis::make_car_with(t, codes, |s| bundle.import(s))
-        .context("making the genesis")
+    match padma_fvm::bundle::find(actors.bundle.as_deref(), &actors.cache_dirs, codes)? {
+        Some((bundle, src)) => {
+            tracing::info!(bundle = %src.path().display(), "genesis for the FVM");
+            padma_state::genesis::make_car_with(t, codes, |s| bundle.import(s))
+        }
+        None => {
+            eprintln!(
+                "padma: {}; making a genesis for padma's native actors instead (an offline \
+                 fallback: gas and state roots differ from Lotus's)",
+                padma_fvm::bundle::missing_bundle_hint(codes)
+            );
+            padma_state::genesis::make_car(t)
+        }
+    }
+    .context("making the genesis")
 }
 
 /// Settles the chain's genesis: imports `car` (if given) and records its genesis in

@@ -9,9 +9,9 @@ use anyhow::{bail, Context, Result};
 use fvm_shared::econ::TokenAmount;
 use padma_chain::network::{now_ms, NetworkParams, DEFAULT_BLOCK_DELAY_MS};
 use padma_fvm::bundle;
+use padma_node::api::chainstore::make_genesis_car;
 use padma_node::builder::chain::ActorsOptions;
 use padma_repo::private_file::write_private_file;
-use padma_state::code::CodeSet;
 use padma_state::genesis::template::Actor;
 use padma_state::genesis::Template;
 use padma_types::crypto::{KeyInfo, KeyType};
@@ -183,22 +183,7 @@ fn create(
             TokenAmount::from_whole(ACCOUNT_FIL),
         ));
     }
-    let codes = CodeSet::for_proofs(mock);
-    let (car, g) = match bundle::find(actors.bundle.as_deref(), &actors.cache_dirs, codes)? {
-        Some((b, src)) => {
-            tracing::info!(bundle = %src.path().display(), "devnet on the FVM");
-            padma_state::genesis::make_car_with(&t, codes, |s| b.import(s))
-        }
-        None => {
-            eprintln!(
-                "padma devnet: {}; running padma's native actors instead (an offline \
-                 fallback: gas and state roots differ from Lotus's)",
-                bundle::missing_bundle_hint(codes)
-            );
-            padma_state::genesis::make_car(&t)
-        }
-    }
-    .context("making the genesis")?;
+    let (car, g) = make_genesis_car(&t, actors)?;
     std::fs::write(dir.join(GENESIS_FILE), &car)?;
     tracing::info!(genesis = %g.cid, "devnet genesis created");
     let d = Devnet {
