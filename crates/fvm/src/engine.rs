@@ -15,18 +15,16 @@ use fvm_ipld_blockstore::Blockstore;
 use fvm_shared::address::Address;
 use fvm_shared::chainid::ChainID;
 use fvm_shared::clock::ChainEpoch;
-use fvm_shared::econ::TokenAmount;
 use fvm_shared::event::StampedEvent;
 use fvm_shared::message::Message;
 use fvm_shared::receipt::Receipt;
 use padma_state::policy::CHAIN_ID;
 use padma_state::vm::supply::supply_parts_at;
 use padma_state::vm::{
-    call_defaults, cron_message, free_gas_without_fee_cap, reward_message, select_messages,
-    ApplyRet, BlockMessages, ChainMessage, Engine, GasOutputs, InvocResult, TipsetResult, VmEnv,
-    EVENTS_AMT_BIT_WIDTH,
+    apply_blocks, call_defaults, free_gas_without_fee_cap, run_cron, select_messages, ApplyRet,
+    BlockMessages, ChainMessage, Engine, GasOutputs, InvocResult, MessageApplier, TipsetResult,
+    VmEnv, EVENTS_AMT_BIT_WIDTH,
 };
-use std::collections::HashSet;
 use std::sync::{Arc, LazyLock};
 
 /// How many machines may execute at once in this process (calls beyond wait).
@@ -112,27 +110,29 @@ fn convert(ret: fvm::executor::ApplyRet) -> ApplyRet {
     }
 }
 
-fn apply_implicit<BS>(ex: &mut Exec<BS>, msg: Message, what: &str) -> Result<ApplyRet>
-where
-    BS: Blockstore + Clone + Send + Sync + 'static,
-{
-    let len = fvm_ipld_encoding::to_vec(&msg)?.len();
-    let ret = convert(ex.execute_message(msg, ApplyKind::Implicit, len)?);
-    if !ret.receipt.exit_code.is_success() {
-        bail!(
-            "{what} failed (exit {}): {}",
-            ret.receipt.exit_code,
-            ret.error.unwrap_or_default()
-        );
-    }
-    Ok(ret)
-}
+/// The executor as tipset execution drives it.
+struct Applier<'e, BS: Blockstore + Clone + Send + Sync + 'static>(&'e mut Exec<BS>);
 
-fn run_cron<BS>(ex: &mut Exec<BS>, epoch: ChainEpoch) -> Result<()>
+impl<BS> MessageApplier for Applier<'_, BS>
 where
     BS: Blockstore + Clone + Send + Sync + 'static,
 {
-    apply_implicit(ex, cron_message(epoch), &format!("cron at epoch {epoch}")).map(|_| ())
+    fn apply_explicit(&mut self, msg: &ChainMessage) -> Result<ApplyRet> {
+        let ret = self.0.execute_message(
+            msg.message().clone(),
+            ApplyKind::Explicit,
+            msg.chain_length(),
+        )?;
+        Ok(convert(ret))
+    }
+
+    fn apply_system(&mut self, msg: &Message) -> Result<ApplyRet> {
+        let len = fvm_ipld_encoding::to_vec(msg)?.len();
+        let ret = self
+            .0
+            .execute_message(msg.clone(), ApplyKind::Implicit, len)?;
+        Ok(convert(ret))
+    }
 }
 
 /// Writes a message's events AMT into `store` (the FVM only keeps what the state
@@ -179,7 +179,7 @@ where
                 ..env.clone()
             };
             let mut ex = self.executor(store, &root, &env)?;
-            run_cron(&mut ex, null)?;
+            run_cron(&mut Applier(&mut ex), null)?;
             root = ex.flush()?;
         }
         let selected = {
@@ -196,28 +196,7 @@ where
             )?
         };
         let mut ex = self.executor(store, &root, &env)?;
-        let mut applied = Vec::new();
-        let mut seen = HashSet::new();
-        for (b, msgs) in blocks.iter().zip(selected) {
-            let mut gas_reward = TokenAmount::default();
-            let mut penalty = TokenAmount::default();
-            for cm in msgs {
-                let cid = cm.cid();
-                if !seen.insert(cid) {
-                    continue;
-                }
-                let ret = ex
-                    .execute_message(cm.message().clone(), ApplyKind::Explicit, cm.chain_length())
-                    .with_context(|| format!("applying message {cid}"))?;
-                let ret = convert(ret);
-                gas_reward += &ret.gas.miner_tip;
-                penalty += &ret.gas.miner_penalty;
-                applied.push((cid, ret));
-            }
-            let msg = reward_message(b, epoch, penalty, gas_reward)?;
-            apply_implicit(&mut ex, msg, &format!("the reward for {}", b.miner))?;
-        }
-        run_cron(&mut ex, epoch)?;
+        let applied = apply_blocks(&mut Applier(&mut ex), blocks, selected, epoch)?;
         let state_root = ex.flush()?;
         let mut receipts: Amtv0<Receipt, _> = Amtv0::new(store);
         for (i, (_, r)) in applied.iter().enumerate() {

@@ -33,8 +33,8 @@ pub use explicit::call_explicit;
 pub use outputs::GasOutputs;
 pub use supply::LotusSupply;
 pub use tipset::{
-    cron_message, execute_tipset, implicit, reward_message, select_messages, BlockMessages,
-    ChainMessage, TipsetResult,
+    apply_blocks, cron_message, execute_tipset, implicit, reward_message, run_cron,
+    select_messages, BlockMessages, ChainMessage, MessageApplier, TipsetResult,
 };
 
 use crate::actors::ids;

@@ -137,17 +137,74 @@ pub fn reward_message(
     ))
 }
 
-fn run_cron<BS: Blockstore>(vm: &mut Vm<'_, BS>, epoch: ChainEpoch) -> Result<()> {
-    let msg = cron_message(epoch);
-    let ret = vm.apply_implicit(&msg)?;
+/// What tipset execution needs of an engine's machine at one epoch.
+pub trait MessageApplier {
+    /// Applies an on-chain message.
+    fn apply_explicit(&mut self, msg: &ChainMessage) -> Result<ApplyRet>;
+    /// Applies a system message (reward, cron), implicitly.
+    fn apply_system(&mut self, msg: &Message) -> Result<ApplyRet>;
+}
+
+/// Applies system message `msg`, which must succeed; `what` names it in the error.
+fn apply_system_ok(m: &mut impl MessageApplier, msg: &Message, what: &str) -> Result<()> {
+    let ret = m.apply_system(msg)?;
     if !ret.receipt.exit_code.is_success() {
         bail!(
-            "cron failed at epoch {epoch} (exit {}): {}",
+            "{what} failed (exit {}): {}",
             ret.receipt.exit_code,
             ret.error.unwrap_or_default()
         );
     }
     Ok(())
+}
+
+/// Runs the cron tick of `epoch` (a null round's, or a tipset's last step).
+pub fn run_cron(m: &mut impl MessageApplier, epoch: ChainEpoch) -> Result<()> {
+    apply_system_ok(m, &cron_message(epoch), &format!("cron at epoch {epoch}"))
+}
+
+/// Lotus's `ApplyBlocks` at the tipset's epoch, for either engine: each block's
+/// `selected` messages in order, each message once in the tipset, then the block's
+/// reward with the tips and penalties its messages earned; then cron. Answers the
+/// applied messages with their results, in receipt order.
+pub fn apply_blocks(
+    m: &mut impl MessageApplier,
+    blocks: &[BlockMessages],
+    selected: Vec<Vec<&ChainMessage>>,
+    epoch: ChainEpoch,
+) -> Result<Vec<(Cid, ApplyRet)>> {
+    let mut applied = Vec::new();
+    let mut seen = HashSet::new();
+    for (b, msgs) in blocks.iter().zip(selected) {
+        let mut gas_reward = TokenAmount::default();
+        let mut penalty = TokenAmount::default();
+        for cm in msgs {
+            let cid = cm.cid();
+            if !seen.insert(cid) {
+                continue;
+            }
+            let ret = m
+                .apply_explicit(cm)
+                .with_context(|| format!("applying message {cid}"))?;
+            gas_reward += &ret.gas.miner_tip;
+            penalty += &ret.gas.miner_penalty;
+            applied.push((cid, ret));
+        }
+        let msg = reward_message(b, epoch, penalty, gas_reward)?;
+        apply_system_ok(m, &msg, &format!("the reward for {}", b.miner))?;
+    }
+    run_cron(m, epoch)?;
+    Ok(applied)
+}
+
+impl<BS: Blockstore> MessageApplier for Vm<'_, BS> {
+    fn apply_explicit(&mut self, msg: &ChainMessage) -> Result<ApplyRet> {
+        self.apply_message(msg.message(), msg.chain_length())
+    }
+
+    fn apply_system(&mut self, msg: &Message) -> Result<ApplyRet> {
+        self.apply_implicit(msg)
+    }
 }
 
 /// Lotus's message selection for a tipset (`BlockMsgsForTipset`): blocks in order, each
@@ -248,35 +305,7 @@ pub fn execute_tipset<BS: Blockstore>(
         let parent_vm = Vm::new_buffered(buf.clone(), parent_state, vm.env().clone())?;
         select(&parent_vm, blocks)?
     };
-    let mut applied = Vec::new();
-    let mut seen = HashSet::new();
-    for (b, msgs) in blocks.iter().zip(selected) {
-        let mut gas_reward = TokenAmount::default();
-        let mut penalty = TokenAmount::default();
-        for cm in msgs {
-            let cid = cm.cid();
-            if !seen.insert(cid) {
-                continue;
-            }
-            let ret = vm
-                .apply_message(cm.message(), cm.chain_length())
-                .with_context(|| format!("applying message {cid}"))?;
-            gas_reward += &ret.gas.miner_tip;
-            penalty += &ret.gas.miner_penalty;
-            applied.push((cid, ret));
-        }
-        let msg = reward_message(b, epoch, penalty, gas_reward)?;
-        let ret = vm.apply_implicit(&msg)?;
-        if !ret.receipt.exit_code.is_success() {
-            bail!(
-                "reward for {} failed (exit {}): {}",
-                b.miner,
-                ret.receipt.exit_code,
-                ret.error.unwrap_or_default()
-            );
-        }
-    }
-    run_cron(&mut vm, epoch)?;
+    let applied = apply_blocks(&mut vm, blocks, selected, epoch)?;
     let state_root = vm.flush_buffered()?;
 
     let mut receipts: Amtv0<Receipt, _> = Amtv0::new(&*buf);
