@@ -4,9 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)] // test code: a panic is a failed test
 
-use padma_fvm::bundle::BUNDLE_ENV;
 use padma_state::code::{ActorKind, CodeSet};
-use padma_testkit::{actors_archive, call, free_port, mock_devnet_command, Daemon};
+use padma_testkit::{call, free_port, mock_devnet_command, Daemon};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -19,8 +18,8 @@ async fn rpc(d: &Daemon, method: &str, params: Value) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_mock_devnet_runs_on_the_fvm_with_the_fake_proofs_bundle() {
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = mock_devnet_command(dir.path(), free_port(), 2);
-    cmd.env(BUNDLE_ENV, actors_archive());
+    // The test devnet finds the shared bundle through PADMA_ACTORS_BUNDLE.
+    let cmd = mock_devnet_command(dir.path(), free_port(), 2);
     let d = Daemon::devnet_from(cmd, dir.path(), dir.path());
 
     let name = rpc(&d, "StateNetworkName", json!([])).await;

@@ -50,11 +50,14 @@ pub fn daemon_output(repo: &Path, args: &[&str]) -> Output {
 }
 
 /// `padma devnet --dir <dir>` with the full node's API on `api_port` and the genesis
-/// miner's API on `miner_api_port`. (The devnet also takes port 0 for either and
-/// prints the ports it bound; these tests still choose theirs with [`free_port`].)
+/// miner's API on `miner_api_port`, on the FVM with the official actors bundle (the
+/// shared test copy, named by `PADMA_ACTORS_BUNDLE`). (The devnet also takes port 0
+/// for either and prints the ports it bound; these tests still choose theirs with
+/// [`free_port`].)
 pub fn devnet_command(dir: &Path, api_port: u16, miner_api_port: u16) -> Command {
     let mut cmd = Command::new(padma());
     cmd.arg("devnet")
+        .env(padma_fvm::bundle::BUNDLE_ENV, crate::actors_archive())
         .arg("--dir")
         .arg(dir)
         .args(["--api", &api_port.to_string()])
