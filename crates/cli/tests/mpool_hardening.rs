@@ -73,6 +73,8 @@ async fn a_too_small_gas_limit_is_refused_and_the_head_keeps_moving() {
     let dir = tempfile::tempdir().unwrap();
     let d = Daemon::devnet(dir.path(), 1);
     wait_height(&d, 1, 120).await;
+    // The genesis miner's own message (ChangePeerID) has landed: the pool is ours.
+    wait_miner_set_up(dir.path()).await;
     let owner = rpc(&d, "WalletDefaultAddress", json!([])).await;
 
     // padma send --gas-limit 1000: refused by the pool, with the rule's reason.
