@@ -218,11 +218,19 @@ fn mock_proofs_verify_like_the_actor_checks_them() {
         proof: proof.clone(),
     };
     assert!(MockVerifier.verify_window_post(&info).unwrap());
-    let other_miner = padma_proofs::PoStVerifyInfo {
-        miner_id: 1001,
+    // The proof is the testing-fake-proofs actors': it binds the randomness (drawn
+    // with the miner's address as entropy, so another miner's differs) and the
+    // challenged sectors, not the miner ID itself.
+    let other_randomness = padma_proofs::PoStVerifyInfo {
+        randomness: [8u8; 32],
         ..info.clone()
     };
-    assert!(!MockVerifier.verify_window_post(&other_miner).unwrap());
+    assert!(!MockVerifier.verify_window_post(&other_randomness).unwrap());
+    let other_sectors = padma_proofs::PoStVerifyInfo {
+        sectors: vec![(0, comm(0)), (2, comm(2))],
+        ..info.clone()
+    };
+    assert!(!MockVerifier.verify_window_post(&other_sectors).unwrap());
     let missing = BTreeMap::from([(2, comm(2))]);
     assert!(challenged_commitments(&plan[0], &missing).is_err());
 }
