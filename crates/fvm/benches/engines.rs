@@ -69,7 +69,7 @@ fn sends(sender: &KeyInfo, n: u64) -> Vec<ChainMessage> {
                 value: TokenAmount::from_atto(1000),
                 method_num: method::SEND,
                 params: RawBytes::default(),
-                gas_limit: 2_000_000,
+                gas_limit: 10_000_000,
                 gas_fee_cap: TokenAmount::from_atto(INITIAL_BASE_FEE * 2),
                 gas_premium: TokenAmount::from_atto(1000),
             })
@@ -99,7 +99,15 @@ fn run(
         .iter()
         .filter(|(_, a)| a.receipt.exit_code.is_success())
         .count();
-    assert_eq!(ok, msgs.len(), "every send succeeds on {name}");
+    let first_failure = r
+        .applied
+        .iter()
+        .find(|(_, a)| !a.receipt.exit_code.is_success());
+    assert_eq!(
+        ok,
+        msgs.len(),
+        "every send succeeds on {name}: {first_failure:?}"
+    );
     println!(
         "{name}: {} sends in {:.2} s = {:.0} messages/s",
         msgs.len(),
