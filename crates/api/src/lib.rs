@@ -7,7 +7,7 @@
 //! The modules hold method definitions only (and, in [`common`], the one implementation
 //! of the common methods). The Lotus JSON wire types the methods carry are defined in
 //! `padma_types::json`, one module per namespace (`block`, `chain`, `state`,
-//! `msg_search`, `invoc`, `miner`, `mining`, `mpool`, `net`, `sync`, `version`,
+//! `msg_search`, `msig`, `invoc`, `miner`, `mining`, `mpool`, `net`, `sync`, `version`,
 //! `storage_miner`). Each module here re-exports the namespace wire types its methods
 //! carry — re-exports, not copies: `padma_api::state::ActorJson` is
 //! `padma_types::json::state::ActorJson` — and [`miner_json`] is `padma_types::json::miner` under its former path.
@@ -20,6 +20,7 @@ pub mod miner_state;
 pub mod mining;
 pub mod mpool;
 pub mod msg_search;
+pub mod msig;
 pub mod net;
 pub mod randomness;
 pub mod state;
@@ -54,6 +55,7 @@ pub fn full_node_methods() -> Vec<MethodInfo> {
         randomness::randomness_methods(),
         state_call::state_call_methods(),
         net::net_methods(),
+        msig::msig_methods(),
     ]
     .concat()
 }

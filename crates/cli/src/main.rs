@@ -48,6 +48,9 @@ enum Command {
     /// Inspect the message pool.
     #[command(subcommand)]
     Mpool(cmd::mpool::MpoolCmd),
+    /// Interact with a multisig wallet.
+    #[command(subcommand)]
+    Msig(cmd::msig::MsigCmd),
     /// Query chain state: actors, addresses, miners, power, messages, local calls.
     State(cmd::state::StateArgs),
     /// Manage P2P Network.
@@ -94,6 +97,7 @@ fn main() {
             Command::Send(a) => cmd::send::run(a, &target).await,
             Command::Chain(c) => cmd::chain::run(c, &target).await,
             Command::Mpool(c) => cmd::mpool::run(c, &target).await,
+            Command::Msig(c) => cmd::msig::run(c, &target).await,
             Command::State(a) => cmd::state::run(a, &target).await,
             Command::Net(c) => cmd::net::run(c, &target).await,
             Command::Sync(c) => cmd::sync::run(c, &target).await,
@@ -101,4 +105,13 @@ fn main() {
             Command::FetchActors(a) => cmd::fetch_actors::run(a, &target.repo).await,
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_command_definition_is_valid() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

@@ -70,6 +70,8 @@ tuple_params!(3; A 0, B 1, C 2);
 tuple_params!(4; A 0, B 1, C 2, D 3);
 tuple_params!(5; A 0, B 1, C 2, D 3, E 4);
 tuple_params!(6; A 0, B 1, C 2, D 3, E 4, F 5);
+tuple_params!(7; A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+tuple_params!(8; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,7 @@ pub mod devnet;
 pub mod fetch_actors;
 pub mod fetch_params;
 pub mod mpool;
+pub mod msig;
 pub mod net;
 pub mod send;
 pub mod state;

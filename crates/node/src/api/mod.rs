@@ -15,6 +15,7 @@ mod miner_state;
 mod mining;
 mod mpool;
 mod msgsearch;
+mod msig;
 mod net;
 mod net_admin;
 mod randomness;
@@ -95,6 +96,7 @@ pub fn methods(executors: &exec::ApiExecutors) -> MethodTable<NodeState> {
     mpool::register(&mut t);
     mining::register(&mut t);
     net::register(&mut t);
+    msig::register(&mut t);
     t
 }
 

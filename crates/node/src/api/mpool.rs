@@ -85,7 +85,7 @@ async fn batch_push(
 /// Lotus's `MpoolPushMessage` for one message: the nonce must be 0; gas is estimated
 /// where zero and capped by the spec's `MaxFee`; an ID sender becomes its key address;
 /// the funds are checked; the pool's next nonce is assigned; the wallet signs.
-async fn push_message(
+pub(super) async fn push_message(
     s: &Arc<NodeState>,
     msg: Message,
     spec: &MessageSendSpecJson,

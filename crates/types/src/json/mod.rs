@@ -37,6 +37,7 @@ pub mod miner;
 pub mod mining;
 pub mod mpool;
 pub mod msg_search;
+pub mod msig;
 pub mod net;
 pub mod state;
 pub mod storage_miner;
