@@ -4,7 +4,9 @@
 use padma_rpc::rpc_methods;
 use padma_types::json::block::TipSetKeyJson;
 pub use padma_types::json::state::{ActorJson, ActorStateJson, MarketBalanceJson};
-use padma_types::json::{AddressJson, TokenAmountJson};
+use padma_types::json::{AddressJson, BytesJson, CidJson, TokenAmountJson};
+use serde_json::Value;
+use std::collections::BTreeMap;
 
 rpc_methods! {
     /// The actor, address and network `State*` methods, in table order.
@@ -38,6 +40,18 @@ rpc_methods! {
     /// An address's escrow and locked funds in the market.
     StateMarketBalance = "Filecoin.StateMarketBalance", Read,
         call (address: AddressJson, tsk: TipSetKeyJson) -> MarketBalanceJson;
+    /// A method's CBOR parameters decoded for the actor at an address, in Lotus JSON.
+    StateDecodeParams = "Filecoin.StateDecodeParams", Read,
+        call (to: AddressJson, method: u64, params: BytesJson, tsk: TipSetKeyJson) -> Value;
+    /// A method's parameters in Lotus JSON encoded as CBOR for an actor code.
+    StateEncodeParams = "Filecoin.StateEncodeParams", Read,
+        call (code: CidJson, method: u64, params: Value) -> BytesJson, versions = V1;
+    /// The builtin actors' code CIDs by name at a network version.
+    StateActorCodeCIDs = "Filecoin.StateActorCodeCIDs", Read,
+        call (version: u32) -> BTreeMap<String, CidJson>;
+    /// The builtin actors' manifest CID at a network version.
+    StateActorManifestCID = "Filecoin.StateActorManifestCID", Read,
+        call (version: u32) -> CidJson;
 }
 
 #[cfg(test)]
@@ -53,6 +67,6 @@ mod tests {
             StateLookupRobustAddress::VERSIONS,
             padma_rpc::rpc_method::Versions::V1
         );
-        assert_eq!(state_methods().len(), 10);
+        assert_eq!(state_methods().len(), 14);
     }
 }

@@ -6,28 +6,14 @@ use anyhow::{anyhow, bail, Result};
 use clap::Args;
 use padma_api::gas::{GasEstimateMessageGas, MessageSendSpecJson};
 use padma_api::mpool::{MpoolPush, MpoolPushMessage};
-use padma_api::state::StateGetActor;
+use padma_api::state::{StateEncodeParams, StateGetActor};
 use padma_api::wallet::{WalletDefaultAddress, WalletSignMessage};
 use padma_rpc::client::RpcClient;
-use padma_rpc::{Permission, RpcMethod};
 use padma_types::fil::{parse_atto, parse_fil};
 use padma_types::json::block::TipSetKeyJson;
-use padma_types::json::{AddressJson, BytesJson, CidJson, MessageJson, SignedMessageJson};
+use padma_types::json::{AddressJson, MessageJson, SignedMessageJson};
 use padma_types::TokenAmount;
 use serde_json::Value;
-
-/// Lotus's `StateEncodeParams`: JSON parameters of an actor's method as CBOR. padma's
-/// node does not serve it, so `--params-json` reports the node's refusal; a node that
-/// serves it encodes the parameters.
-struct StateEncodeParams;
-
-impl RpcMethod for StateEncodeParams {
-    const NAME: &'static str = "Filecoin.StateEncodeParams";
-    const PERM: Permission = Permission::Read;
-    const PARAM_NAMES: &'static [&'static str] = &["code", "method", "params"];
-    type Params = (CidJson, u64, Value);
-    type Ok = BytesJson;
-}
 
 /// `padma send` arguments.
 #[derive(Args)]

@@ -1,6 +1,7 @@
 //! The FullNode API: the one table of methods padma serves (name, permission, arity
 //! per API version, handler) and the state its handlers share.
 
+mod actor_json;
 mod call;
 mod chain;
 #[cfg(test)]

@@ -1,0 +1,181 @@
+//! Every actor of the bundle reachable over the API on an FVM devnet (the official
+//! testing-fake-proofs actors): `StateActorCodeCIDs`/`StateActorManifestCID` name the
+//! bundle; `StateReadState` decodes every actor on the chain; a payment channel is
+//! created with parameters built by `StateEncodeParams` (`padma send --params-json`),
+//! executed by the real actors, read back, and its message's parameters decoded by
+//! `StateDecodeParams`.
+
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)] // test code: a panic is a failed test
+
+use padma_state::code::{ActorKind, CodeSet};
+use padma_testkit::{call, free_port, mock_devnet_command, Daemon};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+async fn rpc(d: &Daemon, method: &str, params: Value) -> Value {
+    let v = call(&d.url("v1"), Some(&d.admin), method, params).await;
+    assert!(v.get("error").is_none(), "{method}: {v}");
+    v["result"].clone()
+}
+
+async fn rpc_err(d: &Daemon, method: &str, params: Value) -> String {
+    let v = call(&d.url("v1"), Some(&d.admin), method, params).await;
+    v["error"]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{method} should fail: {v}"))
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_actor_is_reachable_over_the_api_on_the_fvm() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Daemon::devnet_from(
+        mock_devnet_command(dir.path(), free_port(), 1),
+        dir.path(),
+        dir.path(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while rpc(&d, "ChainHead", json!([])).await["Height"]
+        .as_i64()
+        .unwrap()
+        < 2
+    {
+        assert!(Instant::now() < deadline, "no blocks");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let set = CodeSet::FakeProofs;
+
+    // The bundle behind the state.
+    let manifest = rpc(&d, "StateActorManifestCID", json!([28])).await;
+    assert_eq!(manifest["/"], set.manifest_cid().to_string());
+    let codes = rpc(&d, "StateActorCodeCIDs", json!([28])).await;
+    let codes = codes.as_object().unwrap();
+    assert_eq!(codes.len(), 16, "{codes:?}");
+    for kind in ActorKind::all() {
+        assert_eq!(
+            codes[kind.name()]["/"],
+            set.code(kind).to_string(),
+            "{}",
+            kind.name()
+        );
+    }
+    let e = rpc_err(&d, "StateActorCodeCIDs", json!([21])).await;
+    assert!(e.contains("network version 28"), "{e}");
+
+    // Every actor on the chain decodes, with its Go field names.
+    let name = rpc(&d, "StateNetworkName", json!([])).await;
+    let expect = [
+        ("t00", "BuiltinActors"),
+        ("t01", "NetworkName"),
+        ("t02", "ThisEpochReward"),
+        ("t03", "Entries"),
+        ("t04", "TotalRawBytePower"),
+        ("t05", "Proposals"),
+        ("t06", "RootKey"),
+        ("t07", "Governor"),
+        ("t01000", "ProvingPeriodStart"),
+    ];
+    for (a, field) in expect {
+        let st = rpc(&d, "StateReadState", json!([a, null])).await;
+        assert!(!st["State"][field].is_null(), "{a}: {st}");
+    }
+    assert_eq!(
+        rpc(&d, "StateReadState", json!(["t01", null])).await["State"]["NetworkName"],
+        name
+    );
+    for a in rpc(&d, "StateListActors", json!([null]))
+        .await
+        .as_array()
+        .unwrap()
+    {
+        let st = rpc(&d, "StateReadState", json!([a, null])).await;
+        assert!(st["State"].is_object(), "{a}: {st}");
+    }
+
+    // A payment channel, its constructor parameters encoded by the node.
+    let from = rpc(&d, "WalletDefaultAddress", json!([])).await;
+    let from = from.as_str().unwrap();
+    let to = d.cli_ok(&["wallet", "new"]);
+    let paych_code = json!({"/": set.code(ActorKind::PaymentChannel).to_string()});
+    let ctor = rpc(
+        &d,
+        "StateEncodeParams",
+        json!([paych_code, 1, {"From": from, "To": to}]),
+    )
+    .await;
+    let exec = json!({"CodeCID": paych_code, "ConstructorParams": ctor});
+    let out = d.cli_ok(&[
+        "send",
+        "--method",
+        "2",
+        "--params-json",
+        &exec.to_string(),
+        "t01",
+        "2",
+    ]);
+    let cid = out.lines().last().unwrap().to_string();
+    let lookup = rpc(&d, "StateWaitMsg", json!([{ "/": cid }, 1, 200, true])).await;
+    assert_eq!(lookup["Receipt"]["ExitCode"], 0, "{lookup}");
+    let ret = lookup["Receipt"]["Return"].as_str().unwrap();
+    // The init actor's return, decoded: the new ID and robust addresses.
+    let ret = base64_decode(ret);
+    let (ret_id, robust): (fvm_shared::address::Address, fvm_shared::address::Address) =
+        fvm_ipld_encoding::from_slice(&ret).unwrap();
+    // (This process writes f addresses; the node answers with the devnet's t.)
+    let id = rpc(&d, "StateLookupID", json!([robust.to_string(), null])).await;
+    assert_eq!(
+        id.as_str().unwrap().trim_start_matches('t'),
+        ret_id.to_string().trim_start_matches('f')
+    );
+    let id = id.as_str().unwrap().to_string();
+    let st = rpc(&d, "StateReadState", json!([id, null])).await;
+    assert_eq!(
+        st["Code"]["/"],
+        set.code(ActorKind::PaymentChannel).to_string()
+    );
+    assert_eq!(st["Balance"], "2000000000000000000");
+    let from_id = rpc(&d, "StateLookupID", json!([from, null])).await;
+    let to_id = rpc(&d, "StateLookupID", json!([to, null])).await;
+    assert_eq!(st["State"]["From"], from_id);
+    assert_eq!(st["State"]["To"], to_id);
+    assert_eq!(st["State"]["ToSend"], "0");
+
+    // The message's parameters decoded back: the init actor's Exec, then the channel's
+    // constructor inside it.
+    let msg = rpc(&d, "ChainGetMessage", json!([{ "/": cid }])).await;
+    let decoded = rpc(
+        &d,
+        "StateDecodeParams",
+        json!(["t01", 2, msg["Params"], null]),
+    )
+    .await;
+    assert_eq!(decoded, exec);
+    let inner = rpc(
+        &d,
+        "StateDecodeParams",
+        json!([id, 1, decoded["ConstructorParams"], null]),
+    )
+    .await;
+    assert_eq!(inner, json!({"From": from, "To": to}));
+    // A method without parameters decodes as {}.
+    let settle = rpc(&d, "StateDecodeParams", json!([id, 3, null, null])).await;
+    assert_eq!(settle, json!({}));
+
+    // Bad input: clear errors.
+    let e = rpc_err(&d, "StateDecodeParams", json!(["t01", 999, null, null])).await;
+    assert!(e.contains("unknown method 999 for actor init"), "{e}");
+    let e = rpc_err(&d, "StateDecodeParams", json!(["t01", 2, "AAEC", null])).await;
+    assert!(e.contains("decoding params of Exec"), "{e}");
+    let e = rpc_err(
+        &d,
+        "StateEncodeParams",
+        json!([paych_code, 1, {"From": "not an address"}]),
+    )
+    .await;
+    assert!(e.contains("field From"), "{e}");
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(s).unwrap()
+}
