@@ -5,8 +5,8 @@
 use padma_rpc::rpc_methods;
 use padma_types::json::block::TipSetKeyJson;
 pub use padma_types::json::invoc::{
-    ExecutionTraceJson, GasTraceJson, InvocResultJson, MessageTraceJson, MsgGasCostJson,
-    ReturnTraceJson, DAG_CBOR_CODEC,
+    ComputeStateOutputJson, ExecutionTraceJson, GasTraceJson, InvocResultJson, MessageTraceJson,
+    MsgGasCostJson, ReturnTraceJson, DAG_CBOR_CODEC,
 };
 use padma_types::json::MessageJson;
 
@@ -17,4 +17,8 @@ rpc_methods! {
     /// nothing.
     StateCall = "Filecoin.StateCall", Read,
         call (msg: MessageJson, tsk: TipSetKeyJson) -> InvocResultJson;
+    /// The state after a tipset with `msgs` applied on top at epoch `height`, and the
+    /// trace of the tipset's own messages.
+    StateCompute = "Filecoin.StateCompute", Read,
+        call (height: i64, msgs: Vec<MessageJson>, tsk: TipSetKeyJson) -> ComputeStateOutputJson;
 }

@@ -3,7 +3,7 @@
 //! bundle; `StateReadState` decodes every actor on the chain; a payment channel is
 //! created with parameters built by `StateEncodeParams` (`padma send --params-json`),
 //! executed by the real actors, read back, and its message's parameters decoded by
-//! `StateDecodeParams`.
+//! `StateDecodeParams`; `StateCompute` recomputes the tipset that carried it.
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)] // test code: a panic is a failed test
 
@@ -160,6 +160,32 @@ async fn every_actor_is_reachable_over_the_api_on_the_fvm() {
     // A method without parameters decodes as {}.
     let settle = rpc(&d, "StateDecodeParams", json!([id, 3, null, null])).await;
     assert_eq!(settle, json!({}));
+
+    // StateCompute on the tipset that included the message: with no messages its root
+    // is the state its child was built on, and its trace holds the message's result.
+    let exec = rpc(&d, "ChainGetTipSet", json!([lookup["TipSet"]])).await;
+    let incl = rpc(&d, "ChainGetTipSet", json!([exec["Blocks"][0]["Parents"]])).await;
+    let h = incl["Height"].as_i64().unwrap();
+    let out = rpc(&d, "StateCompute", json!([h, [], incl["Cids"]])).await;
+    assert_eq!(out["Root"], exec["Blocks"][0]["ParentStateRoot"]);
+    let traced = out["Trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["MsgCid"]["/"] == cid.as_str())
+        .unwrap_or_else(|| panic!("{cid} not traced: {out}"));
+    assert_eq!(traced["MsgRct"]["ExitCode"], 0);
+    assert_eq!(traced["MsgRct"]["GasUsed"], lookup["Receipt"]["GasUsed"]);
+    // With a message on top: another state, written to the datastore.
+    let nonce = rpc(&d, "StateGetActor", json!([from, exec["Cids"]])).await["Nonce"].clone();
+    let extra = json!({"Version": 0, "To": to, "From": from, "Nonce": nonce, "Value": "1",
+        "GasLimit": 10_000_000, "GasFeeCap": "1000000000", "GasPremium": "1000",
+        "Method": 0, "Params": null});
+    let out2 = rpc(&d, "StateCompute", json!([h, [extra], incl["Cids"]])).await;
+    assert_ne!(out2["Root"], out["Root"]);
+    rpc(&d, "ChainReadObj", json!([out2["Root"]])).await;
+    let e = rpc_err(&d, "StateCompute", json!([h - 1, [], incl["Cids"]])).await;
+    assert!(e.contains("below the tipset's height"), "{e}");
 
     // Bad input: clear errors.
     let e = rpc_err(&d, "StateDecodeParams", json!(["t01", 999, null, null])).await;

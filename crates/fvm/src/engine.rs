@@ -269,4 +269,22 @@ where
             error: ret.error,
         })
     }
+
+    fn apply_on(
+        &self,
+        store: &BS,
+        root: &Cid,
+        msgs: &[ChainMessage],
+        env: VmEnv,
+    ) -> Result<(Cid, Vec<ApplyRet>)> {
+        let mut ex = self.executor(store, root, &env)?;
+        let mut rets = Vec::with_capacity(msgs.len());
+        for (i, m) in msgs.iter().enumerate() {
+            let ret = ex
+                .execute_message(m.message().clone(), ApplyKind::Explicit, m.chain_length())
+                .with_context(|| format!("applying message {i} ({})", m.cid()))?;
+            rets.push(convert(ret));
+        }
+        Ok((ex.flush()?, rets))
+    }
 }

@@ -1,6 +1,6 @@
 //! `StateCall`: a message applied to a tipset's state without committing anything,
 //! answered with Lotus's `InvocResult` — built by [`invoc_result`], which `StateReplay`
-//! answers too.
+//! answers too; and `StateCompute`: messages applied on top of a tipset's result.
 
 use super::state::chain;
 use super::state::err;
@@ -11,7 +11,7 @@ use fvm_shared::econ::TokenAmount;
 use fvm_shared::receipt::Receipt;
 use padma_api::state_call::*;
 use padma_rpc::{CallCtx, MethodTable, RpcError};
-use padma_state::vm::GasOutputs;
+use padma_state::vm::{ChainMessage, GasOutputs};
 use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{AddressJson, CidJson, MessageJson, MessageReceiptJson, TokenAmountJson};
 use padma_types::message::message_cid;
@@ -19,9 +19,10 @@ use padma_types::Message;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Registers `StateCall`.
+/// Registers `StateCall` and `StateCompute`.
 pub(super) fn register(t: &mut MethodTable<NodeState>) {
     t.add_offloaded(StateCall, state_call);
+    t.add_offloaded(StateCompute, state_compute);
 }
 
 fn amount(t: &TokenAmount) -> TokenAmountJson {
@@ -130,4 +131,73 @@ async fn state_call(
         res.error.as_deref(),
         started,
     ))
+}
+
+/// `StateCompute [height, messages, TipSetKey]` as Lotus's `stmgr.ComputeState`: the
+/// tipset executed (its messages' results are the trace), then `msgs` applied in order
+/// as on-chain messages on its result, in one machine at epoch `height`; the root of
+/// that state (written to the datastore). Only the tipset's explicit messages are
+/// traced (Lotus also lists the implicit reward and cron messages).
+async fn state_compute(
+    s: Arc<NodeState>,
+    _c: CallCtx,
+    (height, msgs, key): (i64, Vec<MessageJson>, TipSetKeyJson),
+) -> Result<ComputeStateOutputJson, RpcError> {
+    let ts = tipset_of(&s, &key)?;
+    if height < ts.height() {
+        return Err(err(format!(
+            "height {height} is below the tipset's height {}",
+            ts.height()
+        )));
+    }
+    let sm = chain(&s)?.sm();
+    let started = Instant::now();
+    let (base, trace) = if ts.height() == 0 {
+        (ts.parent_state(), Vec::new())
+    } else {
+        let res = sm
+            .execute(&ts)
+            .map_err(|e| err(format!("computing the tipset's state: {e:#}")))?;
+        let known = padma_chain::messages::tipset_messages(sm.store(), &ts)
+            .map_err(|e| err(format!("loading the tipset's messages: {e:#}")))?;
+        let trace = res
+            .applied
+            .iter()
+            .filter_map(|(c, ret)| {
+                let (_, msg) = known.iter().find(|(k, _)| k == c)?;
+                Some(invoc_result(
+                    *c,
+                    msg,
+                    &ret.receipt,
+                    Some(&ret.gas),
+                    ret.error.as_deref(),
+                    started,
+                ))
+            })
+            .collect();
+        (res.state_root, trace)
+    };
+    let msgs: Vec<ChainMessage> = msgs
+        .into_iter()
+        .map(|m| ChainMessage::Bls(m.into()))
+        .collect();
+    let env = sm.env(&ts, height, ts.min_ticket_block().parent_base_fee.clone());
+    let (root, rets) = sm
+        .engine()
+        .apply_on(sm.store(), &base, &msgs, env)
+        .map_err(|e| err(format!("applying the messages: {e:#}")))?;
+    for (i, r) in rets.iter().enumerate() {
+        if !r.receipt.exit_code.is_success() {
+            tracing::info!(
+                message = i,
+                exit = r.receipt.exit_code.value(),
+                error = r.error.as_deref().unwrap_or_default(),
+                "compute state: a message failed"
+            );
+        }
+    }
+    Ok(ComputeStateOutputJson {
+        root: CidJson(root),
+        trace,
+    })
 }

@@ -2,7 +2,7 @@
 //! runs on — padma's native actors ([`NativeEngine`]) or the FVM with the official
 //! actors bundle (`padma-fvm`).
 
-use super::apply::InvocResult;
+use super::apply::{ApplyRet, InvocResult};
 use super::tipset::{BlockMessages, ChainMessage, TipsetResult};
 use super::VmEnv;
 use anyhow::Result;
@@ -41,6 +41,17 @@ pub trait Engine<BS: Blockstore>: Send + Sync {
         msg: &ChainMessage,
         env: VmEnv,
     ) -> Result<InvocResult>;
+
+    /// `StateCompute`'s last step: `msgs` applied in order as on-chain messages to
+    /// `root` in one machine, the new state written to `store`; the new root and each
+    /// message's result.
+    fn apply_on(
+        &self,
+        store: &BS,
+        root: &Cid,
+        msgs: &[ChainMessage],
+        env: VmEnv,
+    ) -> Result<(Cid, Vec<ApplyRet>)>;
 }
 
 /// padma's native re-implementation of the actors, charged from its own gas table.
@@ -77,5 +88,20 @@ impl<BS: Blockstore> Engine<BS> for NativeEngine {
         env: VmEnv,
     ) -> Result<InvocResult> {
         super::call_explicit(store, root, prior, msg, env)
+    }
+
+    fn apply_on(
+        &self,
+        store: &BS,
+        root: &Cid,
+        msgs: &[ChainMessage],
+        env: VmEnv,
+    ) -> Result<(Cid, Vec<ApplyRet>)> {
+        let mut vm = super::Vm::new(store, root, env)?;
+        let rets = msgs
+            .iter()
+            .map(|m| vm.apply_message(m.message(), m.chain_length()))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((vm.flush()?, rets))
     }
 }

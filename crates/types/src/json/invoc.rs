@@ -1,11 +1,22 @@
 //! Lotus JSON of `InvocResult` (what `StateCall` and `StateReplay` answer): a message's
-//! receipt, gas cost and execution trace.
+//! receipt, gas cost and execution trace; and `ComputeStateOutput` (`StateCompute`).
 
 use super::{
     bigint_str, bytes_b64, AddressJson, CidJson, MessageJson, MessageReceiptJson, TokenAmountJson,
 };
 use fvm_shared::bigint::BigInt;
 use serde::{Deserialize, Serialize};
+
+/// Lotus's `ComputeStateOutput` (what `StateCompute` answers): the state root after
+/// the messages, and the trace of the tipset's own messages.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ComputeStateOutputJson {
+    /// The state root after the given messages.
+    pub root: CidJson,
+    /// The results of the tipset's messages.
+    pub trace: Vec<InvocResultJson>,
+}
 
 /// The IPLD codec of DAG-CBOR, as traces name it.
 pub const DAG_CBOR_CODEC: u64 = 0x51;
