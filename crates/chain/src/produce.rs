@@ -15,6 +15,9 @@ use fvm_shared::message::Message;
 use padma_types::block::{BeaconEntry, BlockHeader, ElectionProof, PoStProof, Ticket, TipSetKey};
 use padma_types::crypto::aggregate_bls;
 use padma_types::SignedMessage;
+use padma_store::Store;
+use std::sync::Arc;
+use cid::Cid;
 
 /// What a miner asks the node to turn into a block (Lotus `BlockTemplate`).
 #[derive(Clone, Debug)]
@@ -65,10 +68,7 @@ impl StateManager {
             anyhow::bail!("miner {miner} is not an ID address");
         };
         let (_, lbst) = self.lookback(base, round)?;
-        let v = StateView::new(self.store().clone(), &lbst)?;
-        let st: MinerState = v.actor_state(id)?;
-        let info = st.get_info(v.store())?;
-        v.key_address(&info.worker)
+        worker_key_in(self.store(), &lbst, id)
     }
 
     /// Builds and signs a block; `sign` signs with a key of the node's wallet.
@@ -127,4 +127,12 @@ impl StateManager {
             secp_messages,
         })
     }
+}
+
+/// The key address of miner `id`'s worker in the state `root`.
+pub fn worker_key_in(store: &Arc<Store>, root: &Cid, id: u64) -> Result<Address> {
+    let v = StateView::new(store.clone(), root)?;
+    let st: MinerState = v.actor_state(id)?;
+    let info = st.get_info(v.store())?;
+    v.key_address(&info.worker)
 }

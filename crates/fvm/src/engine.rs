@@ -1,7 +1,8 @@
 //! [`FvmEngine`]: tipsets, `StateCall` and gas estimation's trial runs executed by the
 //! `fvm` crate with the official actors whose code the state's manifest names.
 
-use crate::externs::{FaultChecker, NoFaults, NodeExterns};
+use crate::externs::NodeExterns;
+use padma_state::runtime::{ConsensusFaults, NoFaults};
 use crate::overlay::Overlay;
 use anyhow::{anyhow, bail, Context, Result};
 use cid::Cid;
@@ -41,7 +42,7 @@ type Exec<BS> = DefaultExecutor<Kernel<BS>>;
 /// The FVM engine.
 #[derive(Clone)]
 pub struct FvmEngine {
-    faults: Arc<dyn FaultChecker>,
+    faults: Arc<dyn ConsensusFaults>,
 }
 
 impl Default for FvmEngine {
@@ -52,7 +53,7 @@ impl Default for FvmEngine {
 
 impl FvmEngine {
     /// An engine whose consensus-fault reports are checked by `faults`.
-    pub fn new(faults: Arc<dyn FaultChecker>) -> Self {
+    pub fn new(faults: Arc<dyn ConsensusFaults>) -> Self {
         FvmEngine { faults }
     }
 

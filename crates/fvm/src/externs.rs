@@ -4,41 +4,15 @@
 use fvm::externs::{Chain, Consensus, Externs, Rand};
 use fvm_shared::clock::ChainEpoch;
 use fvm_shared::consensus::ConsensusFault;
-use padma_state::runtime::Randomness;
+use padma_state::runtime::{ConsensusFaults, Randomness};
 use std::sync::Arc;
-
-/// Consensus-fault verification (`ReportConsensusFault`): decides whether two (or
-/// three) block headers prove a fault, and what the check cost in gas.
-pub trait FaultChecker: Send + Sync {
-    /// The fault the headers prove, if any, and the gas the check used.
-    fn verify_consensus_fault(
-        &self,
-        h1: &[u8],
-        h2: &[u8],
-        extra: &[u8],
-    ) -> anyhow::Result<(Option<ConsensusFault>, i64)>;
-}
-
-/// A checker that finds no fault: for calls on a state without a chain around it.
-pub struct NoFaults;
-
-impl FaultChecker for NoFaults {
-    fn verify_consensus_fault(
-        &self,
-        _: &[u8],
-        _: &[u8],
-        _: &[u8],
-    ) -> anyhow::Result<(Option<ConsensusFault>, i64)> {
-        Ok((None, 0))
-    }
-}
 
 /// The externs of one machine.
 pub struct NodeExterns {
     /// Randomness and tipset CIDs.
     pub chain: Arc<dyn Randomness + Send + Sync>,
     /// Consensus faults.
-    pub faults: Arc<dyn FaultChecker>,
+    pub faults: Arc<dyn ConsensusFaults>,
 }
 
 impl Externs for NodeExterns {}

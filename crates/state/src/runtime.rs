@@ -33,6 +33,32 @@ use fvm_shared::{ActorID, MethodNum, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+/// Consensus-fault verification for the miner actor's `ReportConsensusFault`: whether
+/// two (or three) block headers prove a fault, and the gas the check used.
+pub trait ConsensusFaults: Send + Sync {
+    /// The fault the headers prove, if any, and the gas the check used.
+    fn verify_consensus_fault(
+        &self,
+        h1: &[u8],
+        h2: &[u8],
+        extra: &[u8],
+    ) -> Result<(Option<fvm_shared::consensus::ConsensusFault>, i64)>;
+}
+
+/// A checker that finds no fault: for states executed without a chain around them.
+pub struct NoFaults;
+
+impl ConsensusFaults for NoFaults {
+    fn verify_consensus_fault(
+        &self,
+        _: &[u8],
+        _: &[u8],
+        _: &[u8],
+    ) -> Result<(Option<fvm_shared::consensus::ConsensusFault>, i64)> {
+        Ok((None, 0))
+    }
+}
+
 /// Source of the randomness bases actors draw from (protocol.md §3.1).
 pub trait Randomness {
     /// The ticket-chain randomness base (the digest the draw hashes) at `round`.

@@ -1,9 +1,10 @@
 //! Expected Consensus building blocks: domain-separated randomness, the beacon (a
-//! deterministic mock for devnets), election WinCount by Poisson sortition, and the
-//! chain weight that fork choice compares.
+//! deterministic mock for devnets), election WinCount by Poisson sortition, the
+//! chain weight that fork choice compares, and consensus-fault verification.
 
 pub mod beacon;
 pub mod election;
+pub mod faults;
 pub mod randomness;
 pub mod vrf;
 pub mod weight;

@@ -200,9 +200,9 @@ pub struct ChainParts {
 impl Chain {
     /// The chain over `cs` from `genesis`: its state manager and chain service. The
     /// head is the persisted one, else the genesis.
-    pub fn assemble(cs: ChainStore, genesis: BlockHeader, parts: ChainParts) -> Chain {
+    pub fn assemble(cs: Arc<ChainStore>, genesis: BlockHeader, parts: ChainParts) -> Chain {
         let sm = Arc::new(StateManager::new(
-            Arc::new(cs),
+            cs,
             genesis.clone(),
             parts.params,
             parts.beacon,

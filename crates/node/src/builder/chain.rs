@@ -6,6 +6,7 @@
 use crate::api::chainstore::{network_params, settle_genesis, Chain, ChainParts};
 use anyhow::{anyhow, Context, Result};
 use padma_chain::consensus::beacon::{Beacon, MockBeacon};
+use padma_chain::consensus::faults::{ChainWorkerKeys, FaultChecker};
 use padma_chain::network::NetworkParams;
 use padma_chain::{ChainStore, MpoolConfig};
 use padma_fvm::bundle;
@@ -25,12 +26,12 @@ pub fn open_chain(
     mpool: MpoolConfig,
     actors: &ActorsOptions,
 ) -> Result<Option<Chain>> {
-    let cs = ChainStore::open(store.clone())?;
+    let cs = Arc::new(ChainStore::open(store.clone())?);
     let Some(genesis) = settle_genesis(&cs, &store, car)? else {
         return Ok(None);
     };
     let params = network_params(&store, &genesis)?;
-    let engine = engine_for(&params, &store, &genesis.parent_state_root, actors)?;
+    let engine = engine_for(&params, &cs, &genesis.parent_state_root, actors)?;
     tracing::info!(engine = engine.name(), "execution engine");
     let parts = ChainParts {
         engine,
@@ -66,10 +67,11 @@ impl ActorsOptions {
 /// The engine a network's genesis declares: padma's native actors on a
 /// `native-actors` network, else the FVM — whose actor code (named by the system
 /// actor's manifest) must be in the store: a genesis CAR carries it; else it is
-/// imported from a bundle ([`ActorsOptions`]).
+/// imported from a bundle ([`ActorsOptions`]). The FVM checks consensus-fault reports
+/// against the worker keys of the chain in `cs`.
 pub fn engine_for(
     params: &NetworkParams,
-    store: &Arc<Store>,
+    cs: &Arc<ChainStore>,
     genesis_state: &cid::Cid,
     actors: &ActorsOptions,
 ) -> Result<Arc<dyn Engine<Arc<Store>>>> {
@@ -79,6 +81,7 @@ pub fn engine_for(
         );
         return Ok(Arc::new(NativeEngine));
     }
+    let store = cs.blockstore();
     let codes = padma_state::genesis::manifest_codes(store.as_ref(), genesis_state)
         .context("reading the genesis manifest")?;
     for (name, code) in &codes {
@@ -91,7 +94,9 @@ pub fn engine_for(
             break;
         }
     }
-    Ok(Arc::new(padma_fvm::FvmEngine::default()))
+    // Consensus faults are checked against the worker keys of this chain.
+    let faults = FaultChecker::new(ChainWorkerKeys::new(cs.clone()));
+    Ok(Arc::new(padma_fvm::FvmEngine::new(Arc::new(faults))))
 }
 
 /// The proof verifier a network's genesis asks for: padma's mock proofs on a
