@@ -7,17 +7,17 @@ use crate::sm::StateManager;
 use crate::state_view::StateView;
 use crate::validate::{parent_weight, FullBlock};
 use anyhow::{anyhow, Context, Result};
+use cid::Cid;
 use fil_actor_miner_state::v18::State as MinerState;
 use fvm_shared::address::{Address, Payload};
 use fvm_shared::crypto::signature::{Signature, SignatureType};
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::message::Message;
+use padma_store::Store;
 use padma_types::block::{BeaconEntry, BlockHeader, ElectionProof, PoStProof, Ticket, TipSetKey};
 use padma_types::crypto::aggregate_bls;
 use padma_types::SignedMessage;
-use padma_store::Store;
 use std::sync::Arc;
-use cid::Cid;
 
 /// What a miner asks the node to turn into a block (Lotus `BlockTemplate`).
 #[derive(Clone, Debug)]

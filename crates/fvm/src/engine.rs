@@ -2,7 +2,6 @@
 //! `fvm` crate with the official actors whose code the state's manifest names.
 
 use crate::externs::NodeExterns;
-use padma_state::runtime::{ConsensusFaults, NoFaults};
 use crate::overlay::Overlay;
 use anyhow::{anyhow, bail, Context, Result};
 use cid::Cid;
@@ -20,6 +19,7 @@ use fvm_shared::event::StampedEvent;
 use fvm_shared::message::Message;
 use fvm_shared::receipt::Receipt;
 use padma_state::policy::CHAIN_ID;
+use padma_state::runtime::{ConsensusFaults, NoFaults};
 use padma_state::vm::supply::supply_parts_at;
 use padma_state::vm::{
     apply_blocks, call_defaults, free_gas_without_fee_cap, run_cron, select_messages, ApplyRet,

@@ -54,7 +54,8 @@ fn write_template(path: &Path, worker: &KeyInfo) {
 }
 
 /// A daemon running in this process on `dir/node`, on a genesis made from
-/// `dir/template.json`; its API info once it listens.
+/// `dir/template.json` with the shared actors bundle (the FVM); its API info once it
+/// listens.
 async fn start_daemon(dir: &Path) -> (ApiInfo, tokio::task::JoinHandle<anyhow::Result<()>>) {
     let repo = dir.join("node");
     let template = dir.join("template.json");
@@ -63,6 +64,8 @@ async fn start_daemon(dir: &Path) -> (ApiInfo, tokio::task::JoinHandle<anyhow::R
         api_port: Some(0),
         make_genesis: Some(dir.join("devgen.car")),
         genesis_template: Some(template),
+        // The official actors: the genesis runs on the FVM.
+        actors_bundle: Some(padma_testkit::actors_archive()),
         ..Default::default()
     };
     let task = tokio::spawn(padma_node::daemon::run(opts));

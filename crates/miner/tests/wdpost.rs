@@ -81,6 +81,8 @@ impl Node {
             api_port: Some(0),
             make_genesis: Some(dir.join("devgen.car")),
             genesis_template: Some(template),
+            // The official actors: the genesis runs on the FVM.
+            actors_bundle: Some(padma_testkit::actors_archive()),
             ..Default::default()
         };
         let task = tokio::spawn(padma_node::daemon::run(opts));

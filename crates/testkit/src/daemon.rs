@@ -33,13 +33,16 @@ pub struct Daemon {
 }
 
 /// `padma --repo <repo> daemon --api 0 <args>`: the API on a port the system picks,
-/// named in `<repo>/api`; no `FULLNODE_API_INFO` from the test's environment.
+/// named in `<repo>/api`; no `FULLNODE_API_INFO` from the test's environment; the
+/// shared actors bundle named by `PADMA_ACTORS_BUNDLE`, so a genesis it makes runs on
+/// the FVM.
 pub fn daemon_command(repo: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(padma());
     cmd.arg("--repo")
         .arg(repo)
         .args(["daemon", "--api", "0"])
         .args(args)
+        .env(padma_fvm::bundle::BUNDLE_ENV, crate::actors_archive())
         .env_remove("FULLNODE_API_INFO");
     cmd
 }

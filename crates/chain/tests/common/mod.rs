@@ -1,6 +1,7 @@
 //! An in-process chain for tests: a genesis with one mock-proof miner (f01000, fake
-//! sectors) and two funded secp accounts, on a real datastore in a temp dir, with the
-//! chain service and a local mining node holding the miner's worker key.
+//! sectors) and two funded secp accounts on the official testing-fake-proofs actors
+//! (executed by the FVM), on a real datastore in a temp dir, with the chain service and
+//! a local mining node holding the miner's worker key.
 
 #![allow(dead_code)]
 
@@ -10,9 +11,11 @@ pub mod build;
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use padma_chain::consensus::beacon::MockBeacon;
+use padma_chain::consensus::faults::{ChainWorkerKeys, FaultChecker};
 use padma_chain::miner::{mine_one, Attempt, LocalNode, MockWinningProver};
 use padma_chain::network::{now_ms, NetworkParams, DEFAULT_BLOCK_DELAY_MS};
 use padma_chain::{ChainService, ChainStore, MpoolConfig, StateManager};
+use padma_state::code::CodeSet;
 use padma_state::genesis::template::Actor;
 use padma_state::genesis::{fake::fake_miner, Template, MINER_START};
 use padma_store::Store;
@@ -21,7 +24,7 @@ use padma_types::crypto::{KeyInfo, KeyType};
 use padma_types::sector::SIZE_2KIB;
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The test chain.
 pub struct TestChain {
@@ -43,8 +46,19 @@ pub fn secp_key(seed: u8) -> KeyInfo {
     KeyInfo::new(KeyType::Secp256k1, [seed; 32].to_vec()).unwrap()
 }
 
-/// A genesis CAR whose timestamp is `age_secs` in the past.
+/// A genesis CAR whose timestamp is `age_secs` in the past, on the testing-fake-proofs
+/// actors.
 pub fn genesis_car(age_secs: u64, accounts: &[KeyInfo], worker: &KeyInfo) -> Vec<u8> {
+    genesis_car_with(age_secs, accounts, worker, CodeSet::FakeProofs)
+}
+
+/// [`genesis_car`] on the actors of bundle `codes`.
+pub fn genesis_car_with(
+    age_secs: u64,
+    accounts: &[KeyInfo],
+    worker: &KeyInfo,
+    codes: CodeSet,
+) -> Vec<u8> {
     let name = NetworkParams::name_for("padma-test", DEFAULT_BLOCK_DELAY_MS, true);
     let mut t = Template::new(name, now_ms() / 1000 - age_secs);
     let m = fake_miner(MINER_START, worker, SIZE_2KIB, 4, 1_000_000).unwrap();
@@ -60,7 +74,25 @@ pub fn genesis_car(age_secs: u64, accounts: &[KeyInfo], worker: &KeyInfo) -> Vec
             TokenAmount::from_whole(1_000),
         ));
     }
-    padma_state::genesis::make_car(&t).unwrap().0
+    padma_state::genesis::make_car_with(&t, codes, |store| bundle(codes).import(store))
+        .unwrap()
+        .0
+}
+
+/// The official actors of bundle `codes` (the shared test copy beside the project),
+/// read once per process.
+fn bundle(codes: CodeSet) -> &'static padma_fvm::Bundle {
+    static FAKE: OnceLock<padma_fvm::Bundle> = OnceLock::new();
+    static DEVNET: OnceLock<padma_fvm::Bundle> = OnceLock::new();
+    let cell = match codes {
+        CodeSet::FakeProofs => &FAKE,
+        CodeSet::Devnet => &DEVNET,
+    };
+    cell.get_or_init(|| {
+        let archive = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/actors/builtin-actors-v18.tar.zst");
+        padma_fvm::Bundle::load(&archive, codes).unwrap()
+    })
 }
 
 /// Opens a chain service on the datastore at `path` with `car` as its genesis.
@@ -95,13 +127,16 @@ pub fn open_on(store: Arc<Store>, car: &[u8]) -> Arc<ChainService> {
         padma_chain::state_view::StateView::new(store.clone(), &genesis.parent_state_root).unwrap();
     let params = NetworkParams::parse(&view.network_name().unwrap()).unwrap();
     assert!(params.mock_proofs);
+    // The FVM, checking consensus-fault reports against this chain's worker keys.
+    let cs = Arc::new(cs);
+    let faults = FaultChecker::new(ChainWorkerKeys::new(cs.clone()));
     let sm = Arc::new(StateManager::new(
-        Arc::new(cs),
+        cs,
         genesis,
         params,
         Arc::new(MockBeacon),
         Arc::new(padma_proofs::MockVerifier),
-        Arc::new(padma_state::vm::NativeEngine),
+        Arc::new(padma_fvm::FvmEngine::new(Arc::new(faults))),
     ));
     let svc = ChainService::new(sm, MpoolConfig::default());
     svc.spawn_mpool_updater();
@@ -111,9 +146,15 @@ pub fn open_on(store: Arc<Store>, car: &[u8]) -> Arc<ChainService> {
 impl TestChain {
     /// A new chain whose genesis is `age_secs` old (so many epochs are in the past).
     pub fn new(age_secs: u64) -> TestChain {
+        Self::with_actors(age_secs, CodeSet::FakeProofs)
+    }
+
+    /// [`TestChain::new`] on the actors of bundle `codes` (the devnet bundle's actors
+    /// check what the fake-proofs ones wave through, such as consensus faults).
+    pub fn with_actors(age_secs: u64, codes: CodeSet) -> TestChain {
         let worker = bls_key(42);
         let accounts = vec![secp_key(7), secp_key(8)];
-        let car = genesis_car(age_secs, &accounts, &worker);
+        let car = genesis_car_with(age_secs, &accounts, &worker, codes);
         let dir = tempfile::tempdir().unwrap();
         let svc = open(&dir.path().join("db"), &car);
         TestChain {

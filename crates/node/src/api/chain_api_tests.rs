@@ -50,16 +50,20 @@ fn node() -> Node {
             TokenAmount::from_whole(1_000),
         ));
     }
-    let car = padma_state::genesis::make_car(&t).unwrap().0;
+    // The official testing-fake-proofs actors (the shared test copy): the FVM.
+    let actors = crate::builder::chain::ActorsOptions {
+        bundle: Some(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/actors/builtin-actors-v18.tar.zst"),
+        ),
+        cache_dirs: Vec::new(),
+    };
+    let car = super::chainstore::make_genesis_car(&t, &actors).unwrap().0;
     let store = Arc::new(Store::open(&dir.path().join("db")).unwrap());
-    let chain = crate::builder::chain::open_chain(
-        store.clone(),
-        Some(&car),
-        Default::default(),
-        &Default::default(),
-    )
-    .unwrap()
-    .unwrap();
+    let chain =
+        crate::builder::chain::open_chain(store.clone(), Some(&car), Default::default(), &actors)
+            .unwrap()
+            .unwrap();
     chain.svc.spawn_mpool_updater();
     let mut keys = HashMap::new();
     keys.insert(worker.address().unwrap(), worker);

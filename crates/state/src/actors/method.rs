@@ -100,6 +100,8 @@ pub mod miner {
     pub const ON_DEFERRED_CRON_EVENT: u64 = 12;
     /// ApplyRewards.
     pub const APPLY_REWARDS: u64 = 14;
+    /// ReportConsensusFault.
+    pub const REPORT_CONSENSUS_FAULT: u64 = 15;
     /// WithdrawBalance.
     pub const WITHDRAW_BALANCE: u64 = 16;
     /// ChangeMultiaddrs.
