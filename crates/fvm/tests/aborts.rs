@@ -8,36 +8,21 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)] // test code: a panic is a failed test
 
+mod common;
+
+use common::{env, genesis_store, owner_key, template};
 use fvm_ipld_encoding::{BytesSer, RawBytes};
 use fvm_shared::address::Address;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::ExitCode;
 use fvm_shared::message::Message;
 use ipld_core::ipld::Ipld;
-use padma_fvm::{Bundle, FvmEngine};
+use padma_fvm::FvmEngine;
 use padma_state::actors::method;
-use padma_state::code::CodeSet;
-use padma_state::genesis::{self, Template, INITIAL_BASE_FEE, MINER_START};
-use padma_state::policy::devnet_policy;
-use padma_state::runtime::NoExterns;
-use padma_state::vm::{BlockMessages, ChainMessage, Engine, LotusSupply, VmEnv};
+use padma_state::genesis::INITIAL_BASE_FEE;
+use padma_state::vm::{BlockMessages, ChainMessage, Engine};
 use padma_types::crypto::{KeyInfo, KeyType};
-use padma_types::sector::SIZE_2KIB;
-use std::path::PathBuf;
 use std::sync::Arc;
-
-fn env(epoch: i64) -> VmEnv {
-    VmEnv {
-        epoch,
-        timestamp: 1_700_000_000 + epoch as u64 * 4,
-        base_fee: TokenAmount::from_atto(INITIAL_BASE_FEE),
-        network_version: padma_state::policy::NETWORK_VERSION,
-        policy: devnet_policy(),
-        randomness: Arc::new(NoExterns),
-        proofs: Arc::new(NoExterns),
-        supply: Arc::new(LotusSupply::devnet()),
-    }
-}
 
 /// EAM `CreateExternal` and the EVM's `InvokeContract` (FRC-42 "InvokeEVM").
 const CREATE_EXTERNAL: u64 = 4;
@@ -127,32 +112,13 @@ impl Chain {
 
 #[test]
 fn aborts_traps_and_runaway_actors_are_exit_codes() {
-    let bundle = Bundle::load(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/actors/builtin-actors-v18.tar.zst"),
-        CodeSet::FakeProofs,
-    )
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(padma_store::Store::open(dir.path()).unwrap());
-    bundle.import(&store).unwrap();
-    let mut sk = [42u8; 32];
-    sk[31] &= 0x3f;
-    let owner_k = KeyInfo::new(KeyType::Bls, sk.to_vec()).unwrap();
-    let fake = genesis::fake::fake_miner(MINER_START, &owner_k, SIZE_2KIB, 1, 9001).unwrap();
-    let mut t = Template::new("localnet-aborts".into(), 1_700_000_000);
-    t.add_miners_from_manifest(
-        serde_json::json!({ "t01000": fake }).to_string().as_bytes(),
-        TokenAmount::from_whole(50_000_000),
-    )
-    .unwrap();
-    let g = genesis::build_with_policy(&*store, &t, devnet_policy(), CodeSet::FakeProofs).unwrap();
+    let (dir, store, g) = genesis_store(&template("localnet-aborts", 1));
     let mut chain = Chain {
         store,
         root: g.header.parent_state_root,
         epoch: 0,
         nonce: 0,
-        owner: owner_k.address().unwrap(),
+        owner: owner_key().address().unwrap(),
         miner: g.miners[0],
         _dir: dir,
     };

@@ -2,68 +2,23 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)] // test code: a panic is a failed test
 
+mod common;
+
+use common::{env, genesis_store, owner_key, template};
 use fvm_ipld_encoding::RawBytes;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::error::ExitCode;
 use fvm_shared::message::Message;
-use padma_fvm::{Bundle, FvmEngine};
+use padma_fvm::FvmEngine;
 use padma_state::actors::{ids, method};
-use padma_state::code::CodeSet;
-use padma_state::genesis::{self, Template, INITIAL_BASE_FEE, MINER_START};
-use padma_state::policy::{devnet_policy, NETWORK_VERSION};
-use padma_state::runtime::NoExterns;
+use padma_state::genesis::INITIAL_BASE_FEE;
 use padma_state::tree::StateTree;
-use padma_state::vm::{BlockMessages, ChainMessage, Engine, LotusSupply, VmEnv};
+use padma_state::vm::{BlockMessages, ChainMessage, Engine};
 use padma_types::crypto::{KeyInfo, KeyType};
-use padma_types::sector::SIZE_2KIB;
-use std::path::PathBuf;
-use std::sync::Arc;
-
-fn archive() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/actors/builtin-actors-v18.tar.zst")
-}
-
-fn env(epoch: i64) -> VmEnv {
-    VmEnv {
-        epoch,
-        timestamp: 1_700_000_000 + epoch as u64 * 4,
-        base_fee: TokenAmount::from_atto(INITIAL_BASE_FEE),
-        network_version: NETWORK_VERSION,
-        policy: devnet_policy(),
-        randomness: Arc::new(NoExterns),
-        proofs: Arc::new(NoExterns),
-        supply: Arc::new(LotusSupply::devnet()),
-    }
-}
-
-fn owner_key() -> KeyInfo {
-    let mut sk = [42u8; 32];
-    sk[31] &= 0x3f;
-    KeyInfo::new(KeyType::Bls, sk.to_vec()).unwrap()
-}
-
-fn template(n: u64) -> Template {
-    let k = owner_key();
-    let m = genesis::fake::fake_miner(MINER_START, &k, SIZE_2KIB, n, 9001).unwrap();
-    let mut t = Template::new("localnet-fvm".into(), 1_700_000_000);
-    let manifest = serde_json::json!({ "t01000": m });
-    t.add_miners_from_manifest(
-        manifest.to_string().as_bytes(),
-        TokenAmount::from_whole(50_000_000),
-    )
-    .unwrap();
-    t
-}
 
 #[test]
 fn a_padma_genesis_executes_on_the_fvm() {
-    let bundle = Bundle::load(&archive(), CodeSet::FakeProofs).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(padma_store::Store::open(dir.path()).unwrap());
-    bundle.import(&store).unwrap();
-    let g = genesis::build_with_policy(&*store, &template(2), devnet_policy(), CodeSet::FakeProofs)
-        .unwrap();
+    let (_dir, store, g) = genesis_store(&template("localnet-fvm", 2));
     let root0 = g.header.parent_state_root;
     let total = StateTree::load(&*store, &root0)
         .unwrap()
@@ -120,12 +75,7 @@ fn a_padma_genesis_executes_on_the_fvm() {
 
 #[test]
 fn a_trial_run_applies_prior_messages_at_the_base_fee_and_commits_nothing() {
-    let bundle = Bundle::load(&archive(), CodeSet::FakeProofs).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(padma_store::Store::open(dir.path()).unwrap());
-    bundle.import(&store).unwrap();
-    let g = genesis::build_with_policy(&*store, &template(1), devnet_policy(), CodeSet::FakeProofs)
-        .unwrap();
+    let (_dir, store, g) = genesis_store(&template("localnet-fvm", 1));
     let root = g.header.parent_state_root;
     let from = owner_key().address().unwrap();
     let to = KeyInfo::generate(KeyType::Secp256k1).address().unwrap();

@@ -10,7 +10,10 @@
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)] // test code: a panic is a failed test
 
+mod common;
+
 use cid::Cid;
+use common::{base_fee, env, genesis_store, owner_key, template, timestamp};
 use fil_actor_miner_state::v18 as miner;
 use fil_actor_multisig_state::v18 as msig;
 use fvm::call_manager::DefaultCallManager;
@@ -28,54 +31,17 @@ use fvm_shared::econ::TokenAmount;
 use fvm_shared::message::Message;
 use fvm_shared::sector::RegisteredSealProof;
 use fvm_shared::version::NetworkVersion;
-use padma_fvm::{Bundle, FvmEngine};
+use padma_fvm::FvmEngine;
 use padma_state::actors::method;
 use padma_state::code::{ActorKind, CodeSet};
-use padma_state::genesis::{self, Template, INITIAL_BASE_FEE, MINER_START};
-use padma_state::policy::devnet_policy;
-use padma_state::runtime::{CircSupply, NoExterns};
+use padma_state::genesis::INITIAL_BASE_FEE;
+use padma_state::runtime::CircSupply;
 use padma_state::vm::supply::supply_parts_at;
-use padma_state::vm::{ApplyRet, BlockMessages, ChainMessage, Engine, LotusSupply, VmEnv};
+use padma_state::vm::{ApplyRet, BlockMessages, ChainMessage, Engine, LotusSupply};
 use padma_store::Store;
 use padma_types::crypto::{KeyInfo, KeyType};
-use padma_types::sector::SIZE_2KIB;
 use padma_types::SignedMessage;
-use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
-
-const GENESIS_TIME: u64 = 1_700_000_000;
-
-fn archive() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/actors/builtin-actors-v18.tar.zst")
-}
-
-fn base_fee() -> TokenAmount {
-    TokenAmount::from_atto(INITIAL_BASE_FEE)
-}
-
-fn timestamp(epoch: i64) -> u64 {
-    GENESIS_TIME + epoch as u64 * 4
-}
-
-fn env(epoch: i64) -> VmEnv {
-    VmEnv {
-        epoch,
-        timestamp: timestamp(epoch),
-        base_fee: base_fee(),
-        network_version: padma_state::policy::NETWORK_VERSION,
-        policy: devnet_policy(),
-        randomness: Arc::new(NoExterns),
-        proofs: Arc::new(NoExterns),
-        supply: Arc::new(LotusSupply::devnet()),
-    }
-}
-
-fn owner_key() -> KeyInfo {
-    let mut sk = [42u8; 32];
-    sk[31] &= 0x3f;
-    KeyInfo::new(KeyType::Bls, sk.to_vec()).unwrap()
-}
 
 /// The externs of the reference machine: fixed randomness, no faults, no lookback.
 struct ReferenceExterns;
@@ -223,21 +189,8 @@ fn bls_length(m: &Message) -> usize {
 
 #[test]
 fn padma_charges_what_the_fvm_charges_under_lotus_conditions() {
-    let bundle = Bundle::load(&archive(), CodeSet::FakeProofs).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(dir.path()).unwrap());
-    bundle.import(&store).unwrap();
-    let owner_k = owner_key();
-    let owner = owner_k.address().unwrap();
-    let fake = genesis::fake::fake_miner(MINER_START, &owner_k, SIZE_2KIB, 2, 9001).unwrap();
-    let mut t = Template::new("localnet-gas".into(), GENESIS_TIME);
-    let manifest = serde_json::json!({ "t01000": fake });
-    t.add_miners_from_manifest(
-        manifest.to_string().as_bytes(),
-        TokenAmount::from_whole(50_000_000),
-    )
-    .unwrap();
-    let g = genesis::build_with_policy(&*store, &t, devnet_policy(), CodeSet::FakeProofs).unwrap();
+    let (dir, store, g) = genesis_store(&template("localnet-gas", 2));
+    let owner = owner_key().address().unwrap();
     let mut net = Net {
         store,
         root: g.header.parent_state_root,

@@ -17,6 +17,7 @@ mod mining;
 mod mpool;
 mod msgsearch;
 mod msig;
+mod msig_state;
 mod net;
 mod net_admin;
 mod randomness;

@@ -2,7 +2,7 @@
 //! (an init actor `Exec` of the bundle's multisig code, or a call to the multisig:
 //! Propose 2, Approve 3, Cancel 4, AddSigner 5, RemoveSigner 6, SwapSigner 7); v1
 //! answers it as a `MessagePrototype`, v0 pushes it with the wallet and answers its
-//! CID. The readers decode the multisig's state under a tipset.
+//! CID. The readers are in [`super::msig_state`].
 
 use super::mpool::push_message;
 use super::state::{ah, err, View};
@@ -28,10 +28,7 @@ const INIT_EXEC: u64 = 2;
 
 /// Registers the multisig methods: every builder on v1 (prototype) and v0 (pushed).
 pub(super) fn register(t: &mut MethodTable<NodeState>) {
-    t.add_offloaded(MsigGetAvailableBalance, available_balance);
-    t.add_offloaded(MsigGetVested, vested);
-    t.add_offloaded(MsigGetVestingSchedule, vesting_schedule);
-    t.add_offloaded(MsigGetPending, pending);
+    super::msig_state::register(t);
     macro_rules! builders {
         ($($v1:ident / $v0:ident => $build:ident),* $(,)?) => {$(
             t.add_offloaded($v1, |s: S, _c: CallCtx, p| async move {
@@ -392,91 +389,4 @@ fn remove_signer(
     )?;
     let remove = msig::Method::RemoveSigner as u64;
     propose_message(m.0, src.0, m.0, TokenAmount::default(), remove, params)
-}
-
-/// The multisig's balance and decoded state under `v`.
-fn multisig_state(v: &View<'_>, a: &Address) -> Result<(TokenAmount, msig::State), RpcError> {
-    let (_, act) = v.must_actor(a)?;
-    if ActorKind::from_code(&act.code) != Some(ActorKind::Multisig) {
-        return Err(err(format!(
-            "actor {a} is not a multisig actor (code {})",
-            act.code
-        )));
-    }
-    let st: msig::State = v.load(&act.state)?;
-    Ok((act.balance, st))
-}
-
-/// What is still locked at `epoch`.
-fn locked_at(st: &msig::State, epoch: i64) -> TokenAmount {
-    st.amount_locked(epoch.saturating_sub(st.start_epoch))
-}
-
-async fn available_balance(
-    s: S,
-    _c: CallCtx,
-    (a, tsk): (AddressJson, TipSetKeyJson),
-) -> Result<TokenAmountJson, RpcError> {
-    let v = View::at_key(&s, &tsk)?;
-    let (balance, st) = multisig_state(&v, &a.0)?;
-    Ok(TokenAmountJson(balance - locked_at(&st, v.ts.height())))
-}
-
-async fn vested(
-    s: S,
-    _c: CallCtx,
-    (a, start, end): (AddressJson, TipSetKeyJson, TipSetKeyJson),
-) -> Result<TokenAmountJson, RpcError> {
-    let start = super::state::tipset_of(&s, &start)?;
-    let v = View::at_key(&s, &end)?;
-    let (from, to) = (start.height(), v.ts.height());
-    if from > to {
-        return Err(err(format!("start tipset {from} is after end tipset {to}")));
-    }
-    let (_, st) = multisig_state(&v, &a.0)?;
-    Ok(TokenAmountJson(locked_at(&st, from) - locked_at(&st, to)))
-}
-
-async fn vesting_schedule(
-    s: S,
-    _c: CallCtx,
-    (a, tsk): (AddressJson, TipSetKeyJson),
-) -> Result<MsigVestingJson, RpcError> {
-    let v = View::at_key(&s, &tsk)?;
-    let (_, st) = multisig_state(&v, &a.0)?;
-    Ok(MsigVestingJson {
-        initial_balance: TokenAmountJson(st.initial_balance),
-        start_epoch: st.start_epoch,
-        unlock_duration: st.unlock_duration,
-    })
-}
-
-async fn pending(
-    s: S,
-    _c: CallCtx,
-    (a, tsk): (AddressJson, TipSetKeyJson),
-) -> Result<Vec<MsigTransactionJson>, RpcError> {
-    let v = View::at_key(&s, &tsk)?;
-    let (_, st) = multisig_state(&v, &a.0)?;
-    let txns = msig::PendingTxnMap::load(
-        v.store,
-        &st.pending_txs,
-        msig::PENDING_TXN_CONFIG,
-        "pending txns",
-    )
-    .map_err(|e| err(format!("loading pending transactions: {e}")))?;
-    let mut out = Vec::new();
-    txns.for_each(|id, t: &msig::Transaction| {
-        out.push(MsigTransactionJson {
-            id: id.0,
-            to: AddressJson(t.to),
-            value: TokenAmountJson(t.value.clone()),
-            method: t.method,
-            params: BytesJson(t.params.to_vec()),
-            approved: t.approved.iter().copied().map(AddressJson).collect(),
-        });
-        Ok(())
-    })
-    .map_err(|e| err(format!("reading pending transactions: {e}")))?;
-    Ok(out)
 }

@@ -38,6 +38,9 @@ pub enum F {
     Sig,
     /// An RLE+ bitfield: run lengths.
     Bits,
+    /// A deal label: a CBOR string or bytes, written as a JSON string (bytes in
+    /// base64, as Lotus writes them); read back as a string.
+    Label,
     /// A nested struct.
     Struct(&'static [(&'static str, F)]),
     /// A list of items of one kind.
@@ -82,6 +85,8 @@ pub fn to_json(v: &Ipld, f: F) -> Result<Value> {
             Some((t, data)) => json!({"Type": t, "Data": B64.encode(data)}),
             None => bail!("empty signature"),
         },
+        (F::Label, Ipld::String(s)) => json!(s),
+        (F::Label, Ipld::Bytes(b)) => json!(B64.encode(b)),
         (F::Bits, Ipld::Bytes(b)) => {
             let bf = fvm_ipld_bitfield::BitField::from_bytes(b)
                 .map_err(|e| anyhow!("invalid bitfield: {e}"))?;
@@ -152,6 +157,8 @@ pub fn from_json(v: &Value, f: F) -> Result<Ipld> {
         ),
         (F::Str, Value::String(s)) => Ipld::String(s.clone()),
         (F::Str, Value::Null) => Ipld::String(String::new()),
+        (F::Label, Value::String(s)) => Ipld::String(s.clone()),
+        (F::Label, Value::Null) => Ipld::String(String::new()),
         (F::Bytes, Value::Null) => Ipld::Bytes(Vec::new()),
         (F::Bytes, Value::String(s)) => {
             Ipld::Bytes(B64.decode(s).map_err(|e| anyhow!("invalid base64: {e}"))?)
@@ -225,7 +232,7 @@ fn expected(f: F) -> &'static str {
         F::Num => "an integer or boolean",
         F::Big => "a big integer",
         F::Addr => "an address",
-        F::Str => "a string",
+        F::Str | F::Label => "a string",
         F::Bytes | F::ByteArray => "bytes",
         F::Sig => "a signature",
         F::Bits => "a bitfield",

@@ -102,6 +102,40 @@ const MINER_WITHDRAW: &[(&str, F)] = &[("AmountRequested", F::Big)];
 const CHANGE_PEER_ID: &[(&str, F)] = &[("NewID", F::Bytes)];
 const CHANGE_MULTIADDRS: &[(&str, F)] = &[("NewMultiaddrs", F::List(&F::Bytes))];
 const TXN_ID: &[(&str, F)] = &[("ID", F::Num), ("ProposalHash", F::Bytes)];
+const DEAL_PROPOSAL: &[(&str, F)] = &[
+    ("PieceCID", F::Cid),
+    ("PieceSize", F::Num),
+    ("VerifiedDeal", F::Num),
+    ("Client", F::Addr),
+    ("Provider", F::Addr),
+    ("Label", F::Label),
+    ("StartEpoch", F::Num),
+    ("EndEpoch", F::Num),
+    ("StoragePricePerEpoch", F::Big),
+    ("ProviderCollateral", F::Big),
+    ("ClientCollateral", F::Big),
+];
+const CLIENT_DEAL_PROPOSAL: &[(&str, F)] = &[
+    ("Proposal", F::Struct(DEAL_PROPOSAL)),
+    ("ClientSignature", F::Sig),
+];
+const SECTOR_CLAIM: &[(&str, F)] = &[
+    ("SectorNumber", F::Num),
+    ("MaintainClaims", F::List(&F::Num)),
+    ("DropClaims", F::List(&F::Num)),
+];
+const EXPIRATION_EXTENSION2: &[(&str, F)] = &[
+    ("Deadline", F::Num),
+    ("Partition", F::Num),
+    ("Sectors", F::Bits),
+    ("SectorsWithClaims", F::List(&F::Struct(SECTOR_CLAIM))),
+    ("NewExpiration", F::Num),
+];
+const CLAIM_TERM: &[(&str, F)] = &[
+    ("Provider", F::Num),
+    ("ClaimId", F::Num),
+    ("TermMax", F::Num),
+];
 
 const ACCOUNT: &[Method] = &[
     m(1, "Constructor", Some(F::Addr)),
@@ -199,11 +233,21 @@ const MARKET: &[Method] = &[
     m(1, "Constructor", NONE),
     m(2, "AddBalance", Some(F::Addr)),
     m(3, "WithdrawBalance", s(WITHDRAW_MARKET)),
+    m(
+        4,
+        "PublishStorageDeals",
+        s(&[("Deals", F::List(&F::Struct(CLIENT_DEAL_PROPOSAL)))]),
+    ),
     m(9, "CronTick", NONE),
     m(
         method_hash!("AddBalance"),
         "AddBalanceExported",
         Some(F::Addr),
+    ),
+    m(
+        method_hash!("PublishStorageDeals"),
+        "PublishStorageDealsExported",
+        s(&[("Deals", F::List(&F::Struct(CLIENT_DEAL_PROPOSAL)))]),
     ),
     m(
         method_hash!("WithdrawBalance"),
@@ -319,6 +363,11 @@ const MINER: &[Method] = &[
         ]),
     ),
     m(31, "GetBeneficiary", NONE),
+    m(
+        32,
+        "ExtendSectorExpiration2",
+        s(&[("Extensions", F::List(&F::Struct(EXPIRATION_EXTENSION2)))]),
+    ),
     m(
         34,
         "ProveCommitSectors3",
@@ -468,6 +517,11 @@ const VERIFREG: &[Method] = &[
         10,
         "GetClaims",
         s(&[("Provider", F::Num), ("ClaimIds", F::List(&F::Num))]),
+    ),
+    m(
+        11,
+        "ExtendClaimTerms",
+        s(&[("Terms", F::List(&F::Struct(CLAIM_TERM)))]),
     ),
     m(
         12,

@@ -39,7 +39,7 @@ fn every_shape_round_trips_a_sample_value() {
             F::Num => json!(7),
             F::Big => json!("123456789012345678901234567890"),
             F::Addr => json!(Address::new_id(99).to_string()),
-            F::Str => json!("name"),
+            F::Str | F::Label => json!("name"),
             F::Bytes => json!("AAEC"),
             F::ByteArray => json!([1, 2, 3]),
             F::Sig => json!({"Type": 1, "Data": "AAEC"}),
@@ -128,4 +128,38 @@ fn bad_values_are_clear_errors() {
         format!("{e:#}").contains("expected a tuple of 4 fields"),
         "{e:#}"
     );
+}
+
+#[test]
+fn a_deal_proposal_matches_the_market_actors_type() {
+    use fil_actor_market_state::v18 as market;
+    let proposal = market::DealProposal {
+        piece_cid: padma_types::cid::cbor_cid(&[0x80]),
+        piece_size: fvm_shared::piece::PaddedPieceSize(2048),
+        verified_deal: false,
+        client: Address::new_id(100),
+        provider: Address::new_id(1000),
+        label: market::Label::String("hello".into()),
+        start_epoch: 10,
+        end_epoch: 600_000,
+        storage_price_per_epoch: TokenAmount::from_atto(1),
+        provider_collateral: TokenAmount::from_atto(2),
+        client_collateral: TokenAmount::default(),
+    };
+    let params = market::PublishStorageDealsParams {
+        deals: vec![market::ClientDealProposal {
+            proposal,
+            client_signature: fvm_shared::crypto::signature::Signature::new_bls(vec![7; 96]),
+        }],
+    };
+    let bytes = fvm_ipld_encoding::to_vec(&params).unwrap();
+    let f = method(ActorKind::StorageMarket, 4);
+    let v = decode(&bytes, f).unwrap();
+    let p = &v["Deals"][0]["Proposal"];
+    assert_eq!(p["Label"], "hello");
+    assert_eq!(p["PieceSize"], 2048);
+    assert_eq!(p["VerifiedDeal"], false);
+    assert_eq!(p["ClientCollateral"], "0");
+    assert_eq!(v["Deals"][0]["ClientSignature"]["Type"], 2);
+    assert_eq!(encode(&v, f).unwrap(), bytes);
 }
