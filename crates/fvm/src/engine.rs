@@ -1,5 +1,6 @@
-//! [`FvmEngine`]: tipsets, `StateCall` and gas estimation's trial runs executed by the
-//! `fvm` crate with the official actors whose code the state's manifest names.
+//! [`FvmEngine`]: tipsets, `StateCall`, `StateCompute` and gas estimation's trial runs
+//! executed by the `fvm` crate with the official actors whose code the state's
+//! manifest names.
 
 use crate::externs::NodeExterns;
 use crate::overlay::Overlay;
