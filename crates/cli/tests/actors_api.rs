@@ -10,7 +10,7 @@
 use padma_state::code::{ActorKind, CodeSet};
 use padma_testkit::{call, free_port, mock_devnet_command, Daemon};
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 async fn rpc(d: &Daemon, method: &str, params: Value) -> Value {
     let v = call(&d.url("v1"), Some(&d.admin), method, params).await;
@@ -29,20 +29,12 @@ async fn rpc_err(d: &Daemon, method: &str, params: Value) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_actor_is_reachable_over_the_api_on_the_fvm() {
     let dir = tempfile::tempdir().unwrap();
-    let d = Daemon::devnet_from(
+    let mut d = Daemon::devnet_from(
         mock_devnet_command(dir.path(), free_port(), 1),
         dir.path(),
         dir.path(),
     );
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while rpc(&d, "ChainHead", json!([])).await["Height"]
-        .as_i64()
-        .unwrap()
-        < 2
-    {
-        assert!(Instant::now() < deadline, "no blocks");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    padma_testkit::chains::wait_height(&mut d, 2, Duration::from_secs(120)).await;
     let set = CodeSet::FakeProofs;
 
     // The bundle behind the state.

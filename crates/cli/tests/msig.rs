@@ -10,7 +10,7 @@
 use padma_state::code::{ActorKind, CodeSet};
 use padma_testkit::{call, free_port, mock_devnet_command, Daemon};
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const FIL: u128 = 1_000_000_000_000_000_000;
 const DURATION: u128 = 400;
@@ -60,20 +60,12 @@ fn line_after<'a>(out: &'a str, prefix: &str) -> &'a str {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_two_of_three_multisig_with_vesting_on_the_fvm() {
     let dir = tempfile::tempdir().unwrap();
-    let d = Daemon::devnet_from(
+    let mut d = Daemon::devnet_from(
         mock_devnet_command(dir.path(), free_port(), 1),
         dir.path(),
         dir.path(),
     );
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while rpc(&d, "ChainHead", json!([])).await["Height"]
-        .as_i64()
-        .unwrap()
-        < 2
-    {
-        assert!(Instant::now() < deadline, "no blocks");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    padma_testkit::chains::wait_height(&mut d, 2, Duration::from_secs(120)).await;
 
     // Three signers, funded for gas.
     let signers: Vec<String> = (0..3).map(|_| d.cli_ok(&["wallet", "new"])).collect();

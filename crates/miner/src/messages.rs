@@ -5,9 +5,6 @@
 use crate::fullnode::FullNode;
 use anyhow::{anyhow, bail, Context, Result};
 use cid::Cid;
-use fvm_ipld_encoding::RawBytes;
-use fvm_shared::address::Address;
-use fvm_shared::econ::TokenAmount;
 use padma_api::mpool::MpoolPushMessage;
 use padma_api::msg_search::StateWaitMsg;
 use padma_types::json::{CidJson, MessageJson};
@@ -68,23 +65,4 @@ pub async fn push_and_wait(
 }
 
 /// A message with the node left to fill nonce and gas.
-pub fn message(
-    from: Address,
-    to: Address,
-    method: u64,
-    value: TokenAmount,
-    params: RawBytes,
-) -> Message {
-    Message {
-        version: 0,
-        from,
-        to,
-        sequence: 0,
-        value,
-        method_num: method,
-        params,
-        gas_limit: 0,
-        gas_fee_cap: TokenAmount::from_atto(0),
-        gas_premium: TokenAmount::from_atto(0),
-    }
-}
+pub use padma_types::message::unpriced_message as message;

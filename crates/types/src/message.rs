@@ -32,6 +32,29 @@ pub fn message_cbor(msg: &Message) -> Vec<u8> {
     fvm_ipld_encoding::to_vec(msg).expect("messages always encode")
 }
 
+/// A message from `from` to `to` whose nonce and gas are left for the node's push
+/// (`MpoolPushMessage`) to fill in.
+pub fn unpriced_message(
+    from: fvm_shared::address::Address,
+    to: fvm_shared::address::Address,
+    method: u64,
+    value: fvm_shared::econ::TokenAmount,
+    params: fvm_ipld_encoding::RawBytes,
+) -> Message {
+    Message {
+        version: 0,
+        from,
+        to,
+        sequence: 0,
+        value,
+        method_num: method,
+        params,
+        gas_limit: 0,
+        gas_fee_cap: Default::default(),
+        gas_premium: Default::default(),
+    }
+}
+
 /// The CID of an unsigned message.
 pub fn message_cid(msg: &Message) -> Cid {
     cbor_cid(&message_cbor(msg))

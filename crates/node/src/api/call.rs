@@ -158,13 +158,16 @@ async fn state_compute(
         let res = sm
             .execute(&ts)
             .map_err(|e| err(format!("computing the tipset's state: {e:#}")))?;
-        let known = padma_chain::messages::tipset_messages(sm.store(), &ts)
-            .map_err(|e| err(format!("loading the tipset's messages: {e:#}")))?;
+        let known: std::collections::HashMap<Cid, Message> =
+            padma_chain::messages::tipset_messages(sm.store(), &ts)
+                .map_err(|e| err(format!("loading the tipset's messages: {e:#}")))?
+                .into_iter()
+                .collect();
         let trace = res
             .applied
             .iter()
             .filter_map(|(c, ret)| {
-                let (_, msg) = known.iter().find(|(k, _)| k == c)?;
+                let msg = known.get(c)?;
                 Some(invoc_result(
                     *c,
                     msg,

@@ -5,7 +5,7 @@
 //! CID. The readers are in [`super::msig_state`].
 
 use super::mpool::push_message;
-use super::state::{ah, err, View};
+use super::state::{err, View};
 use super::NodeState;
 use fil_actor_multisig_state::v18 as msig;
 use fvm_ipld_encoding::RawBytes;
@@ -19,6 +19,7 @@ use padma_state::actors::ids;
 use padma_state::ActorKind;
 use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{AddressJson, BytesJson, CidJson, MessageJson, TokenAmountJson};
+use padma_types::message::unpriced_message;
 use std::sync::Arc;
 
 type S = Arc<NodeState>;
@@ -81,18 +82,7 @@ fn message(
     method: u64,
     params: Vec<u8>,
 ) -> Message {
-    Message {
-        version: 0,
-        from,
-        to,
-        sequence: 0,
-        value,
-        method_num: method,
-        params: RawBytes::new(params),
-        gas_limit: 0,
-        gas_fee_cap: TokenAmount::default(),
-        gas_premium: TokenAmount::default(),
-    }
+    unpriced_message(from, to, method, value, RawBytes::new(params))
 }
 
 fn cbor<T: serde::Serialize>(what: &str, v: &T) -> Result<Vec<u8>, RpcError> {
@@ -135,8 +125,8 @@ fn create(
     }
     let threshold = if required == 0 { count } else { required };
     let v = head(s)?;
-    let code = padma_state::genesis::manifest_codes(v.store, &v.ts.parent_state())
-        .map_err(ah)?
+    let code = v
+        .manifest()?
         .into_iter()
         .find(|(name, _)| name == ActorKind::Multisig.name())
         .map(|(_, c)| c)

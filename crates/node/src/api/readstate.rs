@@ -121,8 +121,7 @@ async fn state_encode_params(
 
 /// The bundle behind the head state: its manifest entries (name → code).
 fn head_manifest(s: &NodeState) -> Result<Vec<(String, cid::Cid)>, RpcError> {
-    let v = View::at_key(s, &TipSetKeyJson::default())?;
-    padma_state::genesis::manifest_codes(v.store, &v.ts.parent_state()).map_err(ah)
+    View::at_key(s, &TipSetKeyJson::default())?.manifest()
 }
 
 fn check_version(version: u32) -> Result<(), RpcError> {

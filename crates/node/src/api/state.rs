@@ -83,6 +83,11 @@ impl<'a> View<'a> {
         self.state.must_actor(addr).map_err(ah)
     }
 
+    /// The builtin actors' manifest (name, code) this state names.
+    pub fn manifest(&self) -> Result<Vec<(String, cid::Cid)>, RpcError> {
+        padma_state::genesis::manifest_codes(self.store, &self.ts.parent_state()).map_err(ah)
+    }
+
     /// The decoded state of the singleton or actor `id`.
     pub fn actor_state<T: DeserializeOwned>(&self, id: u64) -> Result<T, RpcError> {
         self.state.actor_state(id).map_err(ah)
