@@ -34,7 +34,7 @@ const CONCURRENCY: u32 = 4;
 
 /// The compiled actor code, shared by every machine of the process: each actor's Wasm
 /// is compiled once, on the first machine that needs it.
-static ENGINES: LazyLock<MultiEngine> = LazyLock::new(|| MultiEngine::new(CONCURRENCY));
+pub(crate) static ENGINES: LazyLock<MultiEngine> = LazyLock::new(|| MultiEngine::new(CONCURRENCY));
 
 type Machine<BS> = DefaultMachine<BS, NodeExterns>;
 type Kernel<BS> = DefaultFilecoinKernel<DefaultCallManager<Machine<BS>>>;

@@ -74,7 +74,7 @@ pub fn genesis_car_with(
             TokenAmount::from_whole(1_000),
         ));
     }
-    padma_state::genesis::make_car_with(&t, codes, |store| bundle(codes).import(store))
+    padma_fvm::genesis::make_genesis_car(&t, codes, bundle(codes))
         .unwrap()
         .0
 }

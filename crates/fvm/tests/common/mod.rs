@@ -1,5 +1,6 @@
 //! What the FVM engine tests share: the shared actors archive, a padma genesis with
-//! one fake-sector miner on the testing-fake-proofs actors, and the execution context.
+//! one fake-sector miner built through the testing-fake-proofs actors, and the
+//! execution context.
 
 #![allow(dead_code, clippy::unwrap_used)] // test code: a panic is a failed test
 
@@ -74,6 +75,6 @@ pub fn genesis_store(t: &Template) -> (tempfile::TempDir, Arc<padma_store::Store
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(padma_store::Store::open(dir.path()).unwrap());
     bundle.import(&store).unwrap();
-    let g = genesis::build_with_policy(&*store, t, devnet_policy(), CodeSet::FakeProofs).unwrap();
+    let g = padma_fvm::genesis::build(&store, t, CodeSet::FakeProofs).unwrap();
     (dir, store, g)
 }

@@ -121,7 +121,7 @@ pub fn make_genesis_car(
     match padma_fvm::bundle::find(actors.bundle.as_deref(), &actors.cache_dirs, codes)? {
         Some((bundle, src)) => {
             tracing::info!(bundle = %src.path().display(), "genesis for the FVM");
-            padma_state::genesis::make_car_with(t, codes, |s| bundle.import(s))
+            padma_fvm::genesis::make_genesis_car(t, codes, &bundle)
         }
         None => {
             eprintln!(

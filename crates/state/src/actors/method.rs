@@ -63,12 +63,21 @@ pub mod power {
     /// MinerPower (exported).
     pub const MINER_POWER: u64 = 36284446;
 }
+/// Verified registry.
+pub mod verifreg {
+    /// AddVerifier.
+    pub const ADD_VERIFIER: u64 = 2;
+    /// AddVerifiedClient.
+    pub const ADD_VERIFIED_CLIENT: u64 = 4;
+}
 /// Market.
 pub mod market {
     /// AddBalance.
     pub const ADD_BALANCE: u64 = 2;
     /// WithdrawBalance.
     pub const WITHDRAW_BALANCE: u64 = 3;
+    /// PublishStorageDeals.
+    pub const PUBLISH_STORAGE_DEALS: u64 = 4;
     /// OnMinerSectorsTerminate.
     pub const ON_MINER_SECTORS_TERMINATE: u64 = 7;
     /// CronTick.
@@ -104,6 +113,8 @@ pub mod miner {
     pub const REPORT_CONSENSUS_FAULT: u64 = 15;
     /// WithdrawBalance.
     pub const WITHDRAW_BALANCE: u64 = 16;
+    /// InternalSectorSetupForPreseal (system actor only: genesis).
+    pub const INTERNAL_SECTOR_SETUP_FOR_PRESEAL: u64 = 17;
     /// ChangeMultiaddrs.
     pub const CHANGE_MULTIADDRS: u64 = 18;
     /// ConfirmChangeWorkerAddress.

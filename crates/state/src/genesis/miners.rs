@@ -51,24 +51,42 @@ pub fn setup_miners<BS: Blockstore>(b: &mut Builder<'_, BS>, miners: &[Miner]) -
         let setup = publish_miner_deals(b, m, s, &mut raw_total, &mut qa_total)?;
         setups.push(setup);
     }
-    // Lotus sets the network power to what the sectors will add, and resets the reward actor.
-    let mut pw: PowerState = b.state(ids::POWER)?;
-    pw.total_quality_adj_power = qa_total.clone();
-    pw.total_raw_byte_power = raw_total.clone();
-    pw.this_epoch_quality_adj_power = qa_total.clone();
-    pw.this_epoch_raw_byte_power = raw_total.clone();
-    b.set_state(ids::POWER, &pw)?;
-    b.set_state(ids::REWARD, &RewardState::new(StoragePower::default()))?;
+    preset_network_power(b, &raw_total, &qa_total)?;
 
     for (m, s) in miners.iter().zip(&setups) {
         for (k, p) in m.sectors.iter().enumerate() {
             commit_sector(b, m, s, k, p)?;
         }
     }
+    check_network_power(b, &raw_total, &qa_total)
+}
+
+/// Lotus sets the network power to what the pre-sealed sectors will add (so each
+/// sector's pledge is computed against the final power), and resets the reward actor.
+pub(super) fn preset_network_power<BS: Blockstore>(
+    b: &mut Builder<'_, BS>,
+    raw: &StoragePower,
+    qa: &StoragePower,
+) -> Result<()> {
+    let mut pw: PowerState = b.state(ids::POWER)?;
+    pw.total_quality_adj_power = qa.clone();
+    pw.total_raw_byte_power = raw.clone();
+    pw.this_epoch_quality_adj_power = qa.clone();
+    pw.this_epoch_raw_byte_power = raw.clone();
+    b.set_state(ids::POWER, &pw)?;
+    b.set_state(ids::REWARD, &RewardState::new(StoragePower::default()))
+}
+
+/// Lotus's last check: the network power equals what the sectors added.
+pub(super) fn check_network_power<BS: Blockstore>(
+    b: &Builder<'_, BS>,
+    raw: &StoragePower,
+    qa: &StoragePower,
+) -> Result<()> {
     let pw: PowerState = b.state(ids::POWER)?;
-    if pw.total_raw_byte_power != raw_total || pw.total_quality_adj_power != qa_total {
+    if &pw.total_raw_byte_power != raw || &pw.total_quality_adj_power != qa {
         bail!(
-            "genesis: network power ({}, {}) does not match the sectors ({raw_total}, {qa_total})",
+            "genesis: network power ({}, {}) does not match the sectors ({raw}, {qa})",
             pw.total_raw_byte_power,
             pw.total_quality_adj_power
         );
@@ -76,16 +94,12 @@ pub fn setup_miners<BS: Blockstore>(b: &mut Builder<'_, BS>, miners: &[Miner]) -
     Ok(())
 }
 
-/// Power `CreateMiner` from the owner with Lotus's deposit; returns the new ID.
-fn create_miner<BS: Blockstore>(b: &mut Builder<'_, BS>, m: &Miner, want: u64) -> Result<u64> {
-    let owner = b.resolve_existing(&m.owner, "miner owner")?;
-    let worker = b.resolve_existing(&m.worker, "miner worker")?;
-    if b.actor(worker)?.code != b.codes.code(ActorKind::Account)
-        || m.worker.protocol() != fvm_shared::address::Protocol::BLS
-    {
-        bail!("genesis: worker {} must be a BLS account", m.worker);
-    }
-    let wpt = window_post_for_size(m.sector_size)?;
+/// The creation deposit Lotus sends with `CreateMiner` (computed with the initial
+/// reserve as circulating supply) and the one the constructor locks (computed with
+/// the genesis VM's zero supply).
+pub(super) fn creation_deposit<BS: Blockstore>(
+    b: &Builder<'_, BS>,
+) -> Result<(TokenAmount, TokenAmount)> {
     let rw: RewardState = b.state(ids::REWARD)?;
     let pw: PowerState = b.state(ids::POWER)?;
     let dep_power = crate::policy::create_miner_deposit_power(&b.policy);
@@ -100,10 +114,82 @@ fn create_miner<BS: Blockstore>(b: &mut Builder<'_, BS>, m: &Miner, want: u64) -
             pw.ramp_duration_epochs,
         )
     };
-    // Lotus sends the deposit computed with the initial reserve as circulating supply;
-    // the constructor locks the one computed with the genesis VM's (zero) supply.
-    let sent = pledge(&INITIAL_FIL_RESERVED, 0);
-    let locked = pledge(&TokenAmount::default(), -pw.ramp_start_epoch);
+    Ok((
+        pledge(&INITIAL_FIL_RESERVED, 0),
+        pledge(&TokenAmount::default(), -pw.ramp_start_epoch),
+    ))
+}
+
+/// The expiration Lotus gives the pre-sealed sectors of a miner whose proving period
+/// starts at `period_start`.
+pub(super) fn preseal_expiration(
+    policy: &crate::policy::Policy,
+    period_start: ChainEpoch,
+) -> ChainEpoch {
+    let max_periods = policy.max_sector_expiration_extension / WPOST_PROVING_PERIOD;
+    (max_periods - 1) * WPOST_PROVING_PERIOD + period_start - 1
+}
+
+/// A miner's pre-sealed deals as Lotus publishes them (verified, ending at the
+/// sectors' expiration, the template's client address), with each sector's
+/// quality-adjusted power; adds the sectors' power to the totals.
+pub(super) fn preseal_deals(
+    m: &Miner,
+    id: u64,
+    expiration: ChainEpoch,
+    raw_total: &mut StoragePower,
+    qa_total: &mut StoragePower,
+) -> Result<(Vec<DealProposal>, Vec<StoragePower>)> {
+    let mut deals = Vec::new();
+    let mut weights = Vec::new();
+    for (k, p) in m.sectors.iter().enumerate() {
+        let d = &p.deal;
+        if d.provider != m.id || m.id != Address::new_id(id) {
+            bail!("Sector {k} in miner f0{id} in template had mismatch in provider and miner ID: {} != {}", d.provider, m.id);
+        }
+        deals.push(DealProposal {
+            piece_cid: d.piece_cid.0,
+            piece_size: PaddedPieceSize(d.piece_size),
+            verified_deal: true,
+            client: d.client,
+            provider: Address::new_id(id),
+            label: Label::String(d.label.clone()),
+            start_epoch: d.start_epoch,
+            end_epoch: expiration,
+            storage_price_per_epoch: d.storage_price_per_epoch.clone(),
+            provider_collateral: d.provider_collateral.clone(),
+            client_collateral: d.client_collateral.clone(),
+        });
+        let weight = BigInt::from(d.piece_size) * (expiration - d.start_epoch);
+        let qa = miner::qa_power_for_weight(sector_size(m.sector_size)?, expiration, &weight);
+        *raw_total += m.sector_size;
+        *qa_total += &qa;
+        weights.push(qa);
+    }
+    Ok((deals, weights))
+}
+
+/// The owner and worker of template miner `m`, checked as the miner constructor
+/// checks them (the worker a BLS account).
+pub(super) fn owner_and_worker<BS: Blockstore>(
+    b: &Builder<'_, BS>,
+    m: &Miner,
+) -> Result<(u64, u64)> {
+    let owner = b.resolve_existing(&m.owner, "miner owner")?;
+    let worker = b.resolve_existing(&m.worker, "miner worker")?;
+    if b.actor(worker)?.code != b.codes.code(ActorKind::Account)
+        || m.worker.protocol() != fvm_shared::address::Protocol::BLS
+    {
+        bail!("genesis: worker {} must be a BLS account", m.worker);
+    }
+    Ok((owner, worker))
+}
+
+/// Power `CreateMiner` from the owner with Lotus's deposit; returns the new ID.
+fn create_miner<BS: Blockstore>(b: &mut Builder<'_, BS>, m: &Miner, want: u64) -> Result<u64> {
+    let (owner, worker) = owner_and_worker(b, m)?;
+    let wpt = window_post_for_size(m.sector_size)?;
+    let (sent, locked) = creation_deposit(b)?;
 
     let mut creator = fvm_ipld_encoding::to_vec(&m.owner)?;
     creator.extend(0u64.to_be_bytes());
@@ -201,38 +287,14 @@ fn publish_miner_deals<BS: Blockstore>(
     qa_total: &mut StoragePower,
 ) -> Result<Setup> {
     let st: MinerState = b.state(id)?;
-    let max_periods = b.policy.max_sector_expiration_extension / WPOST_PROVING_PERIOD;
-    let expiration = (max_periods - 1) * WPOST_PROVING_PERIOD + st.proving_period_start - 1;
+    let expiration = preseal_expiration(&b.policy, st.proving_period_start);
     let worker = b.resolve_existing(&m.worker, "miner worker")?;
     if m.market_balance > TokenAmount::default() {
         add_market_balance(b, worker, id, &m.market_balance)?;
     }
-    let mut deals = Vec::new();
-    let mut weights = Vec::new();
-    for (k, p) in m.sectors.iter().enumerate() {
-        let d = &p.deal;
-        if d.provider != m.id || m.id != Address::new_id(id) {
-            bail!("Sector {k} in miner f0{id} in template had mismatch in provider and miner ID: {} != {}", d.provider, m.id);
-        }
-        let client = b.resolve_existing(&d.client, "deal client")?;
-        deals.push(DealProposal {
-            piece_cid: d.piece_cid.0,
-            piece_size: PaddedPieceSize(d.piece_size),
-            verified_deal: true,
-            client: Address::new_id(client),
-            provider: Address::new_id(id),
-            label: Label::String(d.label.clone()),
-            start_epoch: d.start_epoch,
-            end_epoch: expiration,
-            storage_price_per_epoch: d.storage_price_per_epoch.clone(),
-            provider_collateral: d.provider_collateral.clone(),
-            client_collateral: d.client_collateral.clone(),
-        });
-        let weight = BigInt::from(d.piece_size) * (expiration - d.start_epoch);
-        let qa = miner::qa_power_for_weight(sector_size(m.sector_size)?, expiration, &weight);
-        *raw_total += m.sector_size;
-        *qa_total += &qa;
-        weights.push(qa);
+    let (mut deals, weights) = preseal_deals(m, id, expiration, raw_total, qa_total)?;
+    for d in &mut deals {
+        d.client = Address::new_id(b.resolve_existing(&d.client, "deal client")?);
     }
     let mut deal_ids = Vec::new();
     for chunk in deals.chunks(8192) {

@@ -3,6 +3,13 @@
 //! miners from f01000 with their pre-sealed sectors active and their power claimed),
 //! the genesis block, and its CARv1 file.
 //!
+//! As Lotus does, the initial actors are written directly and everything after them
+//! (the deal clients' datacap, the miners, their deals and sectors) is Lotus's genesis
+//! messages executed by the official actors through a [`GenesisVm`] (the FVM, in
+//! `padma_fvm`). Without a bundle, for the native engine, the same steps are written
+//! directly as the actors would make them ([`build_with_policy`]); a test checks both
+//! give the same state root.
+//!
 //! Lotus draws two things at random: the genesis ticket and the f081 verifier key.
 //! padma derives both from the template (see [`header`]), so one template always
 //! yields the same CAR bytes.
@@ -15,11 +22,13 @@ mod initial;
 mod miners;
 mod sectors;
 pub mod template;
+mod vm;
 
 pub use header::{filecoin_genesis_cid, filecoin_genesis_document, write_car};
 pub use initial::{builtin_actors_registry, MultisigState};
 pub use miners::peer_id_bytes;
 pub use template::Template;
+pub use vm::{genesis_message, GenesisVm, GENESIS_GAS_LIMIT};
 
 use crate::actors::ids;
 use crate::code::CodeSet;
@@ -70,12 +79,38 @@ pub fn build<BS: Blockstore>(store: &BS, template: &Template) -> Result<Genesis>
     build_with_policy(store, template, devnet_policy(), CodeSet::Devnet)
 }
 
-/// [`build`] with an explicit actor policy and the code CIDs of bundle `codes`.
+/// [`build`] with an explicit actor policy and the code CIDs of bundle `codes`, the
+/// actors' work written directly (for the native engine, when no bundle is at hand):
+/// the same state as [`build_through_vm`] with that bundle's actors.
 pub fn build_with_policy<BS: Blockstore>(
     store: &BS,
     template: &Template,
     policy: Policy,
     codes: CodeSet,
+) -> Result<Genesis> {
+    build_inner(store, template, policy, codes, None)
+}
+
+/// Builds the genesis as Lotus does: the initial actors written, then the verified
+/// registry, the miners and their pre-sealed sectors set up by Lotus's genesis
+/// messages, executed by `vm` over `store` (which must hold the actors' code of
+/// `codes`).
+pub fn build_through_vm<BS: Blockstore>(
+    store: &BS,
+    template: &Template,
+    policy: Policy,
+    codes: CodeSet,
+    vm: &dyn GenesisVm,
+) -> Result<Genesis> {
+    build_inner(store, template, policy, codes, Some(vm))
+}
+
+fn build_inner<BS: Blockstore>(
+    store: &BS,
+    template: &Template,
+    policy: Policy,
+    codes: CodeSet,
+    vm: Option<&dyn GenesisVm>,
 ) -> Result<Genesis> {
     if template.network_version != template::GENESIS_NETWORK_VERSION {
         bail!(
@@ -93,12 +128,20 @@ pub fn build_with_policy<BS: Blockstore>(
     let mut b = Builder::new(store, policy, codes);
     let key_ids = initial::make_initial_state(&mut b, template)?;
     let vreg_needs = verified_needs(&b, template, &key_ids)?;
-    let total: u64 = vreg_needs.values().sum();
-    deals::add_verifier(&mut b, ids::FIRST_VERIFIER, total)?;
-    for (client, bytes) in vreg_needs {
-        deals::add_verified_client(&mut b, client, bytes)?;
+    match vm {
+        Some(vm) => {
+            vm::verify_presealed_data(&mut b, vm, &vreg_needs)?;
+            vm::setup_miners(&mut b, vm, &template.miners)?;
+        }
+        None => {
+            let total: u64 = vreg_needs.values().sum();
+            deals::add_verifier(&mut b, ids::FIRST_VERIFIER, total)?;
+            for (client, bytes) in vreg_needs {
+                deals::add_verified_client(&mut b, client, bytes)?;
+            }
+            miners::setup_miners(&mut b, &template.miners)?;
+        }
     }
-    miners::setup_miners(&mut b, &template.miners)?;
     // The null Ethereum address gets an EthAccount after the miners.
     let null_eth = Address::new_delegated(ids::EAM, &[0u8; 20])?;
     let id = b.map_new_id(&null_eth)?;
@@ -165,28 +208,17 @@ pub fn manifest_codes<BS: Blockstore>(store: &BS, root: &Cid) -> Result<Vec<(Str
 pub const NATIVE_ACTORS_OPTION: &str = "native-actors";
 
 /// Builds a genesis for the native engine from `template` in memory and returns the
-/// CAR bytes and the genesis: the devnet bundle's code CIDs, no actor code in the CAR,
-/// and [`NATIVE_ACTORS_OPTION`] added to the network name (when missing) so the
-/// network declares its engine.
+/// CAR bytes and the genesis: the devnet bundle's code CIDs, the actors' work written
+/// directly (no bundle needed), no actor code in the CAR, and
+/// [`NATIVE_ACTORS_OPTION`] added to the network name (when missing) so the network
+/// declares its engine. (A genesis for the FVM is built through it: `padma_fvm`.)
 pub fn make_car(template: &Template) -> Result<(Vec<u8>, Genesis)> {
     let mut t = template.clone();
     if !t.network_name.split(';').any(|o| o == NATIVE_ACTORS_OPTION) {
         t.network_name = format!("{};{NATIVE_ACTORS_OPTION}", t.network_name);
     }
-    make_car_with(&t, CodeSet::Devnet, |_| Ok(()))
-}
-
-/// Builds the genesis of `template` with the code CIDs of bundle `codes`; `preload`
-/// first puts blocks into the store (a bundle's). The CAR carries every block the
-/// genesis reaches, actor code included when it was preloaded.
-pub fn make_car_with(
-    template: &Template,
-    codes: CodeSet,
-    preload: impl FnOnce(&fvm_ipld_blockstore::MemoryBlockstore) -> Result<()>,
-) -> Result<(Vec<u8>, Genesis)> {
     let store = fvm_ipld_blockstore::MemoryBlockstore::new();
-    preload(&store)?;
-    let g = build_with_policy(&store, template, devnet_policy(), codes)?;
+    let g = build_with_policy(&store, &t, devnet_policy(), CodeSet::Devnet)?;
     let mut out = Vec::new();
     write_car(&store, g.cid, &mut out)?;
     Ok((out, g))

@@ -60,28 +60,8 @@ pub(super) fn commit_sector<BS: Blockstore>(
         .deal_ids
         .get(k)
         .ok_or_else(|| anyhow::anyhow!("no deal for pre-sealed sector {k}"))?;
-    // Lotus first removes the power it pre-added for this sector.
-    let mut pw: PowerState = b.state(ids::POWER)?;
-    pw.total_raw_byte_power -= size;
-    pw.total_quality_adj_power -= weight;
-    b.set_state(ids::POWER, &pw)?;
-
-    let rw: RewardState = b.state(ids::REWARD)?;
-    let qa_smoothed = pw.this_epoch_qa_power_smoothed.clone();
-    let deposit = miner::pre_commit_deposit_for_power(
-        &rw.this_epoch_reward_smoothed,
-        &qa_smoothed,
-        &miner::qa_power_max(ssize),
-    );
-    let lotus_pledge = miner::initial_pledge_for_power(
-        weight,
-        &rw.this_epoch_baseline_power,
-        &rw.this_epoch_reward_smoothed,
-        &qa_smoothed,
-        &TokenAmount::default(),
-        0,
-        0,
-    );
+    remove_preadded_power(b, size, weight)?;
+    let (deposit, lotus_pledge) = sector_prepayment(b, ssize, weight)?;
     b.transfer(s.worker, s.id, &(&deposit + &lotus_pledge))?;
 
     // PreCommitSectorBatch2.
@@ -214,6 +194,47 @@ pub(super) fn commit_sector<BS: Blockstore>(
     b.set_state(ids::POWER, &pw)
 }
 
+/// Lotus first removes the power it pre-added (for equal pledges) for each sector
+/// it commits.
+pub(super) fn remove_preadded_power<BS: Blockstore>(
+    b: &mut Builder<'_, BS>,
+    size: u64,
+    weight: &StoragePower,
+) -> Result<()> {
+    let mut pw: PowerState = b.state(ids::POWER)?;
+    pw.total_raw_byte_power -= size;
+    pw.total_quality_adj_power -= weight;
+    b.set_state(ids::POWER, &pw)
+}
+
+/// What the worker sends with a pre-sealed sector's pre-commit, as Lotus computes it:
+/// the pre-commit deposit and an initial pledge at the current reward and power
+/// estimates (ramp arguments 0, as `InternalSectorSetupForPreseal` uses).
+pub(super) fn sector_prepayment<BS: Blockstore>(
+    b: &Builder<'_, BS>,
+    ssize: fvm_shared::sector::SectorSize,
+    weight: &StoragePower,
+) -> Result<(TokenAmount, TokenAmount)> {
+    let pw: PowerState = b.state(ids::POWER)?;
+    let rw: RewardState = b.state(ids::REWARD)?;
+    let qa_smoothed = pw.this_epoch_qa_power_smoothed.clone();
+    let deposit = miner::pre_commit_deposit_for_power(
+        &rw.this_epoch_reward_smoothed,
+        &qa_smoothed,
+        &miner::qa_power_max(ssize),
+    );
+    let pledge = miner::initial_pledge_for_power(
+        weight,
+        &rw.this_epoch_baseline_power,
+        &rw.this_epoch_reward_smoothed,
+        &qa_smoothed,
+        &TokenAmount::default(),
+        0,
+        0,
+    );
+    Ok((deposit, pledge))
+}
+
 /// Power `EnrollCronEvent` of a proving-deadline event for `miner` at `epoch`.
 fn enroll_cron<BS: Blockstore>(
     b: &mut Builder<'_, BS>,
@@ -292,7 +313,10 @@ fn add_to_claim<BS: Blockstore>(
 }
 
 /// Lotus's `EraseAllUnproven`: every partition's unproven sectors become proven.
-fn erase_all_unproven<BS: Blockstore>(b: &Builder<'_, BS>, st: &mut MinerState) -> Result<()> {
+pub(super) fn erase_all_unproven<BS: Blockstore>(
+    b: &Builder<'_, BS>,
+    st: &mut MinerState,
+) -> Result<()> {
     let mut dls = st.load_deadlines(b.store).map_err(|e| anyhow!("{e}"))?;
     for idx in 0..b.policy.wpost_period_deadlines {
         let mut dl = dls
