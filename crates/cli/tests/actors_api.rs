@@ -3,7 +3,8 @@
 //! bundle; `StateReadState` decodes every actor on the chain; a payment channel is
 //! created with parameters built by `StateEncodeParams` (`padma send --params-json`),
 //! executed by the real actors, read back, and its message's parameters decoded by
-//! `StateDecodeParams`; `StateCompute` recomputes the tipset that carried it.
+//! `StateDecodeParams`; `StateCompute` recomputes the tipset that carried it (its
+//! trace with the implicit reward and cron messages).
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)] // test code: a panic is a failed test
 
@@ -168,6 +169,32 @@ async fn every_actor_is_reachable_over_the_api_on_the_fvm() {
         .unwrap_or_else(|| panic!("{cid} not traced: {out}"));
     assert_eq!(traced["MsgRct"]["ExitCode"], 0);
     assert_eq!(traced["MsgRct"]["GasUsed"], lookup["Receipt"]["GasUsed"]);
+    // Lotus's execution trace: the implicit messages too, in execution order — each
+    // block's reward (from the system actor to f02) after its messages, cron (f03) last.
+    let trace = out["Trace"].as_array().unwrap();
+    let id_of = |a: &Value| a.as_str().unwrap().get(1..).unwrap().to_string();
+    let implicit: Vec<(usize, String, i64)> = trace
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| id_of(&t["Msg"]["From"]) == "00")
+        .map(|(i, t)| {
+            (
+                i,
+                id_of(&t["Msg"]["To"]),
+                t["Msg"]["Method"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let blocks = incl["Blocks"].as_array().unwrap().len();
+    assert_eq!(implicit.len(), blocks + 1, "{out}");
+    let (last, cron, method) = implicit.last().unwrap().clone();
+    assert_eq!((last, cron.as_str(), method), (trace.len() - 1, "03", 2));
+    let msg_at = trace.iter().position(|t| t["MsgCid"]["/"] == cid.as_str());
+    for (i, to, method) in &implicit[..blocks] {
+        assert_eq!((to.as_str(), *method), ("02", 2), "a block reward");
+        assert!(Some(*i) > msg_at, "the reward after the block's messages");
+        assert_eq!(trace[*i]["MsgRct"]["ExitCode"], 0);
+    }
     // With a message on top: another state, written to the datastore.
     let nonce = rpc(&d, "StateGetActor", json!([from, exec["Cids"]])).await["Nonce"].clone();
     let extra = json!({"Version": 0, "To": to, "From": from, "Nonce": nonce, "Value": "1",

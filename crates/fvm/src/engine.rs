@@ -175,13 +175,14 @@ where
             bail!("tipset epoch {epoch} is not after its parent's {parent_epoch}");
         }
         let mut root = *parent_state;
+        let mut implicit = Vec::new();
         for null in parent_epoch + 1..epoch {
             let env = VmEnv {
                 epoch: null,
                 ..env.clone()
             };
             let mut ex = self.executor(store, &root, &env)?;
-            run_cron(&mut Applier(&mut ex), null)?;
+            run_cron(&mut Applier(&mut ex), null, 0, &mut implicit)?;
             root = ex.flush()?;
         }
         let selected = {
@@ -198,7 +199,13 @@ where
             )?
         };
         let mut ex = self.executor(store, &root, &env)?;
-        let applied = apply_blocks(&mut Applier(&mut ex), blocks, selected, epoch)?;
+        let applied = apply_blocks(
+            &mut Applier(&mut ex),
+            blocks,
+            selected,
+            epoch,
+            &mut implicit,
+        )?;
         let state_root = ex.flush()?;
         let mut receipts: Amtv0<Receipt, _> = Amtv0::new(store);
         for (i, (_, r)) in applied.iter().enumerate() {
@@ -210,6 +217,7 @@ where
             state_root,
             receipts_root,
             applied,
+            implicit,
         })
     }
 

@@ -136,8 +136,9 @@ async fn state_call(
 /// `StateCompute [height, messages, TipSetKey]` as Lotus's `stmgr.ComputeState`: the
 /// tipset executed (its messages' results are the trace), then `msgs` applied in order
 /// as on-chain messages on its result, in one machine at epoch `height`; the root of
-/// that state (written to the datastore). Only the tipset's explicit messages are
-/// traced (Lotus also lists the implicit reward and cron messages).
+/// that state (written to the datastore). The trace is Lotus's execution trace: every
+/// message of the tipset in execution order, the implicit ones (null rounds' cron,
+/// each block's reward, the tipset's cron) included.
 async fn state_compute(
     s: Arc<NodeState>,
     _c: CallCtx,
@@ -164,12 +165,15 @@ async fn state_compute(
                 .into_iter()
                 .collect();
         let trace = res
-            .applied
-            .iter()
-            .filter_map(|(c, ret)| {
-                let msg = known.get(c)?;
+            .in_order()
+            .into_iter()
+            .filter_map(|(msg, ret)| {
+                let (cid, msg) = match msg {
+                    Ok(c) => (*c, known.get(c)?),
+                    Err(implicit) => (message_cid(implicit), implicit),
+                };
                 Some(invoc_result(
-                    *c,
+                    cid,
                     msg,
                     &ret.receipt,
                     Some(&ret.gas),

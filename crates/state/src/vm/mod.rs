@@ -34,7 +34,7 @@ pub use outputs::GasOutputs;
 pub use supply::LotusSupply;
 pub use tipset::{
     apply_blocks, cron_message, execute_tipset, implicit, reward_message, run_cron,
-    select_messages, BlockMessages, ChainMessage, MessageApplier, TipsetResult,
+    select_messages, BlockMessages, ChainMessage, ImplicitApplied, MessageApplier, TipsetResult,
 };
 
 use crate::actors::ids;

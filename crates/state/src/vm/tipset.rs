@@ -79,6 +79,37 @@ pub struct TipsetResult {
     pub receipts_root: Cid,
     /// The explicit messages applied, in order: their chain CID ([`ChainMessage::cid`]) and result.
     pub applied: Vec<(Cid, ApplyRet)>,
+    /// The implicit messages applied (null rounds' cron, each block's reward, the
+    /// tipset's cron), in order.
+    pub implicit: Vec<ImplicitApplied>,
+}
+
+/// An implicit message applied in a tipset's execution, and where it ran.
+#[derive(Clone, Debug)]
+pub struct ImplicitApplied {
+    /// How many explicit messages ran before it.
+    pub before: usize,
+    /// The message.
+    pub message: Message,
+    /// Its result.
+    pub ret: ApplyRet,
+}
+
+impl TipsetResult {
+    /// Every message applied, in execution order (Lotus's execution trace): an
+    /// explicit message as its chain CID, an implicit one as itself; with its result.
+    pub fn in_order(&self) -> Vec<(Result<&Cid, &Message>, &ApplyRet)> {
+        let mut out = Vec::with_capacity(self.applied.len() + self.implicit.len());
+        let mut implicit = self.implicit.iter().peekable();
+        for (i, (cid, ret)) in self.applied.iter().enumerate() {
+            while let Some(m) = implicit.next_if(|m| m.before <= i) {
+                out.push((Err(&m.message), &m.ret));
+            }
+            out.push((Ok(cid), ret));
+        }
+        out.extend(implicit.map(|m| (Err(&m.message), &m.ret)));
+        out
+    }
 }
 
 /// An implicit message from the system actor at `epoch` (block rewards, cron).
@@ -146,7 +177,7 @@ pub trait MessageApplier {
 }
 
 /// Applies system message `msg`, which must succeed; `what` names it in the error.
-fn apply_system_ok(m: &mut impl MessageApplier, msg: &Message, what: &str) -> Result<()> {
+fn apply_system_ok(m: &mut impl MessageApplier, msg: &Message, what: &str) -> Result<ApplyRet> {
     let ret = m.apply_system(msg)?;
     if !ret.receipt.exit_code.is_success() {
         bail!(
@@ -155,23 +186,38 @@ fn apply_system_ok(m: &mut impl MessageApplier, msg: &Message, what: &str) -> Re
             ret.error.unwrap_or_default()
         );
     }
-    Ok(())
+    Ok(ret)
 }
 
-/// Runs the cron tick of `epoch` (a null round's, or a tipset's last step).
-pub fn run_cron(m: &mut impl MessageApplier, epoch: ChainEpoch) -> Result<()> {
-    apply_system_ok(m, &cron_message(epoch), &format!("cron at epoch {epoch}"))
+/// Runs the cron tick of `epoch` (a null round's, or a tipset's last step), recorded
+/// in `implicit` after `before` explicit messages.
+pub fn run_cron(
+    m: &mut impl MessageApplier,
+    epoch: ChainEpoch,
+    before: usize,
+    implicit: &mut Vec<ImplicitApplied>,
+) -> Result<()> {
+    let message = cron_message(epoch);
+    let ret = apply_system_ok(m, &message, &format!("cron at epoch {epoch}"))?;
+    implicit.push(ImplicitApplied {
+        before,
+        message,
+        ret,
+    });
+    Ok(())
 }
 
 /// Lotus's `ApplyBlocks` at the tipset's epoch, for either engine: each block's
 /// `selected` messages in order, each message once in the tipset, then the block's
 /// reward with the tips and penalties its messages earned; then cron. Answers the
-/// applied messages with their results, in receipt order.
+/// applied messages with their results, in receipt order; the implicit ones go to
+/// `implicit`.
 pub fn apply_blocks(
     m: &mut impl MessageApplier,
     blocks: &[BlockMessages],
     selected: Vec<Vec<&ChainMessage>>,
     epoch: ChainEpoch,
+    implicit: &mut Vec<ImplicitApplied>,
 ) -> Result<Vec<(Cid, ApplyRet)>> {
     let mut applied = Vec::new();
     let mut seen = HashSet::new();
@@ -190,10 +236,15 @@ pub fn apply_blocks(
             penalty += &ret.gas.miner_penalty;
             applied.push((cid, ret));
         }
-        let msg = reward_message(b, epoch, penalty, gas_reward)?;
-        apply_system_ok(m, &msg, &format!("the reward for {}", b.miner))?;
+        let message = reward_message(b, epoch, penalty, gas_reward)?;
+        let ret = apply_system_ok(m, &message, &format!("the reward for {}", b.miner))?;
+        implicit.push(ImplicitApplied {
+            before: applied.len(),
+            message,
+            ret,
+        });
     }
-    run_cron(m, epoch)?;
+    run_cron(m, epoch, applied.len(), implicit)?;
     Ok(applied)
 }
 
@@ -287,6 +338,7 @@ pub fn execute_tipset<BS: Blockstore>(
     }
     let buf = Rc::new(BufferedStore::new(store));
     let mut root = *parent_state;
+    let mut implicit = Vec::new();
     for null in parent_epoch + 1..epoch {
         let mut vm = Vm::new_buffered(
             buf.clone(),
@@ -296,7 +348,7 @@ pub fn execute_tipset<BS: Blockstore>(
                 ..env.clone()
             },
         )?;
-        run_cron(&mut vm, null)?;
+        run_cron(&mut vm, null, 0, &mut implicit)?;
         root = vm.flush_buffered()?;
     }
 
@@ -305,7 +357,7 @@ pub fn execute_tipset<BS: Blockstore>(
         let parent_vm = Vm::new_buffered(buf.clone(), parent_state, vm.env().clone())?;
         select(&parent_vm, blocks)?
     };
-    let applied = apply_blocks(&mut vm, blocks, selected, epoch)?;
+    let applied = apply_blocks(&mut vm, blocks, selected, epoch, &mut implicit)?;
     let state_root = vm.flush_buffered()?;
 
     let mut receipts: Amtv0<Receipt, _> = Amtv0::new(&*buf);
@@ -319,6 +371,7 @@ pub fn execute_tipset<BS: Blockstore>(
         state_root,
         receipts_root,
         applied,
+        implicit,
     })
 }
 
