@@ -63,6 +63,50 @@ const SECTOR_ACTIVATION: &[(&str, F)] = &[
     ("SectorNumber", F::Num),
     ("Pieces", F::List(&F::Struct(PIECE_ACTIVATION))),
 ];
+const FILTER_ESTIMATE: &[(&str, F)] = &[("PositionEstimate", F::Big), ("VelocityEstimate", F::Big)];
+const SECTOR_DEALS: &[(&str, F)] = &[
+    ("SectorNumber", F::Num),
+    ("SectorType", F::Num),
+    ("SectorExpiry", F::Num),
+    ("DealIDs", F::List(&F::Num)),
+];
+const PIECE_CHANGE: &[(&str, F)] = &[("Data", F::Cid), ("Size", F::Num), ("Payload", F::Bytes)];
+const SECTOR_CHANGES: &[(&str, F)] = &[
+    ("Sector", F::Num),
+    ("MinimumCommitmentEpoch", F::Num),
+    ("Added", F::List(&F::Struct(PIECE_CHANGE))),
+];
+const SECTOR_UPDATE: &[(&str, F)] = &[
+    ("Sector", F::Num),
+    ("Deadline", F::Num),
+    ("Partition", F::Num),
+    ("NewSealedCID", F::Cid),
+    ("Pieces", F::List(&F::Struct(PIECE_ACTIVATION))),
+];
+const SECTOR_NI_ACTIVATION: &[(&str, F)] = &[
+    ("SealingNumber", F::Num),
+    ("SealerID", F::Num),
+    ("SealedCID", F::Cid),
+    ("SectorNumber", F::Num),
+    ("SealRandEpoch", F::Num),
+    ("Expiration", F::Num),
+];
+const ALLOCATION_CLAIM: &[(&str, F)] = &[
+    ("Client", F::Num),
+    ("AllocationId", F::Num),
+    ("Data", F::Cid),
+    ("Size", F::Num),
+];
+const SECTOR_ALLOCATION_CLAIMS: &[(&str, F)] = &[
+    ("Sector", F::Num),
+    ("SectorExpiry", F::Num),
+    ("Claims", F::List(&F::Struct(ALLOCATION_CLAIM))),
+];
+const CHANGE_BENEFICIARY: &[(&str, F)] = &[
+    ("NewBeneficiary", F::Addr),
+    ("NewQuota", F::Big),
+    ("NewExpiration", F::Num),
+];
 const MODIFY_VOUCHER_PARAMS: &[(&str, F)] =
     &[("Actor", F::Addr), ("Method", F::Num), ("Data", F::Bytes)];
 const MERGE: &[(&str, F)] = &[("Lane", F::Num), ("Nonce", F::Num)];
@@ -227,6 +271,11 @@ const POWER: &[Method] = &[
         "MinerConsensusCountExported",
         NONE,
     ),
+    m(
+        method_hash!("MinerPower"),
+        "MinerPowerExported",
+        Some(F::Num),
+    ),
 ];
 
 const MARKET: &[Method] = &[
@@ -258,6 +307,89 @@ const MARKET: &[Method] = &[
         method_hash!("GetBalance"),
         "GetBalanceExported",
         Some(F::Addr),
+    ),
+    m(
+        5,
+        "VerifyDealsForActivation",
+        s(&[("Sectors", F::List(&F::Struct(SECTOR_DEALS)))]),
+    ),
+    m(
+        6,
+        "BatchActivateDeals",
+        s(&[
+            ("Sectors", F::List(&F::Struct(SECTOR_DEALS))),
+            ("ComputeCID", F::Num),
+        ]),
+    ),
+    m(
+        7,
+        "OnMinerSectorsTerminate",
+        s(&[("Epoch", F::Num), ("Sectors", F::Bits)]),
+    ),
+    m(
+        method_hash!("GetDealDataCommitment"),
+        "GetDealDataCommitmentExported",
+        Some(F::Num),
+    ),
+    m(
+        method_hash!("GetDealClient"),
+        "GetDealClientExported",
+        Some(F::Num),
+    ),
+    m(
+        method_hash!("GetDealProvider"),
+        "GetDealProviderExported",
+        Some(F::Num),
+    ),
+    m(
+        method_hash!("GetDealLabel"),
+        "GetDealLabelExported",
+        Some(F::Num),
+    ),
+    m(
+        method_hash!("GetDealTerm"),
+        "GetDealTermExported",
+        Some(F::Num),
+    ),
+    m(
+        method_hash!("GetDealTotalPrice"),
+        "GetDealTotalPriceExported",
+        Some(F::Num),
+    ),
+    m(
+        method_hash!("GetDealClientCollateral"),
+        "GetDealClientCollateralExported",
+        Some(F::Num),
+    ),
+    m(
+        method_hash!("GetDealProviderCollateral"),
+        "GetDealProviderCollateralExported",
+        Some(F::Num),
+    ),
+    m(
+        method_hash!("GetDealVerified"),
+        "GetDealVerifiedExported",
+        Some(F::Num),
+    ),
+    m(
+        method_hash!("GetDealActivation"),
+        "GetDealActivationExported",
+        Some(F::Num),
+    ),
+    m(
+        method_hash!("GetDealSector"),
+        "GetDealSectorExported",
+        Some(F::Num),
+    ),
+    m(
+        method_hash!("SettleDealPayments"),
+        "SettleDealPaymentsExported",
+        Some(F::Bits),
+    ),
+    m(
+        method_hash!("SectorContentChanged"),
+        "SectorContentChangedExported",
+        s(&[("Sectors", F::List(&F::Struct(SECTOR_CHANGES)))]),
     ),
 ];
 
@@ -353,15 +485,7 @@ const MINER: &[Method] = &[
         "PreCommitSectorBatch2",
         s(&[("Sectors", F::List(&F::Struct(PRECOMMIT_INFO)))]),
     ),
-    m(
-        30,
-        "ChangeBeneficiary",
-        s(&[
-            ("NewBeneficiary", F::Addr),
-            ("NewQuota", F::Big),
-            ("NewExpiration", F::Num),
-        ]),
-    ),
+    m(30, "ChangeBeneficiary", s(CHANGE_BENEFICIARY)),
     m(31, "GetBeneficiary", NONE),
     m(
         32,
@@ -430,6 +554,79 @@ const MINER: &[Method] = &[
     ),
     m(method_hash!("GetPeerID"), "GetPeerIDExported", NONE),
     m(method_hash!("GetMultiaddrs"), "GetMultiaddrsExported", NONE),
+    m(
+        12,
+        "OnDeferredCronEvent",
+        s(&[
+            ("EventPayload", F::Bytes),
+            ("RewardSmoothed", F::Struct(FILTER_ESTIMATE)),
+            ("QualityAdjPowerSmoothed", F::Struct(FILTER_ESTIMATE)),
+        ]),
+    ),
+    m(
+        17,
+        "InternalSectorSetupForPreseal",
+        s(&[
+            ("Sectors", F::List(&F::Num)),
+            ("RewardSmoothed", F::Struct(FILTER_ESTIMATE)),
+            ("RewardBaselinePower", F::Big),
+            ("QualityAdjPowerSmoothed", F::Struct(FILTER_ESTIMATE)),
+        ]),
+    ),
+    m(
+        35,
+        "ProveReplicaUpdates3",
+        s(&[
+            ("SectorUpdates", F::List(&F::Struct(SECTOR_UPDATE))),
+            ("SectorProofs", F::List(&F::Bytes)),
+            ("AggregateProof", F::Bytes),
+            ("UpdateProofsType", F::Num),
+            ("AggregateProofType", F::Opt(&F::Num)),
+            ("RequireActivationSuccess", F::Num),
+            ("RequireNotificationSuccess", F::Num),
+        ]),
+    ),
+    m(
+        36,
+        "ProveCommitSectorsNI",
+        s(&[
+            ("Sectors", F::List(&F::Struct(SECTOR_NI_ACTIVATION))),
+            ("AggregateProof", F::Bytes),
+            ("SealProofType", F::Num),
+            ("AggregateProofType", F::Num),
+            ("ProvingDeadline", F::Num),
+            ("RequireActivationSuccess", F::Num),
+        ]),
+    ),
+    m(
+        method_hash!("ChangeBeneficiary"),
+        "ChangeBeneficiaryExported",
+        s(CHANGE_BENEFICIARY),
+    ),
+    m(
+        method_hash!("GetBeneficiary"),
+        "GetBeneficiaryExported",
+        NONE,
+    ),
+    m(
+        method_hash!("MaxTerminationFee"),
+        "MaxTerminationFeeExported",
+        s(&[("Power", F::Big), ("InitialPledge", F::Big)]),
+    ),
+    m(
+        method_hash!("GenerateSectorLocation"),
+        "GenerateSectorLocationExported",
+        s(&[("SectorNumber", F::Num)]),
+    ),
+    m(
+        method_hash!("ValidateSectorStatus"),
+        "ValidateSectorStatusExported",
+        s(&[
+            ("SectorNumber", F::Num),
+            ("Status", F::Num),
+            ("AuxData", F::Bytes),
+        ]),
+    ),
 ];
 
 const MULTISIG: &[Method] = &[
@@ -532,6 +729,39 @@ const VERIFREG: &[Method] = &[
         method_hash!("AddVerifiedClient"),
         "AddVerifiedClientExported",
         s(ADD_VERIFIED_CLIENT),
+    ),
+    m(
+        9,
+        "ClaimAllocations",
+        s(&[
+            ("Sectors", F::List(&F::Struct(SECTOR_ALLOCATION_CLAIMS))),
+            ("AllOrNothing", F::Num),
+        ]),
+    ),
+    m(
+        method_hash!("RemoveExpiredAllocations"),
+        "RemoveExpiredAllocationsExported",
+        s(&[("Client", F::Num), ("AllocationIds", F::List(&F::Num))]),
+    ),
+    m(
+        method_hash!("GetClaims"),
+        "GetClaimsExported",
+        s(&[("Provider", F::Num), ("ClaimIds", F::List(&F::Num))]),
+    ),
+    m(
+        method_hash!("ExtendClaimTerms"),
+        "ExtendClaimTermsExported",
+        s(&[("Terms", F::List(&F::Struct(CLAIM_TERM)))]),
+    ),
+    m(
+        method_hash!("RemoveExpiredClaims"),
+        "RemoveExpiredClaimsExported",
+        s(&[("Provider", F::Num), ("ClaimIds", F::List(&F::Num))]),
+    ),
+    m(
+        method_hash!("Receive"),
+        "UniversalReceiverHook",
+        s(&[("Type_", F::Num), ("Payload", F::Bytes)]),
     ),
 ];
 

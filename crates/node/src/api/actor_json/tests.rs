@@ -115,6 +115,94 @@ fn shapes_match_the_actors_types() {
 }
 
 #[test]
+fn actor_to_actor_methods_match_the_actors_types() {
+    // Parameters the actors send one another (and genesis sends), built with the
+    // actors' own types: decoded with padma's shapes and encoded back byte-identical.
+    use fil_actor_market_state::v18 as market;
+    use fil_actor_miner_state::v18 as miner;
+    use fvm_shared::sector::{RegisteredAggregateProof, RegisteredSealProof};
+    fn round_trip(bytes: Vec<u8>, kind: ActorKind, num: u64) -> Value {
+        let f = method(kind, num);
+        let v = decode(&bytes, f).unwrap();
+        assert_eq!(encode(&v, f).unwrap(), bytes, "{kind:?} {num}: {v}");
+        v
+    }
+    fn to_vec<T: serde::Serialize>(v: &T) -> Vec<u8> {
+        fvm_ipld_encoding::to_vec(v).unwrap()
+    }
+    let deals = market::SectorDeals {
+        sector_number: 3,
+        sector_type: RegisteredSealProof::StackedDRG2KiBV1P1,
+        sector_expiry: 1000,
+        deal_ids: vec![1, 2],
+    };
+    let v = round_trip(
+        to_vec(&market::VerifyDealsForActivationParams {
+            sectors: vec![deals.clone()],
+        }),
+        ActorKind::StorageMarket,
+        5,
+    );
+    assert_eq!(v["Sectors"][0]["DealIDs"], json!([1, 2]));
+    let v = round_trip(
+        to_vec(&market::BatchActivateDealsParams {
+            sectors: vec![deals],
+            compute_cid: true,
+        }),
+        ActorKind::StorageMarket,
+        6,
+    );
+    assert_eq!(v["ComputeCID"], json!(true));
+    let mut ids = fvm_ipld_bitfield::BitField::new();
+    ids.set(4);
+    round_trip(
+        to_vec(&market::SettleDealPaymentsParams { deal_ids: ids }),
+        ActorKind::StorageMarket,
+        frc42_dispatch::method_hash!("SettleDealPayments"),
+    );
+    let v = round_trip(
+        to_vec(&miner::InternalSectorSetupForPresealParams {
+            sectors: vec![0, 1],
+            reward_smoothed: Default::default(),
+            reward_baseline_power: 5.into(),
+            quality_adj_power_smoothed: Default::default(),
+        }),
+        ActorKind::StorageMiner,
+        17,
+    );
+    assert_eq!(v["RewardBaselinePower"], json!("5"));
+    let v = round_trip(
+        to_vec(&miner::ProveCommitSectorsNIParams {
+            sectors: vec![miner::SectorNIActivationInfo {
+                sealing_number: 1,
+                sealer_id: 1000,
+                sealed_cid: padma_types::cid::cbor_cid(&[0x80]),
+                sector_number: 1,
+                seal_rand_epoch: 10,
+                expiration: 600_000,
+            }],
+            aggregate_proof: RawBytes::new(vec![9; 4]),
+            seal_proof_type: RegisteredSealProof::StackedDRG2KiBV1P2_Feat_NiPoRep,
+            aggregate_proof_type: RegisteredAggregateProof::SnarkPackV2,
+            proving_deadline: 3,
+            require_activation_success: true,
+        }),
+        ActorKind::StorageMiner,
+        36,
+    );
+    assert_eq!(v["Sectors"][0]["SealerID"], json!(1000));
+    round_trip(
+        to_vec(&miner::DeferredCronEventParams {
+            event_payload: vec![1, 2],
+            reward_smoothed: Default::default(),
+            quality_adj_power_smoothed: Default::default(),
+        }),
+        ActorKind::StorageMiner,
+        12,
+    );
+}
+
+#[test]
 fn bad_values_are_clear_errors() {
     let f = method(ActorKind::Multisig, 2);
     let e = encode(&json!({"To": "nope"}), f).unwrap_err();
