@@ -32,7 +32,16 @@ fn genesis(base: &str) -> Vec<u8> {
         TokenAmount::from_whole(1_000),
     )
     .expect("genesis miner");
-    padma_state::genesis::make_car(&t).expect("genesis").0
+    // The official testing-fake-proofs actors (the shared test copy): the FVM.
+    let archive = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/actors/builtin-actors-v18.tar.zst");
+    let actors = padma_node::builder::chain::ActorsOptions {
+        bundle: Some(archive),
+        cache_dirs: Vec::new(),
+    };
+    padma_node::api::chainstore::make_genesis_car(&t, &actors)
+        .expect("genesis")
+        .0
 }
 
 /// A node over `repo` on an ephemeral port, on a genesis of its own.

@@ -107,6 +107,22 @@ fn add_miner_appends_the_manifest_and_the_genesis_builds() {
     let (car, g) = padma_state::genesis::make_car(&t).unwrap();
     assert!(!car.is_empty());
     assert_eq!(g.miners.len(), 1);
+    // Through the official actors (the devnet bundle: real-proof sectors), as Lotus
+    // builds it: the deals signed with the pre-seal's client key are accepted, and the
+    // state is the one the direct writer makes.
+    let codes = padma_state::code::CodeSet::Devnet;
+    let archive = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/actors/builtin-actors-v18.tar.zst");
+    let bundle = padma_fvm::Bundle::load(&archive, codes).unwrap();
+    let (_, through_vm) = padma_fvm::genesis::make_genesis_car(&t, codes, &bundle).unwrap();
+    let direct = padma_state::genesis::build_with_policy(
+        &fvm_ipld_blockstore::MemoryBlockstore::new(),
+        &t,
+        padma_state::policy::devnet_policy(),
+        codes,
+    )
+    .unwrap();
+    assert_eq!(through_vm.cid, direct.cid);
 
     // The same manifest again would make a second t01000: refused like Lotus.
     let out = seed(dir.path(), &["genesis", "add-miner", fs, &manifest]);
