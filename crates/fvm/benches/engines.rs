@@ -7,6 +7,10 @@
 //!
 //! `cargo bench -p padma-fvm --bench engines`
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::env;
 use fil_actor_multisig_state::v18 as msig;
 use fvm_ipld_encoding::RawBytes;
 use fvm_shared::address::Address;
@@ -16,41 +20,16 @@ use padma_fvm::{Bundle, FvmEngine};
 use padma_state::actors::method;
 use padma_state::code::{ActorKind, CodeSet};
 use padma_state::genesis::{self, template::Actor, Template, INITIAL_BASE_FEE, MINER_START};
-use padma_state::policy::{devnet_policy, NETWORK_VERSION};
-use padma_state::runtime::NoExterns;
-use padma_state::vm::{BlockMessages, ChainMessage, Engine, LotusSupply, NativeEngine, VmEnv};
+use padma_state::vm::{BlockMessages, ChainMessage, Engine, NativeEngine};
 use padma_types::crypto::{KeyInfo, KeyType};
-use padma_types::sector::SIZE_2KIB;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 type Store = Arc<padma_store::Store>;
 
-fn env(epoch: i64) -> VmEnv {
-    VmEnv {
-        epoch,
-        timestamp: 1_700_000_000 + epoch as u64 * 4,
-        base_fee: TokenAmount::from_atto(INITIAL_BASE_FEE),
-        network_version: NETWORK_VERSION,
-        policy: devnet_policy(),
-        randomness: Arc::new(NoExterns),
-        proofs: Arc::new(NoExterns),
-        supply: Arc::new(LotusSupply::devnet()),
-    }
-}
-
+/// The genesis (one fake-sector miner) of the FVM tests, with `sender` funded.
 fn template(sender: &KeyInfo) -> Template {
-    let mut sk = [42u8; 32];
-    sk[31] &= 0x3f;
-    let owner = KeyInfo::new(KeyType::Bls, sk.to_vec()).expect("key");
-    let m = genesis::fake::fake_miner(MINER_START, &owner, SIZE_2KIB, 2, 9001).expect("miner");
-    let mut t = Template::new("bench".into(), 1_700_000_000);
-    t.add_miners_from_manifest(
-        serde_json::json!({ "t01000": m }).to_string().as_bytes(),
-        TokenAmount::from_whole(50_000_000),
-    )
-    .expect("template");
+    let mut t = common::template("bench", 2);
     t.accounts.push(Actor::account(
         sender.address().expect("address"),
         TokenAmount::from_whole(1_000_000),
@@ -244,8 +223,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
-    let archive = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/actors/builtin-actors-v18.tar.zst");
+    let archive = common::archive();
     let sender = KeyInfo::generate(KeyType::Secp256k1);
     let t = template(&sender);
     let msgs = sends(&sender, n);
