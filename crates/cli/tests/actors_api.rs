@@ -9,21 +9,15 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)] // test code: a panic is a failed test
 
 use padma_state::code::{ActorKind, CodeSet};
-use padma_testkit::{call, free_port, mock_devnet_command, Daemon};
+use padma_testkit::{free_port, mock_devnet_command, Daemon};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-async fn rpc(d: &Daemon, method: &str, params: Value) -> Value {
-    let v = call(&d.url("v1"), Some(&d.admin), method, params).await;
-    assert!(v.get("error").is_none(), "{method}: {v}");
-    v["result"].clone()
-}
-
-async fn rpc_err(d: &Daemon, method: &str, params: Value) -> String {
-    let v = call(&d.url("v1"), Some(&d.admin), method, params).await;
-    v["error"]["message"]
+/// The message of the error `method` answers on v1.
+async fn error_message(d: &Daemon, method: &str, params: Value) -> String {
+    d.rpc_err("v1", method, params).await["message"]
         .as_str()
-        .unwrap_or_else(|| panic!("{method} should fail: {v}"))
+        .unwrap_or_default()
         .to_string()
 }
 
@@ -39,9 +33,9 @@ async fn every_actor_is_reachable_over_the_api_on_the_fvm() {
     let set = CodeSet::FakeProofs;
 
     // The bundle behind the state.
-    let manifest = rpc(&d, "StateActorManifestCID", json!([28])).await;
+    let manifest = d.rpc("StateActorManifestCID", json!([28])).await;
     assert_eq!(manifest["/"], set.manifest_cid().to_string());
-    let codes = rpc(&d, "StateActorCodeCIDs", json!([28])).await;
+    let codes = d.rpc("StateActorCodeCIDs", json!([28])).await;
     let codes = codes.as_object().unwrap();
     assert_eq!(codes.len(), 16, "{codes:?}");
     for kind in ActorKind::all() {
@@ -52,11 +46,11 @@ async fn every_actor_is_reachable_over_the_api_on_the_fvm() {
             kind.name()
         );
     }
-    let e = rpc_err(&d, "StateActorCodeCIDs", json!([21])).await;
+    let e = error_message(&d, "StateActorCodeCIDs", json!([21])).await;
     assert!(e.contains("network version 28"), "{e}");
 
     // Every actor on the chain decodes, with its Go field names.
-    let name = rpc(&d, "StateNetworkName", json!([])).await;
+    let name = d.rpc("StateNetworkName", json!([])).await;
     let expect = [
         ("t00", "BuiltinActors"),
         ("t01", "NetworkName"),
@@ -69,33 +63,34 @@ async fn every_actor_is_reachable_over_the_api_on_the_fvm() {
         ("t01000", "ProvingPeriodStart"),
     ];
     for (a, field) in expect {
-        let st = rpc(&d, "StateReadState", json!([a, null])).await;
+        let st = d.rpc("StateReadState", json!([a, null])).await;
         assert!(!st["State"][field].is_null(), "{a}: {st}");
     }
     assert_eq!(
-        rpc(&d, "StateReadState", json!(["t01", null])).await["State"]["NetworkName"],
+        d.rpc("StateReadState", json!(["t01", null])).await["State"]["NetworkName"],
         name
     );
-    for a in rpc(&d, "StateListActors", json!([null]))
+    for a in d
+        .rpc("StateListActors", json!([null]))
         .await
         .as_array()
         .unwrap()
     {
-        let st = rpc(&d, "StateReadState", json!([a, null])).await;
+        let st = d.rpc("StateReadState", json!([a, null])).await;
         assert!(st["State"].is_object(), "{a}: {st}");
     }
 
     // A payment channel, its constructor parameters encoded by the node.
-    let from = rpc(&d, "WalletDefaultAddress", json!([])).await;
+    let from = d.rpc("WalletDefaultAddress", json!([])).await;
     let from = from.as_str().unwrap();
     let to = d.cli_ok(&["wallet", "new"]);
     let paych_code = json!({"/": set.code(ActorKind::PaymentChannel).to_string()});
-    let ctor = rpc(
-        &d,
-        "StateEncodeParams",
-        json!([paych_code, 1, {"From": from, "To": to}]),
-    )
-    .await;
+    let ctor = d
+        .rpc(
+            "StateEncodeParams",
+            json!([paych_code, 1, {"From": from, "To": to}]),
+        )
+        .await;
     let exec = json!({"CodeCID": paych_code, "ConstructorParams": ctor});
     let out = d.cli_ok(&[
         "send",
@@ -107,7 +102,9 @@ async fn every_actor_is_reachable_over_the_api_on_the_fvm() {
         "2",
     ]);
     let cid = out.lines().last().unwrap().to_string();
-    let lookup = rpc(&d, "StateWaitMsg", json!([{ "/": cid }, 1, 200, true])).await;
+    let lookup = d
+        .rpc("StateWaitMsg", json!([{ "/": cid }, 1, 200, true]))
+        .await;
     assert_eq!(lookup["Receipt"]["ExitCode"], 0, "{lookup}");
     let ret = lookup["Receipt"]["Return"].as_str().unwrap();
     // The init actor's return, decoded: the new ID and robust addresses.
@@ -115,51 +112,52 @@ async fn every_actor_is_reachable_over_the_api_on_the_fvm() {
     let (ret_id, robust): (fvm_shared::address::Address, fvm_shared::address::Address) =
         fvm_ipld_encoding::from_slice(&ret).unwrap();
     // (This process writes f addresses; the node answers with the devnet's t.)
-    let id = rpc(&d, "StateLookupID", json!([robust.to_string(), null])).await;
+    let id = d
+        .rpc("StateLookupID", json!([robust.to_string(), null]))
+        .await;
     assert_eq!(
         id.as_str().unwrap().trim_start_matches('t'),
         ret_id.to_string().trim_start_matches('f')
     );
     let id = id.as_str().unwrap().to_string();
-    let st = rpc(&d, "StateReadState", json!([id, null])).await;
+    let st = d.rpc("StateReadState", json!([id, null])).await;
     assert_eq!(
         st["Code"]["/"],
         set.code(ActorKind::PaymentChannel).to_string()
     );
     assert_eq!(st["Balance"], "2000000000000000000");
-    let from_id = rpc(&d, "StateLookupID", json!([from, null])).await;
-    let to_id = rpc(&d, "StateLookupID", json!([to, null])).await;
+    let from_id = d.rpc("StateLookupID", json!([from, null])).await;
+    let to_id = d.rpc("StateLookupID", json!([to, null])).await;
     assert_eq!(st["State"]["From"], from_id);
     assert_eq!(st["State"]["To"], to_id);
     assert_eq!(st["State"]["ToSend"], "0");
 
     // The message's parameters decoded back: the init actor's Exec, then the channel's
     // constructor inside it.
-    let msg = rpc(&d, "ChainGetMessage", json!([{ "/": cid }])).await;
-    let decoded = rpc(
-        &d,
-        "StateDecodeParams",
-        json!(["t01", 2, msg["Params"], null]),
-    )
-    .await;
+    let msg = d.rpc("ChainGetMessage", json!([{ "/": cid }])).await;
+    let decoded = d
+        .rpc("StateDecodeParams", json!(["t01", 2, msg["Params"], null]))
+        .await;
     assert_eq!(decoded, exec);
-    let inner = rpc(
-        &d,
-        "StateDecodeParams",
-        json!([id, 1, decoded["ConstructorParams"], null]),
-    )
-    .await;
+    let inner = d
+        .rpc(
+            "StateDecodeParams",
+            json!([id, 1, decoded["ConstructorParams"], null]),
+        )
+        .await;
     assert_eq!(inner, json!({"From": from, "To": to}));
     // A method without parameters decodes as {}.
-    let settle = rpc(&d, "StateDecodeParams", json!([id, 3, null, null])).await;
+    let settle = d.rpc("StateDecodeParams", json!([id, 3, null, null])).await;
     assert_eq!(settle, json!({}));
 
     // StateCompute on the tipset that included the message: with no messages its root
     // is the state its child was built on, and its trace holds the message's result.
-    let exec = rpc(&d, "ChainGetTipSet", json!([lookup["TipSet"]])).await;
-    let incl = rpc(&d, "ChainGetTipSet", json!([exec["Blocks"][0]["Parents"]])).await;
+    let exec = d.rpc("ChainGetTipSet", json!([lookup["TipSet"]])).await;
+    let incl = d
+        .rpc("ChainGetTipSet", json!([exec["Blocks"][0]["Parents"]]))
+        .await;
     let h = incl["Height"].as_i64().unwrap();
-    let out = rpc(&d, "StateCompute", json!([h, [], incl["Cids"]])).await;
+    let out = d.rpc("StateCompute", json!([h, [], incl["Cids"]])).await;
     assert_eq!(out["Root"], exec["Blocks"][0]["ParentStateRoot"]);
     let traced = out["Trace"]
         .as_array()
@@ -196,22 +194,24 @@ async fn every_actor_is_reachable_over_the_api_on_the_fvm() {
         assert_eq!(trace[*i]["MsgRct"]["ExitCode"], 0);
     }
     // With a message on top: another state, written to the datastore.
-    let nonce = rpc(&d, "StateGetActor", json!([from, exec["Cids"]])).await["Nonce"].clone();
+    let nonce = d.rpc("StateGetActor", json!([from, exec["Cids"]])).await["Nonce"].clone();
     let extra = json!({"Version": 0, "To": to, "From": from, "Nonce": nonce, "Value": "1",
         "GasLimit": 10_000_000, "GasFeeCap": "1000000000", "GasPremium": "1000",
         "Method": 0, "Params": null});
-    let out2 = rpc(&d, "StateCompute", json!([h, [extra], incl["Cids"]])).await;
+    let out2 = d
+        .rpc("StateCompute", json!([h, [extra], incl["Cids"]]))
+        .await;
     assert_ne!(out2["Root"], out["Root"]);
-    rpc(&d, "ChainReadObj", json!([out2["Root"]])).await;
-    let e = rpc_err(&d, "StateCompute", json!([h - 1, [], incl["Cids"]])).await;
+    d.rpc("ChainReadObj", json!([out2["Root"]])).await;
+    let e = error_message(&d, "StateCompute", json!([h - 1, [], incl["Cids"]])).await;
     assert!(e.contains("below the tipset's height"), "{e}");
 
     // Bad input: clear errors.
-    let e = rpc_err(&d, "StateDecodeParams", json!(["t01", 999, null, null])).await;
+    let e = error_message(&d, "StateDecodeParams", json!(["t01", 999, null, null])).await;
     assert!(e.contains("unknown method 999 for actor init"), "{e}");
-    let e = rpc_err(&d, "StateDecodeParams", json!(["t01", 2, "AAEC", null])).await;
+    let e = error_message(&d, "StateDecodeParams", json!(["t01", 2, "AAEC", null])).await;
     assert!(e.contains("decoding params of Exec"), "{e}");
-    let e = rpc_err(
+    let e = error_message(
         &d,
         "StateEncodeParams",
         json!([paych_code, 1, {"From": "not an address"}]),

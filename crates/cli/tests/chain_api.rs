@@ -39,22 +39,6 @@ fn start(dir: &Path) -> (Daemon, String) {
     (d, owner)
 }
 
-async fn rpc_on(d: &Daemon, v: &str, method: &str, params: Value) -> Value {
-    let r = call(&d.url(v), Some(&d.admin), method, params).await;
-    assert!(r.get("error").is_none(), "{v} {method}: {r}");
-    r["result"].clone()
-}
-
-async fn rpc(d: &Daemon, method: &str, params: Value) -> Value {
-    rpc_on(d, "v1", method, params).await
-}
-
-async fn rpc_err(d: &Daemon, v: &str, method: &str, params: Value) -> Value {
-    let r = call(&d.url(v), Some(&d.admin), method, params).await;
-    assert!(r.get("result").is_none(), "{v} {method} should fail: {r}");
-    r["error"].clone()
-}
-
 /// Lotus's draw: blake2b-256(i64be(tag) ‖ digest ‖ i64be(round) ‖ entropy).
 fn draw(digest: &[u8; 32], tag: i64, round: i64, entropy: &[u8]) -> String {
     let mut input = tag.to_be_bytes().to_vec();
@@ -81,7 +65,7 @@ async fn stored_message(d: &Daemon, from: &str) -> (Value, fvm_shared::message::
     let bytes = padma_types::message::message_cbor(&m);
     let cid = padma_types::message::message_cid(&m);
     let put = json!([{"RawData": B64.encode(&bytes), "Cid": {"/": cid.to_string()}}]);
-    rpc(d, "ChainPutObj", put).await;
+    d.rpc("ChainPutObj", put).await;
     (json!({"/": cid.to_string()}), m)
 }
 
@@ -89,29 +73,32 @@ async fn stored_message(d: &Daemon, from: &str) -> (Value, fvm_shared::message::
 async fn chain_reads_on_the_genesis() {
     let dir = tempfile::tempdir().unwrap();
     let (d, owner) = start(dir.path());
-    let head = rpc(&d, "ChainHead", json!([])).await;
+    let head = d.rpc("ChainHead", json!([])).await;
     let gcid = head["Cids"][0].clone();
     let key = json!([gcid]);
 
     // Tipsets by key (the empty key is the head) and by height.
-    assert_eq!(rpc(&d, "ChainGetTipSet", json!([[]])).await, head);
-    assert_eq!(rpc(&d, "ChainGetTipSet", json!([null])).await, head);
-    assert_eq!(rpc(&d, "ChainGetTipSet", json!([key])).await, head);
+    assert_eq!(d.rpc("ChainGetTipSet", json!([[]])).await, head);
+    assert_eq!(d.rpc("ChainGetTipSet", json!([null])).await, head);
+    assert_eq!(d.rpc("ChainGetTipSet", json!([key])).await, head);
     for v in ["v0", "v1"] {
         assert_eq!(
-            rpc_on(&d, v, "ChainGetTipSetByHeight", json!([0, null])).await,
+            d.rpc_on(v, "ChainGetTipSetByHeight", json!([0, null]))
+                .await,
             head
         );
         assert_eq!(
-            rpc_on(&d, v, "ChainGetTipSetByHeight", json!([0, key])).await,
+            d.rpc_on(v, "ChainGetTipSetByHeight", json!([0, key])).await,
             head
         );
     }
     assert_eq!(
-        rpc(&d, "ChainGetTipSetAfterHeight", json!([0, []])).await,
+        d.rpc("ChainGetTipSetAfterHeight", json!([0, []])).await,
         head
     );
-    let e = rpc_err(&d, "v1", "ChainGetTipSetByHeight", json!([1, null])).await;
+    let e = d
+        .rpc_err("v1", "ChainGetTipSetByHeight", json!([1, null]))
+        .await;
     assert!(
         e["message"]
             .as_str()
@@ -119,8 +106,11 @@ async fn chain_reads_on_the_genesis() {
             .contains("greater than start point"),
         "{e}"
     );
-    rpc_err(&d, "v1", "ChainGetTipSetByHeight", json!([-1, null])).await;
-    let e = rpc_err(&d, "v0", "ChainGetTipSetAfterHeight", json!([0, null])).await;
+    d.rpc_err("v1", "ChainGetTipSetByHeight", json!([-1, null]))
+        .await;
+    let e = d
+        .rpc_err("v0", "ChainGetTipSetAfterHeight", json!([0, null]))
+        .await;
     assert_eq!(
         e["code"], -32601,
         "v0 has no ChainGetTipSetAfterHeight: {e}"
@@ -128,28 +118,28 @@ async fn chain_reads_on_the_genesis() {
 
     // The genesis block's messages, parent messages and receipts.
     assert_eq!(
-        rpc(&d, "ChainGetBlockMessages", json!([gcid])).await,
+        d.rpc("ChainGetBlockMessages", json!([gcid])).await,
         json!({"BlsMessages": [], "SecpkMessages": [], "Cids": []})
     );
     assert_eq!(
-        rpc(&d, "ChainGetParentMessages", json!([gcid])).await,
+        d.rpc("ChainGetParentMessages", json!([gcid])).await,
         Value::Null
     );
     assert_eq!(
-        rpc(&d, "ChainGetParentReceipts", json!([gcid])).await,
+        d.rpc("ChainGetParentReceipts", json!([gcid])).await,
         Value::Null
     );
     assert_eq!(
-        rpc(&d, "ChainGetMessagesInTipset", json!([[]])).await,
+        d.rpc("ChainGetMessagesInTipset", json!([[]])).await,
         Value::Null
     );
 
     // Paths and weights.
-    assert_eq!(rpc(&d, "ChainGetPath", json!([key, []])).await, Value::Null);
-    let w = rpc(&d, "ChainTipSetWeight", json!([[]])).await;
+    assert_eq!(d.rpc("ChainGetPath", json!([key, []])).await, Value::Null);
+    let w = d.rpc("ChainTipSetWeight", json!([[]])).await;
     let w: u64 = w.as_str().unwrap().parse().unwrap();
     // The genesis weight: ⌊log2(total QA power)⌋ · 256 (no wins).
-    let p = rpc(&d, "StateMinerPower", json!(["t01000", null])).await;
+    let p = d.rpc("StateMinerPower", json!(["t01000", null])).await;
     let qa: u128 = p["TotalPower"]["QualityAdjPower"]
         .as_str()
         .unwrap()
@@ -159,26 +149,27 @@ async fn chain_reads_on_the_genesis() {
 
     // A stored message: ChainGetMessage returns it unsigned, with its CID.
     let (mcid, m) = stored_message(&d, &owner).await;
-    let got = rpc(&d, "ChainGetMessage", json!([mcid])).await;
+    let got = d.rpc("ChainGetMessage", json!([mcid])).await;
     assert_eq!(got["CID"], mcid);
     assert_eq!(got["From"], owner);
     assert_eq!(got["Nonce"], 3);
     assert_eq!(got["Value"], "12345");
     assert_eq!(got["GasLimit"], m.gas_limit);
     let unknown = json!({"/": "bafy2bzacea3wsdh6y3a36tb3skempjoxqpuyompjbmfeyf34fi3uy6uue42v4"});
-    rpc_err(&d, "v1", "ChainGetMessage", json!([unknown])).await;
-    rpc_err(&d, "v1", "ChainGetBlockMessages", json!([unknown])).await;
+    d.rpc_err("v1", "ChainGetMessage", json!([unknown])).await;
+    d.rpc_err("v1", "ChainGetBlockMessages", json!([unknown]))
+        .await;
 
     // Any tipset key works for State* methods.
-    let a = rpc(&d, "StateGetActor", json!([owner, key])).await;
-    assert_eq!(a, rpc(&d, "StateGetActor", json!([owner, null])).await);
+    let a = d.rpc("StateGetActor", json!([owner, key])).await;
+    assert_eq!(a, d.rpc("StateGetActor", json!([owner, null])).await);
     assert_eq!(
-        rpc(&d, "StateListMiners", json!([key])).await,
+        d.rpc("StateListMiners", json!([key])).await,
         json!(["t01000"])
     );
 
     // SyncState: one worker, complete, at the head.
-    let ss = rpc(&d, "SyncState", json!([])).await;
+    let ss = d.rpc("SyncState", json!([])).await;
     let syncs = ss["ActiveSyncs"].as_array().unwrap();
     assert_eq!(syncs.len(), 1);
     assert_eq!(syncs[0]["Stage"], 4);
@@ -188,50 +179,48 @@ async fn chain_reads_on_the_genesis() {
     assert_eq!(syncs[0]["Start"], "2023-11-14T22:13:20Z");
     assert!(syncs[0]["WorkerID"].is_u64());
     assert_eq!(ss["VMApplied"], 0);
-    assert_eq!(rpc(&d, "SyncCheckBad", json!([gcid])).await, "");
+    assert_eq!(d.rpc("SyncCheckBad", json!([gcid])).await, "");
     // Marking bad and unmarking (admin).
-    assert_eq!(rpc(&d, "SyncMarkBad", json!([gcid])).await, Value::Null);
+    assert_eq!(d.rpc("SyncMarkBad", json!([gcid])).await, Value::Null);
     assert_eq!(
-        rpc(&d, "SyncCheckBad", json!([gcid])).await,
+        d.rpc("SyncCheckBad", json!([gcid])).await,
         "marked bad manually"
     );
-    rpc(&d, "SyncUnmarkBad", json!([gcid])).await;
-    assert_eq!(rpc(&d, "SyncCheckBad", json!([gcid])).await, "");
-    rpc(&d, "SyncMarkBad", json!([gcid])).await;
-    rpc(&d, "SyncUnmarkAllBad", json!([])).await;
-    assert_eq!(rpc(&d, "SyncCheckBad", json!([gcid])).await, "");
+    d.rpc("SyncUnmarkBad", json!([gcid])).await;
+    assert_eq!(d.rpc("SyncCheckBad", json!([gcid])).await, "");
+    d.rpc("SyncMarkBad", json!([gcid])).await;
+    d.rpc("SyncUnmarkAllBad", json!([])).await;
+    assert_eq!(d.rpc("SyncCheckBad", json!([gcid])).await, "");
 
     // Bad params are errors, not panics; the node still answers afterwards.
-    let e = rpc_err(&d, "v1", "ChainGetTipSetByHeight", json!(["x", null])).await;
+    let e = d
+        .rpc_err("v1", "ChainGetTipSetByHeight", json!(["x", null]))
+        .await;
     assert_eq!(e["code"], -32602, "{e}");
-    rpc_err(
-        &d,
-        "v1",
-        "ChainGetBlockMessages",
-        json!([{"/": "not-a-cid"}]),
-    )
-    .await;
-    rpc_err(&d, "v1", "ChainGetTipSet", json!([[unknown]])).await;
-    rpc_err(&d, "v1", "ChainGetPath", json!([[unknown], []])).await;
-    rpc_err(
-        &d,
+    d.rpc_err("v1", "ChainGetBlockMessages", json!([{"/": "not-a-cid"}]))
+        .await;
+    d.rpc_err("v1", "ChainGetTipSet", json!([[unknown]])).await;
+    d.rpc_err("v1", "ChainGetPath", json!([[unknown], []]))
+        .await;
+    d.rpc_err(
         "v1",
         "StateGetRandomnessFromTickets",
         json!([2, 0, "!!notb64", null]),
     )
     .await;
-    rpc_err(&d, "v0", "StateWaitMsg", json!([mcid, 0, -1, true])).await;
-    rpc_err(&d, "v1", "StateSearchMsg", json!([mcid])).await;
-    rpc_err(&d, "v1", "StateReplay", json!([[], unknown])).await;
-    rpc_err(&d, "v1", "StateReplay", json!([[], mcid])).await;
-    assert_eq!(rpc(&d, "ChainHead", json!([])).await, head);
+    d.rpc_err("v0", "StateWaitMsg", json!([mcid, 0, -1, true]))
+        .await;
+    d.rpc_err("v1", "StateSearchMsg", json!([mcid])).await;
+    d.rpc_err("v1", "StateReplay", json!([[], unknown])).await;
+    d.rpc_err("v1", "StateReplay", json!([[], mcid])).await;
+    assert_eq!(d.rpc("ChainHead", json!([])).await, head);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn randomness_and_beacon_entries() {
     let dir = tempfile::tempdir().unwrap();
     let (d, _) = start(dir.path());
-    let head = rpc(&d, "ChainHead", json!([])).await;
+    let head = d.rpc("ChainHead", json!([])).await;
     let g = &head["Blocks"][0];
     let vrf = B64
         .decode(g["Ticket"]["VRFProof"].as_str().expect("genesis ticket"))
@@ -241,12 +230,12 @@ async fn randomness_and_beacon_entries() {
     let e64 = B64.encode(entropy);
     for (tag, round) in [(2i64, 0i64), (5, -1), (9, -100), (77, 0)] {
         for key in [json!(null), json!(head["Cids"])] {
-            let r = rpc(
-                &d,
-                "StateGetRandomnessFromTickets",
-                json!([tag, round, e64, key]),
-            )
-            .await;
+            let r = d
+                .rpc(
+                    "StateGetRandomnessFromTickets",
+                    json!([tag, round, e64, key]),
+                )
+                .await;
             assert_eq!(
                 r,
                 draw(&ticket_digest, tag, round, entropy),
@@ -255,21 +244,18 @@ async fn randomness_and_beacon_entries() {
         }
     }
     // No entropy (null) is empty entropy.
-    let r = rpc(
-        &d,
-        "StateGetRandomnessFromTickets",
-        json!([1, 0, null, null]),
-    )
-    .await;
+    let r = d
+        .rpc("StateGetRandomnessFromTickets", json!([1, 0, null, null]))
+        .await;
     assert_eq!(r, draw(&ticket_digest, 1, 0, b""));
     // The future is refused.
-    let e = rpc_err(
-        &d,
-        "v1",
-        "StateGetRandomnessFromTickets",
-        json!([1, 1, null, null]),
-    )
-    .await;
+    let e = d
+        .rpc_err(
+            "v1",
+            "StateGetRandomnessFromTickets",
+            json!([1, 1, null, null]),
+        )
+        .await;
     assert!(e["message"].as_str().unwrap().contains("future"), "{e}");
 
     // Beacon randomness: a negative round draws from the latest entry at height 0; the
@@ -277,15 +263,11 @@ async fn randomness_and_beacon_entries() {
     let gentry = B64
         .decode(g["BeaconEntries"][0]["Data"].as_str().unwrap_or(""))
         .unwrap();
-    let r = rpc(
-        &d,
-        "StateGetRandomnessFromBeacon",
-        json!([4, -1, e64, null]),
-    )
-    .await;
+    let r = d
+        .rpc("StateGetRandomnessFromBeacon", json!([4, -1, e64, null]))
+        .await;
     assert_eq!(r, draw(&blake2b_256(&gentry), 4, -1, entropy));
-    rpc_err(
-        &d,
+    d.rpc_err(
         "v1",
         "StateGetRandomnessFromBeacon",
         json!([4, 0, e64, null]),
@@ -294,9 +276,9 @@ async fn randomness_and_beacon_entries() {
 
     // Beacon entries of the mock beacon: round = epoch + 100, data = blake2b(u64be(round)).
     let want = json!({"Round": 107, "Data": B64.encode(blake2b_256(&107u64.to_be_bytes()))});
-    assert_eq!(rpc(&d, "StateGetBeaconEntry", json!([7])).await, want);
-    assert_eq!(rpc_on(&d, "v0", "BeaconGetEntry", json!([7])).await, want);
-    let e = rpc_err(&d, "v0", "StateGetBeaconEntry", json!([7])).await;
+    assert_eq!(d.rpc("StateGetBeaconEntry", json!([7])).await, want);
+    assert_eq!(d.rpc_on("v0", "BeaconGetEntry", json!([7])).await, want);
+    let e = d.rpc_err("v0", "StateGetBeaconEntry", json!([7])).await;
     assert_eq!(e["code"], -32601, "{e}");
 }
 
@@ -340,7 +322,7 @@ async fn send(
 async fn notify_search_and_wait() {
     let dir = tempfile::tempdir().unwrap();
     let (mut d, owner) = start(dir.path());
-    let head = rpc(&d, "ChainHead", json!([])).await;
+    let head = d.rpc("ChainHead", json!([])).await;
 
     // ChainNotify through padma's WebSocket client: first the current head.
     let info = padma_rpc::client::ApiInfo {
@@ -362,25 +344,27 @@ async fn notify_search_and_wait() {
     let (mcid, _) = stored_message(&d, &owner).await;
     for c in [&unknown, &mcid] {
         assert_eq!(
-            rpc(&d, "StateSearchMsg", json!([null, c, -1, true])).await,
+            d.rpc("StateSearchMsg", json!([null, c, -1, true])).await,
             Value::Null
         );
         assert_eq!(
-            rpc(&d, "StateSearchMsg", json!([[], c, 10, false])).await,
+            d.rpc("StateSearchMsg", json!([[], c, 10, false])).await,
             Value::Null
         );
         assert_eq!(
-            rpc_on(&d, "v0", "StateSearchMsg", json!([c])).await,
+            d.rpc_on("v0", "StateSearchMsg", json!([c])).await,
             Value::Null
         );
         assert_eq!(
-            rpc_on(&d, "v0", "StateSearchMsgLimited", json!([c, 5])).await,
+            d.rpc_on("v0", "StateSearchMsgLimited", json!([c, 5])).await,
             Value::Null
         );
     }
 
     // StateWaitMsg on an unknown message fails at once, as Lotus's does.
-    let e = rpc_err(&d, "v1", "StateWaitMsg", json!([unknown, 0, -1, true])).await;
+    let e = d
+        .rpc_err("v1", "StateWaitMsg", json!([unknown, 0, -1, true]))
+        .await;
     assert!(
         e["message"]
             .as_str()
@@ -420,7 +404,7 @@ async fn notify_search_and_wait() {
         assert!(r["error"].is_object(), "{r}");
     }
     // The node still answers.
-    assert_eq!(rpc(&d, "ChainHead", json!([])).await, head);
+    assert_eq!(d.rpc("ChainHead", json!([])).await, head);
 
     // A wait in flight when the node shuts down ends with an error, and ChainNotify closes.
     let mut raw = ws_connect(&d, "v1").await;
@@ -430,7 +414,7 @@ async fn notify_search_and_wait() {
     )
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    rpc_on(&d, "v1", "Shutdown", json!([])).await;
+    d.rpc_on("v1", "Shutdown", json!([])).await;
     let r = next_json(&mut raw).await;
     assert_eq!(r["id"], 8, "{r}");
     assert!(r["error"].is_object(), "{r}");

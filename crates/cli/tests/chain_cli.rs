@@ -79,12 +79,6 @@ fn assert_refused(out: &Output, needle: &str, what: &str) {
     );
 }
 
-async fn rpc(d: &Daemon, method: &str, params: Value) -> Value {
-    let r = call(&d.url("v1"), Some(&d.admin), method, params).await;
-    assert!(r.get("error").is_none(), "{method}: {r}");
-    r["result"].clone()
-}
-
 fn b64_to_hex(v: &Value) -> String {
     use base64::Engine;
     let bytes = base64::engine::general_purpose::STANDARD
@@ -101,13 +95,13 @@ async fn read_only_commands_on_a_genesis() {
     assert_eq!(d.cli_ok(&["wallet", "default"]), owner);
 
     // chain head
-    let head = rpc(&d, "ChainHead", json!([])).await;
+    let head = d.rpc("ChainHead", json!([])).await;
     let gcid = head["Cids"][0]["/"].as_str().unwrap().to_string();
     assert_eq!(d.cli_ok(&["chain", "head"]), gcid);
     assert_eq!(d.cli_ok(&["chain", "head", "--height"]), "0");
 
     // chain get-block: Lotus's header JSON.
-    let block = rpc(&d, "ChainGetBlock", json!([{"/": gcid}])).await;
+    let block = d.rpc("ChainGetBlock", json!([{"/": gcid}])).await;
     let raw: Value =
         serde_json::from_str(&d.cli_ok(&["chain", "get-block", "--raw", &gcid])).unwrap();
     assert_eq!(raw, block);
@@ -133,8 +127,7 @@ async fn read_only_commands_on_a_genesis() {
     let mcid = padma_types::message::message_cid(&msg).to_string();
     use base64::Engine;
     // ChainPutObj returns nothing (void, as in Lotus); the CID is the object's.
-    rpc(
-        &d,
+    d.rpc(
         "ChainPutObj",
         json!([{"RawData": base64::engine::general_purpose::STANDARD.encode(&bytes)}]),
     )
@@ -178,7 +171,7 @@ async fn read_only_commands_on_a_genesis() {
     );
 
     // state actor (alias get-actor), also at an explicit tipset.
-    let actor = rpc(&d, "StateGetActor", json!(["t0100", null])).await;
+    let actor = d.rpc("StateGetActor", json!(["t0100", null])).await;
     let out = d.cli_ok(&["state", "actor", "t0100"]);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "Address:\tt0100");
@@ -230,7 +223,9 @@ async fn read_only_commands_on_a_genesis() {
 
     // state miner-info
     let info = d.cli_ok(&["state", "miner-info", "t01000"]);
-    let avail = rpc(&d, "StateMinerAvailableBalance", json!(["t01000", null])).await;
+    let avail = d
+        .rpc("StateMinerAvailableBalance", json!(["t01000", null]))
+        .await;
     let expect_start = [
         format!(
             "Available Balance: {}",
@@ -253,7 +248,9 @@ async fn read_only_commands_on_a_genesis() {
         expect_start.iter().map(String::as_str).collect::<Vec<_>>()[..],
         "{info}"
     );
-    let dl = rpc(&d, "StateMinerProvingDeadline", json!(["t01000", null])).await;
+    let dl = d
+        .rpc("StateMinerProvingDeadline", json!(["t01000", null]))
+        .await;
     let start = dl["PeriodStart"].as_i64().unwrap();
     assert!(
         lines[expect_start.len()].starts_with(&format!("Proving Period Start:\t{start} (")),
@@ -282,7 +279,7 @@ async fn read_only_commands_on_a_genesis() {
 
     // state call: ControlAddresses on the miner, a plain send, a send to nowhere.
     let get = json!({"To": "t01000", "From": owner, "Value": "0", "Method": method::miner::CONTROL_ADDRESSES, "Params": null});
-    let r = rpc(&d, "StateCall", json!([get, null])).await;
+    let r = d.rpc("StateCall", json!([get, null])).await;
     let out = d.cli_ok(&["state", "call", "--from", &owner, "--method", "2", "t01000"]);
     assert_eq!(
         out,
@@ -300,7 +297,7 @@ async fn read_only_commands_on_a_genesis() {
     let fresh = "t1ypi542zmmgaltijzw4byonei5c267ev5iif2liy";
     let out = d.cli_ok(&["state", "call", "--from", &owner, "--value", "0.5", fresh]);
     assert!(out.starts_with("Call receipt:\nExit code: 0\n"), "{out}");
-    assert_eq!(rpc(&d, "WalletBalance", json!([fresh])).await, "0");
+    assert_eq!(d.rpc("WalletBalance", json!([fresh])).await, "0");
     assert_refused(
         &d.cli(&[
             "state",
@@ -480,7 +477,7 @@ async fn send_lands_in_the_mpool() {
     assert!(cid.starts_with("bafy2bza"), "{out}");
 
     // mpool pending: the message, as SignedMessage JSON.
-    let pending = rpc(&d, "MpoolPending", json!([[]])).await;
+    let pending = d.rpc("MpoolPending", json!([[]])).await;
     let ours = pending
         .as_array()
         .unwrap()
@@ -530,7 +527,7 @@ async fn send_lands_in_the_mpool() {
         "7 attofil",
     ]);
     let cid2 = out.lines().last().unwrap().to_string();
-    let pending = rpc(&d, "MpoolPending", json!([[]])).await;
+    let pending = d.rpc("MpoolPending", json!([[]])).await;
     let second = pending
         .as_array()
         .unwrap()
@@ -547,7 +544,7 @@ async fn send_lands_in_the_mpool() {
     // --nonce signs locally and pushes with MpoolPush.
     let out = d.cli_ok(&["send", "--nonce", "2", fresh, "0.1"]);
     let cid3 = out.lines().last().unwrap().to_string();
-    let pending = rpc(&d, "MpoolPending", json!([[]])).await;
+    let pending = d.rpc("MpoolPending", json!([[]])).await;
     assert!(pending
         .as_array()
         .unwrap()
@@ -691,7 +688,7 @@ async fn search_msg_of_an_unknown_message_fails() {
 #[tokio::test(flavor = "multi_thread")]
 async fn tipsets_by_height() {
     let (d, _owner, _dir) = genesis_daemon(1_700_000_000);
-    let head = rpc(&d, "ChainHead", json!([])).await;
+    let head = d.rpc("ChainHead", json!([])).await;
     let gcid = head["Cids"][0]["/"].as_str().unwrap().to_string();
     let out = cli_utc(&d, &["chain", "list", "--height", "0"]);
     assert_eq!(

@@ -5,15 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)] // test code: a panic is a failed test
 
 use padma_state::code::{ActorKind, CodeSet};
-use padma_testkit::{call, free_port, mock_devnet_command, Daemon};
-use serde_json::{json, Value};
+use padma_testkit::{free_port, mock_devnet_command, Daemon};
+use serde_json::json;
 use std::time::{Duration, Instant};
-
-async fn rpc(d: &Daemon, method: &str, params: Value) -> Value {
-    let v = call(&d.url("v1"), Some(&d.admin), method, params).await;
-    assert!(v.get("error").is_none(), "{method}: {v}");
-    v["result"].clone()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_mock_devnet_runs_on_the_fvm_with_the_fake_proofs_bundle() {
@@ -22,9 +16,9 @@ async fn a_mock_devnet_runs_on_the_fvm_with_the_fake_proofs_bundle() {
     let cmd = mock_devnet_command(dir.path(), free_port(), 2);
     let d = Daemon::devnet_from(cmd, dir.path(), dir.path());
 
-    let name = rpc(&d, "StateNetworkName", json!([])).await;
+    let name = d.rpc("StateNetworkName", json!([])).await;
     assert!(!name.as_str().unwrap().contains("native-actors"), "{name}");
-    let miner = rpc(&d, "StateGetActor", json!(["f01000", null])).await;
+    let miner = d.rpc("StateGetActor", json!(["f01000", null])).await;
     assert_eq!(
         miner["Code"]["/"],
         CodeSet::FakeProofs
@@ -43,7 +37,7 @@ async fn a_mock_devnet_runs_on_the_fvm_with_the_fake_proofs_bundle() {
     // Blocks come.
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let head = rpc(&d, "ChainHead", json!([])).await;
+        let head = d.rpc("ChainHead", json!([])).await;
         if head["Height"].as_i64().unwrap() >= 3 {
             break;
         }
@@ -57,10 +51,12 @@ async fn a_mock_devnet_runs_on_the_fvm_with_the_fake_proofs_bundle() {
     let to = to.as_str();
     let out = d.cli_ok(&["send", to, "1.5"]);
     let cid = out.trim().lines().last().unwrap().to_string();
-    let lookup = rpc(&d, "StateWaitMsg", json!([{ "/": cid }, 1, 200, true])).await;
+    let lookup = d
+        .rpc("StateWaitMsg", json!([{ "/": cid }, 1, 200, true]))
+        .await;
     assert_eq!(lookup["Receipt"]["ExitCode"], 0, "{lookup}");
     assert!(lookup["Receipt"]["GasUsed"].as_i64().unwrap() > 0);
-    let created = rpc(&d, "StateGetActor", json!([to, null])).await;
+    let created = d.rpc("StateGetActor", json!([to, null])).await;
     assert_eq!(created["Balance"], "1500000000000000000");
     assert_eq!(
         created["Code"]["/"],

@@ -25,12 +25,6 @@ fn refused(repo: &Path, extra: &[&str]) -> String {
     String::from_utf8_lossy(&out.stderr).to_string()
 }
 
-async fn rpc(d: &Daemon, method: &str, params: Value) -> Value {
-    let r = call(&d.url("v1"), None, method, params).await;
-    assert!(r.get("error").is_none(), "{method}: {r}");
-    r["result"].clone()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn genesis_made_reloaded_and_served() {
     let dir = tempfile::tempdir().unwrap();
@@ -50,12 +44,12 @@ async fn genesis_made_reloaded_and_served() {
     assert!(car.exists());
 
     // Chain methods.
-    let head = rpc(&d, "ChainHead", json!([])).await;
-    let genesis = rpc(&d, "ChainGetGenesis", json!([])).await;
+    let head = d.rpc("ChainHead", json!([])).await;
+    let genesis = d.rpc("ChainGetGenesis", json!([])).await;
     assert_eq!(head, genesis);
     assert_eq!(head["Height"], 0);
     let gcid = head["Cids"][0].clone();
-    let block = rpc(&d, "ChainGetBlock", json!([gcid])).await;
+    let block = d.rpc("ChainGetBlock", json!([gcid])).await;
     assert_eq!(block, head["Blocks"][0]);
     assert_eq!(block["Miner"], format!("t0{}", ids::SYSTEM));
     assert_eq!(block["Timestamp"], 1700000000);
@@ -75,42 +69,46 @@ async fn genesis_made_reloaded_and_served() {
         block["Messages"]["/"],
         "bafy2bzacecmda75ovposbdateg7eyhwij65zklgyijgcjwynlklmqazpwlhba"
     );
-    assert!(rpc(&d, "ChainHasObj", json!([block["ParentStateRoot"]]))
+    assert!(d
+        .rpc("ChainHasObj", json!([block["ParentStateRoot"]]))
         .await
         .as_bool()
         .unwrap());
-    let raw = rpc(&d, "ChainReadObj", json!([gcid])).await;
+    let raw = d.rpc("ChainReadObj", json!([gcid])).await;
     assert!(raw.as_str().unwrap().starts_with("kEIA")); // 0x90 0x42 0x00: 16-tuple, miner f00
     let obj = json!({"RawData": "gwECAw=="}); // [1, 2, 3]
     let r = call(&d.url("v1"), Some(&d.admin), "ChainPutObj", json!([obj])).await;
     assert!(r.get("error").is_none(), "{r}");
     let c = padma_types::cid::cbor_cid(&[0x83, 1, 2, 3]).to_string();
-    assert!(rpc(&d, "ChainHasObj", json!([{"/": c}]))
+    assert!(d
+        .rpc("ChainHasObj", json!([{"/": c}]))
         .await
         .as_bool()
         .unwrap());
 
     // Actors and addresses.
     assert_eq!(
-        rpc(&d, "StateNetworkName", json!([])).await,
+        d.rpc("StateNetworkName", json!([])).await,
         "localnet-padma-test"
     );
-    assert_eq!(rpc(&d, "StateNetworkVersion", json!([null])).await, 28);
-    assert_eq!(rpc(&d, "StateLookupID", json!([owner, []])).await, "t0100");
+    assert_eq!(d.rpc("StateNetworkVersion", json!([null])).await, 28);
+    assert_eq!(d.rpc("StateLookupID", json!([owner, []])).await, "t0100");
     let r = call(&d.url("v1"), None, "StateLookupID", json!(["t3wmuu6crofhqmm3v4enos73okk2l366ck6yc4owxwbdtkmpk42ohkqxfitcpa57pjdcftql4tojda2poeruwa", null])).await;
     assert_eq!(r["error"]["code"], 11, "{r}");
     assert_eq!(r["error"]["message"], "actor not found");
     assert_eq!(
-        rpc(&d, "StateAccountKey", json!(["t0100", null])).await,
+        d.rpc("StateAccountKey", json!(["t0100", null])).await,
         owner
     );
-    let robust = rpc(&d, "StateLookupRobustAddress", json!(["t01000", null])).await;
+    let robust = d
+        .rpc("StateLookupRobustAddress", json!(["t01000", null]))
+        .await;
     assert!(robust.as_str().unwrap().starts_with("t2"));
     assert_eq!(
-        rpc(&d, "StateLookupID", json!([robust, null])).await,
+        d.rpc("StateLookupID", json!([robust, null])).await,
         "t01000"
     );
-    let actor = rpc(&d, "StateGetActor", json!(["t0100", null])).await;
+    let actor = d.rpc("StateGetActor", json!(["t0100", null])).await;
     assert_eq!(
         actor["Code"]["/"],
         "bafk2bzacedpmhtrp2kdjoga2phrbi3f7z7wn25s3tluxoagcu7hsg2ppktxbw"
@@ -123,15 +121,15 @@ async fn genesis_made_reloaded_and_served() {
         "the owner paid the miner's deposit and pledge"
     );
     assert_eq!(
-        rpc(&d, "WalletBalance", json!([owner])).await,
+        d.rpc("WalletBalance", json!([owner])).await,
         actor["Balance"]
     );
-    assert_eq!(rpc(&d, "WalletBalance", json!(["t01234"])).await, "0");
+    assert_eq!(d.rpc("WalletBalance", json!(["t01234"])).await, "0");
 
     // StateCall: a send from the owner and a getter on the miner run without committing.
     let fresh = "t1ypi542zmmgaltijzw4byonei5c267ev5iif2liy";
     let send = json!({"To": fresh, "From": owner, "Value": "1000", "Method": method::SEND, "Params": null});
-    let r = rpc(&d, "StateCall", json!([send, null])).await;
+    let r = d.rpc("StateCall", json!([send, null])).await;
     assert_eq!(r["MsgRct"]["ExitCode"], 0, "{r}");
     assert_eq!(r["Error"], "");
     assert!(r["MsgCid"]["/"].is_string());
@@ -139,15 +137,15 @@ async fn genesis_made_reloaded_and_served() {
     assert_eq!(r["GasCost"]["Message"], Value::Null, "{r}");
     assert_eq!(r["GasCost"]["TotalCost"], "0", "{r}");
     assert_eq!(
-        rpc(&d, "WalletBalance", json!([fresh])).await,
+        d.rpc("WalletBalance", json!([fresh])).await,
         "0",
         "nothing committed"
     );
     let nowhere = json!({"To": "t01234", "From": owner, "Value": "1", "Method": method::SEND});
-    let r = rpc(&d, "StateCall", json!([nowhere, null])).await;
+    let r = d.rpc("StateCall", json!([nowhere, null])).await;
     assert_eq!(r["MsgRct"]["ExitCode"], 5, "SysErrInvalidReceiver: {r}");
     let get = json!({"To": "t01000", "From": owner, "Value": "0", "Method": method::miner::CONTROL_ADDRESSES, "Params": null});
-    let r = rpc(&d, "StateCall", json!([get, []])).await;
+    let r = d.rpc("StateCall", json!([get, []])).await;
     assert_eq!(r["MsgRct"]["ExitCode"], 0, "ControlAddresses: {r}");
     assert!(r["MsgRct"]["Return"].is_string());
     let broke = json!({"To": "t01000", "From": "t01234", "Value": "0", "Method": method::miner::CONTROL_ADDRESSES});
@@ -159,44 +157,39 @@ async fn genesis_made_reloaded_and_served() {
             .contains("not found"),
         "{r}"
     );
-    let actors = rpc(&d, "StateListActors", json!([[]])).await;
+    let actors = d.rpc("StateListActors", json!([[]])).await;
     assert_eq!(actors.as_array().unwrap().len(), 17);
-    let rs = rpc(
-        &d,
-        "StateReadState",
-        json!([format!("t0{}", ids::INIT), null]),
-    )
-    .await;
+    let rs = d
+        .rpc("StateReadState", json!([format!("t0{}", ids::INIT), null]))
+        .await;
     assert_eq!(rs["State"]["NextID"], 1002);
     assert_eq!(rs["State"]["NetworkName"], "localnet-padma-test");
-    let rs = rpc(
-        &d,
-        "StateReadState",
-        json!([format!("t0{}", ids::POWER), null]),
-    )
-    .await;
+    let rs = d
+        .rpc("StateReadState", json!([format!("t0{}", ids::POWER), null]))
+        .await;
     assert_eq!(rs["State"]["TotalRawBytePower"], "4096");
     assert_eq!(rs["State"]["MinerCount"], 1);
-    let rs = rpc(&d, "StateReadState", json!(["t01000", null])).await;
+    let rs = d.rpc("StateReadState", json!(["t01000", null])).await;
     assert_eq!(rs["State"]["DeadlineCronActive"], true);
     assert_eq!(rs["State"]["EarlyTerminations"], json!([0]));
     assert!(rs["State"]["VestingFunds"]["Head"]["Amount"].is_string());
-    let supply: u128 = rpc(&d, "StateCirculatingSupply", json!([null]))
+    let supply: u128 = d
+        .rpc("StateCirculatingSupply", json!([null]))
         .await
         .as_str()
         .unwrap()
         .parse()
         .unwrap();
     assert!(supply > 0);
-    let mb = rpc(&d, "StateMarketBalance", json!(["t01000", null])).await;
+    let mb = d.rpc("StateMarketBalance", json!(["t01000", null])).await;
     assert_eq!(mb, json!({"Escrow": "0", "Locked": "0"}));
 
     // Miners.
     assert_eq!(
-        rpc(&d, "StateListMiners", json!([null])).await,
+        d.rpc("StateListMiners", json!([null])).await,
         json!(["t01000"])
     );
-    let info = rpc(&d, "StateMinerInfo", json!(["t01000", null])).await;
+    let info = d.rpc("StateMinerInfo", json!(["t01000", null])).await;
     assert_eq!(info["Owner"], "t0100");
     assert_eq!(info["Worker"], "t0100");
     assert_eq!(info["NewWorker"], "<empty>");
@@ -214,7 +207,7 @@ async fn genesis_made_reloaded_and_served() {
         info["BeneficiaryTerm"],
         json!({"Quota": "0", "UsedQuota": "0", "Expiration": 0})
     );
-    let power = rpc(&d, "StateMinerPower", json!(["t01000", null])).await;
+    let power = d.rpc("StateMinerPower", json!(["t01000", null])).await;
     assert_eq!(
         power["MinerPower"],
         json!({"RawBytePower": "4096", "QualityAdjPower": "40960"})
@@ -224,35 +217,45 @@ async fn genesis_made_reloaded_and_served() {
         json!({"RawBytePower": "4096", "QualityAdjPower": "40960"})
     );
     assert_eq!(power["HasMinPower"], true);
-    let sectors = rpc(&d, "StateMinerSectors", json!(["t01000", null, null])).await;
+    let sectors = d
+        .rpc("StateMinerSectors", json!(["t01000", null, null]))
+        .await;
     assert_eq!(sectors.as_array().unwrap().len(), 2);
     assert_eq!(sectors[1]["SectorNumber"], 1);
     assert_eq!(sectors[1]["SealProof"], 5);
-    let one = rpc(&d, "StateMinerSectors", json!(["t01000", [1, 1], null])).await;
+    let one = d
+        .rpc("StateMinerSectors", json!(["t01000", [1, 1], null]))
+        .await;
     assert_eq!(one.as_array().unwrap().len(), 1);
     assert_eq!(one[0], sectors[1]);
     assert_eq!(
-        rpc(&d, "StateMinerActiveSectors", json!(["t01000", null])).await,
+        d.rpc("StateMinerActiveSectors", json!(["t01000", null]))
+            .await,
         sectors
     );
     assert_eq!(
-        rpc(&d, "StateSectorGetInfo", json!(["t01000", 0, null])).await,
+        d.rpc("StateSectorGetInfo", json!(["t01000", 0, null]))
+            .await,
         sectors[0]
     );
     assert_eq!(
-        rpc(&d, "StateSectorGetInfo", json!(["t01000", 9, null])).await,
+        d.rpc("StateSectorGetInfo", json!(["t01000", 9, null]))
+            .await,
         Value::Null
     );
-    let dl = rpc(&d, "StateMinerProvingDeadline", json!(["t01000", null])).await;
+    let dl = d
+        .rpc("StateMinerProvingDeadline", json!(["t01000", null]))
+        .await;
     assert_eq!(dl["CurrentEpoch"], 0);
     assert_eq!(dl["WPoStPeriodDeadlines"], 48);
     assert_eq!(dl["WPoStProvingPeriod"], 2880);
-    let dls = rpc(&d, "StateMinerDeadlines", json!(["t01000", null])).await;
+    let dls = d.rpc("StateMinerDeadlines", json!(["t01000", null])).await;
     assert_eq!(dls.as_array().unwrap().len(), 48);
     assert_eq!(dls[0]["PostSubmissions"], json!([0]));
     let mut found = 0;
     for i in 0..48 {
-        for p in rpc(&d, "StateMinerPartitions", json!(["t01000", i, null]))
+        for p in d
+            .rpc("StateMinerPartitions", json!(["t01000", i, null]))
             .await
             .as_array()
             .unwrap()
@@ -271,17 +274,19 @@ async fn genesis_made_reloaded_and_served() {
     }
     assert_eq!(found, 2, "both sectors sit in partitions");
     assert_eq!(
-        rpc(&d, "StateMinerFaults", json!(["t01000", null])).await,
+        d.rpc("StateMinerFaults", json!(["t01000", null])).await,
         json!([0])
     );
-    let avail: u128 = rpc(&d, "StateMinerAvailableBalance", json!(["t01000", null]))
+    let avail: u128 = d
+        .rpc("StateMinerAvailableBalance", json!(["t01000", null]))
         .await
         .as_str()
         .unwrap()
         .parse()
         .unwrap();
     assert!(avail > 0);
-    let dep: u128 = rpc(&d, "StateMinerCreationDeposit", json!([null]))
+    let dep: u128 = d
+        .rpc("StateMinerCreationDeposit", json!([null]))
         .await
         .as_str()
         .unwrap()
@@ -305,19 +310,19 @@ async fn genesis_made_reloaded_and_served() {
 
     let repo2 = dir.path().join("repo2");
     let d2 = start(&repo2, &["--genesis", car.to_str().unwrap()]);
-    assert_eq!(rpc(&d2, "ChainHead", json!([])).await, head);
+    assert_eq!(d2.rpc("ChainHead", json!([])).await, head);
     assert_eq!(
-        rpc(&d2, "StateMinerPower", json!(["t01000", null])).await,
+        d2.rpc("StateMinerPower", json!(["t01000", null])).await,
         power
     );
     drop(d2);
 
     // The first repo restarts on its recorded genesis, with or without the CAR.
     let d1 = start(&repo1, &[]);
-    assert_eq!(rpc(&d1, "ChainGetGenesis", json!([])).await, genesis);
+    assert_eq!(d1.rpc("ChainGetGenesis", json!([])).await, genesis);
     drop(d1);
     let d1 = start(&repo1, &["--genesis", car.to_str().unwrap()]);
-    assert_eq!(rpc(&d1, "ChainHead", json!([])).await, head);
+    assert_eq!(d1.rpc("ChainHead", json!([])).await, head);
     drop(d1);
 
     // Another genesis is refused, clearly.

@@ -14,14 +14,8 @@ use std::time::{Duration, Instant};
 
 const FRESH: &str = "t1ypi542zmmgaltijzw4byonei5c267ev5iif2liy";
 
-async fn rpc(d: &Daemon, method: &str, params: Value) -> Value {
-    let r = call(&d.url("v1"), Some(&d.admin), method, params).await;
-    assert!(r.get("error").is_none(), "{method}: {r}");
-    r["result"].clone()
-}
-
 async fn height(d: &Daemon) -> i64 {
-    rpc(d, "ChainHead", json!([])).await["Height"]
+    d.rpc("ChainHead", json!([])).await["Height"]
         .as_i64()
         .unwrap()
 }
@@ -43,7 +37,9 @@ async fn wait_height(d: &Daemon, h: i64, secs: u64) {
 async fn wait_included(d: &Daemon, cid: &str, secs: u64) -> Value {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
-        let r = rpc(d, "StateSearchMsg", json!([[], {"/": cid}, -1, true])).await;
+        let r = d
+            .rpc("StateSearchMsg", json!([[], {"/": cid}, -1, true]))
+            .await;
         if !r.is_null() {
             return r["Receipt"].clone();
         }
@@ -53,7 +49,8 @@ async fn wait_included(d: &Daemon, cid: &str, secs: u64) -> Value {
 }
 
 async fn pending_cids(d: &Daemon) -> Vec<String> {
-    let mut v: Vec<String> = rpc(d, "MpoolPending", json!([[]]))
+    let mut v: Vec<String> = d
+        .rpc("MpoolPending", json!([[]]))
         .await
         .as_array()
         .unwrap()
@@ -75,7 +72,7 @@ async fn a_too_small_gas_limit_is_refused_and_the_head_keeps_moving() {
     wait_height(&d, 1, 120).await;
     // The genesis miner's own message (ChangePeerID) has landed: the pool is ours.
     wait_miner_set_up(dir.path()).await;
-    let owner = rpc(&d, "WalletDefaultAddress", json!([])).await;
+    let owner = d.rpc("WalletDefaultAddress", json!([])).await;
 
     // padma send --gas-limit 1000: refused by the pool, with the rule's reason.
     let out = d.cli(&["send", "--gas-limit", "1000", FRESH, "1"]);
@@ -87,13 +84,13 @@ async fn a_too_small_gas_limit_is_refused_and_the_head_keeps_moving() {
     );
 
     // A hand-signed message with gas limit 1000 over MpoolPushUntrusted: refused too.
-    let nonce = rpc(&d, "MpoolGetNonce", json!([owner])).await;
+    let nonce = d.rpc("MpoolGetNonce", json!([owner])).await;
     let msg = json!({
         "Version": 0, "To": FRESH, "From": owner, "Nonce": nonce, "Value": "1",
         "GasLimit": 1000, "GasFeeCap": "1000000000", "GasPremium": "100000",
         "Method": method::SEND, "Params": null
     });
-    let signed = rpc(&d, "WalletSignMessage", json!([owner, msg])).await;
+    let signed = d.rpc("WalletSignMessage", json!([owner, msg])).await;
     let r = call(
         &d.url("v1"),
         Some(&d.admin),
@@ -152,11 +149,12 @@ async fn pushed_messages_survive_sigint_and_sigkill() {
     let mut d = Daemon::devnet(&dir, 1);
     wait_height(&d, 1, 120).await;
     wait_miner_set_up(&dir).await;
-    let owner = rpc(&d, "WalletDefaultAddress", json!([])).await;
+    let owner = d.rpc("WalletDefaultAddress", json!([])).await;
     let owner = owner.as_str().unwrap().to_string();
     // Nonces past a gap: accepted from a local client, but not includable until the
     // gap is filled, although the devnet mines all along.
-    let next = rpc(&d, "MpoolGetNonce", json!([owner]))
+    let next = d
+        .rpc("MpoolGetNonce", json!([owner]))
         .await
         .as_u64()
         .unwrap();

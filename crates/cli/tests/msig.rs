@@ -16,18 +16,9 @@ const FIL: u128 = 1_000_000_000_000_000_000;
 const DURATION: u128 = 400;
 const INITIAL: u128 = 100 * FIL;
 
-async fn rpc_on(d: &Daemon, api: &str, method: &str, params: Value) -> Value {
-    let v = call(&d.url(api), Some(&d.admin), method, params).await;
-    assert!(v.get("error").is_none(), "{method}: {v}");
-    v["result"].clone()
-}
-
-async fn rpc(d: &Daemon, method: &str, params: Value) -> Value {
-    rpc_on(d, "v1", method, params).await
-}
-
 async fn wait_msg(d: &Daemon, cid: &str) -> Value {
-    rpc(d, "StateWaitMsg", json!([{ "/": cid }, 1, 200, true])).await
+    d.rpc("StateWaitMsg", json!([{ "/": cid }, 1, 200, true]))
+        .await
 }
 
 /// Locked at `epoch` by the actor's rule: ceil(initial × remaining / duration).
@@ -43,7 +34,7 @@ fn atto(v: &Value) -> u128 {
 }
 
 async fn id_of(d: &Daemon, a: &str) -> String {
-    rpc(d, "StateLookupID", json!([a, null]))
+    d.rpc("StateLookupID", json!([a, null]))
         .await
         .as_str()
         .unwrap()
@@ -126,7 +117,7 @@ async fn a_two_of_three_multisig_with_vesting_on_the_fvm() {
     assert!(robust.starts_with("t2"), "{out}");
     assert_eq!(id_of(&d, &robust).await, msig);
 
-    let st = rpc(&d, "StateReadState", json!([msig, null])).await;
+    let st = d.rpc("StateReadState", json!([msig, null])).await;
     assert_eq!(
         st["Code"]["/"],
         CodeSet::FakeProofs.code(ActorKind::Multisig).to_string()
@@ -134,24 +125,23 @@ async fn a_two_of_three_multisig_with_vesting_on_the_fvm() {
     assert_eq!(st["State"]["NumApprovalsThreshold"], 2);
     assert_eq!(st["State"]["Signers"], json!(ids));
     assert_eq!(atto(&st["Balance"]), INITIAL);
-    let vesting = rpc(&d, "MsigGetVestingSchedule", json!([msig, null])).await;
+    let vesting = d.rpc("MsigGetVestingSchedule", json!([msig, null])).await;
     assert_eq!(
         vesting,
         json!({"InitialBalance": INITIAL.to_string(), "StartEpoch": 0, "UnlockDuration": 400})
     );
 
     // The spendable balance follows the linear unlock, at two tipsets.
-    let head = rpc(&d, "ChainHead", json!([])).await;
+    let head = d.rpc("ChainHead", json!([])).await;
     let h = head["Height"].as_u64().unwrap() as u128;
-    let avail = rpc(&d, "MsigGetAvailableBalance", json!([msig, head["Cids"]])).await;
+    let avail = d
+        .rpc("MsigGetAvailableBalance", json!([msig, head["Cids"]]))
+        .await;
     assert_eq!(atto(&avail), INITIAL - locked(h));
-    let early = rpc(&d, "ChainGetTipSetByHeight", json!([1, null])).await;
-    let vested = rpc(
-        &d,
-        "MsigGetVested",
-        json!([msig, early["Cids"], head["Cids"]]),
-    )
-    .await;
+    let early = d.rpc("ChainGetTipSetByHeight", json!([1, null])).await;
+    let vested = d
+        .rpc("MsigGetVested", json!([msig, early["Cids"], head["Cids"]]))
+        .await;
     assert_eq!(atto(&vested), locked(1) - locked(h));
     let inspect = d.cli_ok(&["msig", "inspect", "--vesting", &msig]);
     assert!(inspect.contains("Threshold: 2 / 3"), "{inspect}");
@@ -172,7 +162,7 @@ async fn a_two_of_three_multisig_with_vesting_on_the_fvm() {
         "1",
     ]);
     assert_eq!(line_after(&out, "Transaction ID:"), "0", "{out}");
-    let pending = rpc(&d, "MsigGetPending", json!([msig, null])).await;
+    let pending = d.rpc("MsigGetPending", json!([msig, null])).await;
     assert_eq!(pending.as_array().unwrap().len(), 1, "{pending}");
     assert_eq!(pending[0]["ID"], 0);
     assert_eq!(pending[0]["To"], recipient.as_str());
@@ -195,10 +185,10 @@ async fn a_two_of_three_multisig_with_vesting_on_the_fvm() {
         "{out}"
     );
     assert!(out.contains("Exit Code: 0"), "{out}");
-    let got = rpc(&d, "StateGetActor", json!([recipient, null])).await;
+    let got = d.rpc("StateGetActor", json!([recipient, null])).await;
     assert_eq!(atto(&got["Balance"]), FIL);
     assert_eq!(
-        rpc(&d, "MsigGetPending", json!([msig, null])).await,
+        d.rpc("MsigGetPending", json!([msig, null])).await,
         json!([])
     );
 
@@ -253,30 +243,30 @@ async fn a_two_of_three_multisig_with_vesting_on_the_fvm() {
     let err = String::from_utf8_lossy(&locked_out.stderr);
     assert!(err.contains("exit=[19]"), "{err}");
     assert!(err.contains("less than required locked amount"), "{err}");
-    let pending = rpc(&d, "MsigGetPending", json!([msig, null])).await;
+    let pending = d.rpc("MsigGetPending", json!([msig, null])).await;
     assert_eq!(pending[0]["ID"], 1, "{pending}");
     assert_eq!(pending[0]["Approved"], json!([ids[1]]));
 
     // The proposer cancels it through the v0 API (v0 MsigCancel carries the details).
-    let cid = rpc_on(
-        &d,
-        "v0",
-        "MsigCancel",
-        json!([
-            msig,
-            1,
-            recipient,
-            (90 * FIL).to_string(),
-            signers[1],
-            0,
-            null
-        ]),
-    )
-    .await;
+    let cid = d
+        .rpc_on(
+            "v0",
+            "MsigCancel",
+            json!([
+                msig,
+                1,
+                recipient,
+                (90 * FIL).to_string(),
+                signers[1],
+                0,
+                null
+            ]),
+        )
+        .await;
     let lookup = wait_msg(&d, cid["/"].as_str().unwrap()).await;
     assert_eq!(lookup["Receipt"]["ExitCode"], 0, "{lookup}");
     assert_eq!(
-        rpc(&d, "MsigGetPending", json!([msig, null])).await,
+        d.rpc("MsigGetPending", json!([msig, null])).await,
         json!([])
     );
 
@@ -307,17 +297,17 @@ async fn a_two_of_three_multisig_with_vesting_on_the_fvm() {
         "false",
     ]);
     assert!(out.contains("Exit Code: 0"), "{out}");
-    let st = rpc(&d, "StateReadState", json!([msig, null])).await;
+    let st = d.rpc("StateReadState", json!([msig, null])).await;
     assert_eq!(st["State"]["Signers"].as_array().unwrap().len(), 4, "{st}");
     assert_eq!(st["State"]["NumApprovalsThreshold"], 2);
 
     // The v1 builders answer a prototype with the nonce left to the push.
-    let proto = rpc(
-        &d,
-        "MsigPropose",
-        json!([msig, recipient, "1", signers[0], 0, null]),
-    )
-    .await;
+    let proto = d
+        .rpc(
+            "MsigPropose",
+            json!([msig, recipient, "1", signers[0], 0, null]),
+        )
+        .await;
     assert_eq!(proto["ValidNonce"], false);
     assert_eq!(proto["Message"]["To"], msig.as_str());
     assert_eq!(proto["Message"]["Method"], 2);

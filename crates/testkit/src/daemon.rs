@@ -8,7 +8,7 @@ use crate::rpc::call;
 use crate::wait::wait_api_port;
 use base64::Engine;
 use padma_rpc::client::RpcClient;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Output};
 use std::time::{Duration, Instant};
@@ -216,6 +216,30 @@ impl Daemon {
     /// The HTTP URL of API `version` (`v0`, `v1`).
     pub fn url(&self, version: &str) -> String {
         format!("http://127.0.0.1:{}/rpc/{version}", self.port)
+    }
+
+    /// `method` on API `version` (`v0`, `v1`) with the admin token: its result
+    /// (panics, naming the method, on an error).
+    pub async fn rpc_on(&self, version: &str, method: &str, params: Value) -> Value {
+        let v = call(&self.url(version), Some(&self.admin), method, params).await;
+        assert!(v.get("error").is_none(), "{version} {method}: {v}");
+        v["result"].clone()
+    }
+
+    /// [`Daemon::rpc_on`] on v1.
+    pub async fn rpc(&self, method: &str, params: Value) -> Value {
+        self.rpc_on("v1", method, params).await
+    }
+
+    /// `method` on API `version` with the admin token, which must fail: its error
+    /// object (`code`, `message`).
+    pub async fn rpc_err(&self, version: &str, method: &str, params: Value) -> Value {
+        let v = call(&self.url(version), Some(&self.admin), method, params).await;
+        assert!(
+            v.get("result").is_none(),
+            "{version} {method} should fail: {v}"
+        );
+        v["error"].clone()
     }
 
     /// The WebSocket URL of API `version`.
