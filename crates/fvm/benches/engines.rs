@@ -241,10 +241,8 @@ fn main() {
     );
 
     let fvm_store: Store = Arc::new(padma_store::Store::open(&dir.path().join("f")).expect("db"));
-    Bundle::load(&archive, CodeSet::Devnet)
-        .expect("bundle")
-        .import(&fvm_store)
-        .expect("import");
+    let bundle = Bundle::load(&archive, CodeSet::Devnet).expect("bundle");
+    bundle.import(&fvm_store).expect("import");
     // The genesis executes Lotus's genesis messages: the process's first machine
     // compiles the actors there.
     let started = Instant::now();
@@ -262,6 +260,25 @@ fn main() {
         "fvm: first tipset (one empty tipset) {:.3} s",
         started.elapsed().as_secs_f64()
     );
+    // The genesis again, the actors compiled: what its messages cost, against the
+    // direct writer the native engine uses.
+    type Mem = std::rc::Rc<fvm_ipld_blockstore::MemoryBlockstore>;
+    let timed = |what: &str, build: &dyn Fn(&Mem)| {
+        let store = Mem::default();
+        bundle.import(&*store).expect("import");
+        let started = Instant::now();
+        build(&store);
+        println!(
+            "genesis {what}: {:.1} ms",
+            started.elapsed().as_secs_f64() * 1e3
+        );
+    };
+    timed("through the FVM, warm", &|s| {
+        padma_fvm::genesis::build(s, &t, CodeSet::Devnet).expect("genesis");
+    });
+    timed("written directly", &|s| {
+        genesis::build(&**s, &t).expect("genesis");
+    });
     let started = Instant::now();
     engine
         .execute_tipset(&fvm_store, &g.header.parent_state_root, 0, &[], env(1))

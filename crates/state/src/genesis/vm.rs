@@ -64,16 +64,8 @@ pub fn genesis_message(
     params: RawBytes,
 ) -> Message {
     Message {
-        version: 0,
-        from,
-        to,
-        sequence: 0,
-        value,
-        method_num: method,
-        params,
         gas_limit: GENESIS_GAS_LIMIT,
-        gas_fee_cap: TokenAmount::default(),
-        gas_premium: TokenAmount::default(),
+        ..padma_types::message::unpriced_message(from, to, method, value, params)
     }
 }
 
@@ -232,6 +224,24 @@ fn create_miner<BS: Blockstore>(
     }
 
     let (deals, weights) = preseal_deals(m, id, expiration, raw_total, qa_total)?;
+    let deal_ids = publish_deals(b, vm, m, want, deals)?;
+    Ok(Created {
+        addr: want,
+        expiration,
+        deal_ids,
+        weights,
+    })
+}
+
+/// `PublishStorageDeals` of miner `m`'s pre-sealed deals, each signed with its
+/// client's key as Lotus signs them; the new deal IDs in order.
+fn publish_deals<BS: Blockstore>(
+    b: &mut Builder<'_, BS>,
+    vm: &dyn GenesisVm,
+    m: &Miner,
+    want: Address,
+    deals: Vec<fil_actor_market_state::v18::DealProposal>,
+) -> Result<Vec<u64>> {
     let mut signed = Vec::with_capacity(deals.len());
     for (proposal, p) in deals.into_iter().zip(&m.sectors) {
         let key = KeyInfo::try_from(p.deal_client_key.clone())
@@ -271,12 +281,7 @@ fn create_miner<BS: Blockstore>(
         }
         deal_ids.extend(ret.ids);
     }
-    Ok(Created {
-        addr: want,
-        expiration,
-        deal_ids,
-        weights,
-    })
+    Ok(deal_ids)
 }
 
 /// Pre-commits and sets up pre-sealed sector `k` of miner `m`, and claims its power.
