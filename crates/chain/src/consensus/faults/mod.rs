@@ -18,6 +18,8 @@ use std::sync::Arc;
 
 /// Gas Lotus charges per state object read while finding a worker key (its price
 /// list's IPLD get base); three reads per header: miner state, miner info, account.
+/// Informational only: the FVM charges the syscall from its own price list and
+/// discards what the extern reports, so this figure never reaches a receipt.
 const IPLD_GET_GAS: i64 = 114_617;
 const READS_PER_WORKER_KEY: i64 = 3;
 
