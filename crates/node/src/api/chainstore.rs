@@ -74,13 +74,8 @@ pub fn genesis_car(
         })?;
         let text = std::fs::read(tpath)
             .with_context(|| format!("reading genesis template {}", tpath.display()))?;
-        let mut t = Template::from_json(&text)?;
-        if t.timestamp == 0 {
-            t.timestamp = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0);
-        }
+        // A template without a timestamp gets the time the genesis is finished.
+        let t = Template::from_json(&text)?;
         let (car, g) = make_genesis_car(&t, actors)?;
         for m in &g.miners {
             println!("GENESIS MINER ADDRESS: {m}");

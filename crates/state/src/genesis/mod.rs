@@ -33,7 +33,7 @@ pub use vm::{genesis_message, GenesisVm, GENESIS_GAS_LIMIT};
 use crate::actors::ids;
 use crate::code::CodeSet;
 use crate::policy::{devnet_policy, Policy};
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use builder::Builder;
 use cid::Cid;
 use fvm_ipld_blockstore::Blockstore;
@@ -74,7 +74,8 @@ pub struct Genesis {
 
 /// Builds the genesis state and block of `template` into `store` with the devnet policy
 /// and the devnet bundle's code CIDs.
-/// A template without a timestamp is refused: set it first (Lotus uses the current time).
+/// A template without a timestamp (0) gets the time the state is finished, so a genesis
+/// that takes a while to build does not start stale (Lotus stamps it before building).
 pub fn build<BS: Blockstore>(store: &BS, template: &Template) -> Result<Genesis> {
     build_with_policy(store, template, devnet_policy(), CodeSet::Devnet)
 }
@@ -119,9 +120,6 @@ fn build_inner<BS: Blockstore>(
             template::GENESIS_NETWORK_VERSION
         );
     }
-    if template.timestamp == 0 {
-        bail!("the genesis template has no timestamp");
-    }
     if template.miners.is_empty() {
         bail!("no genesis miners: add one with `padma-seed genesis add-miner`");
     }
@@ -154,8 +152,14 @@ fn build_inner<BS: Blockstore>(
     );
     b.tree.set_actor(id, act)?;
     let root = b.tree.flush()?;
-    let header =
-        header::make_genesis_block(store, root, template.timestamp, &template.network_name)?;
+    let timestamp = match template.timestamp {
+        0 => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .context("the system clock is before 1970")?
+            .as_secs(),
+        t => t,
+    };
+    let header = header::make_genesis_block(store, root, timestamp, &template.network_name)?;
     let miners = (0..template.miners.len() as u64)
         .map(|i| Address::new_id(MINER_START + i))
         .collect();

@@ -239,14 +239,17 @@ fn the_state_has_lotus_actors_balances_and_a_proven_miner() {
 }
 
 #[test]
-fn templates_without_miners_or_timestamp_are_refused() {
+fn templates_without_miners_are_refused_and_without_timestamp_get_the_time_built() {
     let store = MemoryBlockstore::new();
     let mut t = test_template(1);
     t.timestamp = 0;
-    assert!(build(&store, &t)
-        .unwrap_err()
-        .to_string()
-        .contains("timestamp"));
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let g = build(&store, &t).unwrap();
+    assert!(g.header.timestamp >= before, "{}", g.header.timestamp);
+    assert!(g.header.timestamp <= before + 60, "{}", g.header.timestamp);
     let t = Template::new("x".into(), 5);
     assert!(build(&store, &t)
         .unwrap_err()

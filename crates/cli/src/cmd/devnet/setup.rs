@@ -7,7 +7,7 @@
 use super::{DevnetArgs, ACCOUNT_FIL, MINER_ID, SECTOR_SIZE};
 use anyhow::{bail, Context, Result};
 use fvm_shared::econ::TokenAmount;
-use padma_chain::network::{now_ms, NetworkParams, DEFAULT_BLOCK_DELAY_MS};
+use padma_chain::network::{NetworkParams, DEFAULT_BLOCK_DELAY_MS};
 use padma_fvm::bundle;
 use padma_node::api::chainstore::make_genesis_car;
 use padma_node::builder::chain::ActorsOptions;
@@ -172,7 +172,9 @@ fn create(
     let manifest = genesis_miner(dir, &worker, mock)?;
     let block_delay_ms = pick_block_time(dir, manifest.to_string().as_bytes(), requested_ms, mock)?;
     let name = NetworkParams::name_for("padma-devnet", block_delay_ms, mock);
-    let mut t = Template::new(name, now_ms() / 1000);
+    // Timestamp 0: the genesis gets the time it is finished (building it through the
+    // actors takes seconds the first time), so the devnet starts without null rounds.
+    let mut t = Template::new(name, 0);
     t.add_miners_from_manifest(
         manifest.to_string().as_bytes(),
         TokenAmount::from_whole(ACCOUNT_FIL),

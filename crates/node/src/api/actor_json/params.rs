@@ -613,6 +613,12 @@ const MINER: &[Method] = &[
         "MaxTerminationFeeExported",
         s(&[("Power", F::Big), ("InitialPledge", F::Big)]),
     ),
+    m(method_hash!("InitialPledge"), "InitialPledgeExported", NONE),
+    m(
+        method_hash!("GetNominalSectorExpiration"),
+        "GetNominalSectorExpirationExported",
+        Some(F::Num),
+    ),
     m(
         method_hash!("GenerateSectorLocation"),
         "GenerateSectorLocationExported",
