@@ -16,7 +16,7 @@ mod inspect;
 mod publish;
 
 pub use args::MsigCmd;
-use publish::{addr, decode, fil, hex_params, publish, report_approve, report_propose, sender};
+use publish::{addr, decode, fil, publish, report_approve, report_propose, sender, txn_details};
 
 /// Runs `padma msig`.
 pub async fn run(cmd: MsigCmd, target: &Target) -> Result<()> {
@@ -64,12 +64,10 @@ pub async fn run(cmd: MsigCmd, target: &Target) -> Result<()> {
                 bail!("must either pass both or neither of method and params");
             }
             let m = addr("multisig address", &multisig)?;
-            let to = addr("destination address", &destination)?;
-            let value = fil("value", &value)?;
-            let params = hex_params(params.as_deref())?;
+            let t = txn_details(&destination, &value, method, params.as_deref())?;
             let from = sender(&c, &opts).await?;
             let proto = c
-                .request::<MsigPropose>((m, to, value, from, method.unwrap_or(0), params))
+                .request::<MsigPropose>((m, t.to, t.value, from, t.method, t.params))
                 .await?;
             report_propose(&publish(&c, proto, "proposal", opts.confidence).await?)?;
         }
@@ -89,18 +87,9 @@ pub async fn run(cmd: MsigCmd, target: &Target) -> Result<()> {
                 (None, None, None) => c.request::<MsigApprove>((m, txn_id, from)).await?,
                 (Some(p), Some(d), Some(v)) => {
                     let p = addr("proposer address", &p)?;
-                    let d = addr("destination address", &d)?;
-                    let v = fil("value", &v)?;
-                    let params = hex_params(params.as_deref())?;
+                    let t = txn_details(&d, &v, method, params.as_deref())?;
                     c.request::<MsigApproveTxnHash>((
-                        m,
-                        txn_id,
-                        p,
-                        d,
-                        v,
-                        from,
-                        method.unwrap_or(0),
-                        params,
+                        m, txn_id, p, t.to, t.value, from, t.method, t.params,
                     ))
                     .await?
                 }
@@ -122,17 +111,9 @@ pub async fn run(cmd: MsigCmd, target: &Target) -> Result<()> {
             let proto = match (destination, value) {
                 (None, None) => c.request::<MsigCancel>((m, txn_id, from)).await?,
                 (Some(d), Some(v)) => {
-                    let d = addr("destination address", &d)?;
-                    let v = fil("value", &v)?;
-                    let params = hex_params(params.as_deref())?;
+                    let t = txn_details(&d, &v, method, params.as_deref())?;
                     c.request::<MsigCancelTxnHash>((
-                        m,
-                        txn_id,
-                        d,
-                        v,
-                        from,
-                        method.unwrap_or(0),
-                        params,
+                        m, txn_id, t.to, t.value, from, t.method, t.params,
                     ))
                     .await?
                 }

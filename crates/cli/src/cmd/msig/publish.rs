@@ -27,7 +27,35 @@ pub(super) fn fil(what: &str, s: &str) -> Result<TokenAmountJson> {
     Ok(TokenAmountJson(atto_amount(&v)?))
 }
 
-pub(super) fn hex_params(p: Option<&str>) -> Result<BytesJson> {
+/// A transaction's recipient, value, method and parameters as the command line gives
+/// them (method 0 and no parameters when left out).
+pub(super) struct TxnDetails {
+    /// The recipient.
+    pub to: AddressJson,
+    /// The value, attoFIL.
+    pub value: TokenAmountJson,
+    /// The method number.
+    pub method: u64,
+    /// The parameters.
+    pub params: BytesJson,
+}
+
+/// Reads a transaction's details from the command line.
+pub(super) fn txn_details(
+    destination: &str,
+    value: &str,
+    method: Option<u64>,
+    params: Option<&str>,
+) -> Result<TxnDetails> {
+    Ok(TxnDetails {
+        to: addr("destination address", destination)?,
+        value: fil("value", value)?,
+        method: method.unwrap_or(0),
+        params: hex_params(params)?,
+    })
+}
+
+fn hex_params(p: Option<&str>) -> Result<BytesJson> {
     match p {
         None => Ok(BytesJson::default()),
         Some(h) => hex::decode(h.trim().trim_start_matches("0x"))
