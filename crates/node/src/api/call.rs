@@ -11,7 +11,7 @@ use fvm_shared::econ::TokenAmount;
 use fvm_shared::receipt::Receipt;
 use padma_api::state_call::*;
 use padma_rpc::{CallCtx, MethodTable, RpcError};
-use padma_state::vm::{ChainMessage, GasOutputs};
+use padma_state::vm::{ChainMessage, GasOutputs, Traced};
 use padma_types::json::block::TipSetKeyJson;
 use padma_types::json::{AddressJson, CidJson, MessageJson, MessageReceiptJson, TokenAmountJson};
 use padma_types::message::message_cid;
@@ -169,8 +169,8 @@ async fn state_compute(
             .into_iter()
             .filter_map(|(msg, ret)| {
                 let (cid, msg) = match msg {
-                    Ok(c) => (*c, known.get(c)?),
-                    Err(implicit) => (message_cid(implicit), implicit),
+                    Traced::Explicit(c) => (*c, known.get(c)?),
+                    Traced::Implicit(m) => (message_cid(m), m),
                 };
                 Some(invoc_result(
                     cid,

@@ -35,6 +35,7 @@ pub use supply::LotusSupply;
 pub use tipset::{
     apply_blocks, cron_message, execute_tipset, implicit, reward_message, run_cron,
     select_messages, BlockMessages, ChainMessage, ImplicitApplied, MessageApplier, TipsetResult,
+    Traced,
 };
 
 use crate::actors::ids;

@@ -95,19 +95,28 @@ pub struct ImplicitApplied {
     pub ret: ApplyRet,
 }
 
+/// A message of a tipset's execution trace.
+#[derive(Clone, Copy, Debug)]
+pub enum Traced<'a> {
+    /// An on-chain message, by its chain CID ([`ChainMessage::cid`]).
+    Explicit(&'a Cid),
+    /// An implicit message (reward, cron).
+    Implicit(&'a Message),
+}
+
 impl TipsetResult {
-    /// Every message applied, in execution order (Lotus's execution trace): an
-    /// explicit message as its chain CID, an implicit one as itself; with its result.
-    pub fn in_order(&self) -> Vec<(Result<&Cid, &Message>, &ApplyRet)> {
+    /// Every message applied, in execution order (Lotus's execution trace), with its
+    /// result.
+    pub fn in_order(&self) -> Vec<(Traced<'_>, &ApplyRet)> {
         let mut out = Vec::with_capacity(self.applied.len() + self.implicit.len());
         let mut implicit = self.implicit.iter().peekable();
         for (i, (cid, ret)) in self.applied.iter().enumerate() {
             while let Some(m) = implicit.next_if(|m| m.before <= i) {
-                out.push((Err(&m.message), &m.ret));
+                out.push((Traced::Implicit(&m.message), &m.ret));
             }
-            out.push((Ok(cid), ret));
+            out.push((Traced::Explicit(cid), ret));
         }
-        out.extend(implicit.map(|m| (Err(&m.message), &m.ret)));
+        out.extend(implicit.map(|m| (Traced::Implicit(&m.message), &m.ret)));
         out
     }
 }
