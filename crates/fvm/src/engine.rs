@@ -16,9 +16,11 @@ use fvm_ipld_blockstore::Blockstore;
 use fvm_shared::address::Address;
 use fvm_shared::chainid::ChainID;
 use fvm_shared::clock::ChainEpoch;
+use fvm_shared::econ::TokenAmount;
 use fvm_shared::event::StampedEvent;
 use fvm_shared::message::Message;
 use fvm_shared::receipt::Receipt;
+use fvm_shared::version::NetworkVersion;
 use padma_state::policy::CHAIN_ID;
 use padma_state::runtime::{ConsensusFaults, NoFaults};
 use padma_state::vm::supply::supply_parts_at;
@@ -34,11 +36,11 @@ const CONCURRENCY: u32 = 4;
 
 /// The compiled actor code, shared by every machine of the process: each actor's Wasm
 /// is compiled once, on the first machine that needs it.
-pub(crate) static ENGINES: LazyLock<MultiEngine> = LazyLock::new(|| MultiEngine::new(CONCURRENCY));
+static ENGINES: LazyLock<MultiEngine> = LazyLock::new(|| MultiEngine::new(CONCURRENCY));
 
 type Machine<BS> = DefaultMachine<BS, NodeExterns>;
 type Kernel<BS> = DefaultFilecoinKernel<DefaultCallManager<Machine<BS>>>;
-type Exec<BS> = DefaultExecutor<Kernel<BS>>;
+pub(crate) type Exec<BS> = DefaultExecutor<Kernel<BS>>;
 
 /// The FVM engine.
 #[derive(Clone)]
@@ -63,21 +65,53 @@ impl FvmEngine {
     where
         BS: Blockstore + Clone + Send + Sync + 'static,
     {
-        let mut nc = NetworkConfig::new(env.network_version);
-        nc.chain_id(ChainID::from(CHAIN_ID));
-        let mut mc = nc.for_epoch(env.epoch, env.timestamp, *root);
-        mc.set_base_fee(env.base_fee.clone());
         let parts = supply_parts_at(store, root).context("reading the circulating supply")?;
-        mc.set_circulating_supply(env.supply.circulating_supply(env.epoch, &parts)?);
+        let context = MachineContext {
+            network_version: env.network_version,
+            epoch: env.epoch,
+            timestamp: env.timestamp,
+            base_fee: env.base_fee.clone(),
+            circulating_supply: env.supply.circulating_supply(env.epoch, &parts)?,
+        };
         let externs = NodeExterns {
             chain: env.randomness.clone(),
             faults: self.faults.clone(),
         };
-        let machine =
-            DefaultMachine::new(&mc, store.clone(), externs).context("starting the FVM machine")?;
-        let engine = ENGINES.get(&nc).context("starting the FVM engine")?;
-        DefaultExecutor::new(engine, machine).context("loading the actors' code")
+        start_executor(store.clone(), root, context, externs)
     }
+}
+
+/// What a machine is started with, besides its state and externs.
+pub(crate) struct MachineContext {
+    /// The network version.
+    pub network_version: NetworkVersion,
+    /// The epoch messages execute at.
+    pub epoch: ChainEpoch,
+    /// The time the actors read.
+    pub timestamp: u64,
+    /// The base fee.
+    pub base_fee: TokenAmount,
+    /// The circulating supply.
+    pub circulating_supply: TokenAmount,
+}
+
+/// A machine over `root` in `store` (padma's chain ID), calling back into the node
+/// through `externs`, wrapped in an executor; the actors' code comes compiled from the
+/// process's engines.
+pub(crate) fn start_executor<BS: Blockstore + 'static>(
+    store: BS,
+    root: &Cid,
+    context: MachineContext,
+    externs: NodeExterns,
+) -> Result<Exec<BS>> {
+    let mut nc = NetworkConfig::new(context.network_version);
+    nc.chain_id(ChainID::from(CHAIN_ID));
+    let mut mc = nc.for_epoch(context.epoch, context.timestamp, *root);
+    mc.set_base_fee(context.base_fee);
+    mc.set_circulating_supply(context.circulating_supply);
+    let machine = DefaultMachine::new(&mc, store, externs).context("starting the FVM machine")?;
+    let engine = ENGINES.get(&nc).context("starting the FVM engine")?;
+    DefaultExecutor::new(engine, machine).context("loading the actors' code")
 }
 
 /// The actor at `addr` in the executor's current state.
@@ -112,13 +146,10 @@ fn convert(ret: fvm::executor::ApplyRet) -> ApplyRet {
     }
 }
 
-/// The executor as tipset execution drives it.
-struct Applier<'e, BS: Blockstore + Clone + Send + Sync + 'static>(&'e mut Exec<BS>);
+/// The executor as tipset execution (and genesis) drives it.
+pub(crate) struct Applier<'e, BS: Blockstore + 'static>(pub &'e mut Exec<BS>);
 
-impl<BS> MessageApplier for Applier<'_, BS>
-where
-    BS: Blockstore + Clone + Send + Sync + 'static,
-{
+impl<BS: Blockstore + 'static> MessageApplier for Applier<'_, BS> {
     fn apply_explicit(&mut self, msg: &ChainMessage) -> Result<ApplyRet> {
         let ret = self.0.execute_message(
             msg.message().clone(),

@@ -4,25 +4,22 @@
 //! randomness (no genesis method draws any).
 
 use crate::bundle::Bundle;
-use crate::engine::ENGINES;
+use crate::engine::{start_executor, Applier, MachineContext};
 use crate::externs::NodeExterns;
 use anyhow::{anyhow, bail, Context, Result};
 use cid::Cid;
-use fvm::call_manager::DefaultCallManager;
-use fvm::executor::{ApplyKind, DefaultExecutor, Executor};
-use fvm::kernel::filecoin::DefaultFilecoinKernel;
-use fvm::machine::{DefaultMachine, NetworkConfig};
+use fvm::executor::Executor;
 use fvm_ipld_blockstore::{Blockstore, MemoryBlockstore};
 use fvm_ipld_encoding::RawBytes;
-use fvm_shared::chainid::ChainID;
 use fvm_shared::clock::ChainEpoch;
 use fvm_shared::econ::TokenAmount;
 use fvm_shared::message::Message;
 use fvm_shared::version::NetworkVersion;
 use padma_state::code::CodeSet;
 use padma_state::genesis::{self, Genesis, GenesisVm, Template};
-use padma_state::policy::{devnet_policy, CHAIN_ID};
+use padma_state::policy::devnet_policy;
 use padma_state::runtime::{NoFaults, Randomness};
+use padma_state::vm::MessageApplier;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -56,36 +53,30 @@ impl Randomness for NoRandomness {
     }
 }
 
-type Machine<BS> = DefaultMachine<BS, NodeExterns>;
-type Kernel<BS> = DefaultFilecoinKernel<DefaultCallManager<Machine<BS>>>;
-
 impl<BS: Blockstore + Clone + 'static> GenesisVm for FvmGenesisVm<BS> {
     fn apply_implicit(&self, root: &Cid, msg: &Message) -> Result<(Cid, RawBytes)> {
-        let mut nc = NetworkConfig::new(self.network_version);
-        nc.chain_id(ChainID::from(CHAIN_ID));
-        let mut mc = nc.for_epoch(0, 0, *root);
-        mc.set_base_fee(TokenAmount::default());
-        mc.set_circulating_supply(TokenAmount::default());
+        let context = MachineContext {
+            network_version: self.network_version,
+            epoch: 0,
+            timestamp: 0,
+            base_fee: TokenAmount::default(),
+            circulating_supply: TokenAmount::default(),
+        };
         let externs = NodeExterns {
             chain: Arc::new(NoRandomness),
             faults: Arc::new(NoFaults),
         };
-        let machine = DefaultMachine::new(&mc, self.store.clone(), externs)
+        let mut ex = start_executor(self.store.clone(), root, context, externs)
             .context("starting the genesis machine")?;
-        let engine = ENGINES.get(&nc).context("starting the FVM engine")?;
-        let mut ex: DefaultExecutor<Kernel<BS>> =
-            DefaultExecutor::new(engine, machine).context("loading the actors' code")?;
-        let len = fvm_ipld_encoding::to_vec(msg)?.len();
-        let ret = ex.execute_message(msg.clone(), ApplyKind::Implicit, len)?;
-        let receipt = ret.msg_receipt;
-        if !receipt.exit_code.is_success() {
-            let why = ret
-                .failure_info
-                .map(|f| f.to_string().trim_end().to_string())
-                .unwrap_or_default();
-            bail!("exit code {}: {why}", receipt.exit_code.value());
+        let ret = Applier(&mut ex).apply_system(msg)?;
+        if !ret.receipt.exit_code.is_success() {
+            bail!(
+                "exit code {}: {}",
+                ret.receipt.exit_code.value(),
+                ret.error.unwrap_or_default()
+            );
         }
-        Ok((ex.flush()?, receipt.return_data))
+        Ok((ex.flush()?, ret.receipt.return_data))
     }
 }
 
